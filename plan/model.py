@@ -1,0 +1,81 @@
+"""The recorded plan: registrations as the Pulumi engine would see them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""The sentinel string the Pulumi engine uses on the wire for a value unknown at preview."""
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One `RegisterResource` call, with inputs under their wire (camelCase) names."""
+
+    urn: str
+    """The resource's URN, carrying its parent chain."""
+    type: str
+    """The type token, e.g. `docker:index/container:Container`."""
+    name: str
+    """The logical name given to the resource."""
+    custom: bool
+    """True for provider resources, False for components (and the stack)."""
+    parent: str
+    """The parent's URN, or "" for the root stack."""
+    inputs: dict[str, Any]
+    """Inputs as JSON values; numbers are floats and unknowns are the `UNKNOWN` sentinel."""
+    dependencies: tuple[str, ...] = ()
+    """URNs this resource depends on (explicit `depends_on` and those of its inputs)."""
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """For each input property, the URNs its value came from."""
+    provider: str = ""
+    """The provider reference, when one was given."""
+    id: str = ""
+    """The id the mock returned: "" (unknown) during a preview."""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """The state the mock returned for the resource."""
+    protect: bool = False
+    """Whether the resource is protected from deletion."""
+    delete_before_replace: bool = False
+    """Whether a replacement deletes the old resource first."""
+    ignore_changes: tuple[str, ...] = ()
+    """Properties whose changes are ignored."""
+
+
+@dataclass
+class Plan:
+    """Everything one run of a program registered, in registration order."""
+
+    project: str
+    """The Pulumi project name."""
+    stack: str
+    """The stack name."""
+    preview: bool
+    """True when recorded as a preview (ids and computed outputs unknown)."""
+    resources: list[Registration] = field(default_factory=list)
+    """Every registration, the root stack first."""
+    exports: dict[str, Any] = field(default_factory=dict)
+    """The stack's exported outputs as JSON values (unknowns as the `UNKNOWN` sentinel)."""
+
+    def of_type(self, type_token: str) -> list[Registration]:
+        """The registrations of one type token, in registration order."""
+        return [r for r in self.resources if r.type == type_token]
+
+    def by_urn(self) -> dict[str, Registration]:
+        """The registrations keyed by URN."""
+        return {r.urn: r for r in self.resources}
+
+    def named(self, name: str) -> Registration:
+        """The one registration with this logical name (KeyError when there is none)."""
+        for registration in self.resources:
+            if registration.name == name and registration.type != STACK_TYPE:
+                return registration
+        raise KeyError(f"no resource named {name!r} in the plan")
+
+    def children(self, parent_urn: str) -> Iterator[Registration]:
+        """The registrations whose parent is `parent_urn`."""
+        return (r for r in self.resources if r.parent == parent_urn)

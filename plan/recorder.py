@@ -1,0 +1,189 @@
+"""Run a Pulumi program under mocks and record every registration it makes."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from plan.model import STACK_TYPE, UNKNOWN, Plan, Registration
+
+
+class ProgramError(Exception):
+    """The program failed; the message is what a user needs, without a traceback dump."""
+
+
+class PlanMocks(pulumi.runtime.Mocks):
+    """Mocks that behave like the engine: in a preview, ids and computed outputs are unknown."""
+
+    def __init__(self, preview: bool) -> None:
+        self.preview = preview
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        state = dict(args.inputs)
+        if self.preview:
+            # A preview knows the inputs and nothing the provider computes: no id, no outputs.
+            return None, state
+        if args.typ == "docker:index/container:Container":
+            state["networkDatas"] = [
+                {
+                    "networkName": attachment.get("name", ""),
+                    "ipAddress": attachment.get("ipv4Address", ""),
+                }
+                for attachment in state.get("networksAdvanced", [])
+            ]
+        elif args.typ == "docker:index/network:Network":
+            state.setdefault("scope", "local")
+        elif args.typ == "docker:index/remoteImage:RemoteImage":
+            state["imageId"] = f"sha256:{args.name}"
+            state["repoDigest"] = f"{state.get('name', args.name)}@sha256:{args.name}"
+        return f"{args.name}-id", state
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        raise ProgramError(f"the program calls {args.token}, which the offline plan cannot answer")
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A mock monitor that keeps each `RegisterResourceRequest` as a `Registration`."""
+
+    def __init__(self, mocks: PlanMocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        urn = response.urn
+        state = self.resources.get(urn)
+        self.registrations.append(
+            Registration(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent,
+                inputs=json_format.MessageToDict(request.object),
+                dependencies=tuple(request.dependencies),
+                property_dependencies={
+                    key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
+                provider=request.provider,
+                id=(state.id or "") if state is not None else "",
+                outputs=_jsonable(dict(state.state)) if state is not None else {},
+                protect=bool(request.protect),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                ignore_changes=tuple(request.ignoreChanges),
+            )
+        )
+        return response
+
+
+def record_program(
+    program: Path,
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    preview: bool = True,
+) -> Plan:
+    """Run `program` (a `__main__.py`) under mocks and return what it registered.
+
+    `config` maps fully qualified keys (`"<project>:<key>"`) to their string values, structured
+    values as JSON, as the Pulumi CLI hands them to a program. Raises `ProgramError` with the
+    program's own message when it fails.
+    """
+    pulumi_settings.ROOT.set(None)  # a fresh root stack for every run, not the previous one
+    pulumi.runtime.set_all_config(dict(config))
+    monitor = RecordingMonitor(PlanMocks(preview))
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor
+    )
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    program_dir = str(program.resolve().parent)
+    added_path = program_dir not in sys.path
+    if added_path:
+        sys.path.insert(0, program_dir)
+    try:
+        _sync_await(run_pulumi_func(lambda: _run_and_wait(program)))
+        exports = _sync_await(_resolve_exports())
+    except pulumi.RunError as error:
+        raise ProgramError(str(error)) from None
+    except ProgramError:
+        raise
+    except Exception as error:
+        raise ProgramError(_describe(error, program)) from None
+    finally:
+        if added_path:
+            sys.path.remove(program_dir)
+    return Plan(
+        project=project,
+        stack=stack,
+        preview=preview,
+        resources=_with_stack(monitor.registrations, project, stack),
+        exports=exports,
+    )
+
+
+def _run_and_wait(program: Path) -> None:
+    runpy.run_path(str(program), run_name="__main__")
+
+
+async def _resolve_exports() -> dict[str, Any]:
+    root = pulumi_settings.get_root_resource()
+    outputs: dict[str, Any] = getattr(root, "outputs", {}) or {}
+    resolved: dict[str, Any] = {}
+    for key, value in outputs.items():
+        output = pulumi.Output.from_input(value)
+        resolved[key] = _jsonable(await output.future(with_unknowns=True))
+    return resolved
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON: unknowns become the engine's sentinel string, tuples become lists."""
+    if isinstance(value, pulumi.output.Unknown):
+        return UNKNOWN
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bool | str | float | type(None)):
+        return value
+    if isinstance(value, int):
+        return float(value)
+    return str(value)
+
+
+def _with_stack(registrations: list[Registration], project: str, stack: str) -> list[Registration]:
+    """The root stack first, as the engine lists it, even when the mocks made it earlier."""
+    if any(r.type == STACK_TYPE for r in registrations):
+        return sorted(registrations, key=lambda r: r.type != STACK_TYPE)
+    root = pulumi_settings.get_root_resource()
+    urn = f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
+    if root is not None:
+        urn = _sync_await(root.urn.future()) or urn
+    stack_registration = Registration(
+        urn=urn, type=STACK_TYPE, name=f"{project}-{stack}", custom=False, parent="", inputs={}
+    )
+    return [stack_registration, *registrations]
+
+
+def _describe(error: BaseException, program: Path) -> str:
+    """`<file>:<line>: <Type>: <message>` for the innermost frame in the project's own code."""
+    root = program.resolve().parent
+    location = ""
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename)
+        if path.is_absolute() and root in path.parents and ".venv" not in path.parts:
+            location = f"{path.relative_to(root)}:{frame.lineno}: "
+    return f"{location}{type(error).__name__}: {error}"
