@@ -6,11 +6,12 @@ import runpy
 import sys
 import traceback
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pulumi
-from google.protobuf import json_format
+from google.protobuf import json_format  # type: ignore[import-untyped]
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
@@ -29,7 +30,9 @@ class PlanMocks(pulumi.runtime.Mocks):
     def __init__(self, preview: bool) -> None:
         self.preview = preview
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
         if self.preview:
             # A preview knows the inputs and nothing the provider computes: no id, no outputs.
@@ -61,9 +64,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: PlanMocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self.registered_outputs: dict[str, dict[str, Any]] = {}
+        """What each component (and the stack) passed to `register_outputs`, by URN."""
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         urn = response.urn
         state = self.resources.get(urn)
         self.registrations.append(
@@ -87,6 +92,20 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             )
         )
         return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.registered_outputs[request.urn] = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
+
+    def with_component_outputs(self) -> list[Registration]:
+        """The registrations, components carrying the outputs they registered, as the engine's
+        state does (a component's state is what it passed to `register_outputs`)."""
+        return [
+            replace(r, outputs=self.registered_outputs[r.urn])
+            if not r.custom and r.urn in self.registered_outputs
+            else r
+            for r in self.registrations
+        ]
 
 
 def record_program(
@@ -130,13 +149,14 @@ def record_program(
         project=project,
         stack=stack,
         preview=preview,
-        resources=_with_stack(monitor.registrations, project, stack),
+        resources=_with_stack(monitor.with_component_outputs(), project, stack, exports),
         exports=exports,
     )
 
 
 def _run_and_wait(program: Path) -> None:
-    runpy.run_path(str(program), run_name="__main__")
+    # An absolute path, so that an error's frames can be told apart from the SDK's own.
+    runpy.run_path(str(program.resolve()), run_name="__main__")
 
 
 async def _resolve_exports() -> dict[str, Any]:
@@ -164,16 +184,28 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _with_stack(registrations: list[Registration], project: str, stack: str) -> list[Registration]:
-    """The root stack first, as the engine lists it, even when the mocks made it earlier."""
+def _with_stack(
+    registrations: list[Registration], project: str, stack: str, exports: dict[str, Any]
+) -> list[Registration]:
+    """The root stack first, as the engine lists it, even when the mocks made it earlier;
+    its outputs are the stack's exports."""
     if any(r.type == STACK_TYPE for r in registrations):
-        return sorted(registrations, key=lambda r: r.type != STACK_TYPE)
+        return sorted(
+            (replace(r, outputs=exports) if r.type == STACK_TYPE else r for r in registrations),
+            key=lambda r: r.type != STACK_TYPE,
+        )
     root = pulumi_settings.get_root_resource()
     urn = f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
     if root is not None:
         urn = _sync_await(root.urn.future()) or urn
     stack_registration = Registration(
-        urn=urn, type=STACK_TYPE, name=f"{project}-{stack}", custom=False, parent="", inputs={}
+        urn=urn,
+        type=STACK_TYPE,
+        name=f"{project}-{stack}",
+        custom=False,
+        parent="",
+        inputs={},
+        outputs=exports,
     )
     return [stack_registration, *registrations]
 
