@@ -1,0 +1,142 @@
+"""A user-defined bridge network: the only kind on which container names resolve."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_docker as docker
+
+from components.addressing import AUTO, AddressPool, network_problems
+from components.naming import container_name_problem, is_predefined_network
+from components.problems import ComponentError, Problem, raise_if_any
+
+TYPE = "container-comms:index:UserDefinedNetwork"
+
+
+@dataclass(frozen=True)
+class UserDefinedNetworkArgs:
+    """A Docker bridge network with user-configured IPAM."""
+
+    subnet: str
+    """The IPv4 subnet in CIDR form, e.g. `172.22.16.0/24`; static addresses need it."""
+    network_name: str | None = None
+    """The network's name on the engine; the component's name when None."""
+    gateway: str | None = None
+    """The gateway address; the subnet's first host when None."""
+    ip_range: str | None = None
+    """The pool the engine hands dynamic addresses from; static ones are kept outside it."""
+    aux_addresses: Mapping[str, str] = field(default_factory=dict)
+    """Addresses the engine must not hand out, by name."""
+    internal: bool = False
+    """Cut the network off from everything outside it."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels on the network."""
+    ipv6_subnet: str | None = None
+    """An IPv6 subnet in CIDR form, enabling IPv6 on the network."""
+
+
+class UserDefinedNetwork(pulumi.ComponentResource):
+    """A user-defined bridge network that also hands out static addresses deterministically."""
+
+    network_name: str
+    """The network's name on the engine (known before deployment)."""
+    id: pulumi.Output[str]
+    """The network's id on the engine."""
+    subnet: str
+    """The IPv4 subnet."""
+    gateway: str
+    """The gateway address."""
+    internal: bool
+    """Whether the network is cut off from everything outside it."""
+    network: docker.Network
+    """The docker network resource."""
+
+    def __init__(
+        self, name: str, args: UserDefinedNetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        network_name = args.network_name or name
+        problems = network_args_problems(network_name, args)
+        raise_if_any(f'network "{network_name}"', problems)
+        super().__init__(TYPE, name, {"networkName": network_name, "subnet": args.subnet}, opts)
+        self.pool = AddressPool.for_network(
+            args.subnet, args.gateway, args.ip_range, args.aux_addresses
+        )
+        self.network_name = network_name
+        self.subnet = args.subnet
+        self.gateway = str(self.pool.gateway)
+        self.internal = args.internal
+        ipam = [
+            docker.NetworkIpamConfigArgs(
+                subnet=args.subnet,
+                gateway=self.gateway,
+                ip_range=args.ip_range,
+                aux_address=dict(args.aux_addresses) or None,
+            )
+        ]
+        if args.ipv6_subnet:
+            ipam.append(docker.NetworkIpamConfigArgs(subnet=args.ipv6_subnet))
+        self.network = docker.Network(
+            f"{name}-network",
+            name=network_name,
+            driver="bridge",
+            internal=args.internal,
+            ipv6=bool(args.ipv6_subnet),
+            ipam_configs=ipam,
+            labels=[docker.NetworkLabelArgs(label=k, value=v) for k, v in args.labels.items()]
+            or None,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.id = self.network.id
+        self.register_outputs(
+            {
+                "networkName": self.network_name,
+                "id": self.id,
+                "subnet": self.subnet,
+                "gateway": self.gateway,
+            }
+        )
+
+    def assign(self, holder: str, requested: str) -> str:
+        """The static address for `holder`: `requested`, or the next free one for `"auto"`.
+
+        Raises `ComponentError` when the address is outside the subnet, is the network,
+        gateway or broadcast address, or is already taken.
+        """
+        if requested == AUTO:
+            address = self.pool.allocate(holder)
+            if address is None:
+                raise ComponentError(
+                    f'network "{self.network_name}"',
+                    [Problem("subnet", f"{self.subnet} has no free address left for {holder}")],
+                )
+            return address
+        reason = self.pool.reserve(requested, holder)
+        if reason:
+            raise ComponentError(holder, [Problem("ipv4_address", reason)])
+        return requested
+
+
+def network_args_problems(network_name: str, args: UserDefinedNetworkArgs) -> list[Problem]:
+    """What is wrong with a network's name and address settings."""
+    problems: list[Problem] = []
+    if is_predefined_network(network_name):
+        problems.append(
+            Problem(
+                "network_name",
+                f'"{network_name}" is a network the engine predefines; choose another name',
+            )
+        )
+    elif container_name_problem(network_name):
+        problems.append(
+            Problem(
+                "network_name",
+                f'"{network_name}" is not a valid network name: use two or more characters '
+                "of [a-zA-Z0-9][a-zA-Z0-9_.-]",
+            )
+        )
+    problems += network_problems(
+        args.subnet, args.gateway, args.ip_range, args.aux_addresses, args.ipv6_subnet
+    )
+    return problems

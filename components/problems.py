@@ -1,0 +1,41 @@
+"""Problems found in component arguments, and the error that reports them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an argument: where it is (relative to the args) and why."""
+
+    field: str
+    """The argument path, e.g. `subnet` or `sidecars.probe.ports`."""
+    reason: str
+    """What is wrong and what would be right, in one sentence without a trailing period."""
+
+    def under(self, prefix: str) -> Problem:
+        """The same problem with its field placed under `prefix`."""
+        return Problem(f"{prefix}.{self.field}" if self.field else prefix, self.reason)
+
+
+class ComponentError(pulumi.RunError):
+    """Bad component arguments, reported before any resource is registered.
+
+    A `pulumi.RunError`, so the Pulumi CLI prints the message without a traceback.
+    """
+
+    def __init__(self, subject: str, problems: Iterable[Problem]) -> None:
+        self.subject = subject
+        self.problems = tuple(problems)
+        lines = [f"{subject}: {p.field}: {p.reason}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+def raise_if_any(subject: str, problems: list[Problem]) -> None:
+    """Raise a `ComponentError` naming `subject` when `problems` is not empty."""
+    if problems:
+        raise ComponentError(subject, problems)
