@@ -95,12 +95,15 @@ class Placement:
     """(network name, aliases, static IPv4 address) for each network the container joins."""
 
 
-def spec_problems(name: str, spec: ContainerSpec) -> list[Problem]:
-    """What is wrong with a container's name or spec, whatever its group."""
-    problems: list[Problem] = []
+def name_problems(field: str, name: str) -> list[Problem]:
+    """The problem of a container name the engine would refuse, placed at `field`."""
     reason = container_name_problem(name)
-    if reason:
-        problems.append(Problem("name", reason))
+    return [Problem(field, reason)] if reason else []
+
+
+def spec_problems(spec: ContainerSpec) -> list[Problem]:
+    """What is wrong with a container's spec, whatever its group."""
+    problems: list[Problem] = []
     if not spec.image.strip():
         problems.append(Problem("image", "is empty; name an image such as busybox:1.36"))
     for index, port in enumerate(spec.ports):

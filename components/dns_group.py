@@ -16,7 +16,13 @@ from components.attachment import (
     network_name,
     resolve,
 )
-from components.container import ContainerSpec, Placement, build_container, spec_problems
+from components.container import (
+    ContainerSpec,
+    Placement,
+    build_container,
+    name_problems,
+    spec_problems,
+)
 from components.images import ImageSet
 from components.naming import is_predefined_network
 from components.problems import Problem, raise_if_any
@@ -116,7 +122,8 @@ def dns_group_problems(args: DnsGroupArgs) -> list[Problem]:
     claimed: dict[str, str] = {}
     for member_name, member in args.members.items():
         at = f"members.{member_name}"
-        problems += [p.under(at) for p in spec_problems(member_name, member)]
+        problems += name_problems(at, member_name)
+        problems += [p.under(at) for p in spec_problems(member)]
         attachment = Attachment(args.network, member.aliases, member.ipv4_address)
         problems += [p.under(at) for p in attachment_problems(attachment)]
         for index, dns_name in enumerate([member_name, *member.aliases]):

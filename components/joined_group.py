@@ -9,7 +9,13 @@ import pulumi
 import pulumi_docker as docker
 
 from components.attachment import Attachment, attachment_problems, images_for, resolve
-from components.container import ContainerSpec, Placement, build_container, spec_problems
+from components.container import (
+    ContainerSpec,
+    Placement,
+    build_container,
+    name_problems,
+    spec_problems,
+)
 from components.images import ImageSet
 from components.problems import Problem, raise_if_any
 
@@ -78,9 +84,11 @@ class JoinedGroup(pulumi.ComponentResource):
     """The network mode of every sidecar: `container:<owner_name>`."""
     loopback_endpoints: list[str]
     """`127.0.0.1:<port>` for each service of the owner the sidecars reach."""
-    owner: docker.Container
+    owner_addresses: dict[str, str]
+    """The owner's static address on each network where it has one."""
+    owner_container: docker.Container
     """The owner's container resource."""
-    sidecars: dict[str, docker.Container]
+    sidecar_containers: dict[str, docker.Container]
     """The sidecars' container resources, by container name."""
 
     def __init__(
@@ -93,13 +101,14 @@ class JoinedGroup(pulumi.ComponentResource):
         images = images_for(args.images, name, self)
         self.owner_name = args.owner_name
         self.network_mode = f"container:{args.owner_name}"
-        attachments = []
+        attachments: list[tuple[str, tuple[str, ...], str | None]] = []
         depends: list[pulumi.Resource] = []
         for attachment in args.owner.networks:
             wire, needs = resolve(attachment, f'container "{args.owner_name}"')
             attachments.append(wire)
             depends += needs
-        self.owner = build_container(
+        self.owner_addresses = {net: addr for net, _, addr in attachments if addr is not None}
+        self.owner_container = build_container(
             f"{name}-{args.owner_name}",
             args.owner_name,
             args.owner,
@@ -110,7 +119,7 @@ class JoinedGroup(pulumi.ComponentResource):
             parent=self,
             depends_on=depends,
         )
-        self.sidecars = {
+        self.sidecar_containers = {
             sidecar_name: build_container(
                 f"{name}-{sidecar_name}",
                 sidecar_name,
@@ -120,7 +129,7 @@ class JoinedGroup(pulumi.ComponentResource):
                 placement=Placement(network_mode=self.network_mode),
                 images=images,
                 parent=self,
-                depends_on=[self.owner],
+                depends_on=[self.owner_container],
                 monitor=sidecar.monitor,
             )
             for sidecar_name, sidecar in args.sidecars.items()
@@ -132,6 +141,7 @@ class JoinedGroup(pulumi.ComponentResource):
                 "ownerName": self.owner_name,
                 "networkMode": self.network_mode,
                 "loopbackEndpoints": self.loopback_endpoints,
+                "ownerAddresses": self.owner_addresses,
             }
         )
 
@@ -151,7 +161,8 @@ def sidecar_problems(sidecar: ContainerSpec, owner_name: str) -> list[Problem]:
 
 def joined_group_problems(args: JoinedGroupArgs) -> list[Problem]:
     """What the engine would refuse, or silently ignore, in a joined group."""
-    problems = [p.under("owner") for p in spec_problems(args.owner_name, args.owner)]
+    problems = name_problems("owner_name", args.owner_name)
+    problems += [p.under("owner") for p in spec_problems(args.owner)]
     for index, attachment in enumerate(args.owner.networks):
         problems += [p.under(f"owner.networks[{index}]") for p in attachment_problems(attachment)]
     for index, port in enumerate(args.owner.loopback_ports):
@@ -161,7 +172,8 @@ def joined_group_problems(args: JoinedGroupArgs) -> list[Problem]:
             )
     for sidecar_name, sidecar in args.sidecars.items():
         at = f"sidecars.{sidecar_name}"
-        problems += [p.under(at) for p in spec_problems(sidecar_name, sidecar)]
+        problems += name_problems(at, sidecar_name)
+        problems += [p.under(at) for p in spec_problems(sidecar)]
         problems += [p.under(at) for p in sidecar_problems(sidecar, args.owner_name)]
         if sidecar_name == args.owner_name:
             problems.append(

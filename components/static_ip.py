@@ -16,7 +16,13 @@ from components.attachment import (
     network_name,
     resolve,
 )
-from components.container import ContainerSpec, Placement, build_container, spec_problems
+from components.container import (
+    ContainerSpec,
+    Placement,
+    build_container,
+    name_problems,
+    spec_problems,
+)
 from components.images import ImageSet
 from components.problems import Problem, raise_if_any
 
@@ -96,6 +102,7 @@ def static_problems(container_name: str, args: StaticIpContainerArgs) -> list[Pr
     """What would keep the container from getting its address."""
     attachment = Attachment(args.network, args.aliases, args.ipv4_address)
     return [
-        *spec_problems(container_name, args.container),
+        *name_problems("container_name", container_name),
+        *spec_problems(args.container),
         *attachment_problems(attachment),
     ]
