@@ -1,0 +1,214 @@
+"""Session fixtures for the engine tests: the private engine, stand-in images, stack plans.
+
+The engine is the one `scripts/engine.sh` runs (its own socket under `.engine/`); if it is
+not running, the first engine test starts it and the session stops it at the end. Nothing here
+talks to any other Docker engine on the machine. Under CI (`CI=true`) an engine that cannot be
+had fails the run with the reason; elsewhere the engine tests are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import pytest
+
+from plan import Plan, ProgramError, StackConfigError, load_stack_config, record_program
+from tests.engine.images import Standin, StandinError, build_standins, plan_standins
+from tests.engine.realize import CONTAINER, REMOTE_IMAGE, Realization
+
+REPO = Path(__file__).resolve().parents[2]
+ENGINE_SH = REPO / "scripts" / "engine.sh"
+PROGRAM = REPO / "__main__.py"
+
+# Images the rule proofs use on their own, beside whatever the stacks name.
+PROOF_IMAGES = ("busybox:latest", "httpd:latest")
+
+_LOOPBACK = re.compile(r"^127\.0\.0\.1:(\d+)$")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _unavailable(reason: str) -> None:
+    if in_ci():
+        pytest.fail(f"the engine tests need the private Docker engine under CI: {reason}", False)
+    pytest.skip(f"engine tests skipped: {reason}")
+
+
+def _engine_sh(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(ENGINE_SH), *args], capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+def _connect(host: str) -> docker.DockerClient:
+    client = docker.DockerClient(base_url=host, timeout=60)
+    client.ping()
+    return client
+
+
+def _clear(client: docker.DockerClient) -> None:
+    """Remove every container and user-defined network of the private engine."""
+    for container in client.containers.list(all=True):
+        container.remove(force=True)
+    for network in client.networks.list():
+        if network.name not in {"bridge", "host", "none"}:
+            try:
+                network.remove()
+            except docker.errors.NotFound:
+                pass
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[docker.DockerClient]:
+    """A client of the private engine, started for this session when it is not running."""
+    if not ENGINE_SH.is_file():
+        _unavailable(f"{ENGINE_SH} is missing")
+    env = _engine_sh("env")
+    match = re.search(r"DOCKER_HOST=(\S+)", env.stdout)
+    if env.returncode != 0 or match is None:
+        _unavailable(f"scripts/engine.sh env failed: {env.stderr.strip()}")
+    assert match is not None
+    host = match.group(1)
+    started = False
+    if _engine_sh("status").returncode != 0:
+        if os.geteuid() != 0:
+            _unavailable("the private engine is not running and starting it needs root")
+        result = _engine_sh("start")
+        if result.returncode != 0:
+            _unavailable(f"scripts/engine.sh start failed: {result.stderr.strip()[-2000:]}")
+        started = True
+    try:
+        client = _connect(host)
+    except Exception as error:  # any reason the engine does not answer
+        _unavailable(f"the engine at {host} does not answer: {error}")
+        raise
+    _clear(client)
+    try:
+        yield client
+    finally:
+        _clear(client)
+        client.close()
+        if started:
+            result = _engine_sh("stop")
+            if result.returncode != 0:
+                raise RuntimeError(f"scripts/engine.sh stop failed: {result.stderr}")
+
+
+# -- stack plans ---------------------------------------------------------------------------
+
+_plans: dict[str, Plan | str | None] = {}
+
+
+def _record(stack: str) -> Plan | str | None:
+    """The stack's plan; the program's error as a string; None when the stack does not exist."""
+    if stack not in _plans:
+        stack_file = REPO / "stacks" / f"Pulumi.{stack}.yaml"
+        if not PROGRAM.is_file() or not stack_file.is_file():
+            _plans[stack] = None
+        else:
+            try:
+                config = load_stack_config(REPO, stack)
+                _plans[stack] = record_program(
+                    PROGRAM, project=config.project, stack=config.stack, config=config.values,
+                    preview=False,
+                )  # fmt: skip
+            except (ProgramError, StackConfigError) as error:
+                _plans[stack] = f"{type(error).__name__}: {error}"
+    return _plans[stack]
+
+
+def stack_plan(stack: str) -> Plan:
+    """The stack's plan as the program records it under mocks (an `up`, not a preview).
+
+    Skips the calling test, with the reason, when the program or the stack does not exist yet;
+    fails it with the program's message when the program fails.
+    """
+    plan = _record(stack)
+    if plan is None:
+        pytest.skip(f"stack {stack} cannot be realized: __main__.py or its stack file is missing")
+    if isinstance(plan, str):
+        pytest.fail(f"stack {stack}: the program fails under mocks: {plan}", False)
+    return plan
+
+
+def loopback_ports(value: Any) -> set[int]:
+    """Every port of a `127.0.0.1:<port>` string anywhere in `value`."""
+    found: set[int] = set()
+    if isinstance(value, str):
+        match = _LOOPBACK.match(value)
+        if match:
+            found.add(int(match.group(1)))
+    elif isinstance(value, dict):
+        for item in value.values():
+            found |= loopback_ports(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= loopback_ports(item)
+    return found
+
+
+def standins_for(plans: list[Plan]) -> list[Standin]:
+    """A stand-in for every image the plans name, serving the ports the plans expect."""
+    images: set[str] = set(PROOF_IMAGES)
+    ports: dict[str, set[int]] = {}
+    for plan in plans:
+        loopback = loopback_ports(plan.exports)
+        for registration in plan.resources:
+            if registration.type == REMOTE_IMAGE:
+                images.add(str(registration.inputs["name"]))
+            elif registration.type == CONTAINER:
+                image = str(registration.inputs.get("image", ""))
+                if not image or image.startswith("sha256:"):
+                    continue
+                images.add(image)
+                served = ports.setdefault(image, set())
+                served |= {int(p["internal"]) for p in registration.inputs.get("ports") or []}
+                # Loopback endpoints are served by whoever holds the namespace: every
+                # non-shell image of the plan listens on them (a second bind just fails).
+                served |= loopback
+    return plan_standins(images, ports)
+
+
+@pytest.fixture(scope="session")
+def standins(engine: docker.DockerClient) -> dict[str, Standin]:
+    """Stand-in images for the proofs and for every image the dev and prod stacks name."""
+    plans: list[Plan] = []
+    for stack in ("dev", "prod"):
+        plan = _record(stack)
+        if isinstance(plan, Plan):
+            plans.append(plan)
+    wanted = standins_for(plans)
+    try:
+        build_standins(engine, wanted)
+    except StandinError as error:
+        _unavailable(str(error))
+    return {s.tag: s for s in wanted}
+
+
+# -- per-test realizations -----------------------------------------------------------------
+
+
+@pytest.fixture
+def realize(
+    engine: docker.DockerClient, standins: dict[str, Standin]
+) -> Iterator[Callable[[], Realization]]:
+    """Make `Realization`s on the engine; everything they created is removed after the test."""
+    made: list[Realization] = []
+
+    def make() -> Realization:
+        realization = Realization(engine)
+        made.append(realization)
+        return realization
+
+    yield make
+    for realization in reversed(made):
+        realization.teardown()

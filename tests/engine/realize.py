@@ -1,0 +1,508 @@
+"""Create a recorded plan on a real Docker engine, the way the pulumi-docker provider would.
+
+Test tooling only: users deploy with `pulumi up`. This takes the registrations a program makes
+under mocks (`plan.record_program`) and creates the networks, images and containers on the
+engine through the Docker SDK for Python, in dependency order, so a test can check that the
+containers really talk, or that the engine refuses what a policy rule says it refuses.
+
+What the provider does, and so what this does (read from kreuzwerker/terraform-provider-docker,
+the Terraform provider pulumi-docker 5.x is bridged from,
+`internal/provider/resource_docker_container_funcs.go`, `resourceDockerContainerCreate`, and
+`resource_docker_network_funcs.go`):
+- a network is one `NetworkCreate` with driver, options, internal, attachable, ingress, IPv6,
+  labels and the IPAM driver and configs (subnet, ip_range, gateway, aux_address);
+- a container is created with `network_mode` as its `HostConfig.NetworkMode` and an empty
+  `NetworkingConfig`; then, only when `networks_advanced` is set, it is disconnected from
+  `bridge` (the error "is not connected to the network bridge" is ignored) and connected to
+  each entry with its aliases and IPAM config (ipv4/ipv6 address); then it is started (unless
+  `start = false`); a container that is not running after the start while `must_run` is true
+  (the default) is deleted and the create fails ("container failed to be in running state");
+- ports become exposed ports plus port bindings (`internal/protocol` -> host ip and external
+  port); labels, hosts, env, dns, dns options and search domains, capabilities, restart policy
+  and healthcheck map one to one onto the container config and host config.
+
+Any input this does not translate raises `UntranslatedInput` naming the resource and the
+property: nothing is dropped silently. One deliberate change: ports the plan publishes on all
+host interfaces are bound to 127.0.0.1 here (`bind_ip`), so no test opens a port beyond this
+machine; `Realization.port_rebinds` records every such change.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+import docker.errors
+import docker.types
+
+from plan import UNKNOWN, Plan, Registration
+
+NETWORK = "docker:index/network:Network"
+CONTAINER = "docker:index/container:Container"
+REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
+
+PREDEFINED_NETWORKS = frozenset({"bridge", "host", "none", "default"})
+
+# The provider's default, when the program does not set `must_run`.
+_MUST_RUN_DEFAULT = True
+# How long a started container gets to show that it exits immediately (the provider polls
+# its state for up to 15 s; a stand-in that exits does so within milliseconds).
+_RUNNING_GRACE_S = 0.3
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)")
+_DURATION_NS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+
+
+class UntranslatedInput(Exception):
+    """The plan sets an input this realizer cannot create faithfully."""
+
+    def __init__(self, resource: str, prop: str, value: Any, why: str = "not translated") -> None:
+        self.resource = resource
+        self.prop = prop
+        super().__init__(f"{resource}: input {prop}={value!r} is {why} by tests/engine/realize.py")
+
+
+class EngineRefused(Exception):
+    """The engine refused a step of creating a resource; `message` is the engine's own text."""
+
+    def __init__(self, resource: str, step: str, message: str) -> None:
+        self.resource = resource
+        self.step = step
+        self.message = message
+        super().__init__(f"{resource}: {step} refused by the engine: {message}")
+
+
+@dataclass
+class Realization:
+    """What one realize run created on the engine, for checks and for teardown."""
+
+    client: docker.DockerClient
+    bind_ip: str = "127.0.0.1"
+    """Host address that replaces 0.0.0.0 / "" in published ports (None keeps the plan's)."""
+    networks: dict[str, Any] = field(default_factory=dict)
+    """Network resource name (engine name) -> docker Network."""
+    containers: dict[str, Any] = field(default_factory=dict)
+    """Container name (engine name) -> docker Container."""
+    images: dict[str, str] = field(default_factory=dict)
+    """RemoteImage `name` -> the local image id it resolved to."""
+    port_rebinds: list[str] = field(default_factory=list)
+    """Every published port moved from all interfaces to `bind_ip`."""
+    _ids: dict[str, str] = field(default_factory=dict)
+    """Mock ids (and other plan-time references) -> engine ids or names."""
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def __enter__(self) -> Realization:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.teardown()
+
+    def teardown(self) -> None:
+        """Remove every container and network this realization created (images stay)."""
+        for name in reversed(list(self.containers)):
+            try:
+                self.client.api.remove_container(name, force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+        self.containers.clear()
+        for name in reversed(list(self.networks)):
+            try:
+                self.client.api.remove_network(self.networks[name].id)
+            except docker.errors.NotFound:
+                pass
+        self.networks.clear()
+
+    # -- entry points ---------------------------------------------------------------------
+
+    def apply_plan(self, plan: Plan) -> None:
+        """Create every custom resource of `plan` in dependency order."""
+        self.apply(plan.resources)
+
+    def apply(self, resources: Sequence[Registration]) -> None:
+        """Create `resources` (components and the stack are skipped) in dependency order."""
+        ordered = dependency_order(resources)
+        # Every translation first: an untranslatable input fails before anything is made.
+        for registration in ordered:
+            _check_inputs(registration)
+        for registration in ordered:
+            if registration.type == NETWORK:
+                self._network(registration)
+            elif registration.type == REMOTE_IMAGE:
+                self._remote_image(registration)
+            elif registration.type == CONTAINER:
+                self._container(registration)
+        self._check_running(ordered)
+
+    # -- resources ------------------------------------------------------------------------
+
+    def _network(self, r: Registration) -> None:
+        inputs = r.inputs
+        name = _engine_name(r)
+        pools = [
+            docker.types.IPAMPool(
+                subnet=cfg.get("subnet") or None,
+                iprange=cfg.get("ipRange") or None,
+                gateway=cfg.get("gateway") or None,
+                aux_addresses=cfg.get("auxAddress") or None,
+            )
+            for cfg in inputs.get("ipamConfigs") or []
+        ]
+        ipam = None
+        if pools or inputs.get("ipamDriver"):
+            ipam = docker.types.IPAMConfig(
+                driver=inputs.get("ipamDriver") or "default", pool_configs=pools
+            )
+        try:
+            created = self.client.api.create_network(
+                name,
+                driver=inputs.get("driver") or "bridge",
+                options=inputs.get("options") or None,
+                ipam=ipam,
+                internal=bool(inputs.get("internal", False)),
+                labels=_labels(inputs.get("labels")),
+                enable_ipv6=bool(inputs.get("ipv6", False)),
+                attachable=inputs.get("attachable"),
+                ingress=inputs.get("ingress"),
+                check_duplicate=True,
+            )
+        except docker.errors.APIError as error:
+            raise EngineRefused(r.name, "network create", _explain(error)) from None
+        network = self.client.networks.get(created["Id"])
+        self.networks[name] = network
+        self._remember(r, network.id, name)
+
+    def _remote_image(self, r: Registration) -> None:
+        # No pull: the stand-in must already be on the engine (keepLocally is moot here).
+        wanted = str(r.inputs["name"])
+        try:
+            image = self.client.images.get(wanted)
+        except docker.errors.ImageNotFound:
+            raise EngineRefused(
+                r.name, "image", f"no local image {wanted} (no pull in tests; build a stand-in)"
+            ) from None
+        self.images[wanted] = image.id
+        self._remember(r, wanted, wanted)
+        for key in ("imageId", "repoDigest"):
+            value = r.outputs.get(key)
+            if isinstance(value, str) and value:
+                self._ids[value] = wanted
+
+    def _container(self, r: Registration) -> None:
+        inputs = r.inputs
+        name = _engine_name(r)
+        api = self.client.api
+        image = self._resolve(str(inputs["image"]))
+        network_mode = self._resolve_mode(str(inputs.get("networkMode") or "bridge"))
+
+        exposed: list[Any] = []
+        bindings: dict[str, list[tuple[str, int] | int | None]] = {}
+        for port in inputs.get("ports") or []:
+            internal = int(port["internal"])
+            protocol = str(port.get("protocol") or "tcp")
+            key = f"{internal}/{protocol}"
+            exposed.append((internal, protocol) if protocol != "tcp" else internal)
+            host_ip = str(port.get("ip") or "0.0.0.0")
+            if self.bind_ip and host_ip in ("0.0.0.0", "", "::"):
+                self.port_rebinds.append(f"{name} {key}: {host_ip} -> {self.bind_ip}")
+                host_ip = self.bind_ip
+            external = port.get("external")
+            binding: tuple[str, int] | tuple[str] = (
+                (host_ip, int(external)) if external else (host_ip,)
+            )
+            bindings.setdefault(key, []).append(binding)  # type: ignore[arg-type]
+
+        capabilities = inputs.get("capabilities") or {}
+        restart = inputs.get("restart")
+        restart_policy = None
+        if restart:
+            restart_policy = {"Name": restart}
+            if inputs.get("maxRetryCount"):
+                restart_policy["MaximumRetryCount"] = int(inputs["maxRetryCount"])
+        host_config = api.create_host_config(
+            network_mode=network_mode,
+            port_bindings=bindings or None,
+            publish_all_ports=bool(inputs.get("publishAllPorts", False)),
+            dns=inputs.get("dns") or None,
+            dns_opt=inputs.get("dnsOpts") or None,
+            dns_search=inputs.get("dnsSearches") or None,
+            extra_hosts={h["host"]: h["ip"] for h in inputs.get("hosts") or []} or None,
+            cap_add=capabilities.get("adds") or None,
+            cap_drop=capabilities.get("drops") or None,
+            privileged=bool(inputs.get("privileged", False)),
+            restart_policy=restart_policy,
+            init=inputs.get("init"),
+        )
+        try:
+            created = api.create_container(
+                image,
+                command=inputs.get("command") or None,
+                entrypoint=inputs.get("entrypoints") or inputs.get("entrypoint") or None,
+                name=name,
+                hostname=inputs.get("hostname") or None,
+                domainname=inputs.get("domainname") or None,
+                user=inputs.get("user") or None,
+                working_dir=inputs.get("workingDir") or None,
+                environment=list(inputs.get("envs") or []) or None,
+                labels=_labels(inputs.get("labels")),
+                ports=exposed or None,
+                mac_address=inputs.get("macAddress") or None,
+                healthcheck=_healthcheck(r.name, inputs.get("healthcheck")),
+                tty=bool(inputs.get("tty", False)),
+                stdin_open=bool(inputs.get("stdinOpen", False)),
+                host_config=host_config,
+                networking_config=None,
+                use_config_proxy=False,
+            )
+        except docker.errors.APIError as error:
+            raise EngineRefused(r.name, "container create", _explain(error)) from None
+        container = self.client.containers.get(created["Id"])
+        self.containers[name] = container
+        self._remember(r, container.id, name)
+
+        attachments = inputs.get("networksAdvanced") or []
+        if attachments:
+            try:
+                api.disconnect_container_from_network(container.id, "bridge")
+            except docker.errors.APIError as error:
+                if "is not connected to the network bridge" not in _explain(error):
+                    raise EngineRefused(r.name, "disconnect from bridge", _explain(error)) from None
+            for attachment in attachments:
+                network = self._resolve(str(attachment["name"]))
+                try:
+                    api.connect_container_to_network(
+                        container.id,
+                        network,
+                        aliases=attachment.get("aliases") or None,
+                        ipv4_address=attachment.get("ipv4Address") or None,
+                        ipv6_address=attachment.get("ipv6Address") or None,
+                    )
+                except docker.errors.APIError as error:
+                    raise EngineRefused(
+                        r.name, f"connect to {attachment['name']}", _explain(error)
+                    ) from None
+
+        if inputs.get("start", True):
+            try:
+                api.start(container.id)
+            except docker.errors.APIError as error:
+                raise EngineRefused(r.name, "container start", _explain(error)) from None
+
+    def _check_running(self, ordered: Iterable[Registration]) -> None:
+        must_run = [
+            r
+            for r in ordered
+            if r.type == CONTAINER
+            and r.inputs.get("start", True)
+            and r.inputs.get("mustRun", _MUST_RUN_DEFAULT)
+        ]
+        if not must_run:
+            return
+        time.sleep(_RUNNING_GRACE_S)
+        for r in must_run:
+            container = self.containers[_engine_name(r)]
+            container.reload()
+            if container.status != "running":
+                code = container.attrs["State"].get("ExitCode")
+                raise EngineRefused(
+                    r.name,
+                    "must run",
+                    f"container failed to be in running state ({container.status}, exit {code})",
+                )
+
+    # -- references -----------------------------------------------------------------------
+
+    def _remember(self, r: Registration, engine_ref: str, engine_name: str) -> None:
+        if r.id:
+            self._ids[r.id] = engine_ref
+        self._ids[r.urn] = engine_ref
+        self._ids.setdefault(engine_name, engine_ref)
+
+    def _resolve(self, value: str) -> str:
+        if value == UNKNOWN:
+            raise UntranslatedInput("(reference)", "value", value, "unknown at preview, so not usable")
+        return self._ids.get(value, value)
+
+    def _resolve_mode(self, mode: str) -> str:
+        if mode.startswith("container:") and mode != "container:":
+            return "container:" + self._resolve(mode[len("container:") :])
+        return mode
+
+    # -- queries for tests ----------------------------------------------------------------
+
+    def container(self, name: str) -> Any:
+        """The docker Container created under engine name `name` (reloaded)."""
+        container = self.containers[name]
+        container.reload()
+        return container
+
+
+# -- translation checks -------------------------------------------------------------------
+
+_NETWORK_KEYS = {
+    "name", "driver", "internal", "ipamConfigs", "ipamDriver", "ipv6", "labels", "options",
+    "attachable", "ingress",
+}  # fmt: skip
+_IPAM_KEYS = {"subnet", "gateway", "ipRange", "auxAddress"}
+_CONTAINER_KEYS = {
+    "name", "image", "command", "entrypoint", "entrypoints", "envs", "labels", "ports", "networkMode",
+    "networksAdvanced", "hostname", "domainname", "dns", "dnsOpts", "dnsSearches", "hosts",
+    "capabilities", "privileged", "restart", "maxRetryCount", "mustRun", "healthcheck",
+    "macAddress", "publishAllPorts", "user", "workingDir", "tty", "stdinOpen", "start", "init",
+    "wait", "waitTimeout",
+}  # fmt: skip
+_ATTACHMENT_KEYS = {"name", "aliases", "ipv4Address", "ipv6Address"}
+_PORT_KEYS = {"internal", "external", "ip", "protocol"}
+_HEALTH_KEYS = {"tests", "interval", "timeout", "retries", "startPeriod"}
+_IMAGE_KEYS = {"name", "keepLocally"}
+
+
+def _check_inputs(r: Registration) -> None:
+    """Raise `UntranslatedInput` for any input of `r` this module does not create faithfully."""
+    if r.type == NETWORK:
+        _only(r, "", r.inputs, _NETWORK_KEYS)
+        for i, cfg in enumerate(r.inputs.get("ipamConfigs") or []):
+            _only(r, f"ipamConfigs[{i}].", cfg, _IPAM_KEYS)
+        if r.inputs.get("ingress"):
+            raise UntranslatedInput(r.name, "ingress", True, "swarm-only, not translated")
+    elif r.type == CONTAINER:
+        _only(r, "", r.inputs, _CONTAINER_KEYS)
+        for i, att in enumerate(r.inputs.get("networksAdvanced") or []):
+            _only(r, f"networksAdvanced[{i}].", att, _ATTACHMENT_KEYS)
+        for i, port in enumerate(r.inputs.get("ports") or []):
+            _only(r, f"ports[{i}].", port, _PORT_KEYS)
+        health = r.inputs.get("healthcheck")
+        if health:
+            _only(r, "healthcheck.", health, _HEALTH_KEYS)
+        caps = r.inputs.get("capabilities")
+        if caps:
+            _only(r, "capabilities.", caps, {"adds", "drops"})
+        if r.inputs.get("wait"):
+            raise UntranslatedInput(r.name, "wait", True, "(waiting for healthy) not translated")
+        if "image" not in r.inputs:
+            raise UntranslatedInput(r.name, "image", None, "missing, so not translated")
+    elif r.type == REMOTE_IMAGE:
+        _only(r, "", r.inputs, _IMAGE_KEYS)
+    elif r.type.startswith("pulumi:providers:"):
+        if any(v not in (None, "", [], {}, False) for k, v in r.inputs.items() if k != "version"):
+            raise UntranslatedInput(r.name, "provider", r.inputs, "explicit provider settings, not translated")
+    elif r.custom:
+        raise UntranslatedInput(r.name, "type", r.type, "a resource type not translated")
+
+
+def _only(r: Registration, prefix: str, inputs: Mapping[str, Any], known: set[str]) -> None:
+    for key, value in inputs.items():
+        if value == UNKNOWN:
+            raise UntranslatedInput(r.name, prefix + key, value, "unknown at preview, so not usable")
+        if key in known:
+            continue
+        if value in (None, "", [], {}, False):
+            continue  # an unset input, as the provider would see it
+        raise UntranslatedInput(r.name, prefix + key, value)
+
+
+def _engine_name(r: Registration) -> str:
+    return str(r.inputs.get("name") or r.name)
+
+
+def _labels(labels: Any) -> dict[str, str] | None:
+    if not labels:
+        return None
+    if isinstance(labels, Mapping):
+        return {str(k): str(v) for k, v in labels.items()}
+    return {str(item["label"]): str(item["value"]) for item in labels}
+
+
+def _duration_ns(resource: str, prop: str, text: Any) -> int | None:
+    if text in (None, ""):
+        return None
+    pieces = _DURATION.findall(str(text))
+    if not pieces or "".join(n + u for n, u in pieces) != str(text):
+        raise UntranslatedInput(resource, prop, text, "not a Go duration, so not translated")
+    return int(sum(float(n) * _DURATION_NS[u] for n, u in pieces))
+
+
+def _healthcheck(resource: str, health: Any) -> dict[str, Any] | None:
+    if not health:
+        return None
+    result: dict[str, Any] = {"test": list(health.get("tests") or [])}
+    for key, wire in (("interval", "interval"), ("timeout", "timeout"), ("start_period", "startPeriod")):
+        ns = _duration_ns(resource, f"healthcheck.{wire}", health.get(wire))
+        if ns is not None:
+            result[key] = ns
+    if health.get("retries") is not None:
+        result["retries"] = int(health["retries"])
+    return result
+
+
+def _explain(error: docker.errors.APIError) -> str:
+    explanation = error.explanation
+    if isinstance(explanation, bytes):
+        explanation = explanation.decode("utf-8", "replace")
+    return str(explanation or error)
+
+
+# -- ordering -----------------------------------------------------------------------------
+
+
+def dependency_order(resources: Sequence[Registration]) -> list[Registration]:
+    """The custom resources of `resources`, each after everything it depends on.
+
+    A dependency on a component means a dependency on every custom resource under it, as in
+    Pulumi. Ties keep registration order. A cycle raises ValueError.
+    """
+    by_urn = {r.urn: r for r in resources}
+    children: dict[str, list[str]] = {}
+    for r in resources:
+        children.setdefault(r.parent, []).append(r.urn)
+
+    def customs_under(urn: str) -> set[str]:
+        found: set[str] = set()
+        stack = [urn]
+        while stack:
+            current = stack.pop()
+            reg = by_urn.get(current)
+            if reg is not None and reg.custom:
+                found.add(current)
+            stack.extend(children.get(current, []))
+        return found
+
+    def ancestors(r: Registration) -> set[str]:
+        seen: set[str] = set()
+        parent = r.parent
+        while parent and parent not in seen:
+            seen.add(parent)
+            parent = by_urn[parent].parent if parent in by_urn else ""
+        return seen
+
+    customs = [r for r in resources if r.custom]
+    custom_urns = {r.urn for r in customs}
+    needs: dict[str, set[str]] = {}
+    for r in customs:
+        deps: set[str] = set()
+        direct = set(r.dependencies)
+        for prop_deps in r.property_dependencies.values():
+            direct.update(prop_deps)
+        skip = ancestors(r)
+        for dep in direct - skip:
+            deps |= customs_under(dep)
+        deps.discard(r.urn)
+        needs[r.urn] = deps & custom_urns
+
+    ordered: list[Registration] = []
+    done: set[str] = set()
+    pending = list(customs)
+    while pending:
+        ready = [r for r in pending if needs[r.urn] <= done]
+        if not ready:
+            names = ", ".join(r.name for r in pending)
+            raise ValueError(f"dependency cycle among: {names}")
+        first = ready[0]
+        ordered.append(first)
+        done.add(first.urn)
+        pending.remove(first)
+    return ordered
