@@ -7,7 +7,7 @@ tests and the engine realizer all read this one structure.
 """
 
 from plan.model import UNKNOWN, Plan, Registration
-from plan.recorder import ProgramError, record_program
+from plan.recorder import ProgramError, record, record_program
 from plan.stack_config import StackConfig, StackConfigError, list_stacks, load_stack_config
 
 __all__ = [
@@ -19,5 +19,6 @@ __all__ = [
     "StackConfigError",
     "list_stacks",
     "load_stack_config",
+    "record",
     "record_program",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import runpy
 import sys
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -122,29 +122,54 @@ def record_program(
     values as JSON, as the Pulumi CLI hands them to a program. Raises `ProgramError` with the
     program's own message when it fails.
     """
-    pulumi_settings.ROOT.set(None)  # a fresh root stack for every run, not the previous one
-    pulumi.runtime.set_all_config(dict(config))
-    monitor = RecordingMonitor(PlanMocks(preview))
-    pulumi.runtime.set_mocks(
-        monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor
-    )
-    pulumi_settings.SETTINGS.rpc_manager.clear()
     program_dir = str(program.resolve().parent)
     added_path = program_dir not in sys.path
     if added_path:
         sys.path.insert(0, program_dir)
     try:
-        _sync_await(run_pulumi_func(lambda: _run_and_wait(program)))
+        return record(
+            lambda: _run_and_wait(program),
+            project=project,
+            stack=stack,
+            config=config,
+            preview=preview,
+            source_root=program.resolve().parent,
+        )
+    finally:
+        if added_path:
+            sys.path.remove(program_dir)
+
+
+def record(
+    run: Callable[[], object],
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    preview: bool = True,
+    source_root: Path | None = None,
+) -> Plan:
+    """Call `run` (code that registers resources) under mocks and return what it registered.
+
+    The same as `record_program` for a callable: tests use it to record one component.
+    Errors name the innermost frame under `source_root` (the current directory by default).
+    """
+    pulumi_settings.ROOT.set(None)  # a fresh root stack for every run, not the previous one
+    pulumi.runtime.set_all_config(dict(config or {}))
+    monitor = RecordingMonitor(PlanMocks(preview))
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor
+    )
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    try:
+        _sync_await(run_pulumi_func(lambda: run() and None))
         exports = _sync_await(_resolve_exports())
     except pulumi.RunError as error:
         raise ProgramError(str(error)) from None
     except ProgramError:
         raise
     except Exception as error:
-        raise ProgramError(_describe(error, program)) from None
-    finally:
-        if added_path:
-            sys.path.remove(program_dir)
+        raise ProgramError(_describe(error, source_root or Path.cwd())) from None
     return Plan(
         project=project,
         stack=stack,
@@ -210,9 +235,9 @@ def _with_stack(
     return [stack_registration, *registrations]
 
 
-def _describe(error: BaseException, program: Path) -> str:
+def _describe(error: BaseException, source_root: Path) -> str:
     """`<file>:<line>: <Type>: <message>` for the innermost frame in the project's own code."""
-    root = program.resolve().parent
+    root = source_root.resolve()
     location = ""
     for frame in traceback.extract_tb(error.__traceback__):
         path = Path(frame.filename)
