@@ -162,7 +162,11 @@ def record(
     )
     pulumi_settings.SETTINGS.rpc_manager.clear()
     try:
-        _sync_await(run_pulumi_func(lambda: run() and None))
+
+        def program() -> None:
+            run()
+
+        _sync_await(run_pulumi_func(program))
         exports = _sync_await(_resolve_exports())
     except pulumi.RunError as error:
         raise ProgramError(str(error)) from None

@@ -144,7 +144,11 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
         at = f"{ROOT}.networks.{key}"
         name = args.network_name or key
         found = network_args_problems(name, args)
-        problems += [p.under(at) for p in found]
+        for problem in found:
+            named_by_key = problem.field == "network_name" and not args.network_name
+            problems.append(
+                Problem("", problem.reason).under(at) if named_by_key else problem.under(at)
+            )
         if name in engine_names:
             problems.append(
                 Problem(
