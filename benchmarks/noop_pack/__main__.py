@@ -1,0 +1,34 @@
+"""A pack whose one resource rule and one stack rule accept everything."""
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyPack,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+)
+
+
+def _accept_resource(args, report_violation):
+    return None
+
+
+def _accept_stack(args, report_violation):
+    return None
+
+
+PolicyPack(
+    name="noop",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=[
+        ResourceValidationPolicy(
+            name="noop-resource-accept-all",
+            description="Accepts every resource.",
+            validate=_accept_resource,
+        ),
+        StackValidationPolicy(
+            name="noop-stack-accept-all",
+            description="Accepts every stack.",
+            validate=_accept_stack,
+        ),
+    ],
+)

@@ -1,0 +1,7 @@
+"""Entry point: `python -m preview <stack> [options]`."""
+
+import sys
+
+from preview.cli import main
+
+sys.exit(main())

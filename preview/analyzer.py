@@ -1,0 +1,332 @@
+"""Speak the analyzer protocol to a running pack, as the engine does during `pulumi preview`.
+
+Order of calls, as the CLI makes them: `ConfigureStack`, `GetAnalyzerInfo`, `Configure` with
+the reconciled policy config, `Analyze` once per registration (the stack, default providers,
+components and custom resources, inputs with unknowns as the engine's sentinel), then
+`AnalyzeStack` with every resource, its parent, dependencies, property dependencies and state.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import grpc  # type: ignore[import-untyped]
+from google.protobuf import empty_pb2, struct_pb2  # type: ignore[import-untyped]
+from google.protobuf.json_format import MessageToDict  # type: ignore[import-untyped]
+from pulumi.runtime.proto import analyzer_pb2
+
+from plan import UNKNOWN, Plan, Registration
+from preview.pack import PackError, RunningPack
+from preview.policy_config import PolicyMeta, PolicySettings, reconcile
+
+_LEVEL_NAMES = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.DISABLED: "disabled",
+    analyzer_pb2.REMEDIATE: "remediate",
+}
+_LEVEL_VALUES = {name: value for value, name in _LEVEL_NAMES.items()}
+
+UNDECIDED_MARK = "during preview: "
+"""How pulumi-policy words a rule that read a value unknown at preview (`can't run policy ...`)."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One policy diagnostic, attributed to a resource the way the CLI shows it."""
+
+    policy_name: str
+    """The policy's name."""
+    enforcement_level: str
+    """`mandatory`, `advisory`, `remediate` or `disabled`, as the pack reported it."""
+    urn: str
+    """The resource it is about ("" for the stack as a whole)."""
+    message: str
+    """The pack's message: the policy's description, then the violation's own text."""
+    description: str
+    """The policy's description."""
+    stage: str
+    """`analyze` (one resource) or `analyzeStack` (all resources)."""
+    undecided: bool = False
+    """True when the policy could not run because a value is unknown at preview."""
+    configured_level: str = ""
+    """The level the policy was configured with (an undecided rule is reported as advisory)."""
+
+
+@dataclass
+class PolicyRun:
+    """The outcome of checking one plan against one pack."""
+
+    pack_name: str
+    pack_version: str
+    pack_path: str
+    python: str
+    policies: list[PolicyMeta]
+    config: dict[str, PolicySettings]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    not_applicable: list[tuple[str, str, str]] = field(default_factory=list)
+    """(policy, urn, reason) for each policy that declared itself not applicable."""
+    analyzed: int = 0
+    """How many `Analyze` calls were made."""
+    seconds: float = 0.0
+
+
+def engine_resources(plan: Plan, stack_config: Mapping[str, str]) -> list[Registration]:
+    """The plan as the engine sees it: a default provider per package, registered before its
+    first resource, and every custom resource referring to its provider."""
+    resources: list[Registration] = []
+    providers: dict[str, str] = {}
+    explicit = {r.urn for r in plan.resources if r.type.startswith("pulumi:providers:")}
+    for registration in plan.resources:
+        package = registration.type.split(":", 1)[0]
+        needs_default = (
+            registration.custom
+            and package != "pulumi"
+            and registration.provider.rsplit("::", 1)[0] not in explicit
+        )
+        if not needs_default:
+            resources.append(registration)
+            continue
+        if package not in providers:
+            provider = _default_provider(plan, package, stack_config)
+            providers[package] = f"{provider.urn}::{UNKNOWN}"
+            resources.append(provider)
+        resources.append(replace(registration, provider=providers[package]))
+    return resources
+
+
+def _default_provider(plan: Plan, package: str, stack_config: Mapping[str, str]) -> Registration:
+    try:
+        version = importlib.metadata.version(f"pulumi_{package}")
+    except importlib.metadata.PackageNotFoundError:
+        version = ""
+    name = "default_" + version.replace(".", "_") if version else "default"
+    inputs: dict[str, Any] = {
+        key.split(":", 1)[1]: value
+        for key, value in stack_config.items()
+        if key.startswith(f"{package}:")
+    }
+    if version:
+        inputs["version"] = version
+    urn = f"urn:pulumi:{plan.stack}::{plan.project}::pulumi:providers:{package}::{name}"
+    return Registration(
+        urn=urn,
+        type=f"pulumi:providers:{package}",
+        name=name,
+        custom=True,
+        parent="",
+        inputs=inputs,
+        outputs=dict(inputs),
+    )
+
+
+class Session:
+    """One conversation with a running pack, every call bounded by one overall deadline."""
+
+    def __init__(self, pack: RunningPack, deadline: float, timeout: float) -> None:
+        self.pack = pack
+        self.deadline = deadline
+        self.timeout = timeout
+
+    def call(self, method: str, request: Any, what: str) -> Any:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise PackError(self._late(what))
+        try:
+            return getattr(self.pack.stub, method)(request, timeout=remaining)
+        except grpc.RpcError as error:
+            code = error.code()
+            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise PackError(self._late(what)) from None
+            if code == grpc.StatusCode.UNIMPLEMENTED and method == "ConfigureStack":
+                return None
+            raise PackError(
+                f"policy pack {self.pack.project.path} failed during {what}: "
+                f"{code.name}: {error.details()}" + self.pack.describe_exit()
+            ) from None
+
+    def _late(self, what: str) -> str:
+        return (
+            f"policy pack {self.pack.project.path} did not answer {what} within the "
+            f"{self.timeout:g} s allowed (--timeout)" + self.pack.describe_exit()
+        )
+
+
+def run_policies(
+    plan: Plan,
+    pack: RunningPack,
+    given: dict[str, PolicySettings],
+    *,
+    stack_config: Mapping[str, str],
+    timeout: float,
+    started: float | None = None,
+) -> PolicyRun:
+    """Check `plan` with `pack`; raises `PackError` (or `PolicyConfigError`) when it cannot."""
+    begin = time.monotonic() if started is None else started
+    session = Session(pack, begin + timeout, timeout)
+    config_struct = struct_pb2.Struct()
+    config_struct.update(dict(stack_config))
+    session.call(
+        "ConfigureStack",
+        analyzer_pb2.AnalyzerStackConfigureRequest(
+            stack=plan.stack,
+            project=plan.project,
+            organization="organization",
+            dry_run=plan.preview,
+            config=config_struct,
+        ),
+        "ConfigureStack",
+    )
+    info = session.call("GetAnalyzerInfo", empty_pb2.Empty(), "GetAnalyzerInfo")
+    policies = [
+        PolicyMeta(
+            name=p.name,
+            description=p.description,
+            enforcement_level=_LEVEL_NAMES.get(p.enforcementLevel, "advisory"),
+            schema=(
+                {
+                    "properties": MessageToDict(p.configSchema.properties),
+                    "required": list(p.configSchema.required),
+                }
+                if p.HasField("configSchema")
+                else None
+            ),
+        )
+        for p in info.policies
+    ]
+    # Like the CLI, an initial config entry without a level reads as advisory (the proto's 0).
+    initial = {
+        name: PolicySettings(
+            _LEVEL_NAMES.get(value.enforcementLevel, "advisory"), MessageToDict(value.properties)
+        )
+        for name, value in info.initialConfig.items()
+    }
+    config = reconcile(policies, initial, given, info.name)
+    request = analyzer_pb2.ConfigureAnalyzerRequest()
+    for name, settings in config.items():
+        entry = request.policyConfig[name]
+        entry.enforcementLevel = _LEVEL_VALUES[settings.enforcement_level or "advisory"]
+        entry.properties.update(settings.properties)
+    session.call("Configure", request, "Configure")
+
+    run = PolicyRun(
+        pack_name=info.name,
+        pack_version=pack.project.version or info.version,
+        pack_path=str(pack.project.path),
+        python=pack.python,
+        policies=policies,
+        config=config,
+    )
+    levels = {name: settings.enforcement_level for name, settings in config.items()}
+    resources = engine_resources(plan, stack_config)
+    by_urn = {r.urn: r for r in resources}
+    for resource in resources:
+        response = session.call(
+            "Analyze", _analyze_request(resource, by_urn), f"Analyze of {resource.urn}"
+        )
+        run.analyzed += 1
+        _collect(run, response, "analyze", resource.urn, levels)
+    stack_request = analyzer_pb2.AnalyzeStackRequest(
+        resources=[_stack_resource(r, by_urn) for r in resources]
+    )
+    response = session.call("AnalyzeStack", stack_request, "AnalyzeStack")
+    _collect(run, response, "analyzeStack", "", levels)
+    run.seconds = time.monotonic() - begin
+    return run
+
+
+def _collect(
+    run: PolicyRun, response: Any, stage: str, urn: str, levels: Mapping[str, str]
+) -> None:
+    for d in response.diagnostics:
+        undecided = d.message.startswith("can't run policy") and UNDECIDED_MARK in d.message
+        run.diagnostics.append(
+            Diagnostic(
+                policy_name=d.policyName,
+                enforcement_level=_LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
+                urn=d.urn or urn,
+                message=d.message,
+                description=d.description,
+                stage=stage,
+                undecided=undecided,
+                configured_level=levels.get(d.policyName, ""),
+            )
+        )
+    for item in response.not_applicable:
+        run.not_applicable.append((item.policy_name, urn, item.reason))
+
+
+def _struct(values: Mapping[str, Any]) -> Any:
+    result = struct_pb2.Struct()
+    result.update({k: v for k, v in values.items() if not k.startswith("__")})
+    return result
+
+
+def _options(resource: Registration) -> Any:
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=resource.protect,
+        ignoreChanges=list(resource.ignore_changes),
+        deleteBeforeReplace=resource.delete_before_replace,
+        deleteBeforeReplaceDefined=resource.delete_before_replace,
+        parent=resource.parent,
+        customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(),
+    )
+
+
+def _provider(resource: Registration, by_urn: Mapping[str, Registration]) -> Any:
+    if not resource.provider:
+        return None
+    provider = by_urn.get(resource.provider.rsplit("::", 1)[0])
+    if provider is None:
+        return None
+    return analyzer_pb2.AnalyzerProviderResource(
+        type=provider.type,
+        name=provider.name,
+        urn=provider.urn,
+        properties=_struct(provider.inputs),
+    )
+
+
+def _analyze_request(resource: Registration, by_urn: Mapping[str, Registration]) -> Any:
+    return analyzer_pb2.AnalyzeRequest(
+        type=resource.type,
+        name=resource.name,
+        urn=resource.urn,
+        properties=_struct(resource.inputs),
+        options=_options(resource),
+        provider=_provider(resource, by_urn),
+    )
+
+
+def _stack_resource(resource: Registration, by_urn: Mapping[str, Registration]) -> Any:
+    return analyzer_pb2.AnalyzerResource(
+        type=resource.type,
+        name=resource.name,
+        urn=resource.urn,
+        properties=_struct(resource.outputs if resource.outputs else resource.inputs),
+        options=_options(resource),
+        provider=_provider(resource, by_urn),
+        parent=resource.parent,
+        dependencies=list(resource.dependencies),
+        propertyDependencies={
+            key: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns))
+            for key, urns in resource.property_dependencies.items()
+            if urns
+        },
+    )
+
+
+def iter_levels(run: PolicyRun) -> Iterator[tuple[str, list[Diagnostic]]]:
+    """The diagnostics grouped by level, most severe first (undecided rules on their own)."""
+    decided = [d for d in run.diagnostics if not d.undecided]
+    for level in ("mandatory", "remediate", "advisory"):
+        group = [d for d in decided if d.enforcement_level == level]
+        if group:
+            yield level, group
+    undecided = [d for d in run.diagnostics if d.undecided]
+    if undecided:
+        yield "undecided", undecided

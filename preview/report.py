@@ -1,0 +1,92 @@
+"""What a user reads: the resource tree and the policy report, as `pulumi preview` shows them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from plan import Plan, Registration
+from preview.analyzer import Diagnostic, PolicyRun, iter_levels
+
+
+def resource_tree(plan: Plan) -> list[str]:
+    """The resources as a tree of parents and children, in registration order."""
+    children: dict[str, list[Registration]] = defaultdict(list)
+    known = {r.urn for r in plan.resources}
+    roots: list[Registration] = []
+    for registration in plan.resources:
+        if registration.parent and registration.parent in known:
+            children[registration.parent].append(registration)
+        else:
+            roots.append(registration)
+    rows: list[tuple[str, str]] = []
+
+    def walk(node: Registration, prefix: str, last: bool, depth: int) -> None:
+        branch = "" if depth == 0 else ("└─ " if last else "├─ ")
+        rows.append((prefix + branch + node.type, node.name))
+        kids = children.get(node.urn, [])
+        below = prefix + ("" if depth == 0 else ("   " if last else "│  "))
+        for index, child in enumerate(kids):
+            walk(child, below, index == len(kids) - 1, depth + 1)
+
+    for index, root in enumerate(roots):
+        walk(root, "", index == len(roots) - 1, 0)
+    width = max((len(kind) for kind, _ in rows), default=4) + 2
+    name_width = max((len(name) for _, name in rows), default=4) + 2
+    lines = [f"     {'Type':<{width}}{'Name':<{name_width}}Plan"]
+    lines.extend(f" +   {kind:<{width}}{name:<{name_width}}create" for kind, name in rows)
+    return lines
+
+
+def subject(diagnostic: Diagnostic, plan: Plan, by_urn: dict[str, Registration]) -> str:
+    """`<type>: <name>` of the resource a diagnostic is about (the stack when it names none)."""
+    registration = by_urn.get(diagnostic.urn)
+    if registration is None and diagnostic.urn:
+        kind, _, name = diagnostic.urn.rpartition("::")
+        kind = kind.rpartition("::")[2].rpartition("$")[2]
+        return f"{kind}: {name}"
+    if registration is None:
+        registration = plan.resources[0]
+    return f"{registration.type}: {registration.name}"
+
+
+def policy_report(run: PolicyRun, plan: Plan) -> list[str]:
+    """The `Policies:` section, grouped by enforcement level, most severe first."""
+    failed = gate_failures(run)
+    mark = "FAILED" if failed else "passed"
+    lines = [
+        "Policies:",
+        f"    {mark}  {run.pack_name}@v{run.pack_version} (local: {run.pack_path})",
+    ]
+    groups = list(iter_levels(run))
+    by_urn = plan.by_urn()
+    if not groups:
+        lines.append("        no violations")
+    for level, diagnostics in groups:
+        title = {
+            "undecided": "could not decide at preview (a value it reads is unknown)",
+        }.get(level, level)
+        lines.append(f"        {title} ({len(diagnostics)})")
+        for diagnostic in diagnostics:
+            shown = diagnostic.configured_level if level == "undecided" else level
+            about = subject(diagnostic, plan, by_urn)
+            lines.append(f"        - [{shown}]  {diagnostic.policy_name}  ({about})")
+            lines.extend(f"          {line}" for line in diagnostic.message.splitlines())
+    return lines
+
+
+def gate_failures(run: PolicyRun) -> list[Diagnostic]:
+    """What blocks the stack: mandatory (and remediate) violations, and mandatory policies that
+    could not reach a verdict at preview (`pulumi preview` would let those pass as advisory)."""
+    blocking = []
+    for diagnostic in run.diagnostics:
+        if diagnostic.undecided:
+            if diagnostic.configured_level in ("mandatory", "remediate"):
+                blocking.append(diagnostic)
+        elif diagnostic.enforcement_level in ("mandatory", "remediate"):
+            blocking.append(diagnostic)
+    return blocking
+
+
+def summary(plan: Plan) -> list[str]:
+    """The `Resources:` count."""
+    return ["Resources:", f"    + {len(plan.resources)} to create"]

@@ -1,0 +1,5 @@
+"""A pack that never prints its port."""
+
+import time
+
+time.sleep(3600)
