@@ -1,0 +1,25 @@
+"""The pack's rules, one module per area; `POLICIES` is every rule, in README order."""
+
+from __future__ import annotations
+
+from pulumi_policy import Policy
+
+from .container import CONTAINER_POLICIES
+from .dns import DNS_POLICIES
+from .joined import JOINED_POLICIES
+from .network import NETWORK_POLICIES
+from .security import SECURITY_POLICIES
+
+PACK_NAME = "container-comms"
+"""The policy pack's name (as in PulumiPolicy.yaml)."""
+
+POLICIES: list[Policy] = [
+    *CONTAINER_POLICIES,
+    *NETWORK_POLICIES,
+    *JOINED_POLICIES,
+    *DNS_POLICIES,
+    *SECURITY_POLICIES,
+]
+"""Every rule of the pack."""
+
+__all__ = ["PACK_NAME", "POLICIES"]

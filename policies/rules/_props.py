@@ -1,0 +1,317 @@
+"""Reading pulumi-docker wire props without ever raising.
+
+The analyzer hands a rule its props wrapped in pulumi-policy's unknown-checking proxy: reading a
+value that is unknown at preview raises, and the whole rule would turn into a "can't run policy"
+note. Every rule therefore first copies its props into plain JSON values with `plain`, which keeps
+unknowns as the engine's sentinel strings, and then reads them through the accessors here, which
+turn sentinels into `UNKNOWN` and anything of an unexpected shape into "absent".
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+from pulumi_policy.proxy import UnknownValueError
+
+CONTAINER: Final = "docker:index/container:Container"
+"""Type token of a pulumi-docker container."""
+NETWORK: Final = "docker:index/network:Network"
+"""Type token of a pulumi-docker network."""
+DNS_GROUP: Final = "container-comms:index:DnsGroup"
+"""Type token of the DNS group component."""
+
+PREDEFINED_NETWORKS: Final = frozenset({"bridge", "default", "host", "none"})
+"""Networks the engine defines itself: no embedded DNS, no aliases, no static addresses."""
+
+LABEL_PRESET: Final = "container-comms.preset"
+"""Label naming the preset a container was built from (`monitor` for traffic monitors)."""
+
+UNKNOWN_SENTINELS: Final = frozenset(
+    {
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+        "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+        "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+    }
+)
+"""The strings that stand for values unknown at preview (`pulumi_policy.proxy.UNKNOWN_*`)."""
+
+
+class Unknown:
+    """The type of `UNKNOWN`: a value that is only known once the update runs."""
+
+    _instance: Unknown | None = None
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final = Unknown()
+"""A value that is unknown at preview."""
+
+
+def plain(value: Any) -> Any:
+    """`value` (props, possibly behind the unknown-checking proxy) as plain JSON values.
+
+    Unknown values stay the engine's sentinel strings instead of raising; secrets are unwrapped.
+    """
+    if isinstance(value, str | bool | int | float) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key in list(value):
+            try:
+                item = value[key]
+            except UnknownValueError as error:
+                item = error.unknown_type_sentinel
+            except (KeyError, TypeError):
+                continue
+            result[str(key)] = plain(item)
+        return result
+    if isinstance(value, Sequence):
+        items: list[Any] = []
+        for index in range(len(value)):
+            try:
+                element = value[index]
+            except UnknownValueError as error:
+                element = error.unknown_type_sentinel
+            except (IndexError, KeyError, TypeError):
+                continue
+            items.append(plain(element))
+        return items
+    inner = getattr(value, "value", None)  # pulumi_policy.Secret
+    if inner is not None and type(value).__name__ == "Secret":
+        return plain(inner)
+    return str(value)
+
+
+def is_unknown(value: Any) -> bool:
+    """Whether `value` stands for something unknown at preview."""
+    return value is UNKNOWN or (isinstance(value, str) and value in UNKNOWN_SENTINELS)
+
+
+def _raw(obj: Any, key: str) -> object:
+    if is_unknown(obj):
+        return UNKNOWN
+    if not isinstance(obj, Mapping):
+        return None
+    value = obj.get(key)
+    return UNKNOWN if is_unknown(value) else value
+
+
+def text(obj: Any, key: str) -> str | Unknown | None:
+    """A string field: None when absent, null, empty or not a string."""
+    value = _raw(obj, key)
+    if value is UNKNOWN:
+        return UNKNOWN
+    return value if isinstance(value, str) and value != "" else None
+
+
+def flag(obj: Any, key: str) -> bool | Unknown | None:
+    """A boolean field: None when absent or not a boolean."""
+    value = _raw(obj, key)
+    if value is UNKNOWN:
+        return UNKNOWN
+    return value if isinstance(value, bool) else None
+
+
+def number(obj: Any, key: str) -> float | Unknown | None:
+    """A number field (they arrive as floats): None when absent or not a number."""
+    value = _raw(obj, key)
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def items(obj: Any, key: str) -> list[Any] | Unknown:
+    """A list field: [] when absent, null or not a list; elements may be sentinels."""
+    value = _raw(obj, key)
+    if value is UNKNOWN:
+        return UNKNOWN
+    return list(value) if isinstance(value, list) else []
+
+
+def record(obj: Any, key: str) -> dict[str, Any] | Unknown:
+    """An object field: {} when absent, null or not an object."""
+    value = _raw(obj, key)
+    if value is UNKNOWN:
+        return UNKNOWN
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def strings(values: list[Any] | Unknown) -> tuple[list[str], bool]:
+    """The string elements of a list, and whether any element (or the list) is unknown."""
+    if isinstance(values, Unknown):
+        return [], True
+    found: list[str] = []
+    unknown = False
+    for value in values:
+        if is_unknown(value):
+            unknown = True
+        elif isinstance(value, str):
+            found.append(value)
+    return found, unknown
+
+
+def quoted(values: Iterable[str]) -> str:
+    """`["a", "b"]`: a list of strings as the messages show it."""
+    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+
+
+def port_number(value: Any) -> str:
+    """A port as text: `8080` for `8080.0`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "?"
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def parse_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """A CIDR subnet, or None when it is not one."""
+    try:
+        return ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return None
+
+
+def parse_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An IP address, or None when it is not one."""
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One `networksAdvanced` entry."""
+
+    network: str | Unknown | None
+    """The network's name (or an id, which is unknown at preview)."""
+    aliases: list[str]
+    """The known aliases."""
+    ipv4_address: str | Unknown | None
+    """The static IPv4 address, if any."""
+    mac_address: str | Unknown | None
+    """The static MAC address, if any."""
+    unknown_aliases: bool = False
+    """Whether some aliases are unknown."""
+
+
+@dataclass(frozen=True)
+class ContainerView:
+    """What the rules read from a container's props."""
+
+    label: str
+    """How messages name the container: its container name, else its resource name."""
+    name: str | Unknown | None
+    """The container name (`name` input)."""
+    network_mode: str | Unknown | None
+    """The network mode; None when unset."""
+    attachments: list[Attachment]
+    """The `networksAdvanced` entries."""
+    attachments_unknown: bool
+    """Whether the `networksAdvanced` list itself is unknown."""
+    labels: dict[str, str | Unknown] = field(default_factory=dict)
+    """The labels, by key."""
+
+    @property
+    def join_target(self) -> str | Unknown | None:
+        """x of a `container:<x>` network mode; "" for `container:`; None for other modes."""
+        mode = self.network_mode
+        if isinstance(mode, Unknown):
+            return UNKNOWN
+        if mode is None or not mode.startswith("container:"):
+            return None
+        return mode[len("container:") :]
+
+
+def labels_of(props: Any) -> dict[str, str | Unknown]:
+    """Labels given as pulumi-docker's list of `{label, value}` (or as a plain map)."""
+    raw = _raw(props, "labels")
+    result: dict[str, str | Unknown] = {}
+    if isinstance(raw, list):
+        for entry in raw:
+            key = text(entry, "label")
+            value = text(entry, "value")
+            if isinstance(key, str):
+                result[key] = value if value is not None else ""
+    elif isinstance(raw, Mapping):
+        for key, value in raw.items():
+            if is_unknown(value):
+                result[str(key)] = UNKNOWN
+            elif isinstance(value, str):
+                result[str(key)] = value
+    return result
+
+
+def container_view(props: Any, resource_name: str) -> ContainerView:
+    """Read a container's props (plain JSON) into a `ContainerView`."""
+    name = text(props, "name")
+    entries = items(props, "networksAdvanced")
+    attachments: list[Attachment] = []
+    if not isinstance(entries, Unknown):
+        for entry in entries:
+            if not isinstance(entry, Mapping) and not is_unknown(entry):
+                continue
+            aliases, unknown_aliases = strings(items(entry, "aliases"))
+            attachments.append(
+                Attachment(
+                    network=text(entry, "name"),
+                    aliases=aliases,
+                    ipv4_address=text(entry, "ipv4Address"),
+                    mac_address=text(entry, "macAddress"),
+                    unknown_aliases=unknown_aliases,
+                )
+            )
+    return ContainerView(
+        label=name if isinstance(name, str) else resource_name,
+        name=name,
+        network_mode=text(props, "networkMode"),
+        attachments=attachments,
+        attachments_unknown=isinstance(entries, Unknown),
+        labels=labels_of(props),
+    )
+
+
+def undecided(what: str) -> str:
+    """The note a rule leaves (as not-applicable) when a value it needs is unknown at preview."""
+    return (
+        f"cannot decide during preview: {what} unknown until the update; "
+        "the rule decides when the update runs"
+    )
+
+
+class _HasConfig(Protocol):
+    def get_config(self) -> Mapping[str, Any]: ...
+
+    def not_applicable(self, reason: str | None = None) -> None: ...
+
+
+def config_strings(args: _HasConfig, key: str, default: Sequence[str]) -> list[str]:
+    """A list-of-strings setting of the rule's config, or `default` when it is not set."""
+    try:
+        value = plain(args.get_config()).get(key)
+    except AttributeError:
+        return list(default)
+    if not isinstance(value, list):
+        return list(default)
+    return [v for v in value if isinstance(v, str)]
+
+
+def finish(args: _HasConfig, unknowns: Sequence[str]) -> None:
+    """Leave the could-not-decide note when some value the rule needed was unknown."""
+    if unknowns:
+        args.not_applicable(undecided("; ".join(dict.fromkeys(unknowns))))

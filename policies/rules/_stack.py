@@ -1,0 +1,217 @@
+"""One pass over a stack's resources: the index every stack-level rule reads.
+
+Building it is linear in the number of resources, and every lookup the rules make is a
+dictionary lookup, so no stack rule compares all containers pairwise.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import PolicyResource
+
+from ._props import (
+    CONTAINER,
+    NETWORK,
+    PREDEFINED_NETWORKS,
+    UNKNOWN,
+    ContainerView,
+    Unknown,
+    container_view,
+    flag,
+    items,
+    parse_network,
+    plain,
+    text,
+)
+
+Subnet = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class Ipam:
+    """One `ipamConfigs` entry of a network."""
+
+    subnet_text: str | Unknown | None
+    """The subnet as written."""
+    subnet: Subnet | None
+    """The parsed subnet (None when absent, unknown or not a CIDR)."""
+    gateway: str | Unknown | None
+    """The gateway as written."""
+    ip_range_text: str | Unknown | None
+    """The ip range as written."""
+    ip_range: Subnet | None
+    """The parsed ip range."""
+
+
+@dataclass(frozen=True)
+class NetworkEntry:
+    """A network of the stack."""
+
+    urn: str
+    """The resource's URN."""
+    resource_name: str
+    """The resource's logical name."""
+    name: str | Unknown | None
+    """The Docker network name."""
+    ipams: list[Ipam]
+    """Its IPAM configs."""
+    ipams_unknown: bool
+    """Whether the IPAM config list is unknown."""
+    internal: bool | Unknown | None
+    """The internal flag."""
+
+    @property
+    def label(self) -> str:
+        """How messages name the network."""
+        return self.name if isinstance(self.name, str) else self.resource_name
+
+
+@dataclass(frozen=True)
+class ContainerEntry:
+    """A container of the stack."""
+
+    urn: str
+    """The resource's URN."""
+    resource_name: str
+    """The resource's logical name."""
+    props: dict[str, Any]
+    """Its props as plain JSON."""
+    view: ContainerView
+    """The networking view of its props."""
+    dependencies: frozenset[str] = field(default_factory=frozenset)
+    """URNs it depends on, directly or through a property."""
+
+
+def _dependency_urns(resource: PolicyResource) -> frozenset[str]:
+    urns = {d.urn for d in resource.dependencies or []}
+    for deps in (resource.property_dependencies or {}).values():
+        urns.update(d.urn for d in deps)
+    return frozenset(urns)
+
+
+def _ipam(entry: Any) -> Ipam:
+    subnet_text = text(entry, "subnet")
+    ip_range_text = text(entry, "ipRange")
+    return Ipam(
+        subnet_text=subnet_text,
+        subnet=parse_network(subnet_text) if isinstance(subnet_text, str) else None,
+        gateway=text(entry, "gateway"),
+        ip_range_text=ip_range_text,
+        ip_range=parse_network(ip_range_text) if isinstance(ip_range_text, str) else None,
+    )
+
+
+class StackIndex:
+    """The stack's containers and networks, indexed once."""
+
+    def __init__(self, resources: Iterable[PolicyResource]) -> None:
+        self.containers: list[ContainerEntry] = []
+        self.networks: list[NetworkEntry] = []
+        self.containers_by_name: dict[str, list[ContainerEntry]] = {}
+        self.containers_by_urn: dict[str, ContainerEntry] = {}
+        self.networks_by_name: dict[str, NetworkEntry] = {}
+        for resource in resources:
+            kind = resource.resource_type
+            if kind not in (CONTAINER, NETWORK):
+                continue
+            props = plain(resource.props)
+            if not isinstance(props, dict):
+                props = {}
+            if kind == CONTAINER:
+                self._add_container(resource, props)
+            else:
+                self._add_network(resource, props)
+
+    def _add_container(self, resource: PolicyResource, props: dict[str, Any]) -> None:
+        entry = ContainerEntry(
+            urn=resource.urn,
+            resource_name=resource.name,
+            props=props,
+            view=container_view(props, resource.name),
+            dependencies=_dependency_urns(resource),
+        )
+        self.containers.append(entry)
+        self.containers_by_urn[entry.urn] = entry
+        if isinstance(entry.view.name, str):
+            self.containers_by_name.setdefault(entry.view.name, []).append(entry)
+
+    def _add_network(self, resource: PolicyResource, props: dict[str, Any]) -> None:
+        configs = items(props, "ipamConfigs")
+        entry = NetworkEntry(
+            urn=resource.urn,
+            resource_name=resource.name,
+            name=text(props, "name"),
+            ipams=[] if isinstance(configs, Unknown) else [_ipam(c) for c in configs],
+            ipams_unknown=isinstance(configs, Unknown),
+            internal=flag(props, "internal"),
+        )
+        self.networks.append(entry)
+        if isinstance(entry.name, str):
+            self.networks_by_name.setdefault(entry.name, entry)
+
+    def container_named(self, target: str) -> ContainerEntry | None:
+        """The container a `container:<target>` mode names: by name, else by (short) id."""
+        found = self.containers_by_name.get(target)
+        if found:
+            return found[0]
+        if len(target) >= 12:
+            for entry in self._by_id():
+                if entry[0].startswith(target):
+                    return entry[1]
+        return None
+
+    def _by_id(self) -> list[tuple[str, ContainerEntry]]:
+        cached: list[tuple[str, ContainerEntry]] | None = getattr(self, "_ids", None)
+        if cached is None:
+            cached = [
+                (value, c)
+                for c in self.containers
+                if isinstance(value := c.props.get("id"), str) and value
+            ]
+            self._ids = cached
+        return cached
+
+    def own_networks(self, entry: ContainerEntry) -> set[str] | Unknown:
+        """The networks a container attaches to itself (not through a joined namespace)."""
+        view = entry.view
+        if view.attachments_unknown or any(
+            isinstance(a.network, Unknown) for a in view.attachments
+        ):
+            return UNKNOWN
+        names = {a.network for a in view.attachments if isinstance(a.network, str)}
+        mode = view.network_mode
+        if isinstance(mode, Unknown):
+            return UNKNOWN
+        if mode is not None and mode.startswith("container:"):
+            return set()
+        if mode in (None, "bridge", "default"):
+            if not names:
+                names.add("bridge")
+        else:
+            names.add(mode)
+        return names
+
+    def effective_networks(self, entry: ContainerEntry) -> set[str] | Unknown:
+        """The networks whose DNS a container uses: its own, or those of the one it joins."""
+        seen: set[str] = set()
+        current = entry
+        while True:
+            target = current.view.join_target
+            if target is None:
+                return self.own_networks(current)
+            if isinstance(target, Unknown):
+                return UNKNOWN
+            owner = self.container_named(target)
+            if owner is None or owner.urn in seen:
+                return set()
+            seen.add(owner.urn)
+            current = owner
+
+
+def user_defined(networks: Iterable[str]) -> set[str]:
+    """The networks that are not predefined (so have the embedded DNS server)."""
+    return {n for n in networks if n not in PREDEFINED_NETWORKS}

@@ -1,0 +1,208 @@
+"""Container rules: names, and what a container may ask of a predefined network."""
+
+from __future__ import annotations
+
+import re
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from ._props import (
+    CONTAINER,
+    PREDEFINED_NETWORKS,
+    Unknown,
+    container_view,
+    finish,
+    plain,
+    quoted,
+    text,
+)
+from ._stack import StackIndex
+
+CONTAINER_NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+"""What the engine accepts as a container name."""
+DNS_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+"""One label of a DNS name (RFC 1123)."""
+
+
+def is_dns_name(value: str) -> bool:
+    """Whether `value` is a DNS name: dot-separated RFC 1123 labels, at most 253 characters."""
+    name = value[:-1] if value.endswith(".") else value
+    return 0 < len(name) <= 253 and all(DNS_LABEL.match(part) for part in name.split("."))
+
+
+def _static_ip_on_predefined(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    view = container_view(plain(args.props), args.name)
+    unknowns: list[str] = []
+    if view.attachments_unknown:
+        unknowns.append(f'networksAdvanced of container "{view.label}" is')
+    for index, attachment in enumerate(view.attachments):
+        address = attachment.ipv4_address
+        if address is None:
+            continue
+        if isinstance(attachment.network, Unknown):
+            unknowns.append(f'the network of networksAdvanced[{index}] of "{view.label}" is')
+        elif attachment.network is None or attachment.network in PREDEFINED_NETWORKS:
+            network = attachment.network or "bridge"
+            shown = address if isinstance(address, str) else "(unknown)"
+            report(
+                f'container "{view.label}": static address "{shown}" on the predefined network '
+                f'"{network}"; the engine refuses it with "user specified IP address is supported '
+                'on user defined networks only"; attach the container to a user-defined network '
+                "with a configured subnet and give the address there.",
+                None,
+            )
+    finish(args, unknowns)
+
+
+docker_container_disallow_static_ip_on_predefined_network = ResourceValidationPolicy(
+    name="docker-container-disallow-static-ip-on-predefined-network",
+    description=(
+        "A container may give a static IPv4 address only on a user-defined network, never on "
+        "bridge, default, host or none."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_static_ip_on_predefined,
+)
+
+
+def _alias_on_predefined(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    view = container_view(plain(args.props), args.name)
+    unknowns: list[str] = []
+    if view.attachments_unknown:
+        unknowns.append(f'networksAdvanced of container "{view.label}" is')
+    for index, attachment in enumerate(view.attachments):
+        if not attachment.aliases and not attachment.unknown_aliases:
+            continue
+        if isinstance(attachment.network, Unknown):
+            unknowns.append(f'the network of networksAdvanced[{index}] of "{view.label}" is')
+        elif attachment.network is None or attachment.network in PREDEFINED_NETWORKS:
+            shown = quoted(attachment.aliases) if attachment.aliases else "(unknown)"
+            report(
+                f'container "{view.label}": aliases {shown} on the predefined network '
+                f'"{attachment.network or "bridge"}"; the engine refuses them with '
+                '"network-scoped aliases are only supported for user-defined networks"; give '
+                "aliases only on a user-defined network.",
+                None,
+            )
+    finish(args, unknowns)
+
+
+docker_container_disallow_alias_on_predefined_network = ResourceValidationPolicy(
+    name="docker-container-disallow-alias-on-predefined-network",
+    description=(
+        "A container may have network-scoped aliases only on a user-defined network, never on "
+        "bridge, default, host or none."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_alias_on_predefined,
+)
+
+
+def _valid_name(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    name = text(plain(args.props), "name")
+    if isinstance(name, Unknown):
+        finish(args, [f'the name of container resource "{args.name}" is'])
+        return
+    if name is not None and not CONTAINER_NAME.match(name):
+        report(
+            f'container "{name}": name "{name}" is not a valid container name; the engine refuses '
+            f'it with "Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are '
+            'allowed"; use two or more characters of [a-zA-Z0-9_.-], starting with a letter or '
+            "digit.",
+            None,
+        )
+
+
+docker_container_enforce_valid_name = ResourceValidationPolicy(
+    name="docker-container-enforce-valid-name",
+    description=(
+        "A container name has two or more characters of [a-zA-Z0-9_.-] and starts with a letter "
+        "or digit."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_valid_name,
+)
+
+
+def _duplicate_name(args: StackValidationArgs, report: ReportViolation) -> None:
+    index = StackIndex(args.resources)
+    for name, entries in index.containers_by_name.items():
+        first = entries[0]
+        for entry in entries[1:]:
+            report(
+                f'container "{name}": name "{name}" is already used by container resource '
+                f'"{first.resource_name}"; the engine refuses the second with "Conflict. The '
+                f'container name "/{name}" is already in use by container ..."; give every '
+                "container of the stack its own name.",
+                entry.urn,
+            )
+    finish(
+        args,
+        [
+            f'the name of container resource "{c.resource_name}" is'
+            for c in index.containers
+            if isinstance(c.view.name, Unknown)
+        ],
+    )
+
+
+docker_container_disallow_duplicate_name = StackValidationPolicy(
+    name="docker-container-disallow-duplicate-name",
+    description="No two containers of a stack have the same container name.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_duplicate_name,
+)
+
+
+def _valid_alias(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    view = container_view(plain(args.props), args.name)
+    for attachment in view.attachments:
+        network = attachment.network if isinstance(attachment.network, str) else "(unknown)"
+        for alias in attachment.aliases:
+            if not is_dns_name(alias):
+                report(
+                    f'container "{view.label}": alias "{alias}" on network "{network}" is not a '
+                    "valid DNS name, so lookups of it can fail; use dot-separated labels of 1 to "
+                    "63 letters, digits and hyphens, not starting or ending with a hyphen.",
+                    None,
+                )
+    unknowns = [
+        f'aliases of container "{view.label}" are'
+        for attachment in view.attachments
+        if attachment.unknown_aliases
+    ]
+    if view.attachments_unknown:
+        unknowns.append(f'networksAdvanced of container "{view.label}" is')
+    finish(args, unknowns)
+
+
+docker_container_enforce_valid_alias = ResourceValidationPolicy(
+    name="docker-container-enforce-valid-alias",
+    description="A container's network aliases are valid DNS names.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_valid_alias,
+)
+
+CONTAINER_POLICIES = [
+    docker_container_disallow_static_ip_on_predefined_network,
+    docker_container_disallow_alias_on_predefined_network,
+    docker_container_enforce_valid_name,
+    docker_container_disallow_duplicate_name,
+    docker_container_enforce_valid_alias,
+]
+"""The container rules, in README order."""

@@ -1,0 +1,298 @@
+"""Joined-group rules: containers that share another container's network namespace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from ._props import (
+    CONTAINER,
+    Unknown,
+    config_strings,
+    container_view,
+    finish,
+    flag,
+    items,
+    number,
+    plain,
+    port_number,
+    quoted,
+    strings,
+    text,
+)
+from ._stack import StackIndex
+
+Finding = tuple[str, str]  # (what the container sets, the engine's words about it)
+
+_PORTS = "conflicting options: port publishing and the container type network mode"
+
+
+def _set_options(props: Any) -> tuple[list[Finding], list[str]]:
+    """The options a `container:` mode container may not set, and those unknown at preview."""
+    found: list[Finding] = []
+    unknown: list[str] = []
+    ports = items(props, "ports")
+    if isinstance(ports, Unknown):
+        unknown.append("ports")
+    elif ports:
+        shown = ", ".join(port_number(number(p, "internal")) for p in ports)
+        found.append((f"ports [{shown}]", _PORTS))
+    publish_all = flag(props, "publishAllPorts")
+    if isinstance(publish_all, Unknown):
+        unknown.append("publishAllPorts")
+    elif publish_all:
+        found.append(("publishAllPorts true", _PORTS))
+    hostname = text(props, "hostname")
+    if isinstance(hostname, Unknown):
+        unknown.append("hostname")
+    elif hostname is not None:
+        found.append(
+            (f'hostname "{hostname}"', "conflicting options: hostname and the network mode")
+        )
+    dns, dns_unknown = strings(items(props, "dns"))
+    if dns_unknown:
+        unknown.append("dns")
+    if dns:
+        found.append((f"dns {quoted(dns)}", "conflicting options: dns and the network mode"))
+    hosts = items(props, "hosts")
+    if isinstance(hosts, Unknown):
+        unknown.append("hosts")
+    elif hosts:
+        names = [h for h in (text(e, "host") for e in hosts) if isinstance(h, str)]
+        found.append(
+            (
+                f"hosts {quoted(names)}",
+                "conflicting options: custom host-to-IP mapping and the network mode",
+            )
+        )
+    view = container_view(props, "")
+    if view.attachments_unknown:
+        unknown.append("networksAdvanced")
+    elif view.attachments:
+        names = [a.network if isinstance(a.network, str) else "(unknown)" for a in view.attachments]
+        found.append(
+            (
+                f"networksAdvanced {quoted(names)}",
+                "container sharing network namespace with another container or host cannot be "
+                "connected to any other network",
+            )
+        )
+    return found, unknown
+
+
+def _options_with_joined(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    props = plain(args.props)
+    view = container_view(props, args.name)
+    target = view.join_target
+    if target is None:
+        return
+    found, unknown = _set_options(props)
+    if isinstance(target, Unknown):
+        if found or unknown:
+            finish(args, [f'the network mode of container "{view.label}" is'])
+        return
+    if target == "":
+        report(
+            f'container "{view.label}": network mode "container:" names no container; the engine '
+            'refuses it with "Invalid network mode: invalid container format '
+            'container:<name|id>"; write container:<name of the container to join>.',
+            None,
+        )
+        return
+    for what, engine in found:
+        report(
+            f'container "{view.label}": network mode "container:{target}" together with {what}; '
+            f'the engine refuses it with "{engine}"; move it to "{target}", whose network '
+            "namespace this container shares.",
+            None,
+        )
+    finish(args, [f'{what} of container "{view.label}" is' for what in unknown])
+
+
+docker_container_disallow_options_with_joined_network = ResourceValidationPolicy(
+    name="docker-container-disallow-options-with-joined-network",
+    description=(
+        "A container in container:<name> network mode sets no ports, publish-all-ports, "
+        "hostname, dns servers, extra hosts or networks of its own, and names the container "
+        "it joins."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_options_with_joined,
+)
+
+
+def _ignored_options(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    props = plain(args.props)
+    view = container_view(props, args.name)
+    target = view.join_target
+    if target is None or target == "":
+        return
+    found: list[str] = []
+    unknown: list[str] = []
+    domainname = text(props, "domainname")
+    if isinstance(domainname, Unknown):
+        unknown.append("domainname")
+    elif domainname is not None:
+        found.append(f'domainname "{domainname}"')
+    for key in ("dnsSearches", "dnsOpts"):
+        values, is_unknown = strings(items(props, key))
+        if is_unknown:
+            unknown.append(key)
+        if values:
+            found.append(f"{key} {quoted(values)}")
+    if isinstance(target, Unknown):
+        if found or unknown:
+            finish(args, [f'the network mode of container "{view.label}" is'])
+        return
+    for what in found:
+        report(
+            f'container "{view.label}": network mode "container:{target}" together with {what}; '
+            f'the engine accepts it and silently ignores it; move it to "{target}", whose network '
+            "namespace this container shares.",
+            None,
+        )
+    finish(args, [f'{what} of container "{view.label}" is' for what in unknown])
+
+
+docker_container_disallow_ignored_options_with_joined_network = ResourceValidationPolicy(
+    name="docker-container-disallow-ignored-options-with-joined-network",
+    description=(
+        "A container in container:<name> network mode sets no domainname, dns search domains "
+        "or dns options, which the engine would silently ignore."
+    ),
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_ignored_options,
+)
+
+
+def _kept_running_problem(props: Any) -> str | Unknown | None:
+    must_run = flag(props, "mustRun")
+    if isinstance(must_run, Unknown):
+        return must_run
+    if must_run is False:
+        return "mustRun false"
+    restart = text(props, "restart")
+    if isinstance(restart, Unknown):
+        return restart
+    if restart is None:
+        return 'no restart policy (the provider\'s default is "no")'
+    if restart == "no":
+        return 'restart "no"'
+    return None
+
+
+def _running_join_target(args: StackValidationArgs, report: ReportViolation) -> None:
+    index = StackIndex(args.resources)
+    external = set(config_strings(args, "externalContainers", []))
+    names_unknown = any(isinstance(c.view.name, Unknown) for c in index.containers)
+    unknowns: list[str] = []
+    for container in index.containers:
+        label = container.view.label
+        target = container.view.join_target
+        if isinstance(target, Unknown):
+            unknowns.append(f'the network mode of container "{label}" is')
+            continue
+        if not target or target in external:
+            continue
+        owner = index.container_named(target)
+        if owner is None:
+            if names_unknown:
+                unknowns.append(f'whether "{target}" (joined by "{label}") is in the stack is')
+                continue
+            report(
+                f'container "{label}": network mode "container:{target}" names no container of '
+                "this stack; the engine creates the container and then fails to start it; name a "
+                f'container of the stack, or list "{target}" in this policy\'s externalContainers '
+                "config if it runs outside the stack.",
+                container.urn,
+            )
+            continue
+        problem = _kept_running_problem(owner.props)
+        if isinstance(problem, Unknown):
+            unknowns.append(f'whether "{owner.view.label}" is kept running is')
+        elif problem is not None:
+            report(
+                f'container "{label}": joins the network namespace of "{owner.view.label}", which '
+                f"has {problem}; the engine refuses to start a container that joins a stopped one "
+                '("cannot join network of a non running container"); set mustRun true and restart '
+                f'"unless-stopped" (or "always") on "{owner.view.label}".',
+                container.urn,
+            )
+    finish(args, unknowns)
+
+
+docker_container_require_running_join_target = StackValidationPolicy(
+    name="docker-container-require-running-join-target",
+    description=(
+        "A container in container:<name> network mode joins a container of the stack (or a "
+        "configured external one) that is kept running."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "externalContainers": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": "Names of containers outside the stack that may be joined.",
+            }
+        }
+    ),
+    validate=_running_join_target,
+)
+
+
+def _dependency_on_target(args: StackValidationArgs, report: ReportViolation) -> None:
+    index = StackIndex(args.resources)
+    unknowns: list[str] = []
+    for container in index.containers:
+        target = container.view.join_target
+        if isinstance(target, Unknown):
+            unknowns.append(f'the network mode of container "{container.view.label}" is')
+            continue
+        if not target:
+            continue
+        owner = index.container_named(target)
+        if owner is None or owner.urn == container.urn or owner.urn in container.dependencies:
+            continue
+        report(
+            f'container "{container.view.label}": joins the network namespace of '
+            f'"{owner.view.label}" but does not depend on its container resource '
+            f'"{owner.resource_name}", so Pulumi may create it first and the engine then refuses '
+            'to start it ("cannot join network of a non running container"); add that resource '
+            "to depends_on, or build network_mode from its name output.",
+            container.urn,
+        )
+    finish(args, unknowns)
+
+
+docker_container_require_dependency_on_join_target = StackValidationPolicy(
+    name="docker-container-require-dependency-on-join-target",
+    description=(
+        "A container in container:<name> network mode depends on the container whose network "
+        "namespace it joins."
+    ),
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_dependency_on_target,
+)
+
+JOINED_POLICIES = [
+    docker_container_disallow_options_with_joined_network,
+    docker_container_disallow_ignored_options_with_joined_network,
+    docker_container_require_running_join_target,
+    docker_container_require_dependency_on_join_target,
+]
+"""The joined-group rules, in README order."""
