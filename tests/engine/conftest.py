@@ -8,12 +8,12 @@ had fails the run with the reason; elsewhere the engine tests are skipped with t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import docker
 import docker.errors
@@ -29,8 +29,6 @@ PROGRAM = REPO / "__main__.py"
 
 # Images the rule proofs use on their own, beside whatever the stacks name.
 PROOF_IMAGES = ("busybox:latest", "httpd:latest")
-
-_LOOPBACK = re.compile(r"^127\.0\.0\.1:(\d+)$")
 
 
 def in_ci() -> bool:
@@ -61,10 +59,8 @@ def _clear(client: docker.DockerClient) -> None:
         container.remove(force=True)
     for network in client.networks.list():
         if network.name not in {"bridge", "host", "none"}:
-            try:
+            with contextlib.suppress(docker.errors.NotFound):
                 network.remove()
-            except docker.errors.NotFound:
-                pass
 
 
 @pytest.fixture(scope="session")
@@ -140,42 +136,28 @@ def stack_plan(stack: str) -> Plan:
     return plan
 
 
-def loopback_ports(value: Any) -> set[int]:
-    """Every port of a `127.0.0.1:<port>` string anywhere in `value`."""
-    found: set[int] = set()
-    if isinstance(value, str):
-        match = _LOOPBACK.match(value)
-        if match:
-            found.add(int(match.group(1)))
-    elif isinstance(value, dict):
-        for item in value.values():
-            found |= loopback_ports(item)
-    elif isinstance(value, list):
-        for item in value:
-            found |= loopback_ports(item)
-    return found
-
-
 def standins_for(plans: list[Plan]) -> list[Standin]:
-    """A stand-in for every image the plans name, serving the ports the plans expect."""
+    """A stand-in for every image the plans name, serving the ports the plans publish."""
     images: set[str] = set(PROOF_IMAGES)
     ports: dict[str, set[int]] = {}
+    commands: dict[str, set[str]] = {}
     for plan in plans:
-        loopback = loopback_ports(plan.exports)
         for registration in plan.resources:
             if registration.type == REMOTE_IMAGE:
                 images.add(str(registration.inputs["name"]))
             elif registration.type == CONTAINER:
-                image = str(registration.inputs.get("image", ""))
+                inputs = registration.inputs
+                image = str(inputs.get("image", ""))
                 if not image or image.startswith("sha256:"):
                     continue
                 images.add(image)
-                served = ports.setdefault(image, set())
-                served |= {int(p["internal"]) for p in registration.inputs.get("ports") or []}
-                # Loopback endpoints are served by whoever holds the namespace: every
-                # non-shell image of the plan listens on them (a second bind just fails).
-                served |= loopback
-    return plan_standins(images, ports)
+                ports.setdefault(image, set()).update(
+                    int(p["internal"]) for p in inputs.get("ports") or []
+                )
+                argv = list(inputs.get("entrypoints") or []) or list(inputs.get("command") or [])
+                if argv:
+                    commands.setdefault(image, set()).add(str(argv[0]))
+    return plan_standins(images, ports, commands)
 
 
 @pytest.fixture(scope="session")

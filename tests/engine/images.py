@@ -8,10 +8,13 @@ that serves `/www` with busybox's httpd on each port in `$STANDIN_PORTS` and the
 - Shell images (busybox, alpine, debian, ubuntu) keep the real image's default, `sh`, which
   exits at once without a terminal, exactly like the real ones: a stack must give them a
   command that keeps running.
-- Every other image (httpd, nginx, an API, a database) runs `/standin`: HTTP on port 80 for
-  web servers, and on every port the plan publishes or reaches over loopback for that image,
-  plus the image's well-known port. The page says which image it stands in for; the httpd
-  stand-in serves the page the real httpd image serves, `<html><body><h1>It works!</h1></body></html>`.
+- Every other image (httpd, nginx, an API, a database) runs `/standin`: HTTP on the image's
+  well-known port (80 for web servers and unknown images) and on every port the plan publishes
+  for it. The page names the image it stands in for, so a test can tell who answered; the
+  httpd stand-in serves the real httpd image's page, "It works!".
+- A command the plan runs in such an image that busybox lacks (`python -m http.server 8000`,
+  `tcpdump ...`) gets a shim of that name: it serves HTTP on the port numbers among its
+  arguments (none: it just stays up). Healthcheck commands get no shim.
 """
 
 from __future__ import annotations
@@ -49,6 +52,18 @@ done
 exec sleep 2147483647
 """
 
+_COMMAND_SHIM = """#!/bin/sh
+# Stand-in for a program busybox lacks: serve /www on the port numbers among the arguments.
+ports=""
+for arg in "$@"; do
+  case "$arg" in
+    "" | *[!0-9]*) ;;
+    *) if [ "$arg" -ge 1 ] && [ "$arg" -le 65535 ]; then ports="$ports $arg"; fi ;;
+  esac
+done
+STANDIN_PORTS="$ports" exec /standin
+"""
+
 
 class StandinError(Exception):
     """The stand-ins cannot be built on this machine; the message says why."""
@@ -64,6 +79,8 @@ class Standin:
     """`shell` (default `sh`), `web` or `service` (both run `/standin`)."""
     ports: tuple[int, ...]
     """The ports `/standin` serves (empty for shell images)."""
+    commands: tuple[str, ...] = ()
+    """Programs the plan runs that busybox lacks; each gets a shim (never for shell images)."""
 
 
 def repository_of(image: str) -> str:
@@ -82,19 +99,36 @@ def kind_of(image: str) -> str:
     return "service"
 
 
-def plan_standins(images: Iterable[str], ports: Mapping[str, Iterable[int]]) -> list[Standin]:
-    """The stand-in for each image name, serving its well-known port and `ports[image]`."""
+def plan_standins(
+    images: Iterable[str],
+    ports: Mapping[str, Iterable[int]],
+    commands: Mapping[str, Iterable[str]] | None = None,
+) -> list[Standin]:
+    """The stand-in for each image name, serving its well-known port and `ports[image]`.
+
+    `commands[image]` are the programs (argv[0]) the plan runs in it; those busybox lacks get
+    shims in every image but the shell ones.
+    """
+    applets = {os.path.basename(a) for a in _applets(BUSYBOX)} if BUSYBOX.is_file() else set()
     result: list[Standin] = []
     for image in sorted(set(images)):
         kind = kind_of(image)
         served: set[int] = set()
+        shims: set[str] = set()
         if kind != "shell":
+            shims = {
+                c for c in (commands or {}).get(image, ()) if os.path.basename(c) not in applets
+            }
             repo = repository_of(image)
             served |= {p for word, p in _WELL_KNOWN_PORTS.items() if word in repo}
             served |= set(ports.get(image, ()))
             if not served:
                 served.add(80)
-        result.append(Standin(tag=image, kind=kind, ports=tuple(sorted(served))))
+        result.append(
+            Standin(
+                tag=image, kind=kind, ports=tuple(sorted(served)), commands=tuple(sorted(shims))
+            )
+        )
     return result
 
 
@@ -133,8 +167,10 @@ def _applets(path: Path) -> list[str]:
     return [line.strip() for line in listing.splitlines() if line.strip()]
 
 
-def rootfs_tar(page: str, applets: list[str], busybox: Path = BUSYBOX) -> bytes:
-    """A root filesystem as a tar: busybox, its applet links, etc files, /www, /standin."""
+def rootfs_tar(
+    page: str, applets: list[str], shims: Iterable[str] = (), busybox: Path = BUSYBOX
+) -> bytes:
+    """A root filesystem as a tar: busybox, its applet links, etc files, /www, /standin, shims."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
 
@@ -167,10 +203,18 @@ def rootfs_tar(page: str, applets: list[str], busybox: Path = BUSYBOX) -> bytes:
             link.type = tarfile.SYMTYPE
             link.linkname = "/bin/busybox"
             tar.addfile(link)
-        add_file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n")
+        passwd = b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/sbin/nologin\n"
+        add_file("etc/passwd", passwd)
         add_file("etc/group", b"root:x:0:\nnogroup:x:65534:\n")
         add_file("www/index.html", page.encode())
         add_file("standin", _STANDIN_SCRIPT.encode(), 0o755)
+        for shim in shims:
+            path = shim.lstrip("/") if "/" in shim else f"usr/local/bin/{shim}"
+            for parent in _parents(path):
+                if parent not in dirs:
+                    add_dir(parent)
+                    dirs.add(parent)
+            add_file(path, _COMMAND_SHIM.encode(), 0o755)
     return buffer.getvalue()
 
 
@@ -180,8 +224,10 @@ def build_standins(client: docker.DockerClient, standins: Iterable[Standin]) -> 
     applets = _applets(BUSYBOX)
     built: dict[str, str] = {}
     for standin in standins:
-        page = IT_WORKS if repository_of(standin.tag) == "httpd" else (
-            f"<html><body><p>stand-in for {standin.tag}</p></body></html>\n"
+        page = (
+            IT_WORKS
+            if repository_of(standin.tag) == "httpd"
+            else (f"<html><body><p>stand-in for {standin.tag}</p></body></html>\n")
         )
         repository, tag = _split_tag(standin.tag)
         changes = [f"LABEL {STANDIN_LABEL}={standin.kind}"]
@@ -191,11 +237,19 @@ def build_standins(client: docker.DockerClient, standins: Iterable[Standin]) -> 
             changes.append(f'ENV STANDIN_PORTS="{" ".join(str(p) for p in standin.ports)}"')
             changes.append('CMD ["/standin"]')
         result: Any = client.api.import_image_from_data(
-            rootfs_tar(page, applets), repository=repository, tag=tag, changes=changes
+            rootfs_tar(page, applets, standin.commands),
+            repository=repository,
+            tag=tag,
+            changes=changes,
         )
         built[standin.tag] = client.images.get(standin.tag).id
         del result
     return built
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 def _split_tag(image: str) -> tuple[str, str]:

@@ -29,7 +29,9 @@ def network(name: str, **inputs: Any) -> Registration:
     )  # fmt: skip
 
 
-def container(name: str, *, depends_on: tuple[Registration, ...] = (), **inputs: Any) -> Registration:
+def container(
+    name: str, *, depends_on: tuple[Registration, ...] = (), **inputs: Any
+) -> Registration:
     """A `docker.Container` registration named `name`; busybox sleeping unless told otherwise."""
     wire = {"name": name, "image": "busybox:latest", "command": ["sleep", "3600"], **inputs}
     return Registration(

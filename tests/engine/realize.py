@@ -29,6 +29,7 @@ machine; `Realization.port_rebinds` records every such change.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,7 +58,7 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)")
 _DURATION_NS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
 
 
-class UntranslatedInput(Exception):
+class UntranslatedInput(Exception):  # noqa: N818 (reads as what happened)
     """The plan sets an input this realizer cannot create faithfully."""
 
     def __init__(self, resource: str, prop: str, value: Any, why: str = "not translated") -> None:
@@ -66,7 +67,7 @@ class UntranslatedInput(Exception):
         super().__init__(f"{resource}: input {prop}={value!r} is {why} by tests/engine/realize.py")
 
 
-class EngineRefused(Exception):
+class EngineRefused(Exception):  # noqa: N818 (reads as what happened)
     """The engine refused a step of creating a resource; `message` is the engine's own text."""
 
     def __init__(self, resource: str, step: str, message: str) -> None:
@@ -105,16 +106,12 @@ class Realization:
     def teardown(self) -> None:
         """Remove every container and network this realization created (images stay)."""
         for name in reversed(list(self.containers)):
-            try:
+            with contextlib.suppress(docker.errors.NotFound):
                 self.client.api.remove_container(name, force=True, v=True)
-            except docker.errors.NotFound:
-                pass
         self.containers.clear()
         for name in reversed(list(self.networks)):
-            try:
+            with contextlib.suppress(docker.errors.NotFound):
                 self.client.api.remove_network(self.networks[name].id)
-            except docker.errors.NotFound:
-                pass
         self.networks.clear()
 
     # -- entry points ---------------------------------------------------------------------
@@ -324,7 +321,7 @@ class Realization:
 
     def _resolve(self, value: str) -> str:
         if value == UNKNOWN:
-            raise UntranslatedInput("(reference)", "value", value, "unknown at preview, so not usable")
+            raise UntranslatedInput("(reference)", "value", value, "unknown, so not usable")
         return self._ids.get(value, value)
 
     def _resolve_mode(self, mode: str) -> str:
@@ -349,8 +346,9 @@ _NETWORK_KEYS = {
 }  # fmt: skip
 _IPAM_KEYS = {"subnet", "gateway", "ipRange", "auxAddress"}
 _CONTAINER_KEYS = {
-    "name", "image", "command", "entrypoint", "entrypoints", "envs", "labels", "ports", "networkMode",
-    "networksAdvanced", "hostname", "domainname", "dns", "dnsOpts", "dnsSearches", "hosts",
+    "name", "image", "command", "entrypoint", "entrypoints", "envs", "labels", "ports",
+    "networkMode", "networksAdvanced", "hostname", "domainname", "dns", "dnsOpts",
+    "dnsSearches", "hosts",
     "capabilities", "privileged", "restart", "maxRetryCount", "mustRun", "healthcheck",
     "macAddress", "publishAllPorts", "user", "workingDir", "tty", "stdinOpen", "start", "init",
     "wait", "waitTimeout",
@@ -389,7 +387,9 @@ def _check_inputs(r: Registration) -> None:
         _only(r, "", r.inputs, _IMAGE_KEYS)
     elif r.type.startswith("pulumi:providers:"):
         if any(v not in (None, "", [], {}, False) for k, v in r.inputs.items() if k != "version"):
-            raise UntranslatedInput(r.name, "provider", r.inputs, "explicit provider settings, not translated")
+            raise UntranslatedInput(
+                r.name, "provider", r.inputs, "a provider setting, not translated"
+            )
     elif r.custom:
         raise UntranslatedInput(r.name, "type", r.type, "a resource type not translated")
 
@@ -397,7 +397,7 @@ def _check_inputs(r: Registration) -> None:
 def _only(r: Registration, prefix: str, inputs: Mapping[str, Any], known: set[str]) -> None:
     for key, value in inputs.items():
         if value == UNKNOWN:
-            raise UntranslatedInput(r.name, prefix + key, value, "unknown at preview, so not usable")
+            raise UntranslatedInput(r.name, prefix + key, value, "unknown, so not usable")
         if key in known:
             continue
         if value in (None, "", [], {}, False):
@@ -430,7 +430,8 @@ def _healthcheck(resource: str, health: Any) -> dict[str, Any] | None:
     if not health:
         return None
     result: dict[str, Any] = {"test": list(health.get("tests") or [])}
-    for key, wire in (("interval", "interval"), ("timeout", "timeout"), ("start_period", "startPeriod")):
+    durations = (("interval", "interval"), ("timeout", "timeout"), ("start_period", "startPeriod"))
+    for key, wire in durations:
         ns = _duration_ns(resource, f"healthcheck.{wire}", health.get(wire))
         if ns is not None:
             result[key] = ns

@@ -53,7 +53,8 @@ def test_dependency_cycle_is_refused() -> None:
          "networksAdvanced[0].driverOpts"),
         (container("unk", networkMode=UNKNOWN), "networkMode"),
         (container("hlt", wait=True), "wait"),
-        (network("ipam", ipamConfigs=[{"subnet": "10.2.0.0/24", "foo": "x"}]), "ipamConfigs[0].foo"),
+        (network("ipam", ipamConfigs=[{"subnet": "10.2.0.0/24", "foo": "x"}]),
+         "ipamConfigs[0].foo"),
     ],
 )  # fmt: skip
 def test_untranslated_input_fails_loudly_before_anything_is_made(
@@ -74,7 +75,9 @@ def test_realizes_network_and_containers_as_the_provider_does(
     net = network(
         "rz_net",
         driver="bridge",
-        ipamConfigs=[{"subnet": "10.77.0.0/24", "gateway": "10.77.0.1", "ipRange": "10.77.0.128/25"}],
+        ipamConfigs=[
+            {"subnet": "10.77.0.0/24", "gateway": "10.77.0.1", "ipRange": "10.77.0.128/25"}
+        ],
         labels=[{"label": "proof", "value": "realize"}],
     )  # fmt: skip
     web = container(
