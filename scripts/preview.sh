@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The main job: preview a stack offline and gate it on the policy pack, from a fresh clone.
+#   scripts/preview.sh <stack> [--json FILE|-] [--diagram FILE] [--policy-config FILE] [--pack DIR]
+# Creates .venv when missing, installs the pinned requirements-dev.txt into it (again only when
+# that file changes), then runs `python -m preview` from the repository root, so relative
+# paths given to it are relative to the repository root.
+# Exit status: 0 passed, 1 blocked by policy, 2 not checked (see README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv >&2
+fi
+stamp=.venv/.requirements-dev.sha256
+wanted=$(cat requirements-dev.txt requirements.txt policies/requirements.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt >&2
+    echo "$wanted" > "$stamp"
+fi
+exec .venv/bin/python -m preview "$@"
