@@ -19,7 +19,9 @@ def parse_ipv4_network(value: str) -> ipaddress.IPv4Network | str:
     except ValueError:
         return f'"{value}" is not a valid IPv4 network'
     if "/" not in value:
-        return f'"{value}" has no prefix length; write it as CIDR, e.g. "{network}/24"'
+        return (
+            f'"{value}" has no prefix length; write it as CIDR, e.g. "{network.network_address}/24"'
+        )
     if str(network) != value:
         return f'"{value}" has host bits set; the network is "{network}"'
     if network.prefixlen > 30:

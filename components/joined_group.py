@@ -22,13 +22,13 @@ from components.problems import Problem, raise_if_any
 TYPE = "container-comms:index:JoinedGroup"
 
 SIDECAR_REASONS: dict[str, tuple[str, str]] = {
-    "ports": ("cannot publish ports", "publish them on the owner"),
-    "hostname": ("has the owner's hostname", "set hostname on the owner"),
-    "dns": ("uses the owner's DNS servers", "set dns on the owner"),
-    "extra_hosts": ("shares the owner's /etc/hosts", "set extra_hosts on the owner"),
-    "aliases": ("has no network aliases of its own", "give the aliases to the owner"),
-    "networks": ("cannot join networks of its own", "attach the owner to them"),
-    "ipv4_address": ("has the owner's address", "pin the address on the owner"),
+    "ports": ("cannot publish ports", 'publish them on the owner "{owner}"'),
+    "hostname": ("has the owner's hostname", 'set hostname on the owner "{owner}"'),
+    "dns": ("uses the owner's DNS servers", 'set dns on the owner "{owner}"'),
+    "extra_hosts": ("shares the owner's /etc/hosts", 'set extra_hosts on the owner "{owner}"'),
+    "aliases": ("has no network aliases of its own", 'give the aliases to the owner "{owner}"'),
+    "networks": ("cannot join networks of its own", 'attach the owner "{owner}" to them'),
+    "ipv4_address": ("has the owner's address", 'pin the address on the owner "{owner}"'),
 }
 """Options a sidecar cannot have: (why, where it belongs). The engine refuses most of them
 for a `container:` network mode, and ignores the static address."""
@@ -39,7 +39,7 @@ def sidecar_option_problem(option: str, owner_name: str) -> Problem:
     why, fix = SIDECAR_REASONS[option]
     return Problem(
         option,
-        f'a container sharing another\'s network namespace {why}; {fix} "{owner_name}"',
+        f"a container sharing another's network namespace {why}; {fix.format(owner=owner_name)}",
     )
 
 

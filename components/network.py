@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -9,10 +10,12 @@ import pulumi
 import pulumi_docker as docker
 
 from components.addressing import AUTO, AddressPool, network_problems
-from components.naming import container_name_problem, is_predefined_network
+from components.naming import is_predefined_network
 from components.problems import ComponentError, Problem, raise_if_any
 
 TYPE = "container-comms:index:UserDefinedNetwork"
+
+_NETWORK_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -128,12 +131,12 @@ def network_args_problems(network_name: str, args: UserDefinedNetworkArgs) -> li
                 f'"{network_name}" is a network the engine predefines; choose another name',
             )
         )
-    elif container_name_problem(network_name):
+    elif not _NETWORK_NAME.match(network_name):
         problems.append(
             Problem(
                 "network_name",
-                f'"{network_name}" is not a valid network name: use two or more characters '
-                "of [a-zA-Z0-9][a-zA-Z0-9_.-]",
+                f'"{network_name}" is not a valid network name: use letters, digits and _.- '
+                "after a leading letter or digit",
             )
         )
     problems += network_problems(

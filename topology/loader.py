@@ -184,6 +184,8 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
                 )
             else:
                 resolved[path] = handed
+    if problems:
+        return problems, config
     resolved_config = _with_addresses(config, resolved)
     problems += _component_problems(resolved_config)
     return problems, resolved_config
