@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from components import (
-    Attachment,
-    ContainerSpec,
     DnsGroup,
-    DnsGroupArgs,
     ImageSet,
     ImageSetArgs,
     JoinedGroup,
-    JoinedGroupArgs,
     NetworkRef,
-    Owner,
-    Sidecar,
     StaticIpContainer,
-    StaticIpContainerArgs,
     UserDefinedNetwork,
 )
-from topology.schema import SidecarConfig, TopologyConfig
+from topology.args import dns_group_args, joined_group_args, static_args
+from topology.schema import TopologyConfig
 
 
 @dataclass
@@ -79,51 +72,13 @@ def build_topology(config: TopologyConfig) -> Deployment:
     def network(key: str) -> NetworkRef:
         return deployment.networks.get(key, key)
 
+    images = deployment.images
     for name, dns in config.dns_groups.items():
-        deployment.dns_groups[name] = DnsGroup(
-            name,
-            DnsGroupArgs(
-                network=network(dns.network), members=dns.members, images=deployment.images
-            ),
-        )
+        deployment.dns_groups[name] = DnsGroup(name, dns_group_args(dns, network, images))
     for name, joined in config.joined_groups.items():
-        owner = Owner(
-            **_spec_fields(joined.owner),
-            networks=tuple(
-                Attachment(network(a.network), a.aliases, a.ipv4_address)
-                for a in joined.owner.networks
-            ),
-            loopback_ports=joined.owner.loopback_ports,
-        )
-        sidecars = {s: _without_refused(spec) for s, spec in joined.sidecars.items()}
         deployment.joined_groups[name] = JoinedGroup(
-            name,
-            JoinedGroupArgs(
-                owner_name=joined.owner.name,
-                owner=owner,
-                sidecars=sidecars,
-                images=deployment.images,
-            ),
+            name, joined_group_args(joined, network, images)
         )
     for name, static in config.containers.items():
-        deployment.containers[name] = StaticIpContainer(
-            name,
-            StaticIpContainerArgs(
-                network=network(static.network),
-                container=ContainerSpec(**_spec_fields(static)),
-                ipv4_address=static.ipv4_address,
-                aliases=static.aliases,
-                images=deployment.images,
-            ),
-        )
+        deployment.containers[name] = StaticIpContainer(name, static_args(static, network, images))
     return deployment
-
-
-def _spec_fields(value: ContainerSpec) -> dict[str, Any]:
-    """The `ContainerSpec` fields of a config value that extends it."""
-    return {f.name: getattr(value, f.name) for f in dataclasses.fields(ContainerSpec)}
-
-
-def _without_refused(sidecar: SidecarConfig) -> Sidecar:
-    """A validated sidecar config as the component's `Sidecar` (its refused keys are empty)."""
-    return Sidecar(**_spec_fields(sidecar), monitor=sidecar.monitor)

@@ -18,21 +18,15 @@ from typing import Any
 
 import pydantic
 
-from components import AUTO, AddressPool, DnsGroupArgs, JoinedGroupArgs, Owner, Problem
-from components.attachment import Attachment
-from components.container import ContainerSpec
+from components import AUTO, AddressPool, Problem
 from components.dns_group import dns_group_problems
 from components.joined_group import joined_group_problems, sidecar_option_problem
 from components.naming import is_predefined_network
 from components.network import network_args_problems
-from components.static_ip import StaticIpContainerArgs, static_problems
+from components.static_ip import static_problems
+from topology.args import NetworkLookup, dns_group_args, joined_group_args, static_args
 from topology.errors import TopologyError
-from topology.schema import (
-    DnsGroupConfig,
-    JoinedGroupConfig,
-    StaticContainerConfig,
-    TopologyConfig,
-)
+from topology.schema import TopologyConfig
 
 ROOT = "topology"
 """The config key (under the project's namespace) that holds the topology."""
@@ -330,51 +324,26 @@ def _with_addresses(config: TopologyConfig, resolved: Mapping[str, str]) -> Topo
     )
 
 
-def engine_network(config: TopologyConfig, key: str) -> str:
-    """The engine name of the network a group refers to by `key`."""
-    args = config.networks.get(key)
-    return (args.network_name or key) if args is not None else key
+def _engine_names(config: TopologyConfig) -> NetworkLookup:
+    """Network keys -> engine names (predefined names stay as they are)."""
 
+    def lookup(key: str) -> str:
+        args = config.networks.get(key)
+        return (args.network_name or key) if args is not None else key
 
-def dns_group_args(config: TopologyConfig, dns: DnsGroupConfig) -> DnsGroupArgs:
-    """The component arguments of a DNS group, its network given by engine name."""
-    return DnsGroupArgs(network=engine_network(config, dns.network), members=dns.members)
-
-
-def joined_group_args(config: TopologyConfig, joined: JoinedGroupConfig) -> JoinedGroupArgs:
-    """The component arguments of a joined group, networks given by engine name."""
-    owner_fields = {f.name: getattr(joined.owner, f.name) for f in dataclasses.fields(Owner)}
-    owner_fields["networks"] = tuple(
-        Attachment(engine_network(config, a.network), a.aliases, a.ipv4_address)
-        for a in joined.owner.networks
-    )
-    return JoinedGroupArgs(
-        owner_name=joined.owner.name,
-        owner=Owner(**owner_fields),
-        sidecars=joined.sidecars,
-    )
-
-
-def static_args(config: TopologyConfig, static: StaticContainerConfig) -> StaticIpContainerArgs:
-    """The component arguments of a static-address container."""
-    spec_fields = {f.name: getattr(static, f.name) for f in dataclasses.fields(ContainerSpec)}
-    return StaticIpContainerArgs(
-        network=engine_network(config, static.network),
-        container=ContainerSpec(**spec_fields),
-        ipv4_address=static.ipv4_address,
-        aliases=static.aliases,
-    )
+    return lookup
 
 
 def _component_problems(config: TopologyConfig) -> list[Problem]:
     """The components' own checks, placed under the config keys."""
     problems: list[Problem] = []
+    network = _engine_names(config)
     for group, dns in config.dns_groups.items():
         at = f"{ROOT}.dns_groups.{group}"
-        problems += [p.under(at) for p in dns_group_problems(dns_group_args(config, dns))]
+        problems += [p.under(at) for p in dns_group_problems(dns_group_args(dns, network))]
     for group, joined in config.joined_groups.items():
         at = f"{ROOT}.joined_groups.{group}"
-        found = joined_group_problems(joined_group_args(config, joined))
+        found = joined_group_problems(joined_group_args(joined, network))
         problems += [_owner_name_at(p).under(at) for p in found]
         for name, sidecar in joined.sidecars.items():
             for option in ("aliases", "networks", "ipv4_address"):
@@ -383,7 +352,7 @@ def _component_problems(config: TopologyConfig) -> list[Problem]:
                     problems.append(problem.under(f"{at}.sidecars.{name}"))
     for name, static in config.containers.items():
         at = f"{ROOT}.containers.{name}"
-        for problem in static_problems(name, static_args(config, static)):
+        for problem in static_problems(name, static_args(static, network)):
             field = "" if problem.field == "container_name" else problem.field
             problems.append(Problem(field, problem.reason).under(at))
     return problems

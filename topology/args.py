@@ -1,0 +1,72 @@
+"""Config values -> component arguments, written once for validation and for building.
+
+The loader converts with networks given by engine name (to run the components' own checks
+before anything exists); the builder converts with the `UserDefinedNetwork` components.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from components import (
+    Attachment,
+    ContainerSpec,
+    DnsGroupArgs,
+    ImageSet,
+    JoinedGroupArgs,
+    NetworkRef,
+    Owner,
+    Sidecar,
+    StaticIpContainerArgs,
+)
+from topology.schema import DnsGroupConfig, JoinedGroupConfig, StaticContainerConfig
+
+NetworkLookup = Callable[[str], NetworkRef]
+"""Turns a network key of the config into what the components take."""
+
+
+def spec_fields(value: ContainerSpec) -> dict[str, Any]:
+    """The `ContainerSpec` fields of a config value that extends it."""
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(ContainerSpec)}
+
+
+def dns_group_args(
+    dns: DnsGroupConfig, network: NetworkLookup, images: ImageSet | None = None
+) -> DnsGroupArgs:
+    """The arguments of a `DnsGroup`."""
+    return DnsGroupArgs(network=network(dns.network), members=dns.members, images=images)
+
+
+def joined_group_args(
+    joined: JoinedGroupConfig, network: NetworkLookup, images: ImageSet | None = None
+) -> JoinedGroupArgs:
+    """The arguments of a `JoinedGroup` (a sidecar's refused keys are left behind)."""
+    owner = Owner(
+        **spec_fields(joined.owner),
+        networks=tuple(
+            Attachment(network(a.network), a.aliases, a.ipv4_address) for a in joined.owner.networks
+        ),
+        loopback_ports=joined.owner.loopback_ports,
+    )
+    sidecars = {
+        name: Sidecar(**spec_fields(sidecar), monitor=sidecar.monitor)
+        for name, sidecar in joined.sidecars.items()
+    }
+    return JoinedGroupArgs(
+        owner_name=joined.owner.name, owner=owner, sidecars=sidecars, images=images
+    )
+
+
+def static_args(
+    static: StaticContainerConfig, network: NetworkLookup, images: ImageSet | None = None
+) -> StaticIpContainerArgs:
+    """The arguments of a `StaticIpContainer`."""
+    return StaticIpContainerArgs(
+        network=network(static.network),
+        container=ContainerSpec(**spec_fields(static)),
+        ipv4_address=static.ipv4_address,
+        aliases=static.aliases,
+        images=images,
+    )
