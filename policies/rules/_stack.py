@@ -185,7 +185,9 @@ class StackIndex:
         names = {a.network for a in view.attachments if isinstance(a.network, str)}
         mode = view.network_mode
         if isinstance(mode, Unknown):
-            return UNKNOWN
+            # The provider attaches networksAdvanced whatever the mode; without them, the mode
+            # alone decides and it is not known yet.
+            return names if names else UNKNOWN
         if mode is not None and mode.startswith("container:"):
             return set()
         if mode in (None, "bridge", "default"):

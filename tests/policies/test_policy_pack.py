@@ -1,0 +1,111 @@
+"""The pack as the CLI sees it: names, descriptions, levels, config schemas, and its launch."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import analyzer_pb2_grpc
+
+from policies.analyzer import build_analyzer
+from policies.rules import POLICIES
+
+PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
+NAME = re.compile(
+    r"^docker-[a-z0-9]+(?:-[a-z0-9]+)*-(disallow|enforce|require|configure)-[a-z0-9-]+$"
+)
+
+DEFAULT_LEVELS = {
+    "docker-container-disallow-static-ip-on-predefined-network": "mandatory",
+    "docker-container-disallow-alias-on-predefined-network": "mandatory",
+    "docker-container-enforce-valid-name": "mandatory",
+    "docker-container-disallow-duplicate-name": "mandatory",
+    "docker-container-enforce-valid-alias": "advisory",
+    "docker-network-disallow-overlapping-subnets": "mandatory",
+    "docker-network-enforce-allowed-subnets": "advisory",
+    "docker-container-require-subnet-for-static-ip": "mandatory",
+    "docker-container-enforce-static-ip-in-subnet": "mandatory",
+    "docker-container-disallow-static-ip-in-ip-range": "advisory",
+    "docker-container-disallow-ports-on-internal-network": "advisory",
+    "docker-container-disallow-options-with-joined-network": "mandatory",
+    "docker-container-disallow-ignored-options-with-joined-network": "advisory",
+    "docker-container-require-running-join-target": "mandatory",
+    "docker-container-require-dependency-on-join-target": "advisory",
+    "docker-dns-group-require-user-defined-network": "mandatory",
+    "docker-container-require-shared-network-for-dns": "mandatory",
+    "docker-network-disallow-duplicate-dns-name": "advisory",
+    "docker-container-disallow-host-network": "mandatory",
+    "docker-container-disallow-privileged": "mandatory",
+    "docker-container-disallow-docker-socket-mount": "mandatory",
+    "docker-container-enforce-allowed-capabilities": "mandatory",
+    "docker-container-enforce-port-bind-address": "advisory",
+}
+
+CONFIG_KEYS = {
+    "docker-network-disallow-overlapping-subnets": {"hostSubnets"},
+    "docker-network-enforce-allowed-subnets": {"allowedSubnets"},
+    "docker-container-require-running-join-target": {"externalContainers"},
+    "docker-container-enforce-allowed-capabilities": {"allowedCapabilities", "monitorCapabilities"},
+    "docker-container-enforce-port-bind-address": {"allowedBindAddresses"},
+}
+
+
+def test_default_levels() -> None:
+    assert build_analyzer().default_levels() == DEFAULT_LEVELS
+
+
+def test_names_follow_the_convention_and_match_their_variables() -> None:
+    assert len({p.name for p in POLICIES}) == len(POLICIES)
+    modules = [
+        importlib.import_module(f"policies.rules.{m}")
+        for m in ("container", "network", "joined", "dns", "security")
+    ]
+    for policy in POLICIES:
+        assert NAME.match(policy.name), policy.name
+        variable = policy.name.replace("-", "_")
+        owners = [m for m in modules if getattr(m, variable, None) is policy]
+        assert len(owners) == 1, policy.name
+
+
+def test_descriptions_are_one_sentence() -> None:
+    for policy in POLICIES:
+        description = policy.description
+        assert description[0].isupper() and description.endswith("."), policy.name
+        assert ". " not in description and "\n" not in description, policy.name
+
+
+def test_settings_have_config_schemas() -> None:
+    info = build_analyzer().info()
+    schemas = {
+        p.name: set(p.configSchema.properties.keys())
+        for p in info.policies
+        if p.configSchema.properties
+    }
+    assert schemas == CONFIG_KEYS
+
+
+def test_the_pack_starts_like_the_cli_starts_it() -> None:
+    """`python <pack dir>` from the pack dir: it prints its port and answers GetAnalyzerInfo."""
+    process = subprocess.Popen(
+        [sys.executable, "-u", "."],
+        cwd=PACK_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline().strip())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = analyzer_pb2_grpc.AnalyzerStub(channel)
+            info = stub.GetAnalyzerInfo(empty_pb2.Empty())
+        assert info.name == "container-comms"
+        assert [p.name for p in info.policies] == list(DEFAULT_LEVELS)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,75 @@
+"""At preview, props like the components' (names and addresses known, ids and computed outputs
+unknown) let every rule reach its verdict: no "can't run policy" note, no "cannot decide"."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from policies.analyzer import Resource, build_analyzer
+from policies.rules import POLICIES
+from tests.policies.policy_cases import (
+    CONTAINER,
+    NETWORK,
+    UNKNOWN,
+    compliant_stack,
+    mutated,
+    set_field,
+)
+
+COMPUTED = {
+    CONTAINER: ["id", "hostname", "networkDatas", "exitCode", "containerLogs", "ipcMode"],
+    NETWORK: ["id", "scope", "options", "ipamDriver"],
+}
+
+
+def _at_preview(resources: list[Resource]) -> tuple[list[Resource], list[Resource]]:
+    """(inputs, outputs) as a preview sends them: image ids and computed outputs unknown."""
+    inputs: list[Resource] = []
+    outputs: list[Resource] = []
+    for resource in resources:
+        props: dict[str, Any] = dict(resource.props)
+        if resource.type == CONTAINER:
+            props["image"] = UNKNOWN  # the RemoteImage's id: known only once pulled
+        inputs.append(replace(resource, props=props))
+        state = dict(props)
+        for key in COMPUTED.get(resource.type, []):
+            state[key] = UNKNOWN
+        outputs.append(replace(resource, props=state))
+    return inputs, outputs
+
+
+def test_every_rule_reaches_its_verdict_at_preview() -> None:
+    analyzer = build_analyzer()
+    inputs, outputs = _at_preview(compliant_stack())
+    verdict = analyzer.analyze_all(inputs, outputs)
+    assert verdict.cant_run == ()
+    assert verdict.not_applicable == ()
+    assert verdict.findings == ()
+    assert len(POLICIES) == len(analyzer.default_levels())
+
+
+def test_a_violation_is_still_found_at_preview() -> None:
+    broken = mutated(
+        compliant_stack(), "bbox3", set_field("networksAdvanced.0.ipv4Address", "10.9.9.9")
+    )
+    inputs, outputs = _at_preview(broken)
+    verdict = build_analyzer().analyze_all(inputs, outputs)
+    assert [(f.policy, f.level) for f in verdict.findings] == [
+        ("docker-container-enforce-static-ip-in-subnet", "mandatory")
+    ]
+    assert verdict.not_applicable == ()
+
+
+def test_a_plain_program_with_an_id_as_join_target_is_undecided_not_crashed() -> None:
+    broken = mutated(compliant_stack(), "web-web1-shell", set_field("networkMode", UNKNOWN))
+    verdict = build_analyzer().analyze_all(broken)
+    assert verdict.cant_run == ()
+    assert verdict.findings == ()
+    assert {name for name, _ in verdict.not_applicable} == {
+        "docker-container-disallow-host-network",
+        "docker-network-disallow-duplicate-dns-name",
+        "docker-container-require-running-join-target",
+        "docker-container-require-dependency-on-join-target",
+        "docker-container-require-shared-network-for-dns",
+    }
