@@ -1,0 +1,235 @@
+"""The dev and prod stacks, recorded under mocks, through the pack's analyzer.
+
+Neither gives a mandatory violation; variants broken in one field of one recorded registration
+give exactly the expected new findings.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plan import load_stack_config, record_program
+from policies.analyzer import Finding, Resource, build_analyzer, resources_from_plan
+from tests.policies.policy_cases import CONTAINER, DNS_GROUP
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+Recorded = tuple[list[Resource], list[Resource]]
+
+
+def _record(stack: str) -> Recorded:
+    config = load_stack_config(PROJECT_DIR, stack)
+    plan = record_program(
+        PROJECT_DIR / "__main__.py",
+        project=config.project,
+        stack=stack,
+        config=config.values,
+        preview=True,
+    )
+    return resources_from_plan(plan.resources)
+
+
+@pytest.fixture(scope="module")
+def dev() -> Recorded:
+    return _record("dev")
+
+
+@pytest.fixture(scope="module")
+def prod() -> Recorded:
+    return _record("prod")
+
+
+def _findings(recorded: Recorded) -> list[Finding]:
+    verdict = build_analyzer().analyze_all(*recorded)
+    assert verdict.cant_run == ()
+    return list(verdict.findings)
+
+
+def _matches(resource: Resource, kind: str, name: str) -> bool:
+    if resource.type != kind:
+        return False
+    return resource.props.get("name") == name if kind == CONTAINER else resource.name == name
+
+
+def _broken(
+    recorded: Recorded, kind: str, name: str, change: Callable[[dict[str, Any]], None]
+) -> tuple[Recorded, str]:
+    """`recorded` with one field of one resource changed (inputs and outputs alike)."""
+    lists: list[list[Resource]] = []
+    urns: set[str] = set()
+    for resources in recorded:
+        changed: list[Resource] = []
+        for resource in resources:
+            if _matches(resource, kind, name):
+                props = copy.deepcopy(dict(resource.props))
+                change(props)
+                resource = replace(resource, props=props)  # noqa: PLW2901
+                urns.add(resource.urn)
+            changed.append(resource)
+        lists.append(changed)
+    assert len(urns) == 1, f"no single {kind} named {name}"
+    return (lists[0], lists[1]), urns.pop()
+
+
+def _urn(recorded: Recorded, name: str) -> str:
+    return next(r.urn for r in recorded[0] if _matches(r, CONTAINER, name))
+
+
+def _new(recorded: Recorded, broken: Recorded) -> list[tuple[str, str, str, str]]:
+    before = set(_findings(recorded))
+    found = [(f.policy, f.level, f.message, f.urn) for f in _findings(broken) if f not in before]
+    return sorted(found)  # registration order under mocks is not fixed
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_has_no_mandatory_violation_and_every_rule_decides(
+    stack: str, request: pytest.FixtureRequest
+) -> None:
+    recorded: Recorded = request.getfixturevalue(stack)
+    verdict = build_analyzer().analyze_all(*recorded)
+    assert [f for f in verdict.findings if f.level == "mandatory"] == []
+    assert verdict.cant_run == ()
+    assert verdict.not_applicable == ()
+    assert sum(r.type == CONTAINER for r in recorded[0]) >= 4
+
+
+def test_prod_ingress_port_is_the_only_advisory(prod: Recorded) -> None:
+    findings = _findings(prod)
+    assert [(f.policy, f.level) for f in findings] == [
+        ("docker-container-enforce-port-bind-address", "advisory")
+    ]
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(props: dict[str, Any]) -> None:
+        target: Any = props
+        parts = path.split(".")
+        for part in parts[:-1]:
+            target = target[int(part)] if isinstance(target, list) else target[part]
+        if isinstance(target, list):
+            target[int(parts[-1])] = value
+        else:
+            target[parts[-1]] = value
+
+    return change
+
+
+def test_dev_static_address_outside_subnet(dev: Recorded) -> None:
+    broken, urn = _broken(
+        dev, CONTAINER, "bbox3", _set("networksAdvanced.0.ipv4Address", "10.9.9.9")
+    )
+    assert _new(dev, broken) == [
+        (
+            "docker-container-enforce-static-ip-in-subnet",
+            "mandatory",
+            'container "bbox3": static address "10.9.9.9" on network "my_net2" is outside its '
+            'subnet 172.22.16.0/24; the engine refuses it with "Invalid address 10.9.9.9: It does '
+            "not belong to any of this network's subnets\"; pick an address inside "
+            "172.22.16.0/24.",
+            urn,
+        )
+    ]
+
+
+def test_dev_sidecar_joining_a_missing_container(dev: Recorded) -> None:
+    broken, urn = _broken(dev, CONTAINER, "web1-shell", _set("networkMode", "container:ghost"))
+    assert _new(dev, broken) == [
+        (
+            "docker-container-require-running-join-target",
+            "mandatory",
+            'container "web1-shell": network mode "container:ghost" names no container of this '
+            "stack; the engine creates the container and then fails to start it; name a "
+            'container of the stack, or list "ghost" in this policy\'s externalContainers config '
+            "if it runs outside the stack.",
+            urn,
+        )
+    ]
+
+
+def test_dev_dns_group_on_the_default_bridge(dev: Recorded) -> None:
+    broken, _ = _broken(dev, DNS_GROUP, "bboxes", _set("network", "bridge"))
+    assert _new(dev, broken) == [
+        (
+            "docker-dns-group-require-user-defined-network",
+            "mandatory",
+            'DNS group "bboxes": network "bridge" is predefined, and the engine\'s embedded DNS '
+            "server does not answer there, so member names do not resolve; put the group on a "
+            "user-defined network.",
+            "",
+        )
+    ]
+
+
+def test_dev_two_members_with_one_alias(dev: Recorded) -> None:
+    broken, urn = _broken(dev, CONTAINER, "bbox2", _set("networksAdvanced.0.aliases", ["box1"]))
+    assert _new(dev, broken) == [
+        (
+            "docker-network-disallow-duplicate-dns-name",
+            "advisory",
+            'container "bbox2": DNS name "box1" on network "my_net2" is also a name of container '
+            '"bbox1", so lookups of it answer with either container; give each container its own '
+            "names on a network.",
+            urn,
+        )
+    ]
+
+
+def test_prod_owner_leaving_the_backend_breaks_the_sidecars_lookup(prod: Recorded) -> None:
+    def leave_backend(props: dict[str, Any]) -> None:
+        props["networksAdvanced"] = [
+            a for a in props["networksAdvanced"] if a.get("name") != "backend"
+        ]
+
+    broken, _ = _broken(prod, CONTAINER, "edge-web", leave_backend)
+    assert _new(prod, broken) == [
+        (
+            "docker-container-require-shared-network-for-dns",
+            "mandatory",
+            'container "edge-app": env API_URL names "api" (container "api"), but the two share no '
+            "user-defined network, so the name does not resolve (the embedded DNS server answers "
+            "only on user-defined networks); attach both to one user-defined network.",
+            _urn(prod, "edge-app"),
+        )
+    ]
+
+
+def test_prod_monitor_without_its_label(prod: Recorded) -> None:
+    def unlabel(props: dict[str, Any]) -> None:
+        props["labels"] = [
+            label for label in props["labels"] if label["label"] != "container-comms.preset"
+        ]
+
+    broken, _ = _broken(prod, CONTAINER, "edge-monitor", unlabel)
+    assert _new(prod, broken) == [
+        (
+            "docker-container-enforce-allowed-capabilities",
+            "mandatory",
+            f'container "edge-monitor": capabilities.adds has "{capability}", which is not '
+            "allowed (allowed here: none); drop it, or list it in this policy's "
+            "allowedCapabilities config.",
+            "",
+        )
+        for capability in ("NET_ADMIN", "NET_RAW")
+    ]
+
+
+def test_prod_owner_not_restarted(prod: Recorded) -> None:
+    broken, _ = _broken(prod, CONTAINER, "edge-web", _set("restart", "no"))
+    assert _new(prod, broken) == [
+        (
+            "docker-container-require-running-join-target",
+            "mandatory",
+            f'container "{sidecar}": joins the network namespace of "edge-web", which has '
+            'restart "no"; the engine refuses to start a container that joins a stopped one '
+            '("cannot join network of a non running container"); set mustRun true and restart '
+            '"unless-stopped" (or "always") on "edge-web".',
+            _urn(prod, sidecar),
+        )
+        for sidecar in ("edge-app", "edge-monitor")
+    ]
