@@ -247,7 +247,6 @@ class Realization:
                 environment=list(inputs.get("envs") or []) or None,
                 labels=_labels(inputs.get("labels")),
                 ports=exposed or None,
-                mac_address=inputs.get("macAddress") or None,
                 healthcheck=_healthcheck(r.name, inputs.get("healthcheck")),
                 tty=bool(inputs.get("tty", False)),
                 stdin_open=bool(inputs.get("stdinOpen", False)),
@@ -350,7 +349,7 @@ _CONTAINER_KEYS = {
     "networkMode", "networksAdvanced", "hostname", "domainname", "dns", "dnsOpts",
     "dnsSearches", "hosts",
     "capabilities", "privileged", "restart", "maxRetryCount", "mustRun", "healthcheck",
-    "macAddress", "publishAllPorts", "user", "workingDir", "tty", "stdinOpen", "start", "init",
+    "publishAllPorts", "user", "workingDir", "tty", "stdinOpen", "start", "init",
     "wait", "waitTimeout",
 }  # fmt: skip
 _ATTACHMENT_KEYS = {"name", "aliases", "ipv4Address", "ipv6Address"}

@@ -53,6 +53,7 @@ def test_dependency_cycle_is_refused() -> None:
          "networksAdvanced[0].driverOpts"),
         (container("unk", networkMode=UNKNOWN), "networkMode"),
         (container("hlt", wait=True), "wait"),
+        (container("mac", macAddress="02:42:0a:00:00:09"), "macAddress"),
         (network("ipam", ipamConfigs=[{"subnet": "10.2.0.0/24", "foo": "x"}]),
          "ipamConfigs[0].foo"),
     ],
