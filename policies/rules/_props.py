@@ -9,12 +9,15 @@ turn sentinels into `UNKNOWN` and anything of an unexpected shape into "absent".
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
+
+_PROXIES = (_DictProxy, _ListProxy)
 
 CONTAINER: Final = "docker:index/container:Container"
 """Type token of a pulumi-docker container."""
@@ -68,6 +71,15 @@ def plain(value: Any) -> Any:
     """
     if isinstance(value, str | bool | int | float) or value is None:
         return value
+    if isinstance(value, _PROXIES):
+        # The proxy hands out what it wraps (unknowns still as sentinels) under this key; it is
+        # what pulumi-policy's own serializer reads. The loops below are the slow, safe path.
+        with contextlib.suppress(KeyError, IndexError, TypeError, UnknownValueError):
+            value = value["__target"]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
     if isinstance(value, Mapping):
         result: dict[str, Any] = {}
         for key in list(value):
