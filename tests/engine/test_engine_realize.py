@@ -61,7 +61,7 @@ def test_dependency_cycle_is_refused() -> None:
 def test_untranslated_input_fails_loudly_before_anything_is_made(
     registration: Registration, prop: str
 ) -> None:
-    realization = Realization(client=None)  # type: ignore[arg-type]  # never reaches the engine
+    realization = Realization(client=None)  # never reaches the engine
     with pytest.raises(UntranslatedInput) as caught:
         realization.apply([registration])
     assert caught.value.resource == registration.name

@@ -16,7 +16,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import docker
 import pytest
@@ -286,7 +286,7 @@ CASES = [
         Case(
             id=f"joined-with-{what}",
             rule="docker-container-disallow-options-with-joined-network",
-            resources=_joined("jo_own", **inputs),
+            resources=_joined("jo_own", **cast(dict[str, Any], inputs)),
             step="container create",
             message=message,
             fix=_joined("jo_own"),
@@ -423,7 +423,7 @@ CASES = [
             id=f"joined-with-{what}",
             rule="docker-container-disallow-ignored-options-with-joined-network",
             level="advisory",
-            resources=_joined("ig_own", **inputs),
+            resources=_joined("ig_own", **cast(dict[str, Any], inputs)),
             check=_ignored_in_joined(marker),
         )
         for what, inputs, marker in [
