@@ -1,7 +1,8 @@
 """The policy pack the Pulumi CLI runs: `pulumi preview --policy-pack policies`.
 
-The CLI runs this folder as a script (so `rules` is a top-level package here); tests and tools
-import the same rules as `policies.rules`. Constructing the `PolicyPack` starts the analyzer's
+The CLI's shim runs this folder as a script from inside it (`python -u -m pulumi.policy <engine>
+.`), so `rules` is a top-level package here; tests and tools import the same rules as
+`policies.rules`. Constructing the `PolicyPack` starts the analyzer's
 gRPC server and blocks, so nothing but this file does it.
 """
 

@@ -90,9 +90,10 @@ def test_settings_have_config_schemas() -> None:
 
 
 def test_the_pack_starts_like_the_cli_starts_it() -> None:
-    """`python <pack dir>` from the pack dir: it prints its port and answers GetAnalyzerInfo."""
+    """`python -u -m pulumi.policy <engine> .` in the pack's folder, as the CLI's shim runs it:
+    the pack prints its port and answers GetAnalyzerInfo."""
     process = subprocess.Popen(
-        [sys.executable, "-u", "."],
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."],
         cwd=PACK_DIR,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -73,3 +73,22 @@ def test_a_plain_program_with_an_id_as_join_target_is_undecided_not_crashed() ->
         "docker-container-require-dependency-on-join-target",
         "docker-container-require-shared-network-for-dns",
     }
+
+
+def test_a_join_target_given_by_id_is_matched_once_the_id_is_known() -> None:
+    owner_id = "3f2a9c41b7d04e5f8a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071"
+    stack = mutated(compliant_stack(), "web-web1", set_field("id", owner_id))
+    stack = mutated(stack, "web-web1-shell", set_field("networkMode", f"container:{owner_id[:12]}"))
+    stack = mutated(stack, "web-web1", set_field("restart", "no"))
+    verdict = build_analyzer().analyze_stack(stack)
+    found = [
+        f.message
+        for f in verdict.findings
+        if f.policy == "docker-container-require-running-join-target"
+    ]
+    assert found[0] == (
+        'container "web1-shell": joins the network namespace of "web1", which has restart "no"; '
+        'the engine refuses to start a container that joins a stopped one ("cannot join network '
+        'of a non running container"); set mustRun true and restart "unless-stopped" (or '
+        '"always") on "web1".'
+    )
