@@ -258,6 +258,20 @@ CASES = [
         message="Address already in use",
     ),
     Case(
+        id="static-ip-is-network-address",
+        rule="docker-container-enforce-static-ip-in-subnet",
+        resources=lambda _br: _static_pair(_SUB, "10.70.0.5", "10.70.0.0"),
+        step="container start",
+        message="Address already in use",
+    ),
+    Case(
+        id="static-ip-is-broadcast-address",
+        rule="docker-container-enforce-static-ip-in-subnet",
+        resources=lambda _br: _static_pair(_SUB, "10.70.0.5", "10.70.0.255"),
+        step="container start",
+        message="Address already in use",
+    ),
+    Case(
         id="static-ip-used-twice",
         rule="docker-container-enforce-static-ip-in-subnet",
         resources=lambda _br: _static_pair(_SUB, "10.70.0.5", "10.70.0.5"),
@@ -313,6 +327,13 @@ CASES = [
             ),
         ]
     ],
+    Case(
+        id="joined-with-no-name",
+        rule="docker-container-disallow-options-with-joined-network",
+        resources=lambda _br: [_kept("nn_side", networkMode="container:")],
+        step="container create",
+        message="Invalid network mode: invalid container format container:<name|id>",
+    ),
     Case(
         id="joined-with-networks",
         rule="docker-container-disallow-options-with-joined-network",
