@@ -15,6 +15,9 @@ from typing import Any
 
 import yaml
 
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it (ten times faster on large stacks), else Python's."""
+
 
 class StackConfigError(Exception):
     """A stack or project file cannot be used; the message names the file (and line)."""
@@ -131,7 +134,7 @@ def _refuse_secrets(value: Any, path: Path, lines: dict[str, int], where: str) -
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -142,7 +145,7 @@ def _load_yaml(path: Path) -> Any:
 
 def _line_index(path: Path) -> dict[str, int]:
     """Dotted key paths under `config:` to their 1-based line numbers."""
-    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
     index: dict[str, int] = {}
     if not isinstance(root, yaml.MappingNode):
         return index

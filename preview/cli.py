@@ -19,7 +19,13 @@ from plan import Plan, ProgramError, StackConfigError, load_stack_config, record
 from plan.stack_config import read_project
 from preview import diagram, document
 from preview.analyzer import PolicyRun, run_policies
-from preview.pack import PackError, start_pack
+from preview.pack import (
+    ENV_STRING_LIMIT,
+    PackError,
+    check_config_size,
+    config_env_size,
+    start_pack,
+)
 from preview.policy_config import PolicyConfigError, PolicySettings, load_policy_config
 from preview.report import gate_failures, policy_report, resource_tree, summary
 
@@ -57,6 +63,14 @@ def parser() -> argparse.ArgumentParser:
         default=DEFAULT_TIMEOUT,
         help=f"seconds the policy pack may take, start to last answer ({DEFAULT_TIMEOUT:g})",
     )
+    p.add_argument(
+        "--allow-oversized-config",
+        action="store_true",
+        help=(
+            "benchmarks only: check a stack whose config is too large for the Pulumi CLI to pass "
+            "in PULUMI_CONFIG; the pack then runs without PULUMI_CONFIG"
+        ),
+    )
     return p
 
 
@@ -76,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one linear sto
         stage = "config"
         config = load_stack_config(project_dir, args.stack)
         project_name = config.project
+        oversized = config_env_size(config.values) > ENV_STRING_LIMIT
+        if not args.allow_oversized_config:
+            check_config_size(config.values)
         given: dict[str, PolicySettings] = {}
         if args.policy_config:
             stage = "policy-config"
@@ -95,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one linear sto
             stack=args.stack,
             config=config.values,
             start_timeout=args.timeout,
+            withhold_config=oversized,
         ) as pack:
             stage = "policy"
             run = run_policies(
@@ -108,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one linear sto
     except ProgramError as exc:
         error = ("program", str(exc))
     except PackError as exc:
-        error = ("pack", str(exc))
+        error = (stage if stage == "config" else "pack", str(exc))
     except Exception as exc:  # fail closed on anything unforeseen, with its message
         error = (stage, f"{type(exc).__name__}: {exc}")
     timings["totalSeconds"] = time.monotonic() - started

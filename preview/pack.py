@@ -36,6 +36,29 @@ DIY_ORGANIZATION = "organization"
 """The organization the CLI reports for stacks on a self-managed (file) backend."""
 
 
+ENV_STRING_LIMIT = 131072
+"""Linux's limit on one `NAME=value` environment string (MAX_ARG_STRLEN); beyond it `execve`
+fails with E2BIG, for the CLI's language host and policy analyzer just as for this tool."""
+
+
+def config_env_size(config: Mapping[str, str]) -> int:
+    """The bytes of `PULUMI_CONFIG=<json>` the CLI would put in a program's environment."""
+    return len(("PULUMI_CONFIG=" + json.dumps(dict(config))).encode("utf-8")) + 1
+
+
+def check_config_size(config: Mapping[str, str]) -> None:
+    """Refuse a config the Pulumi CLI could not hand to the program or the pack."""
+    size = config_env_size(config)
+    if size > ENV_STRING_LIMIT:
+        raise PackError(
+            f"the stack's config is {size:,} bytes as PULUMI_CONFIG, the environment variable "
+            "through which the Pulumi CLI hands it to the program and to the policy pack; "
+            f"Linux refuses an environment string over {ENV_STRING_LIMIT:,} bytes (E2BIG, "
+            "argument list too long), so `pulumi preview` and `pulumi up` could not start this "
+            "stack: make the config smaller"
+        )
+
+
 class PackError(Exception):
     """The pack could not be started or stopped answering; the stack was not checked."""
 
@@ -255,11 +278,18 @@ def start_pack(
     stack: str,
     config: Mapping[str, str],
     start_timeout: float,
+    withhold_config: bool = False,
 ) -> RunningPack:
-    """Start the pack in `pack_dir` and wait (at most `start_timeout` s) for its port."""
+    """Start the pack in `pack_dir` and wait (at most `start_timeout` s) for its port.
+
+    `withhold_config` starts it without PULUMI_CONFIG (for benchmarks of stacks whose config is
+    over the environment limit; see `check_config_size`).
+    """
     pack = read_pack_project(pack_dir)
     python = pack_python(pack)
-    env = pack_environment(python, project=project, stack=stack, config=config)
+    env = pack_environment(
+        python, project=project, stack=stack, config={} if withhold_config else config
+    )
     try:
         return RunningPack(pack, env=env, python=python, start_timeout=start_timeout)
     except OSError as error:

@@ -130,3 +130,18 @@ def test_policy_config_naming_an_unknown_policy_is_refused(
     outcome = _tiny(capsys, "ok", "tiny", "--policy-config", str(config))
     assert outcome.code == 2
     assert "names tiny-container-require-halthcheck, which policy pack 'tiny'" in outcome.err
+
+
+def test_config_too_large_for_the_cli_environment_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text(
+        (TINY / "Pulumi.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    padding = "x" * 140_000
+    (tmp_path / "stacks" / "Pulumi.huge.yaml").write_text(f"config:\n  tiny:padding: {padding}\n")
+    outcome = run_preview(capsys, "huge", "--project", str(tmp_path))
+    assert outcome.code == 2
+    assert "error (config): the stack's config is 140,0" in outcome.err
+    assert "Linux refuses an environment string over 131,072 bytes" in outcome.err

@@ -1,0 +1,176 @@
+"""Benchmark of the offline preview gate on synthetic topologies of 100, 1,000 and 5,000 containers.
+
+For each size, in one run: the program under mocks written with raw pulumi_docker resources
+(floor 1), the same stack through a pack that checks nothing (floor 2), and the gate end to
+end with the real pack. Each measurement runs in its own process, so peak memory is its own.
+
+    .venv/bin/python benchmarks/bench.py [--sizes 100,1000,5000] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
+
+from synthetic import topology  # noqa: E402
+
+PYTHON = sys.executable
+NOOP_PACK = REPO / "benchmarks" / "noop_pack"
+REAL_PACK = REPO / "policies"
+KEY = "container-comms:topology"
+
+
+def make_project(root: Path, containers: int) -> Path:
+    """A project folder with the real program and one `bench` stack of `containers`."""
+    project = root / f"project-{containers}"
+    (project / "stacks").mkdir(parents=True)
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(REPO / name, project / name)
+    for package in ("components", "topology"):
+        (project / package).symlink_to(REPO / package)
+    stack = {"config": {KEY: topology(containers)}}
+    (project / "stacks" / "Pulumi.bench.yaml").write_text(json.dumps(stack), encoding="utf-8")
+    return project
+
+
+def _run(command: list[str]) -> tuple[float, float, int, str]:
+    """Wall seconds, peak RSS in MiB (its largest process, the pack included), exit status
+    and stderr."""
+    with tempfile.TemporaryFile() as stderr:
+        started = time.monotonic()
+        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.monotonic() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stderr.seek(0)
+        text = stderr.read().decode("utf-8", "replace")
+    return wall, usage.ru_maxrss / 1024, process.returncode, text
+
+
+def raw_floor(project: Path) -> dict[str, Any]:
+    """Floor 1: the raw program under mocks, in a process of its own."""
+    out = project / "raw.json"
+    wall, rss, code, err = _run([PYTHON, __file__, "--raw", str(project), str(out)])
+    if code != 0:
+        raise SystemExit(f"raw program failed: {err}")
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return {**result, "wall": wall, "peakMiB": rss}
+
+
+def gate(project: Path, pack: Path) -> dict[str, Any]:
+    """`python -m preview bench` with `pack`, end to end in a process of its own."""
+    out = project / f"gate-{pack.name}.json"
+    command = [PYTHON, "-m", "preview", "bench", "--project", str(project), "--pack", str(pack)]
+    # Past ~600 containers the topology is over the CLI's PULUMI_CONFIG limit (see README).
+    flags = ["--json", str(out), "--timeout", "3600", "--allow-oversized-config"]
+    wall, rss, code, err = _run([*command, *flags])
+    document = json.loads(out.read_text(encoding="utf-8"))
+    if code != 0:
+        raise SystemExit(f"gate with {pack} exited {code}: {err}\n{document['error']}")
+    return {
+        **document["timings"],
+        "wall": wall,
+        "peakMiB": rss,
+        "resources": document["summary"]["resources"],
+        "analyzed": document["policy"]["analyzed"],
+        "advisory": document["summary"]["advisory"],
+    }
+
+
+def record_raw(project: Path, out: Path) -> None:
+    """Internal: record the raw program (run by `raw_floor` in a child process)."""
+    from plan import record_program
+
+    stack = json.loads((project / "stacks" / "Pulumi.bench.yaml").read_text(encoding="utf-8"))
+    config = {KEY: json.dumps(stack["config"][KEY])}
+    started = time.monotonic()
+    plan = record_program(
+        REPO / "benchmarks" / "raw_program" / "__main__.py",
+        project="container-comms",
+        stack="bench",
+        config=config,
+    )
+    seconds = time.monotonic() - started
+    out.write_text(
+        json.dumps({"programSeconds": seconds, "resources": len(plan.resources)}), encoding="utf-8"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--out", help="also write the figures as JSON here")
+    parser.add_argument("--raw", nargs=2, metavar=("PROJECT", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.raw:
+        record_raw(Path(args.raw[0]), Path(args.raw[1]))
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results: dict[int, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        for size in sizes:
+            project = make_project(Path(tmp), size)
+            raw = raw_floor(project)
+            noop = gate(project, NOOP_PACK)
+            rules = gate(project, REAL_PACK)
+            results[size] = {"raw": raw, "noop": noop, "gate": rules}
+            print(_row(size, results[size]), flush=True)
+    print()
+    print(_report(results))
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+def _row(size: int, r: dict[str, Any]) -> str:
+    return (
+        f"{size} containers: raw {r['raw']['programSeconds']:.2f}s ({r['raw']['resources']} res), "
+        f"components {r['gate']['programSeconds']:.2f}s ({r['gate']['resources']} res), "
+        f"noop pack {r['noop']['policySeconds']:.2f}s, rules {r['gate']['policySeconds']:.2f}s, "
+        f"gate total {r['gate']['totalSeconds']:.2f}s (wall {r['gate']['wall']:.2f}s), "
+        f"peak {r['gate']['peakMiB']:.0f} MiB"
+    )
+
+
+def _report(results: dict[int, dict[str, Any]]) -> str:
+    lines = [
+        "| containers | resources | raw program (floor 1) | components program | no-op pack "
+        "(floor 2) | rules | gate end to end | peak RSS | components / raw | rules / no-op "
+        "| gate / (floor 1 + floor 2) | gate wall |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, r in results.items():
+        raw = r["raw"]["programSeconds"]
+        noop = r["noop"]["policySeconds"]
+        program = r["gate"]["programSeconds"]
+        rules = r["gate"]["policySeconds"]
+        total = r["gate"]["totalSeconds"]
+        lines.append(
+            f"| {size:,} | {r['gate']['resources']:,} | {raw:.2f} s | {program:.2f} s "
+            f"| {noop:.2f} s | {rules:.2f} s | {total:.2f} s | {r['gate']['peakMiB']:.0f} MiB "
+            f"| {program / raw:.2f}x | {rules / noop:.2f}x | {total / (raw + noop):.2f}x "
+            f"| {r['gate']['wall']:.2f} s |"
+        )
+    if 1000 in results and 5000 in results:
+        a, b = results[1000]["gate"], results[5000]["gate"]
+        lines.append("")
+        lines.append(
+            f"5,000 / 1,000: gate {b['totalSeconds'] / a['totalSeconds']:.2f}x, program "
+            f"{b['programSeconds'] / a['programSeconds']:.2f}x, rules "
+            f"{b['policySeconds'] / a['policySeconds']:.2f}x"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
