@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -124,6 +125,10 @@ def _default_provider(plan: Plan, package: str, stack_config: Mapping[str, str])
     )
 
 
+WINDOW = 4
+"""`Analyze` calls in flight at once (the pack's gRPC server has four worker threads)."""
+
+
 class Session:
     """One conversation with a running pack, every call bounded by one overall deadline."""
 
@@ -147,6 +152,35 @@ class Session:
             raise PackError(
                 f"policy pack {self.pack.project.path} failed during {what}: "
                 f"{code.name}: {error.details()}" + self.pack.describe_exit()
+            ) from None
+
+    def analyze_all(
+        self, resources: list[Registration], by_urn: Mapping[str, Registration]
+    ) -> Iterator[tuple[Registration, Any]]:
+        """`Analyze` each resource, in order, keeping up to `WINDOW` calls in flight so that
+        building the next request overlaps with the pack checking the previous one."""
+        pending: deque[tuple[Registration, Any]] = deque()
+        for resource in resources:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise PackError(self._late(f"Analyze of {resource.urn}"))
+            request = _analyze_request(resource, by_urn)
+            pending.append((resource, self.pack.stub.Analyze.future(request, timeout=remaining)))
+            if len(pending) >= WINDOW:
+                yield self._settle(*pending.popleft())
+        while pending:
+            yield self._settle(*pending.popleft())
+
+    def _settle(self, resource: Registration, future: Any) -> tuple[Registration, Any]:
+        try:
+            return resource, future.result()
+        except grpc.RpcError as error:
+            what = f"Analyze of {resource.urn}"
+            if error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise PackError(self._late(what)) from None
+            raise PackError(
+                f"policy pack {self.pack.project.path} failed during {what}: "
+                f"{error.code().name}: {error.details()}" + self.pack.describe_exit()
             ) from None
 
     def _late(self, what: str) -> str:
@@ -224,10 +258,7 @@ def run_policies(
     levels = {name: settings.enforcement_level for name, settings in config.items()}
     resources = engine_resources(plan, stack_config)
     by_urn = {r.urn: r for r in resources}
-    for resource in resources:
-        response = session.call(
-            "Analyze", _analyze_request(resource, by_urn), f"Analyze of {resource.urn}"
-        )
+    for resource, response in session.analyze_all(resources, by_urn):
         run.analyzed += 1
         _collect(run, response, "analyze", resource.urn, levels)
     stack_request = analyzer_pb2.AnalyzeStackRequest(
