@@ -106,7 +106,11 @@ def _ipam(entry: Any) -> Ipam:
 
 
 class StackIndex:
-    """The stack's containers and networks, indexed once."""
+    """The stack's containers and networks, indexed once, in URN order.
+
+    URN order makes every stack rule's report the same for the same stack, whatever order
+    the program happened to register its resources in.
+    """
 
     def __init__(self, resources: Iterable[PolicyResource]) -> None:
         self.containers: list[ContainerEntry] = []
@@ -114,7 +118,7 @@ class StackIndex:
         self.containers_by_name: dict[str, list[ContainerEntry]] = {}
         self.containers_by_urn: dict[str, ContainerEntry] = {}
         self.networks_by_name: dict[str, NetworkEntry] = {}
-        for resource in resources:
+        for resource in sorted(resources, key=lambda r: str(r.urn)):
             kind = resource.resource_type
             if kind not in (CONTAINER, NETWORK):
                 continue

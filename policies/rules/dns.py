@@ -204,12 +204,14 @@ def _duplicate_dns_name(args: StackValidationArgs, report: ReportViolation) -> N
                 )
                 if first is container or (first_is_name and is_container_name):
                     continue  # docker-container-disallow-duplicate-name covers two equal names
+                # The alias is the offender when the other container holds it as its name.
+                offender, other = (first, container) if is_container_name else (container, first)
                 report(
-                    f'container "{container.view.label}": DNS name "{name}" on network '
-                    f'"{network}" is also a name of container "{first.view.label}", so lookups of '
+                    f'container "{offender.view.label}": DNS name "{name}" on network '
+                    f'"{network}" is also a name of container "{other.view.label}", so lookups of '
                     "it answer with either container; give each container its own names on a "
                     "network.",
-                    container.urn,
+                    offender.urn,
                 )
     finish(args, unknowns)
 

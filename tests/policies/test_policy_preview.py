@@ -86,9 +86,10 @@ def test_a_join_target_given_by_id_is_matched_once_the_id_is_known() -> None:
         for f in verdict.findings
         if f.policy == "docker-container-require-running-join-target"
     ]
-    assert found[0] == (
-        'container "web1-shell": joins the network namespace of "web1", which has restart "no"; '
+    assert found == [
+        f'container "{sidecar}": joins the network namespace of "web1", which has restart "no"; '
         'the engine refuses to start a container that joins a stopped one ("cannot join network '
         'of a non running container"); set mustRun true and restart "unless-stopped" (or '
         '"always") on "web1".'
-    )
+        for sidecar in ("web1-monitor", "web1-shell")
+    ]

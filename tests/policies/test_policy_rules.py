@@ -363,10 +363,10 @@ CASES = [
         set_field("networksAdvanced.0.ipv4Address", "172.22.16.8"),
         (
             (
-                'container "bbox3": static address "172.22.16.8" on network "my_net2" is already '
-                'given to container "bbox2"; the engine refuses the second with "Address already '
+                'container "bbox2": static address "172.22.16.8" on network "my_net2" is already '
+                'given to container "bbox3"; the engine refuses the second with "Address already '
                 'in use"; give each container its own address.',
-                "bbox3",
+                "bboxes-bbox2",
             ),
         ),
     ),
@@ -560,9 +560,9 @@ CASES = [
             JOIN_TARGET,
             "web-web1",
             change,
-            (
-                (_not_running(problem).format(sidecar="web1-shell"), "web-web1-shell"),
+            (  # in URN order, as every stack rule reports
                 (_not_running(problem).format(sidecar="web1-monitor"), "web-web1-monitor"),
+                (_not_running(problem).format(sidecar="web1-shell"), "web-web1-shell"),
             ),
         )
         for case_id, change, problem in (
