@@ -9,6 +9,7 @@ ciphertext only the CLI can decrypt, so they are refused here rather than guesse
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,20 @@ class StackConfig:
     """Fully qualified keys (`"<project>:<key>"`) to the string the CLI would pass."""
     lines: dict[str, int] = field(default_factory=dict)
     """Line numbers in `path` of every key, as dotted paths (`"<project>:topology.networks"`)."""
+
+    def locate(self, message: str) -> str:
+        """`message` with `<file>:<line>: ` before each line that starts with a config key path.
+
+        Program errors name config values by key path (`topology.networks.my_net2.subnet: ...`,
+        list items as `[0]`); this adds where the value is written in the stack file.
+        """
+        located = []
+        for line in message.splitlines():
+            key, sep, _ = line.partition(": ")
+            qualified = key if ":" in key else f"{self.project}:{key}"
+            number = self.line_of(re.sub(r"\[(\d+)\]", r".\1", qualified)) if sep else None
+            located.append(f"{self.path}:{number}: {line}" if number else line)
+        return "\n".join(located)
 
     def line_of(self, dotted_path: str) -> int | None:
         """The line of the deepest key along `dotted_path` that the file spells out."""

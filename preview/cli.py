@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one linear sto
     except PolicyConfigError as exc:
         error = ("policy-config", str(exc))
     except ProgramError as exc:
-        error = ("program", str(exc))
+        error = ("program", config.locate(str(exc)))
     except PackError as exc:
         error = (stage if stage == "config" else "pack", str(exc))
     except Exception as exc:  # fail closed on anything unforeseen, with its message

@@ -111,7 +111,12 @@ def test_dns_group_on_default_bridge_is_refused_before_any_policy(
     project = real_project(tmp_path, {"bridged": DNS_ON_BRIDGE})
     outcome = run_preview(capsys, "bridged", "--project", str(project), "--pack", str(REAL_PACK))
     assert outcome.code == 2
-    assert 'topology.dns_groups.bboxes.network: "bridge" is a predefined network' in outcome.err
+    stack_file = project / "stacks" / "Pulumi.bridged.yaml"
+    assert outcome.err.splitlines() == [
+        f'error (program): {stack_file}:5: topology.dns_groups.bboxes.network: "bridge" is a '
+        "predefined network, where container names do not resolve (Docker's embedded DNS server "
+        "answers only on user-defined networks); attach the group to a UserDefinedNetwork"
+    ]
     assert "Traceback" not in outcome.err + outcome.out
     assert "Policy gate: NOT CHECKED (program); the stack does not pass." in outcome.out
 
