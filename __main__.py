@@ -1,10 +1,15 @@
-"""The container-comms program: one stack's topology from its `container-comms:topology` config."""
+"""The container-comms program: one stack's topology, from its config, as components."""
+
+from pathlib import Path
 
 import pulumi
 
-from topology import ROOT, build_topology, load_topology
+from topology import FILE_KEY, ROOT, build_topology, load_topology_source
 
-topology = load_topology(pulumi.Config().get_object(ROOT))
+config = pulumi.Config()
+topology = load_topology_source(
+    config.get_object(ROOT), config.get(FILE_KEY), Path(__file__).resolve().parent
+)
 deployment = build_topology(topology)
 for key, value in deployment.exports().items():
     pulumi.export(key, value)

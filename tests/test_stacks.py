@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
-from plan import UNKNOWN
+import pytest
+import yaml
+
+from plan import UNKNOWN, load_stack_config, record_program
+from tests.conftest import PROGRAM, PROJECT, PROJECT_DIR
 
 CONTAINER = "docker:index/container:Container"
 
@@ -100,3 +104,14 @@ def test_preview_knows_every_name_and_address_but_no_id(recorder, stack):
 def test_deploy_run_gives_ids(recorder):
     plan = recorder.stack("dev", preview=False)
     assert plan.named("my_net2-network").id == "my_net2-network-id"
+
+
+def test_program_reads_a_topology_file_named_in_config(tmp_path):
+    dev = json.loads(load_stack_config(PROJECT_DIR, "dev").values[f"{PROJECT}:topology"])
+    (tmp_path / "dev-topology.yaml").write_text(yaml.safe_dump(dev), encoding="utf-8")
+    config = {f"{PROJECT}:topologyFile": str(tmp_path / "dev-topology.yaml")}
+    from_file = record_program(PROGRAM, project=PROJECT, stack="dev", config=config)
+    assert from_file.exports["staticAddresses"] == {"my_net2": {"bbox3": "172.22.16.8"}}
+    assert from_file.exports["dnsNames"] == {
+        "bboxes": {"bbox1": ["bbox1", "box1"], "bbox2": ["bbox2", "box2"]}
+    }

@@ -10,9 +10,10 @@ import copy
 from typing import Any
 
 import pytest
+import yaml
 
 from plan import ProgramError
-from topology import TopologyError, load_topology
+from topology import TopologyError, load_topology, load_topology_source
 
 
 def valid() -> dict[str, Any]:
@@ -356,8 +357,8 @@ def test_topology_that_is_not_a_map():
 
 def test_missing_topology_says_where_to_set_it():
     assert message(None) == (
-        "topology: is not set; give the stack a `container-comms:topology` value in "
-        "stacks/Pulumi.<stack>.yaml"
+        "topology: is not set; give the stack a `container-comms:topology` value, or a "
+        "`container-comms:topologyFile` naming a YAML file, in stacks/Pulumi.<stack>.yaml"
     )
 
 
@@ -399,3 +400,44 @@ def test_every_problem_is_reported_once_each():
         "topology.zones: is not a known key; expected one of: networks, dns_groups, "
         "joined_groups, containers, pull_images",
     ]
+
+
+def test_topology_from_a_file_named_in_config(tmp_path):
+    (tmp_path / "big.yaml").write_text(yaml.safe_dump(valid()), encoding="utf-8")
+    loaded = load_topology_source(None, "big.yaml", tmp_path)
+    assert loaded == load_topology(valid())
+
+
+def test_topology_file_problems_name_the_file(tmp_path):
+    (tmp_path / "big.yaml").write_text(
+        "networks:\n  my_net2:\n    subnet: 172.22.16.0/33\n", encoding="utf-8"
+    )
+    with pytest.raises(TopologyError) as caught:
+        load_topology_source(None, "big.yaml", tmp_path)
+    assert str(caught.value) == (
+        'big.yaml: topology.networks.my_net2.subnet: "172.22.16.0/33" is not a valid IPv4 network'
+    )
+
+
+def test_malformed_topology_file_names_its_line(tmp_path):
+    (tmp_path / "big.yaml").write_text("networks:\n  my_net2: [a\n  b: 1\n", encoding="utf-8")
+    with pytest.raises(TopologyError) as caught:
+        load_topology_source(None, "big.yaml", tmp_path)
+    assert str(caught.value) == ("big.yaml:3: malformed YAML: expected ',' or ']', but got ':'")
+
+
+def test_missing_topology_file_is_named(tmp_path):
+    with pytest.raises(TopologyError) as caught:
+        load_topology_source(None, "nowhere.yaml", tmp_path)
+    assert str(caught.value) == (
+        f'topologyFile: "nowhere.yaml" cannot be read (No such file or directory); name a file '
+        f"under {tmp_path}"
+    )
+
+
+def test_topology_and_topology_file_together_are_refused(tmp_path):
+    with pytest.raises(TopologyError) as caught:
+        load_topology_source(valid(), "big.yaml", tmp_path)
+    assert str(caught.value) == (
+        "topologyFile: is set together with topology; give the topology in one place"
+    )

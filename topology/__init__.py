@@ -1,6 +1,7 @@
 """Stack config -> validated topology -> components.
 
-`load_topology` checks a `topology` config value and resolves its `auto` addresses;
+`load_topology` checks a `topology` config value and resolves its `auto` addresses
+(`load_topology_source` takes it from a file named by `topologyFile` instead);
 `build_topology` turns the result into the components and returns what the stack exports.
 """
 
@@ -8,12 +9,15 @@ from topology.build import Deployment, build_topology
 from topology.errors import TopologyError
 from topology.loader import ROOT, load_topology
 from topology.schema import TopologyConfig
+from topology.source import FILE_KEY, load_topology_source
 
 __all__ = [
+    "FILE_KEY",
     "ROOT",
     "Deployment",
     "TopologyConfig",
     "TopologyError",
     "build_topology",
     "load_topology",
+    "load_topology_source",
 ]

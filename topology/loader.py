@@ -44,7 +44,8 @@ def load_topology(raw: Any) -> TopologyConfig:
             [
                 Problem(
                     ROOT,
-                    "is not set; give the stack a `container-comms:topology` value in "
+                    "is not set; give the stack a `container-comms:topology` value, or a "
+                    "`container-comms:topologyFile` naming a YAML file, in "
                     "stacks/Pulumi.<stack>.yaml",
                 )
             ]
