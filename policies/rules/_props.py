@@ -2,9 +2,10 @@
 
 The analyzer hands a rule its props wrapped in pulumi-policy's unknown-checking proxy: reading a
 value that is unknown at preview raises, and the whole rule would turn into a "can't run policy"
-note. Every rule therefore first copies its props into plain JSON values with `plain`, which keeps
-unknowns as the engine's sentinel strings, and then reads them through the accessors here, which
-turn sentinels into `UNKNOWN` and anything of an unexpected shape into "absent".
+note. Rules therefore never index the proxy: they read props through the accessors here, which
+look past the proxy one level at a time (`unwrap`, so only the keys a rule reads are touched and
+nothing is copied), keep unknowns as the engine's sentinel strings, turn those into `UNKNOWN`, and
+turn anything of an unexpected shape into "absent".
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Final, Protocol
 
 from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
@@ -108,17 +110,43 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+_AS_IS: Final = frozenset({str, bool, int, float, dict, list, type(None)})
+
+
+def unwrap(value: Any) -> Any:
+    """`value` one level deep, as `plain` would give it, without copying what lies below.
+
+    A proxy gives the dict or list it wraps (whose elements may still be proxies, which the
+    accessors unwrap in turn); plain JSON values come back as they are; anything else (another
+    mapping or sequence, a secret, an asset) takes `plain`'s slow, safe path.
+    """
+    kind = type(value)
+    if kind is _DictProxy or kind is _ListProxy:
+        try:
+            inner = value["__target"]
+        except (KeyError, IndexError, TypeError, UnknownValueError):
+            return plain(value)
+        kind = type(inner)
+        return inner if kind is dict or kind is list else plain(value)
+    if kind in _AS_IS or isinstance(value, str | bool | int | float):
+        return value
+    return plain(value)
+
+
 def is_unknown(value: Any) -> bool:
     """Whether `value` stands for something unknown at preview."""
     return value is UNKNOWN or (isinstance(value, str) and value in UNKNOWN_SENTINELS)
 
 
 def _raw(obj: Any, key: str) -> object:
-    if is_unknown(obj):
-        return UNKNOWN
-    if not isinstance(obj, Mapping):
-        return None
+    if type(obj) is not dict:
+        obj = unwrap(obj)
+        if not isinstance(obj, dict):
+            return UNKNOWN if is_unknown(obj) else None
     value = obj.get(key)
+    if type(value) is str:
+        return UNKNOWN if value in UNKNOWN_SENTINELS else value
+    value = unwrap(value)
     return UNKNOWN if is_unknown(value) else value
 
 
@@ -153,7 +181,7 @@ def items(obj: Any, key: str) -> list[Any] | Unknown:
     value = _raw(obj, key)
     if value is UNKNOWN:
         return UNKNOWN
-    return list(value) if isinstance(value, list) else []
+    return [unwrap(v) for v in value] if isinstance(value, list) else []
 
 
 def record(obj: Any, key: str) -> dict[str, Any] | Unknown:
@@ -161,7 +189,7 @@ def record(obj: Any, key: str) -> dict[str, Any] | Unknown:
     value = _raw(obj, key)
     if value is UNKNOWN:
         return UNKNOWN
-    return dict(value) if isinstance(value, Mapping) else {}
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def strings(values: list[Any] | Unknown) -> tuple[list[str], bool]:
@@ -224,7 +252,8 @@ class Attachment:
 
 @dataclass(frozen=True)
 class ContainerView:
-    """What the rules read from a container's props."""
+    """What the rules read from a container's props; the attachments and labels are read from
+    them the first time a rule asks."""
 
     label: str
     """How messages name the container: its container name, else its resource name."""
@@ -232,12 +261,44 @@ class ContainerView:
     """The container name (`name` input)."""
     network_mode: str | Unknown | None
     """The network mode; None when unset."""
-    attachments: list[Attachment]
-    """The `networksAdvanced` entries."""
-    attachments_unknown: bool
-    """Whether the `networksAdvanced` list itself is unknown."""
-    labels: dict[str, str | Unknown] = field(default_factory=dict)
-    """The labels, by key."""
+    props: Any = field(default=None, repr=False, compare=False)
+    """The props the view reads from."""
+
+    @cached_property
+    def _networks_advanced(self) -> tuple[list[Attachment], bool]:
+        entries = items(self.props, "networksAdvanced")
+        if isinstance(entries, Unknown):
+            return [], True
+        attachments: list[Attachment] = []
+        for entry in entries:
+            if not isinstance(entry, Mapping) and not is_unknown(entry):
+                continue
+            aliases, unknown_aliases = strings(items(entry, "aliases"))
+            attachments.append(
+                Attachment(
+                    network=text(entry, "name"),
+                    aliases=aliases,
+                    ipv4_address=text(entry, "ipv4Address"),
+                    mac_address=text(entry, "macAddress"),
+                    unknown_aliases=unknown_aliases,
+                )
+            )
+        return attachments, False
+
+    @property
+    def attachments(self) -> list[Attachment]:
+        """The `networksAdvanced` entries."""
+        return self._networks_advanced[0]
+
+    @property
+    def attachments_unknown(self) -> bool:
+        """Whether the `networksAdvanced` list itself is unknown."""
+        return self._networks_advanced[1]
+
+    @cached_property
+    def labels(self) -> dict[str, str | Unknown]:
+        """The labels, by key."""
+        return labels_of(self.props)
 
     @property
     def join_target(self) -> str | Unknown | None:
@@ -260,7 +321,7 @@ def labels_of(props: Any) -> dict[str, str | Unknown]:
             value = text(entry, "value")
             if isinstance(key, str):
                 result[key] = value if value is not None else ""
-    elif isinstance(raw, Mapping):
+    elif isinstance(raw, dict):
         for key, value in raw.items():
             if is_unknown(value):
                 result[str(key)] = UNKNOWN
@@ -269,32 +330,21 @@ def labels_of(props: Any) -> dict[str, str | Unknown]:
     return result
 
 
-def container_view(props: Any, resource_name: str) -> ContainerView:
-    """Read a container's props (plain JSON) into a `ContainerView`."""
+def container_label(props: Any, resource_name: str) -> str:
+    """How messages name a container: its container name, else its resource name."""
     name = text(props, "name")
-    entries = items(props, "networksAdvanced")
-    attachments: list[Attachment] = []
-    if not isinstance(entries, Unknown):
-        for entry in entries:
-            if not isinstance(entry, Mapping) and not is_unknown(entry):
-                continue
-            aliases, unknown_aliases = strings(items(entry, "aliases"))
-            attachments.append(
-                Attachment(
-                    network=text(entry, "name"),
-                    aliases=aliases,
-                    ipv4_address=text(entry, "ipv4Address"),
-                    mac_address=text(entry, "macAddress"),
-                    unknown_aliases=unknown_aliases,
-                )
-            )
+    return name if isinstance(name, str) else resource_name
+
+
+def container_view(props: Any, resource_name: str) -> ContainerView:
+    """Read a container's props into a `ContainerView`."""
+    props = unwrap(props)
+    name = text(props, "name")
     return ContainerView(
         label=name if isinstance(name, str) else resource_name,
         name=name,
         network_mode=text(props, "networkMode"),
-        attachments=attachments,
-        attachments_unknown=isinstance(entries, Unknown),
-        labels=labels_of(props),
+        props=props,
     )
 
 

@@ -24,8 +24,8 @@ from ._props import (
     flag,
     items,
     parse_network,
-    plain,
     text,
+    unwrap,
 )
 
 Subnet = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -79,7 +79,7 @@ class ContainerEntry:
     resource_name: str
     """The resource's logical name."""
     props: dict[str, Any]
-    """Its props as plain JSON."""
+    """Its props, one level deep (read them with the `_props` accessors)."""
     view: ContainerView
     """The networking view of its props."""
     dependencies: frozenset[str] = field(default_factory=frozenset)
@@ -122,7 +122,7 @@ class StackIndex:
             kind = resource.resource_type
             if kind not in (CONTAINER, NETWORK):
                 continue
-            props = plain(resource.props)
+            props = unwrap(resource.props)
             if not isinstance(props, dict):
                 props = {}
             if kind == CONTAINER:

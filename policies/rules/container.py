@@ -19,9 +19,9 @@ from ._props import (
     Unknown,
     container_view,
     finish,
-    plain,
     quoted,
     text,
+    unwrap,
 )
 from ._stack import StackIndex
 
@@ -40,7 +40,7 @@ def is_dns_name(value: str) -> bool:
 def _static_ip_on_predefined(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != CONTAINER:
         return
-    view = container_view(plain(args.props), args.name)
+    view = container_view(unwrap(args.props), args.name)
     unknowns: list[str] = []
     if view.attachments_unknown:
         unknowns.append(f'networksAdvanced of container "{view.label}" is')
@@ -77,7 +77,7 @@ docker_container_disallow_static_ip_on_predefined_network = ResourceValidationPo
 def _alias_on_predefined(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != CONTAINER:
         return
-    view = container_view(plain(args.props), args.name)
+    view = container_view(unwrap(args.props), args.name)
     unknowns: list[str] = []
     if view.attachments_unknown:
         unknowns.append(f'networksAdvanced of container "{view.label}" is')
@@ -112,7 +112,7 @@ docker_container_disallow_alias_on_predefined_network = ResourceValidationPolicy
 def _valid_name(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != CONTAINER:
         return
-    name = text(plain(args.props), "name")
+    name = text(unwrap(args.props), "name")
     if isinstance(name, Unknown):
         finish(args, [f'the name of container resource "{args.name}" is'])
         return
@@ -170,7 +170,7 @@ docker_container_disallow_duplicate_name = StackValidationPolicy(
 def _valid_alias(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != CONTAINER:
         return
-    view = container_view(plain(args.props), args.name)
+    view = container_view(unwrap(args.props), args.name)
     for attachment in view.attachments:
         network = attachment.network if isinstance(attachment.network, str) else "(unknown)"
         for alias in attachment.aliases:

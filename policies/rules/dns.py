@@ -22,10 +22,10 @@ from ._props import (
     Unknown,
     finish,
     items,
-    plain,
     record,
     strings,
     text,
+    unwrap,
 )
 from ._stack import ContainerEntry, StackIndex, user_defined
 
@@ -36,7 +36,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 def _dns_group_network(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != DNS_GROUP:
         return
-    network = text(plain(args.props), "network")
+    network = text(unwrap(args.props), "network")
     if isinstance(network, Unknown):
         finish(args, [f'the network of DNS group "{args.name}" is'])
     elif network in PREDEFINED_NETWORKS:

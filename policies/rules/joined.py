@@ -23,11 +23,11 @@ from ._props import (
     flag,
     items,
     number,
-    plain,
     port_number,
     quoted,
     strings,
     text,
+    unwrap,
 )
 from ._stack import StackIndex
 
@@ -92,7 +92,7 @@ def _set_options(props: Any) -> tuple[list[Finding], list[str]]:
 def _options_with_joined(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != CONTAINER:
         return
-    props = plain(args.props)
+    props = unwrap(args.props)
     view = container_view(props, args.name)
     target = view.join_target
     if target is None:
@@ -135,7 +135,7 @@ docker_container_disallow_options_with_joined_network = ResourceValidationPolicy
 def _ignored_options(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != CONTAINER:
         return
-    props = plain(args.props)
+    props = unwrap(args.props)
     view = container_view(props, args.name)
     target = view.join_target
     if target is None or target == "":

@@ -25,10 +25,10 @@ from ._props import (
     number,
     parse_address,
     parse_network,
-    plain,
     port_number,
     quoted,
     text,
+    unwrap,
 )
 from ._stack import ContainerEntry, Ipam, NetworkEntry, StackIndex, Subnet
 
@@ -139,7 +139,7 @@ docker_network_disallow_overlapping_subnets = StackValidationPolicy(
 def _allowed_subnets(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != NETWORK:
         return
-    props = plain(args.props)
+    props = unwrap(args.props)
     label = name if isinstance(name := text(props, "name"), str) else args.name
     allowed = [
         n

@@ -17,16 +17,17 @@ from ._props import (
     LABEL_PRESET,
     Unknown,
     config_strings,
+    container_label,
     container_view,
     finish,
     flag,
     items,
     number,
-    plain,
     port_number,
     record,
     strings,
     text,
+    unwrap,
 )
 
 DOCKER_SOCKETS = frozenset({"/var/run/docker.sock", "/run/docker.sock", "/var/run", "/run"})
@@ -42,7 +43,7 @@ _STRINGS = {"type": "array", "items": {"type": "string"}}
 def _host_network(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != CONTAINER:
         return
-    view = container_view(plain(args.props), args.name)
+    view = container_view(unwrap(args.props), args.name)
     if isinstance(view.network_mode, Unknown):
         finish(args, [f'the network mode of container "{view.label}" is'])
     elif view.network_mode == "host":
@@ -65,8 +66,8 @@ docker_container_disallow_host_network = ResourceValidationPolicy(
 def _privileged(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != CONTAINER:
         return
-    props = plain(args.props)
-    label = container_view(props, args.name).label
+    props = unwrap(args.props)
+    label = container_label(props, args.name)
     privileged = flag(props, "privileged")
     if isinstance(privileged, Unknown):
         finish(args, [f'privileged of container "{label}" is'])
@@ -93,8 +94,8 @@ def _is_socket(path: str) -> bool:
 def _socket_mount(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != CONTAINER:
         return
-    props = plain(args.props)
-    label = container_view(props, args.name).label
+    props = unwrap(args.props)
+    label = container_label(props, args.name)
     unknowns: list[str] = []
     for key, field in (("volumes", "hostPath"), ("mounts", "source")):
         entries = items(props, key)
@@ -131,7 +132,7 @@ def _capability(value: str) -> str:
 def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != CONTAINER:
         return
-    props = plain(args.props)
+    props = unwrap(args.props)
     view = container_view(props, args.name)
     capabilities = record(props, "capabilities")
     adds, adds_unknown = strings(
@@ -188,8 +189,8 @@ docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
 def _bind_address(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != CONTAINER:
         return
-    props = plain(args.props)
-    label = container_view(props, args.name).label
+    props = unwrap(args.props)
+    label = container_label(props, args.name)
     allowed = config_strings(args, "allowedBindAddresses", DEFAULT_BIND_ADDRESSES)
     ports = items(props, "ports")
     unknowns: list[str] = []
