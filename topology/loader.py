@@ -132,6 +132,21 @@ def _unwrap_optional(hint: Any) -> Any:
 
 def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
     """Cross-value checks, and `auto` addresses handed out from each network's pool."""
+    problems, pools = _networks(config)
+    problems += _overlaps(pools)
+    problems += _duplicate_names(config)
+    problems += _network_references(config)
+    if problems:
+        return problems, config
+    problems, resolved = _assign_addresses(config, pools)
+    if problems:
+        return problems, config
+    resolved_config = _with_addresses(config, resolved)
+    return _component_problems(resolved_config), resolved_config
+
+
+def _networks(config: TopologyConfig) -> tuple[list[Problem], dict[str, AddressPool]]:
+    """Each network's own problems, and an address pool for each network without any."""
     problems: list[Problem] = []
     pools: dict[str, AddressPool] = {}
     engine_names: dict[str, str] = {}
@@ -148,8 +163,8 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
             problems.append(
                 Problem(
                     f"{at}.network_name" if args.network_name else at,
-                    f'"{name}" is also '
-                    f"the engine name of {engine_names[name]}; network names are unique",
+                    f'"{name}" is also the engine name of {engine_names[name]}; '
+                    "network names are unique",
                 )
             )
         engine_names.setdefault(name, at)
@@ -157,21 +172,24 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
             pools[key] = AddressPool.for_network(
                 args.subnet, args.gateway, args.ip_range, args.aux_addresses
             )
-    problems += _overlaps(config, pools)
-    problems += _duplicate_names(config)
-    problems += _network_references(config)
-    if problems:
-        return problems, config
-    requests = list(_address_requests(config))
+    return problems, pools
+
+
+def _assign_addresses(
+    config: TopologyConfig, pools: Mapping[str, AddressPool]
+) -> tuple[list[Problem], dict[str, str]]:
+    """Every static address by config path: explicit ones reserved first, then `auto` ones."""
+    problems: list[Problem] = []
     resolved: dict[str, str] = {}
+    requests = [r for r in _address_requests(config) if r[1] in pools]
     for path, key, holder, address in requests:
-        if address != AUTO and key in pools:
+        if address != AUTO:
             reason = pools[key].reserve(address, holder)
             if reason:
                 problems.append(Problem(path, reason))
             resolved[path] = address
     for path, key, holder, address in requests:
-        if address == AUTO and key in pools:
+        if address == AUTO:
             handed = pools[key].allocate(holder)
             if handed is None:
                 problems.append(
@@ -179,14 +197,10 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
                 )
             else:
                 resolved[path] = handed
-    if problems:
-        return problems, config
-    resolved_config = _with_addresses(config, resolved)
-    problems += _component_problems(resolved_config)
-    return problems, resolved_config
+    return problems, resolved
 
 
-def _overlaps(config: TopologyConfig, pools: Mapping[str, AddressPool]) -> list[Problem]:
+def _overlaps(pools: Mapping[str, AddressPool]) -> list[Problem]:
     """Subnets of two networks that overlap: the engine refuses the second network."""
     ordered = sorted(pools.items(), key=lambda item: item[1].subnet.network_address)
     problems = []
