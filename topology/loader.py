@@ -141,7 +141,9 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
     problems, resolved = _assign_addresses(config, pools)
     if problems:
         return problems, config
-    resolved_config = _with_addresses(config, resolved)
+    resolved_config = _map_addresses(
+        config, lambda path, _key, _holder, current: resolved.get(path, current)
+    )
     return _component_problems(resolved_config), resolved_config
 
 
@@ -181,7 +183,14 @@ def _assign_addresses(
     """Every static address by config path: explicit ones reserved first, then `auto` ones."""
     problems: list[Problem] = []
     resolved: dict[str, str] = {}
-    requests = [r for r in _address_requests(config) if r[1] in pools]
+    requests: list[tuple[str, str, str, str]] = []
+
+    def collect(path: str, key: str, holder: str, current: str | None) -> str | None:
+        if current is not None and key in pools:
+            requests.append((path, key, holder, current))
+        return current
+
+    _map_addresses(config, collect)
     for path, key, holder, address in requests:
         if address != AUTO:
             reason = pools[key].reserve(address, holder)
@@ -267,69 +276,54 @@ def _network_references(config: TopologyConfig) -> list[Problem]:
     ]
 
 
-def _address_requests(config: TopologyConfig) -> typing.Iterator[tuple[str, str, str, str]]:
-    """(config path, network key, holder, requested address) of every static address."""
-    for group, dns in config.dns_groups.items():
-        for member, spec in dns.members.items():
-            if spec.ipv4_address is not None:
-                path = f"{ROOT}.dns_groups.{group}.members.{member}.ipv4_address"
-                yield path, dns.network, f'container "{member}"', spec.ipv4_address
-    for group, joined in config.joined_groups.items():
-        for index, attachment in enumerate(joined.owner.networks):
-            if attachment.ipv4_address is not None:
-                path = f"{ROOT}.joined_groups.{group}.owner.networks[{index}].ipv4_address"
-                holder = f'container "{joined.owner.name}"'
-                yield path, attachment.network, holder, attachment.ipv4_address
-    for name, static in config.containers.items():
-        path = f"{ROOT}.containers.{name}.ipv4_address"
-        yield path, static.network, f'container "{name}"', static.ipv4_address
+AddressMap = typing.Callable[[str, str, str, str | None], str | None]
+"""(config path, network key, holder, address) -> the address to keep there."""
 
 
-def _with_addresses(config: TopologyConfig, resolved: Mapping[str, str]) -> TopologyConfig:
-    """`config` with each `auto` replaced by the address handed out for it."""
+def _map_addresses(config: TopologyConfig, address: AddressMap) -> TopologyConfig:
+    """`config` with every static address passed through `address`: the one walk that knows
+    where addresses are written and under which config path."""
     replace = dataclasses.replace
-
-    def pick(path: str, current: str | None) -> str | None:
-        return resolved.get(path, current)
-
-    dns_groups = {
-        group: replace(
-            dns,
-            members={
-                m: replace(
-                    spec,
-                    ipv4_address=pick(
-                        f"{ROOT}.dns_groups.{group}.members.{m}.ipv4_address", spec.ipv4_address
-                    ),
-                )
-                for m, spec in dns.members.items()
-            },
-        )
-        for group, dns in config.dns_groups.items()
-    }
-    joined_groups = {
-        group: replace(
-            joined,
-            owner=replace(
-                joined.owner,
-                networks=tuple(
-                    replace(
-                        a,
-                        ipv4_address=pick(
-                            f"{ROOT}.joined_groups.{group}.owner.networks[{i}].ipv4_address",
-                            a.ipv4_address,
-                        ),
-                    )
-                    for i, a in enumerate(joined.owner.networks)
+    dns_groups = {}
+    for group, dns in config.dns_groups.items():
+        members = {
+            name: replace(
+                spec,
+                ipv4_address=address(
+                    f"{ROOT}.dns_groups.{group}.members.{name}.ipv4_address",
+                    dns.network,
+                    f'container "{name}"',
+                    spec.ipv4_address,
                 ),
-            ),
+            )
+            for name, spec in dns.members.items()
+        }
+        dns_groups[group] = replace(dns, members=members)
+    joined_groups = {}
+    for group, joined in config.joined_groups.items():
+        holder = f'container "{joined.owner.name}"'
+        networks = tuple(
+            replace(
+                attachment,
+                ipv4_address=address(
+                    f"{ROOT}.joined_groups.{group}.owner.networks[{index}].ipv4_address",
+                    attachment.network,
+                    holder,
+                    attachment.ipv4_address,
+                ),
+            )
+            for index, attachment in enumerate(joined.owner.networks)
         )
-        for group, joined in config.joined_groups.items()
-    }
+        joined_groups[group] = replace(joined, owner=replace(joined.owner, networks=networks))
     containers = {
         name: replace(
             static,
-            ipv4_address=pick(f"{ROOT}.containers.{name}.ipv4_address", static.ipv4_address)
+            ipv4_address=address(
+                f"{ROOT}.containers.{name}.ipv4_address",
+                static.network,
+                f'container "{name}"',
+                static.ipv4_address,
+            )
             or static.ipv4_address,
         )
         for name, static in config.containers.items()
