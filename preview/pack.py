@@ -55,7 +55,8 @@ def check_config_size(config: Mapping[str, str]) -> None:
             "through which the Pulumi CLI hands it to the program and to the policy pack; "
             f"Linux refuses an environment string over {ENV_STRING_LIMIT:,} bytes (E2BIG, "
             "argument list too long), so `pulumi preview` and `pulumi up` could not start this "
-            "stack: make the config smaller"
+            "stack: make the config smaller (a large topology goes in a file named by "
+            "`container-comms:topologyFile`)"
         )
 
 

@@ -143,5 +143,11 @@ def test_config_too_large_for_the_cli_environment_is_refused(
     (tmp_path / "stacks" / "Pulumi.huge.yaml").write_text(f"config:\n  tiny:padding: {padding}\n")
     outcome = run_preview(capsys, "huge", "--project", str(tmp_path))
     assert outcome.code == 2
-    assert "error (config): the stack's config is 140,0" in outcome.err
-    assert "Linux refuses an environment string over 131,072 bytes" in outcome.err
+    # PULUMI_CONFIG={"tiny:padding": "xxx..."} and the terminating NUL: 140,035 bytes.
+    assert outcome.err.splitlines() == [
+        "error (config): the stack's config is 140,035 bytes as PULUMI_CONFIG, the environment "
+        "variable through which the Pulumi CLI hands it to the program and to the policy pack; "
+        "Linux refuses an environment string over 131,072 bytes (E2BIG, argument list too "
+        "long), so `pulumi preview` and `pulumi up` could not start this stack: make the config "
+        "smaller (a large topology goes in a file named by `container-comms:topologyFile`)"
+    ]
