@@ -136,6 +136,17 @@ def stack_plan(stack: str) -> Plan:
     return plan
 
 
+def realized_stack(engine: docker.DockerClient, stack: str) -> Iterator[tuple[Plan, Realization]]:
+    """The stack's plan created on the engine, and removed again when the caller is done."""
+    plan = stack_plan(stack)
+    realization = Realization(engine)
+    try:
+        realization.apply_plan(plan)
+        yield plan, realization
+    finally:
+        realization.teardown()
+
+
 def standins_for(plans: list[Plan]) -> list[Standin]:
     """A stand-in for every image the plans name, serving the ports the plans publish."""
     images: set[str] = set(PROOF_IMAGES)

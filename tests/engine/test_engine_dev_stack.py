@@ -15,7 +15,7 @@ import docker
 import pytest
 
 from plan import Plan
-from tests.engine.conftest import stack_plan
+from tests.engine.conftest import realized_stack
 from tests.engine.images import IT_WORKS, Standin
 from tests.engine.probes import sh
 from tests.engine.realize import CONTAINER, Realization
@@ -27,13 +27,7 @@ pytestmark = pytest.mark.engine
 def dev(
     engine: docker.DockerClient, standins: dict[str, Standin]
 ) -> Iterator[tuple[Plan, Realization]]:
-    plan = stack_plan("dev")
-    realization = Realization(engine)
-    try:
-        realization.apply_plan(plan)
-        yield plan, realization
-    finally:
-        realization.teardown()
+    yield from realized_stack(engine, "dev")
 
 
 def _address_on(container: Any, network: str) -> str:

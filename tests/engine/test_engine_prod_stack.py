@@ -14,7 +14,7 @@ import docker
 import pytest
 
 from plan import Plan
-from tests.engine.conftest import stack_plan
+from tests.engine.conftest import realized_stack
 from tests.engine.images import Standin
 from tests.engine.probes import sh
 from tests.engine.realize import CONTAINER, Realization
@@ -26,13 +26,7 @@ pytestmark = pytest.mark.engine
 def prod(
     engine: docker.DockerClient, standins: dict[str, Standin]
 ) -> Iterator[tuple[Plan, Realization]]:
-    plan = stack_plan("prod")
-    realization = Realization(engine)
-    try:
-        realization.apply_plan(plan)
-        yield plan, realization
-    finally:
-        realization.teardown()
+    yield from realized_stack(engine, "prod")
 
 
 def _networks_of(container: Any) -> dict[str, Any]:
