@@ -22,14 +22,20 @@ from policies.rules import PACK_NAME, POLICIES
 PACK_VERSION = "0.1.0"
 """The pack's version (as in PulumiPolicy.yaml)."""
 
-LEVELS: dict[str, int] = {
-    "advisory": proto.ADVISORY,
-    "mandatory": proto.MANDATORY,
-    "disabled": proto.DISABLED,
-    "remediate": proto.REMEDIATE,
-}
-"""Enforcement levels as `--policy-pack-config` spells them, to their wire values."""
-_LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
+
+def level_name(value: int, unknown: str = "unknown") -> str:
+    """A wire enforcement level as `--policy-pack-config` spells it (the proto enum's name,
+    lower-cased); `unknown` for a value the enum does not have."""
+    try:
+        return str(proto.EnforcementLevel.Name(value)).lower()
+    except ValueError:
+        return unknown
+
+
+def level_value(name: str) -> int:
+    """The wire value of an enforcement level spelled as in `--policy-pack-config`."""
+    return int(proto.EnforcementLevel.Value(name.upper()))
+
 
 CANT_RUN = "can't run policy"
 """How the analyzer's own note starts when a rule read a value unknown at preview."""
@@ -133,7 +139,7 @@ class InProcessAnalyzer:
 
     def default_levels(self) -> dict[str, str]:
         """Each policy's default enforcement level, by name."""
-        return {p.name: _LEVEL_NAMES[p.enforcementLevel] for p in self.info().policies}
+        return {p.name: level_name(p.enforcementLevel) for p in self.info().policies}
 
     def configure(self, config: Mapping[str, str | Mapping[str, Any]]) -> None:
         """Configure as `--policy-pack-config` does: a level, or `{enforcementLevel, ...props}`.
@@ -145,7 +151,7 @@ class InProcessAnalyzer:
             value = config.get(name, {})
             settings: dict[str, Any] = {} if isinstance(value, str) else dict(value)
             chosen = value if isinstance(value, str) else settings.pop("enforcementLevel", level)
-            policy_config = proto.PolicyConfig(enforcementLevel=LEVELS[chosen])  # type: ignore[arg-type]
+            policy_config = proto.PolicyConfig(enforcementLevel=level_value(chosen))  # type: ignore[arg-type]
             if settings:
                 policy_config.properties.update(settings)
             request.policyConfig[name].CopyFrom(policy_config)
@@ -223,7 +229,7 @@ def _verdict(response: Any) -> Verdict:
         findings.append(
             Finding(
                 policy=str(diagnostic.policyName),
-                level=_LEVEL_NAMES.get(int(diagnostic.enforcementLevel), "unknown"),
+                level=level_name(int(diagnostic.enforcementLevel)),
                 message=message,
                 urn=str(diagnostic.urn),
             )

@@ -24,13 +24,15 @@ from plan import UNKNOWN, Plan, Registration
 from preview.pack import PackError, RunningPack
 from preview.policy_config import PolicyMeta, PolicySettings, reconcile
 
-_LEVEL_NAMES = {
-    analyzer_pb2.ADVISORY: "advisory",
-    analyzer_pb2.MANDATORY: "mandatory",
-    analyzer_pb2.DISABLED: "disabled",
-    analyzer_pb2.REMEDIATE: "remediate",
-}
-_LEVEL_VALUES = {name: value for value, name in _LEVEL_NAMES.items()}
+
+def _level_name(value: int) -> str:
+    """A wire enforcement level as `--policy-pack-config` spells it (the proto enum's name,
+    lower-cased); advisory, the proto's zero, for a value the enum does not have."""
+    try:
+        return str(analyzer_pb2.EnforcementLevel.Name(value)).lower()
+    except ValueError:
+        return "advisory"
+
 
 UNDECIDED_MARK = "during preview: "
 """How pulumi-policy words a rule that read a value unknown at preview (`can't run policy ...`)."""
@@ -220,7 +222,7 @@ def run_policies(
         PolicyMeta(
             name=p.name,
             description=p.description,
-            enforcement_level=_LEVEL_NAMES.get(p.enforcementLevel, "advisory"),
+            enforcement_level=_level_name(p.enforcementLevel),
             schema=(
                 {
                     "properties": MessageToDict(p.configSchema.properties),
@@ -234,16 +236,16 @@ def run_policies(
     ]
     # Like the CLI, an initial config entry without a level reads as advisory (the proto's 0).
     initial = {
-        name: PolicySettings(
-            _LEVEL_NAMES.get(value.enforcementLevel, "advisory"), MessageToDict(value.properties)
-        )
+        name: PolicySettings(_level_name(value.enforcementLevel), MessageToDict(value.properties))
         for name, value in info.initialConfig.items()
     }
     config = reconcile(policies, initial, given, info.name)
     request = analyzer_pb2.ConfigureAnalyzerRequest()
     for name, settings in config.items():
         entry = request.policyConfig[name]
-        entry.enforcementLevel = _LEVEL_VALUES[settings.enforcement_level or "advisory"]
+        entry.enforcementLevel = analyzer_pb2.EnforcementLevel.Value(
+            (settings.enforcement_level or "advisory").upper()
+        )
         entry.properties.update(settings.properties)
     session.call("Configure", request, "Configure")
 
@@ -278,7 +280,7 @@ def _collect(
         run.diagnostics.append(
             Diagnostic(
                 policy_name=d.policyName,
-                enforcement_level=_LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
+                enforcement_level=_level_name(d.enforcementLevel),
                 urn=d.urn or urn,
                 message=d.message,
                 description=d.description,
