@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pulumi
 
-from topology import FILE_KEY, ROOT, build_topology, load_topology_source
+from components.topology import FILE_KEY, ROOT, build_topology, load_topology_source
 
 config = pulumi.Config()
 topology = load_topology_source(
     config.get_object(ROOT), config.get(FILE_KEY), Path(__file__).resolve().parent
 )
-deployment = build_topology(topology)
+deployment = build_topology(topology, Path(__file__).resolve().parent)
 for key, value in deployment.exports().items():
     pulumi.export(key, value)

@@ -1,34 +1,55 @@
-"""Pulumi components for the three ways Docker containers talk.
+"""Pulumi components for the three ways Docker containers talk, and the applications that
+use all three at once.
 
-1. By IP: `StaticIpContainer` on a `UserDefinedNetwork` with a configured subnet.
-2. By name: `DnsGroup`, members of one user-defined network resolving each other through
-   Docker's embedded DNS server (names never resolve on the default bridge).
-3. Joined: `JoinedGroup`, sidecars started with `--network container:<owner>` that share the
-   owner's interfaces, address and MAC and reach its services on 127.0.0.1.
+1. By IP: a static address on a `UserDefinedNetwork` with a configured subnet
+   (`StaticIpContainer`, or any service's attachment).
+2. By name: services on one user-defined network resolve each other through Docker's embedded
+   DNS server (`DnsGroup`; names never resolve on the default bridge).
+3. Joined: sidecars started with `--network container:<owner>` share the owner's interfaces,
+   address and MAC and reach its services on 127.0.0.1 (`JoinedGroup`, or a service's
+   `sidecars`).
+
+A `Service` is one container on any number of networks with its sidecars; an `Application`
+is a graph of services started in `depends_on` order. The seed's three patterns are views
+over the same service model. Installed, this package is `container_comms`.
 """
 
-from components.addressing import AUTO, AddressPool
-from components.attachment import Attachment, NetworkRef
-from components.container import (
+from .addressing import AUTO, AddressPool
+from .application import Application, ApplicationArgs
+from .attachment import Attachment, NetworkRef
+from .checking import CONFIG as _CONFIG
+from .container import (
     MONITOR_CAPABILITIES,
     ContainerSpec,
+    DeviceSpec,
     HealthcheckSpec,
+    LoggingSpec,
+    MountSpec,
     PortSpec,
+    SecretSpec,
+    UlimitSpec,
 )
-from components.dns_group import DnsGroup, DnsGroupArgs, DnsMember
-from components.images import ImageSet, ImageSetArgs
-from components.joined_group import JoinedGroup, JoinedGroupArgs, Owner, Sidecar
-from components.network import UserDefinedNetwork, UserDefinedNetworkArgs
-from components.problems import ComponentError, Problem
-from components.static_ip import StaticIpContainer, StaticIpContainerArgs
+from .dns_group import DnsGroup, DnsGroupArgs, DnsMember
+from .images import BuildSpec, ImageSet, ImageSetArgs
+from .joined_group import JoinedGroup, JoinedGroupArgs, Owner
+from .network import UserDefinedNetwork, UserDefinedNetworkArgs
+from .problems import ComponentError, Problem
+from .service import Condition, Service, ServiceArgs, ServiceSpec, Sidecar
+from .static_ip import StaticIpContainer, StaticIpContainerArgs
+from .volume import NamedVolume, NamedVolumeArgs
 
 __all__ = [
     "AUTO",
     "MONITOR_CAPABILITIES",
     "AddressPool",
+    "Application",
+    "ApplicationArgs",
     "Attachment",
+    "BuildSpec",
     "ComponentError",
+    "Condition",
     "ContainerSpec",
+    "DeviceSpec",
     "DnsGroup",
     "DnsGroupArgs",
     "DnsMember",
@@ -37,13 +58,46 @@ __all__ = [
     "ImageSetArgs",
     "JoinedGroup",
     "JoinedGroupArgs",
+    "LoggingSpec",
+    "MountSpec",
+    "NamedVolume",
+    "NamedVolumeArgs",
     "NetworkRef",
     "Owner",
     "PortSpec",
     "Problem",
+    "SecretSpec",
+    "Service",
+    "ServiceArgs",
+    "ServiceSpec",
     "Sidecar",
     "StaticIpContainer",
     "StaticIpContainerArgs",
+    "UlimitSpec",
     "UserDefinedNetwork",
     "UserDefinedNetworkArgs",
 ]
+
+# Every argument dataclass is checked by the same rules (unknown keys refused, resources and
+# Outputs by type, instances revalidated): subclasses inherit the setting.
+for _args_class in (
+    PortSpec,
+    HealthcheckSpec,
+    MountSpec,
+    SecretSpec,
+    DeviceSpec,
+    UlimitSpec,
+    LoggingSpec,
+    BuildSpec,
+    ContainerSpec,
+    Attachment,
+    UserDefinedNetworkArgs,
+    NamedVolumeArgs,
+    ImageSetArgs,
+    DnsGroupArgs,
+    JoinedGroupArgs,
+    StaticIpContainerArgs,
+    ServiceArgs,
+    ApplicationArgs,
+):
+    setattr(_args_class, "__pydantic_config__", _CONFIG)  # noqa: B010

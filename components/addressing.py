@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from components.problems import Problem
+from .problems import Problem
 
 AUTO = "auto"
 """The address value that asks the network to hand out a static address itself."""

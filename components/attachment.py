@@ -1,19 +1,22 @@
-"""Attaching a container to a network: names that resolve on it and a static address."""
+"""Attaching a container to a network: names that resolve on it and static addresses."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 import pulumi
 
-from components.addressing import AUTO, parse_ipv4_address
-from components.images import ImageSet, ImageSetArgs
-from components.naming import dns_name_problem, is_predefined_network
-from components.network import UserDefinedNetwork
-from components.problems import Problem
+from .addressing import AUTO, parse_ipv4_address
+from .container import WireAttachment
+from .images import ImageSet, ImageSetArgs
+from .naming import dns_name_problem, is_predefined_network
+from .network import UserDefinedNetwork, no_subnet_reason
+from .problems import Problem
 
-NetworkRef = UserDefinedNetwork | str
-"""A network of this program, or the name of one that exists on the engine already."""
+NetworkRef = UserDefinedNetwork | str | pulumi.Output[str]
+"""A network of this program, or the engine name of one that exists already (a plain string,
+or an Output such as a `StackReference` value: used, never created or deleted)."""
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,11 @@ class Attachment:
     """Extra DNS names for the container on this network."""
     ipv4_address: str | None = None
     """A static IPv4 address, `"auto"` for one handed out by the network, None for dynamic."""
+    ipv6_address: str | None = None
+    """A static IPv6 address on a network with an IPv6 subnet, None for dynamic."""
 
 
-def network_name(network: NetworkRef) -> str:
+def network_name(network: NetworkRef) -> str | pulumi.Output[str]:
     """The engine name of `network`."""
     return network.network_name if isinstance(network, UserDefinedNetwork) else network
 
@@ -37,7 +42,7 @@ def attachment_problems(attachment: Attachment) -> list[Problem]:
     """What the engine would refuse, or silently not do, about an attachment."""
     name = network_name(attachment.network)
     problems: list[Problem] = []
-    if is_predefined_network(name):
+    if isinstance(name, str) and is_predefined_network(name):
         if attachment.aliases:
             problems.append(
                 Problem(
@@ -46,16 +51,23 @@ def attachment_problems(attachment: Attachment) -> list[Problem]:
                     "networks; attach to a UserDefinedNetwork",
                 )
             )
-        if attachment.ipv4_address is not None:
-            problems.append(
-                Problem(
-                    "ipv4_address",
-                    f'network "{name}" is predefined, and static addresses work only on '
-                    "user-defined networks with a configured subnet; "
-                    "attach to a UserDefinedNetwork",
+        for attr in ("ipv4_address", "ipv6_address"):
+            if getattr(attachment, attr) is not None:
+                problems.append(
+                    Problem(
+                        attr,
+                        f'network "{name}" is predefined, and static addresses work only on '
+                        "user-defined networks with a configured subnet; "
+                        "attach to a UserDefinedNetwork",
+                    )
                 )
-            )
-    elif not isinstance(attachment.network, UserDefinedNetwork) and attachment.ipv4_address:
+    elif isinstance(attachment.network, UserDefinedNetwork):
+        net = attachment.network
+        if attachment.ipv4_address is not None and net.subnet is None:
+            problems.append(Problem("ipv4_address", no_subnet_reason(net.network_name)))
+        if attachment.ipv6_address is not None:
+            problems += ipv6_problems(attachment.ipv6_address, net.ipv6_subnet, net.network_name)
+    else:
         if attachment.ipv4_address == AUTO:
             problems.append(
                 Problem(
@@ -64,10 +76,20 @@ def attachment_problems(attachment: Attachment) -> list[Problem]:
                     "is external, so give the address itself",
                 )
             )
-        else:
+        elif attachment.ipv4_address is not None:
             reason = parse_ipv4_address(attachment.ipv4_address)
             if isinstance(reason, str):
                 problems.append(Problem("ipv4_address", reason))
+        if attachment.ipv6_address is not None:
+            try:
+                ipaddress.IPv6Address(attachment.ipv6_address)
+            except ValueError:
+                problems.append(
+                    Problem(
+                        "ipv6_address",
+                        f'"{attachment.ipv6_address}" is not a valid IPv6 address',
+                    )
+                )
     for index, alias in enumerate(attachment.aliases):
         reason_text = dns_name_problem(alias)
         if reason_text:
@@ -75,17 +97,40 @@ def attachment_problems(attachment: Attachment) -> list[Problem]:
     return problems
 
 
-def resolve(
-    attachment: Attachment, holder: str
-) -> tuple[tuple[str, tuple[str, ...], str | None], list[pulumi.Resource]]:
-    """The wire attachment (network name, aliases, address) and what it depends on."""
+def ipv6_problems(address: str, subnet: str | None, network: str) -> list[Problem]:
+    """What keeps `address` from being a static IPv6 address on a network with `subnet`."""
+    try:
+        parsed = ipaddress.IPv6Address(address)
+    except ValueError:
+        return [Problem("ipv6_address", f'"{address}" is not a valid IPv6 address')]
+    if subnet is None:
+        return [
+            Problem(
+                "ipv6_address",
+                f'network "{network}" has no IPv6 subnet, so the engine gives it no IPv6 '
+                "addresses; give the network an ipv6_subnet",
+            )
+        ]
+    if parsed not in ipaddress.IPv6Network(subnet):
+        return [Problem("ipv6_address", f'"{address}" is outside {subnet} of "{network}"')]
+    return []
+
+
+def resolve(attachment: Attachment, holder: str) -> tuple[WireAttachment, list[pulumi.Resource]]:
+    """The wire attachment and what it depends on."""
     address = attachment.ipv4_address
     depends: list[pulumi.Resource] = []
     if isinstance(attachment.network, UserDefinedNetwork):
         depends.append(attachment.network)
         if address is not None:
             address = attachment.network.assign(holder, address)
-    return (network_name(attachment.network), attachment.aliases, address), depends
+    wire = WireAttachment(
+        network=network_name(attachment.network),
+        aliases=attachment.aliases,
+        ipv4_address=address,
+        ipv6_address=attachment.ipv6_address,
+    )
+    return wire, depends
 
 
 def images_for(images: ImageSet | None, name: str, parent: pulumi.Resource) -> ImageSet:

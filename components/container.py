@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -9,9 +10,10 @@ from typing import Literal
 import pulumi
 import pulumi_docker as docker
 
-from components.images import ImageSet
-from components.naming import container_name_problem
-from components.problems import Problem
+from .images import BuildSpec, ImageSet
+from .naming import container_name_problem
+from .problems import Problem
+from .volume import NamedVolume
 
 LABEL_PREFIX = "container-comms"
 """Prefix of the labels naming a container's stack, group, role and preset."""
@@ -19,8 +21,10 @@ LABEL_PREFIX = "container-comms"
 MONITOR_CAPABILITIES = ("NET_ADMIN", "NET_RAW")
 """What capturing another container's traffic needs, and all the monitor preset adds."""
 
-Role = Literal["static", "dns-member", "joined-owner", "joined-sidecar"]
+Role = Literal["static", "dns-member", "joined-owner", "joined-sidecar", "service", "sidecar"]
 Restart = Literal["no", "on-failure", "always", "unless-stopped"]
+StrInput = str | pulumi.Output[str]
+"""A string known now, or one that another resource (or a secret) provides."""
 
 
 @dataclass(frozen=True)
@@ -54,19 +58,88 @@ class HealthcheckSpec:
 
 
 @dataclass(frozen=True)
+class MountSpec:
+    """A volume, a host folder or file, or a tmpfs mounted into the container."""
+
+    target: str
+    """The absolute path inside the container."""
+    type: Literal["volume", "bind", "tmpfs"] = "volume"
+    """`volume` (a named volume), `bind` (a host path) or `tmpfs` (memory)."""
+    source: str | NamedVolume | None = None
+    """The volume (a `NamedVolume`, or the engine name of one) or the absolute host path;
+    None for a tmpfs, or for an anonymous volume."""
+    read_only: bool = False
+    """Mount it read-only."""
+    tmpfs_size: int | None = None
+    """A tmpfs's size limit in bytes."""
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    """A secret the container reads from a file, an environment variable, or both."""
+
+    value: StrInput | None = None
+    """The secret's text: a Pulumi secret Output, or a plain string made secret here. In stack
+    config it is never written: the stack's `secrets` section says where it comes from."""
+    file: str | None = None
+    """The absolute path of the file the secret is written to (mode 0400)."""
+    env: str | None = None
+    """The environment variable that holds the secret."""
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    """A host device made available inside the container."""
+
+    host_path: str
+    """The device on the host, e.g. `/dev/net/tun`."""
+    container_path: str | None = None
+    """Where it appears in the container; the host path when None."""
+    permissions: str = "rwm"
+    """Cgroup permissions: any of r, w and m."""
+
+
+@dataclass(frozen=True)
+class UlimitSpec:
+    """A resource limit of the container's processes."""
+
+    soft: int
+    """The soft limit."""
+    hard: int
+    """The hard limit."""
+
+
+@dataclass(frozen=True)
+class LoggingSpec:
+    """Where the engine sends the container's output."""
+
+    driver: str = "json-file"
+    """The log driver."""
+    options: Mapping[str, str] = field(default_factory=dict)
+    """The driver's options."""
+
+
+@dataclass(frozen=True)
 class ContainerSpec:
     """Everything about a container that is not how it is networked."""
 
-    image: str
-    """The image reference, e.g. `busybox:1.36`."""
+    image: StrInput
+    """The image reference, e.g. `busybox:1.36` (or an Output, such as a built image's)."""
+    build: BuildSpec | None = None
+    """Build the image from a Dockerfile instead of pulling it; `image` names the result."""
+    pull: bool | None = None
+    """Pull the image (True), use the engine's copy (False); None follows the image set."""
     command: tuple[str, ...] = ()
     """The command, replacing the image's default."""
     entrypoint: tuple[str, ...] = ()
     """The entrypoint, replacing the image's default."""
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, StrInput] = field(default_factory=dict)
     """Environment variables."""
     ports: tuple[PortSpec, ...] = ()
     """Ports published on the host."""
+    expose: tuple[str, ...] = ()
+    """Ports the container serves to its peers, recorded as a label (peers on a user-defined
+    network reach every port; nothing is published)."""
     healthcheck: HealthcheckSpec | None = None
     """The health check, if any."""
     restart: Restart = "unless-stopped"
@@ -77,12 +150,50 @@ class ContainerSpec:
     """Linux capabilities to add."""
     capabilities_drop: tuple[str, ...] = ()
     """Linux capabilities to drop."""
+    privileged: bool = False
+    """Give the container every capability and every host device."""
     hostname: str | None = None
     """The hostname inside the container."""
     dns: tuple[str, ...] = ()
     """DNS servers replacing the engine's."""
     extra_hosts: Mapping[str, str] = field(default_factory=dict)
     """Extra host-to-IP mappings written into /etc/hosts."""
+    mounts: tuple[MountSpec, ...] = ()
+    """Volumes, host paths and tmpfs mounts."""
+    secrets: Mapping[str, SecretSpec] = field(default_factory=dict)
+    """Secrets by name, written to files or environment variables."""
+    user: str | None = None
+    """The user (and group) the processes run as, e.g. `1000:1000`."""
+    working_dir: str | None = None
+    """The working directory of the command."""
+    init: bool = False
+    """Run an init process that forwards signals and reaps zombies."""
+    devices: tuple[DeviceSpec, ...] = ()
+    """Host devices made available inside the container."""
+    sysctls: Mapping[str, str] = field(default_factory=dict)
+    """Namespaced kernel parameters."""
+    ulimits: Mapping[str, UlimitSpec] = field(default_factory=dict)
+    """Resource limits by name (`nofile`, `nproc`, ...)."""
+    logging: LoggingSpec | None = None
+    """The log driver and its options; the engine's default when None."""
+    stop_signal: str | None = None
+    """The signal that stops the container; the image's default when None."""
+    stop_grace_period: int | None = None
+    """Seconds to wait after the stop signal before killing the container."""
+    security_opt: tuple[str, ...] = ()
+    """Security options (`no-new-privileges:true`, `seccomp=...`, `apparmor=...`)."""
+    read_only: bool = False
+    """Mount the container's root filesystem read-only."""
+    shm_size: int | None = None
+    """The size of /dev/shm in MiB."""
+    memory: int | None = None
+    """The memory limit in MiB."""
+    cpus: str | None = None
+    """How many CPUs the container may use, e.g. `"0.5"`."""
+    pid_mode: Literal["host"] | None = None
+    """Share the host's process namespace (`host`)."""
+    ipc_mode: str | None = None
+    """The IPC namespace: `private`, `shareable`, `host` or `container:<name>`."""
 
 
 @dataclass(frozen=True)
@@ -90,9 +201,27 @@ class Placement:
     """How a container is networked, as the builder writes it on the wire."""
 
     network_mode: str | None = None
-    """`container:<name>` to join another container's namespace; None for the default."""
-    attachments: tuple[tuple[str, tuple[str, ...], str | None], ...] = ()
-    """(network name, aliases, static IPv4 address) for each network the container joins."""
+    """`container:<name>`, `host`, `none` or `bridge`; None for the provider's default."""
+    attachments: tuple[WireAttachment, ...] = ()
+    """Each network the container joins."""
+
+
+@dataclass(frozen=True)
+class WireAttachment:
+    """One network attachment as the provider takes it."""
+
+    network: StrInput
+    """The network's engine name."""
+    aliases: tuple[str, ...] = ()
+    """Extra names on the network."""
+    ipv4_address: str | None = None
+    """The static IPv4 address, if any."""
+    ipv6_address: str | None = None
+    """The static IPv6 address, if any."""
+
+
+_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$")
+_MEMORY_UNITS = {"b": 1 / (1024 * 1024), "k": 1 / 1024, "m": 1, "g": 1024}
 
 
 def name_problems(field: str, name: str) -> list[Problem]:
@@ -104,7 +233,7 @@ def name_problems(field: str, name: str) -> list[Problem]:
 def spec_problems(spec: ContainerSpec) -> list[Problem]:
     """What is wrong with a container's spec, whatever its group."""
     problems: list[Problem] = []
-    if not spec.image.strip():
+    if isinstance(spec.image, str) and not spec.image.strip():
         problems.append(Problem("image", "is empty; name an image such as busybox:1.36"))
     for index, port in enumerate(spec.ports):
         for attr in ("internal", "external"):
@@ -113,7 +242,97 @@ def spec_problems(spec: ContainerSpec) -> list[Problem]:
                 problems.append(
                     Problem(f"ports[{index}].{attr}", f"{number} is not a port (1-65535)")
                 )
+    if spec.healthcheck is not None:
+        for attr in ("interval", "timeout", "start_period"):
+            value = getattr(spec.healthcheck, attr)
+            if not _DURATION.match(value):
+                problems.append(
+                    Problem(
+                        f"healthcheck.{attr}",
+                        f'"{value}" is not a duration; write it like 10s, 1m30s or 500ms',
+                    )
+                )
+        if spec.healthcheck.retries < 0:
+            problems.append(
+                Problem("healthcheck.retries", f"{spec.healthcheck.retries} is below 0")
+            )
+        if not spec.healthcheck.test:
+            problems.append(Problem("healthcheck.test", 'is empty; give e.g. ["CMD", "true"]'))
+    for index, mount in enumerate(spec.mounts):
+        problems += [p.under(f"mounts[{index}]") for p in _mount_problems(mount)]
+    for name, secret in spec.secrets.items():
+        if secret.value is None:
+            problems.append(Problem(f"secrets.{name}.value", "is missing; give the secret's text"))
+        if secret.file is None and secret.env is None:
+            problems.append(
+                Problem(f"secrets.{name}", "names neither a file nor an env variable; give one")
+            )
+        if secret.file is not None and not secret.file.startswith("/"):
+            problems.append(
+                Problem(f"secrets.{name}.file", f'"{secret.file}" is not an absolute path')
+            )
+        if secret.env is not None and secret.env in spec.env:
+            problems.append(
+                Problem(
+                    f"secrets.{name}.env",
+                    f'"{secret.env}" is also set in env; set it in one place',
+                )
+            )
+    for index, device in enumerate(spec.devices):
+        if not device.host_path.startswith("/"):
+            problems.append(
+                Problem(f"devices[{index}].host_path", f'"{device.host_path}" is not absolute')
+            )
+        if not device.permissions or set(device.permissions) - set("rwm"):
+            problems.append(
+                Problem(
+                    f"devices[{index}].permissions",
+                    f'"{device.permissions}" is not a mix of r, w and m',
+                )
+            )
+    for name, limit in spec.ulimits.items():
+        if limit.soft > limit.hard:
+            problems.append(
+                Problem(f"ulimits.{name}", f"soft limit {limit.soft} is above hard {limit.hard}")
+            )
+    for attr in ("stop_grace_period", "shm_size", "memory"):
+        value = getattr(spec, attr)
+        if value is not None and value < 0:
+            problems.append(Problem(attr, f"{value} is below 0"))
     return problems
+
+
+def _mount_problems(mount: MountSpec) -> list[Problem]:
+    problems: list[Problem] = []
+    if not mount.target.startswith("/"):
+        problems.append(Problem("target", f'"{mount.target}" is not an absolute path'))
+    if mount.type == "bind":
+        if not isinstance(mount.source, str) or not mount.source.startswith("/"):
+            problems.append(Problem("source", "a bind mount needs the absolute host path to mount"))
+    elif mount.type == "tmpfs":
+        if mount.source is not None:
+            problems.append(Problem("source", "a tmpfs has no source; remove it"))
+    elif isinstance(mount.source, str) and "/" in mount.source:
+        problems.append(
+            Problem(
+                "source",
+                f'"{mount.source}" is a path; use type "bind" for a host path, or name a volume',
+            )
+        )
+    if mount.tmpfs_size is not None and mount.type != "tmpfs":
+        problems.append(Problem("tmpfs_size", "applies only to a tmpfs mount"))
+    return problems
+
+
+def memory_mib(value: str | int) -> int | None:
+    """`512m`, `1g`, `1073741824` -> MiB (rounded up), or None when `value` is not a size."""
+    if isinstance(value, int):
+        return -(-value // (1024 * 1024))
+    match = re.fullmatch(r"(\d+)([bkmg]?)b?", value.strip().lower())
+    if match is None:
+        return None
+    amount = int(match.group(1)) * _MEMORY_UNITS[match.group(2) or "b"]
+    return int(-(-amount // 1))
 
 
 def build_container(
@@ -128,11 +347,15 @@ def build_container(
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
     monitor: bool = False,
+    wait_healthy: bool = False,
+    run_to_completion: bool = False,
 ) -> docker.Container:
     """Register one container with its stack, group and role labels.
 
-    The image is pulled (or not) by `images`; the container depends on that pull. Monitors get
-    exactly `MONITOR_CAPABILITIES` added on top of what the spec asks.
+    The image is pulled, built or taken as present by `images`; the container depends on that.
+    Monitors get exactly `MONITOR_CAPABILITIES` added on top of what the spec asks.
+    `wait_healthy` makes the provider wait until the container is healthy (what a dependent
+    with `service_healthy` needs); `run_to_completion` waits until it has exited.
     """
     labels = {
         **spec.labels,
@@ -140,6 +363,8 @@ def build_container(
         f"{LABEL_PREFIX}.group": group,
         f"{LABEL_PREFIX}.role": role,
     }
+    if spec.expose:
+        labels[f"{LABEL_PREFIX}.expose"] = ",".join(spec.expose)
     adds = list(spec.capabilities_add)
     if monitor:
         labels[f"{LABEL_PREFIX}.preset"] = "monitor"
@@ -151,13 +376,25 @@ def build_container(
         if adds or spec.capabilities_drop
         else None
     )
+    image, image_needs = images.image_for(spec.image, spec.build, spec.pull)
+    env: list[pulumi.Input[str]] = [_env_entry(key, value) for key, value in spec.env.items()]
+    uploads = []
+    for secret in spec.secrets.values():
+        value = pulumi.Output.secret(secret.value or "")
+        if secret.env is not None:
+            env.append(_env_entry(secret.env, value))
+        if secret.file is not None:
+            uploads.append(
+                docker.ContainerUploadArgs(file=secret.file, content=value, permissions="0400")
+            )
+    volume_needs = [m.source for m in spec.mounts if isinstance(m.source, NamedVolume)]
     return docker.Container(
         resource_name,
         name=container_name,
-        image=spec.image,
+        image=image,
         command=list(spec.command) or None,
         entrypoints=list(spec.entrypoint) or None,
-        envs=[f"{key}={value}" for key, value in spec.env.items()] or None,
+        envs=env or None,
         ports=[
             docker.ContainerPortArgs(
                 internal=port.internal,
@@ -170,9 +407,12 @@ def build_container(
         or None,
         healthcheck=_healthcheck(spec.healthcheck),
         restart=spec.restart,
-        must_run=True,
+        must_run=not run_to_completion,
+        attach=True if run_to_completion else None,
+        wait=True if wait_healthy else None,
         labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
         capabilities=capabilities,
+        privileged=spec.privileged or None,
         hostname=spec.hostname,
         dns=list(spec.dns) or None,
         hosts=[docker.ContainerHostArgs(host=h, ip=ip) for h, ip in spec.extra_hosts.items()]
@@ -180,14 +420,67 @@ def build_container(
         network_mode=placement.network_mode,
         networks_advanced=[
             docker.ContainerNetworksAdvancedArgs(
-                name=network, aliases=list(aliases) or None, ipv4_address=address
+                name=wire.network,
+                aliases=list(wire.aliases) or None,
+                ipv4_address=wire.ipv4_address,
+                ipv6_address=wire.ipv6_address,
             )
-            for network, aliases, address in placement.attachments
+            for wire in placement.attachments
         ]
         or None,
+        mounts=[_mount(m) for m in spec.mounts] or None,
+        uploads=uploads or None,
+        user=spec.user,
+        working_dir=spec.working_dir,
+        init=spec.init or None,
+        devices=[
+            docker.ContainerDeviceArgs(
+                host_path=d.host_path,
+                container_path=d.container_path or d.host_path,
+                permissions=d.permissions,
+            )
+            for d in spec.devices
+        ]
+        or None,
+        sysctls=dict(spec.sysctls) or None,
+        ulimits=[
+            docker.ContainerUlimitArgs(name=name, soft=limit.soft, hard=limit.hard)
+            for name, limit in spec.ulimits.items()
+        ]
+        or None,
+        log_driver=spec.logging.driver if spec.logging else None,
+        log_opts=dict(spec.logging.options) or None if spec.logging else None,
+        stop_signal=spec.stop_signal,
+        stop_timeout=spec.stop_grace_period,
+        security_opts=list(spec.security_opt) or None,
+        read_only=spec.read_only or None,
+        shm_size=spec.shm_size,
+        memory=spec.memory,
+        cpus=spec.cpus,
+        pid_mode=spec.pid_mode,
+        ipc_mode=spec.ipc_mode,
         opts=pulumi.ResourceOptions(
-            parent=parent, depends_on=[*images.pulls_for(spec.image), *depends_on]
+            parent=parent, depends_on=[*image_needs, *volume_needs, *depends_on]
         ),
+    )
+
+
+def _env_entry(key: str, value: StrInput) -> pulumi.Input[str]:
+    if isinstance(value, str):
+        return f"{key}={value}"
+    return pulumi.Output.concat(key, "=", value)
+
+
+def _mount(mount: MountSpec) -> docker.ContainerMountArgs:
+    source = mount.source.volume_name if isinstance(mount.source, NamedVolume) else mount.source
+    return docker.ContainerMountArgs(
+        target=mount.target,
+        type=mount.type,
+        source=source,
+        read_only=mount.read_only or None,
+        tmpfs_options=docker.ContainerMountTmpfsOptionsArgs(size_bytes=mount.tmpfs_size)
+        if mount.tmpfs_size is not None
+        else None,
     )
 
 

@@ -8,36 +8,27 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from components.attachment import (
-    Attachment,
-    NetworkRef,
-    attachment_problems,
-    images_for,
-    network_name,
-    resolve,
-)
-from components.container import (
-    ContainerSpec,
-    Placement,
-    build_container,
-    name_problems,
-    spec_problems,
-)
-from components.images import ImageSet
-from components.naming import is_predefined_network
-from components.problems import Problem, raise_if_any
+from .attachment import Attachment, NetworkRef, images_for, network_name
+from .checking import checked
+from .container import ContainerSpec
+from .images import ImageSet
+from .naming import is_predefined_network
+from .problems import Problem, raise_if_any
+from .service import ServiceSpec, build_service, duplicate_dns_problems, service_problems
 
 TYPE = "container-comms:index:DnsGroup"
 
 
 @dataclass(frozen=True, kw_only=True)
 class DnsMember(ContainerSpec):
-    """A container of a DNS group: its spec plus the names and address it has on the network."""
+    """A container of a DNS group: its spec plus the names and addresses it has there."""
 
     aliases: tuple[str, ...] = ()
     """Extra DNS names (network aliases) besides the container name."""
     ipv4_address: str | None = None
     """A static address, `"auto"` for one handed out by the network, None for dynamic."""
+    ipv6_address: str | None = None
+    """A static IPv6 address on a network with an IPv6 subnet, None for dynamic."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +43,17 @@ class DnsGroupArgs:
     """A shared image set; the group pulls its own images when None."""
 
 
+def member_service(network: NetworkRef, member: DnsMember) -> ServiceSpec:
+    """A member as the service it is: one attachment to the group's network."""
+    fields = {f: getattr(member, f) for f in ContainerSpec.__dataclass_fields__}
+    attachment = Attachment(network, member.aliases, member.ipv4_address, member.ipv6_address)
+    return ServiceSpec(**fields, networks=(attachment,))
+
+
 class DnsGroup(pulumi.ComponentResource):
     """Named containers on one user-defined network, each reachable by name and aliases."""
 
-    network_name: str
+    network_name: str | pulumi.Output[str]
     """The network the members share."""
     dns_names: dict[str, list[str]]
     """For each member, the names that resolve to it: its container name, then aliases."""
@@ -67,6 +65,7 @@ class DnsGroup(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: DnsGroupArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = checked(f'dns group "{name}"', args)
         raise_if_any(f'dns group "{name}"', dns_group_problems(args))
         self.network_name = network_name(args.network)
         super().__init__(
@@ -77,24 +76,19 @@ class DnsGroup(pulumi.ComponentResource):
         self.addresses = {}
         self.containers = {}
         for member_name, member in args.members.items():
-            attachment, depends = resolve(
-                Attachment(args.network, member.aliases, member.ipv4_address),
-                f'container "{member_name}"',
-            )
-            self.containers[member_name] = build_container(
-                f"{name}-{member_name}",
+            built = build_service(
+                name,
                 member_name,
-                member,
+                member_service(args.network, member),
                 group=name,
-                role="dns-member",
-                placement=Placement(attachments=(attachment,)),
                 images=images,
                 parent=self,
-                depends_on=depends,
+                roles=("dns-member", "dns-member"),
             )
+            self.containers[member_name] = built.container
             self.dns_names[member_name] = [member_name, *member.aliases]
-            if attachment[2] is not None:
-                self.addresses[member_name] = attachment[2]
+            for address in built.addresses.values():
+                self.addresses[member_name] = address
         self.register_outputs(
             {
                 "networkName": self.network_name,
@@ -107,7 +101,7 @@ class DnsGroup(pulumi.ComponentResource):
 def dns_group_problems(args: DnsGroupArgs) -> list[Problem]:
     """What keeps the members of a group from resolving each other by name."""
     name = network_name(args.network)
-    if is_predefined_network(name):
+    if isinstance(name, str) and is_predefined_network(name):
         return [
             Problem(
                 "network",
@@ -119,18 +113,15 @@ def dns_group_problems(args: DnsGroupArgs) -> list[Problem]:
     if not args.members:
         return [Problem("members", "is empty; a DNS group needs at least one container")]
     problems: list[Problem] = []
-    claimed: dict[str, str] = {}
+    services = []
     for member_name, member in args.members.items():
         at = f"members.{member_name}"
-        problems += name_problems(at, member_name)
-        problems += [p.under(at) for p in spec_problems(member)]
-        attachment = Attachment(args.network, member.aliases, member.ipv4_address)
-        problems += [p.under(at) for p in attachment_problems(attachment)]
-        for index, dns_name in enumerate([member_name, *member.aliases]):
-            holder = claimed.setdefault(dns_name, member_name)
-            if holder != member_name:
-                field = f"{at}.aliases[{index - 1}]" if index else f"{at}"
-                problems.append(
-                    Problem(field, f'"{dns_name}" already resolves to "{holder}" on "{name}"')
-                )
+        spec = member_service(args.network, member)
+        services.append((at, spec))
+        for problem in service_problems(member_name, spec):
+            problems.append(
+                Problem(problem.field.removeprefix("networks[0]."), problem.reason).under(at)
+            )
+    for problem in duplicate_dns_problems(services):
+        problems.append(Problem(problem.field.replace(".networks[0]", ""), problem.reason))
     return problems

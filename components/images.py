@@ -1,15 +1,30 @@
-"""Images: each distinct image pulled once, or taken as already present on the engine."""
+"""Images: each distinct image pulled once, built from a Dockerfile, or taken as present."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_docker as docker
 
-from components.naming import slug
+from .naming import slug
 
 TYPE = "container-comms:index:ImageSet"
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """An image built from a Dockerfile on the engine (never pushed)."""
+
+    context: str
+    """The build context: an absolute folder path."""
+    dockerfile: str | None = None
+    """The Dockerfile, relative to the context; `Dockerfile` when None."""
+    args: Mapping[str, str] = field(default_factory=dict)
+    """Build arguments."""
+    target: str | None = None
+    """The stage to build in a multi-stage Dockerfile."""
 
 
 @dataclass(frozen=True)
@@ -18,18 +33,23 @@ class ImageSetArgs:
 
     pull: bool = True
     """Pull each image with a `docker.RemoteImage` (the engine does not pull on create);
-    False uses images already present on the engine (air-gapped hosts)."""
+    False uses images already present on the engine (air-gapped hosts). A container's own
+    `pull` setting overrides this for its image."""
 
 
 class ImageSet(pulumi.ComponentResource):
-    """The images a topology's containers run, each pulled at most once.
+    """The images a topology's containers run, each pulled or built at most once.
 
     Share one `ImageSet` between components so that an image used by several groups is
-    pulled by a single `docker.RemoteImage`; containers depend on the pull of their image.
+    pulled by a single `docker.RemoteImage`; containers depend on the pull or build of their
+    image. Built images are `docker.Image` resources with `skip_push`, tagged with the
+    container's `image` reference.
     """
 
     pulled: dict[str, docker.RemoteImage]
     """The pulls made so far, by image reference."""
+    built: dict[str, docker.Image]
+    """The builds made so far, by image reference."""
 
     def __init__(
         self, name: str, args: ImageSetArgs, opts: pulumi.ResourceOptions | None = None
@@ -38,11 +58,13 @@ class ImageSet(pulumi.ComponentResource):
         self._name = name
         self._pull = args.pull
         self.pulled = {}
+        self.built = {}
+        self._builds: dict[str, BuildSpec] = {}
         self.register_outputs({"pull": args.pull})
 
-    def pulls_for(self, image: str) -> list[pulumi.Resource]:
+    def pulls_for(self, image: str, pull: bool | None = None) -> list[pulumi.Resource]:
         """What a container running `image` depends on: its pull, made on first request."""
-        if not self._pull:
+        if not (self._pull if pull is None else pull):
             return []
         if image not in self.pulled:
             self.pulled[image] = docker.RemoteImage(
@@ -52,3 +74,42 @@ class ImageSet(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         return [self.pulled[image]]
+
+    def build(self, image: str, spec: BuildSpec) -> docker.Image:
+        """The build of `image` from `spec`, made on first request.
+
+        Raises `ValueError` when `image` was already asked for with another build.
+        """
+        if image in self.built:
+            if self._builds[image] != spec:
+                raise ValueError(f'image "{image}" is built twice with different settings')
+            return self.built[image]
+        self._builds[image] = spec
+        self.built[image] = docker.Image(
+            f"{self._name}-build-{slug(image)}",
+            image_name=image,
+            skip_push=True,
+            build=docker.DockerBuildArgs(
+                context=spec.context,
+                dockerfile=spec.dockerfile,
+                args=dict(spec.args) or None,
+                target=spec.target,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return self.built[image]
+
+    def image_for(
+        self, image: str | pulumi.Output[str], build: BuildSpec | None, pull: bool | None
+    ) -> tuple[pulumi.Input[str], list[pulumi.Resource]]:
+        """The image input of a container and what the container depends on.
+
+        An image given as an Output (one built elsewhere in the program) is used as it is:
+        the Output carries its own dependency.
+        """
+        if not isinstance(image, str):
+            return image, []
+        if build is not None:
+            built = self.build(image, build)
+            return built.image_name, [built]
+        return image, self.pulls_for(image, pull)

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_docker as docker
 
-from components.addressing import AUTO, AddressPool, network_problems
-from components.naming import is_predefined_network
-from components.problems import ComponentError, Problem, raise_if_any
+from .addressing import AUTO, AddressPool, network_problems
+from .naming import is_predefined_network
+from .problems import ComponentError, Problem, raise_if_any
 
 TYPE = "container-comms:index:UserDefinedNetwork"
 
@@ -22,8 +22,9 @@ _NETWORK_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 class UserDefinedNetworkArgs:
     """A Docker bridge network with user-configured IPAM."""
 
-    subnet: str
-    """The IPv4 subnet in CIDR form, e.g. `172.22.16.0/24`; static addresses need it."""
+    subnet: str | None = None
+    """The IPv4 subnet in CIDR form, e.g. `172.22.16.0/24`; static addresses need it. None lets
+    the engine choose one from its address pools."""
     network_name: str | None = None
     """The network's name on the engine; the component's name when None."""
     gateway: str | None = None
@@ -38,6 +39,8 @@ class UserDefinedNetworkArgs:
     """Labels on the network."""
     ipv6_subnet: str | None = None
     """An IPv6 subnet in CIDR form, enabling IPv6 on the network."""
+    driver_opts: Mapping[str, str] = field(default_factory=dict)
+    """Options of the bridge driver (`com.docker.network.bridge.name`, ...)."""
 
 
 class UserDefinedNetwork(pulumi.ComponentResource):
@@ -45,12 +48,15 @@ class UserDefinedNetwork(pulumi.ComponentResource):
 
     network_name: str
     """The network's name on the engine (known before deployment)."""
+    name: pulumi.Output[str]
+    """The same name as an Output of the network resource: a resource that uses it depends on
+    the network."""
     id: pulumi.Output[str]
     """The network's id on the engine."""
-    subnet: str
-    """The IPv4 subnet."""
-    gateway: str
-    """The gateway address."""
+    subnet: str | None
+    """The IPv4 subnet; None when the engine chooses it."""
+    gateway: str | None
+    """The gateway address; None when the engine chooses the subnet."""
     internal: bool
     """Whether the network is cut off from everything outside it."""
     network: docker.Network
@@ -63,21 +69,26 @@ class UserDefinedNetwork(pulumi.ComponentResource):
         problems = network_args_problems(network_name, args)
         raise_if_any(f'network "{network_name}"', problems)
         super().__init__(TYPE, name, {"networkName": network_name, "subnet": args.subnet}, opts)
-        self.pool = AddressPool.for_network(
-            args.subnet, args.gateway, args.ip_range, args.aux_addresses
+        self.pool = (
+            AddressPool.for_network(args.subnet, args.gateway, args.ip_range, args.aux_addresses)
+            if args.subnet is not None
+            else None
         )
         self.network_name = network_name
         self.subnet = args.subnet
-        self.gateway = str(self.pool.gateway)
+        self.gateway = str(self.pool.gateway) if self.pool is not None else None
         self.internal = args.internal
-        ipam = [
-            docker.NetworkIpamConfigArgs(
-                subnet=args.subnet,
-                gateway=self.gateway,
-                ip_range=args.ip_range,
-                aux_address=dict(args.aux_addresses) or None,
+        self.ipv6_subnet = args.ipv6_subnet
+        ipam = []
+        if args.subnet is not None:
+            ipam.append(
+                docker.NetworkIpamConfigArgs(
+                    subnet=args.subnet,
+                    gateway=self.gateway,
+                    ip_range=args.ip_range,
+                    aux_address=dict(args.aux_addresses) or None,
+                )
             )
-        ]
         if args.ipv6_subnet:
             ipam.append(docker.NetworkIpamConfigArgs(subnet=args.ipv6_subnet))
         self.network = docker.Network(
@@ -86,12 +97,14 @@ class UserDefinedNetwork(pulumi.ComponentResource):
             driver="bridge",
             internal=args.internal,
             ipv6=bool(args.ipv6_subnet),
-            ipam_configs=ipam,
+            ipam_configs=ipam or None,
+            options=dict(args.driver_opts) or None,
             labels=[docker.NetworkLabelArgs(label=k, value=v) for k, v in args.labels.items()]
             or None,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.id = self.network.id
+        self.name = self.network.name
         self.register_outputs(
             {
                 "networkName": self.network_name,
@@ -107,6 +120,8 @@ class UserDefinedNetwork(pulumi.ComponentResource):
         Raises `ComponentError` when the address is outside the subnet, is the network,
         gateway or broadcast address, or is already taken.
         """
+        if self.pool is None:
+            raise ComponentError(holder, [Problem("ipv4_address", self.no_subnet_reason())])
         if requested == AUTO:
             address = self.pool.allocate(holder)
             if address is None:
@@ -119,6 +134,18 @@ class UserDefinedNetwork(pulumi.ComponentResource):
         if reason:
             raise ComponentError(holder, [Problem("ipv4_address", reason)])
         return requested
+
+    def no_subnet_reason(self) -> str:
+        """Why a static address cannot be had on this network when it has no subnet."""
+        return no_subnet_reason(self.network_name)
+
+
+def no_subnet_reason(network_name: str) -> str:
+    """Why a static address cannot be had on a network created without a subnet."""
+    return (
+        f'network "{network_name}" has no configured subnet, and the engine gives static '
+        "addresses only on networks with one; give the network a subnet"
+    )
 
 
 def network_args_problems(network_name: str, args: UserDefinedNetworkArgs) -> list[Problem]:
@@ -139,7 +166,14 @@ def network_args_problems(network_name: str, args: UserDefinedNetworkArgs) -> li
                 "after a leading letter or digit",
             )
         )
-    problems += network_problems(
-        args.subnet, args.gateway, args.ip_range, args.aux_addresses, args.ipv6_subnet
-    )
+    if args.subnet is not None:
+        problems += network_problems(
+            args.subnet, args.gateway, args.ip_range, args.aux_addresses, args.ipv6_subnet
+        )
+    else:
+        for attr in ("gateway", "ip_range", "aux_addresses"):
+            if getattr(args, attr):
+                problems.append(
+                    Problem(attr, "needs a subnet to belong to; give the network a subnet")
+                )
     return problems

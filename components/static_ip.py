@@ -7,24 +7,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from components.addressing import AUTO
-from components.attachment import (
-    Attachment,
-    NetworkRef,
-    attachment_problems,
-    images_for,
-    network_name,
-    resolve,
-)
-from components.container import (
-    ContainerSpec,
-    Placement,
-    build_container,
-    name_problems,
-    spec_problems,
-)
-from components.images import ImageSet
-from components.problems import Problem, raise_if_any
+from .addressing import AUTO
+from .attachment import Attachment, NetworkRef, images_for, network_name
+from .checking import checked
+from .container import ContainerSpec
+from .images import ImageSet
+from .problems import Problem, raise_if_any
+from .service import ServiceSpec, build_service, service_problems
 
 TYPE = "container-comms:index:StaticIpContainer"
 
@@ -47,12 +36,19 @@ class StaticIpContainerArgs:
     """A shared image set; the container pulls its own image when None."""
 
 
+def static_service(container_name: str, args: StaticIpContainerArgs) -> ServiceSpec:
+    """The container as the service it is: one attachment with a static address."""
+    fields = {f: getattr(args.container, f) for f in ContainerSpec.__dataclass_fields__}
+    attachment = Attachment(args.network, args.aliases, args.ipv4_address)
+    return ServiceSpec(**fields, container_name=container_name, networks=(attachment,))
+
+
 class StaticIpContainer(pulumi.ComponentResource):
     """A container with a fixed IPv4 address, as `docker run --network N --ip A` makes it."""
 
     container_name: str
     """The container's name."""
-    network_name: str
+    network_name: str | pulumi.Output[str]
     """The network holding the address."""
     ip_address: str
     """The container's static address (known before deployment)."""
@@ -63,6 +59,7 @@ class StaticIpContainer(pulumi.ComponentResource):
         self, name: str, args: StaticIpContainerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         container_name = args.container_name or name
+        args = checked(f'static container "{container_name}"', args)
         raise_if_any(f'static container "{container_name}"', static_problems(container_name, args))
         self.container_name = container_name
         self.network_name = network_name(args.network)
@@ -72,23 +69,17 @@ class StaticIpContainer(pulumi.ComponentResource):
             {"containerName": container_name, "network": self.network_name},
             opts,
         )
-        images = images_for(args.images, name, self)
-        attachment, depends = resolve(
-            Attachment(args.network, args.aliases, args.ipv4_address),
-            f'container "{container_name}"',
-        )
-        self.ip_address = attachment[2] or ""
-        self.container = build_container(
-            f"{name}-container",
+        built = build_service(
+            name,
             container_name,
-            args.container,
+            static_service(container_name, args),
             group=name,
-            role="static",
-            placement=Placement(attachments=(attachment,)),
-            images=images,
+            images=images_for(args.images, name, self),
             parent=self,
-            depends_on=depends,
+            roles=("static", "static"),
         )
+        self.ip_address = next(iter(built.addresses.values()), "")
+        self.container = built.container
         self.register_outputs(
             {
                 "containerName": self.container_name,
@@ -100,9 +91,7 @@ class StaticIpContainer(pulumi.ComponentResource):
 
 def static_problems(container_name: str, args: StaticIpContainerArgs) -> list[Problem]:
     """What would keep the container from getting its address."""
-    attachment = Attachment(args.network, args.aliases, args.ipv4_address)
     return [
-        *name_problems("container_name", container_name),
-        *spec_problems(args.container),
-        *attachment_problems(attachment),
+        Problem(p.field.removeprefix("networks[0]."), p.reason)
+        for p in service_problems(container_name, static_service(container_name, args))
     ]

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from components.topology import TopologyError, load_topology, load_topology_source
 from plan import ProgramError
-from topology import TopologyError, load_topology, load_topology_source
 
 
 def valid() -> dict[str, Any]:
@@ -92,12 +92,15 @@ CASES = [
         "networks.my_net2.subnett",
         "172.22.16.0/24",
         "topology.networks.my_net2.subnett: is not a known key; expected one of: subnet, "
-        "network_name, gateway, ip_range, aux_addresses, internal, labels, ipv6_subnet",
+        "network_name, gateway, ip_range, aux_addresses, internal, labels, ipv6_subnet, "
+        "driver_opts, external",
     ),
     (
         "networks.my_net2.subnet",
         DELETE,
-        "topology.networks.my_net2.subnet: is required but missing",
+        'topology.containers.bbox3.ipv4_address: network "my_net2" has no configured subnet, '
+        "and the engine gives static addresses only on networks with one; give the network a "
+        "subnet",
     ),
     (
         "networks.my_net2.internal",
@@ -340,8 +343,8 @@ CASES = [
     (
         "zones",
         {},
-        "topology.zones: is not a known key; expected one of: networks, dns_groups, "
-        "joined_groups, containers, pull_images",
+        "topology.zones: is not a known key; expected one of: networks, volumes, secrets, "
+        "services, dns_groups, joined_groups, containers, pull_images, application",
     ),
 ]
 
@@ -397,8 +400,8 @@ def test_every_problem_is_reported_once_each():
     topology = changed("networks.my_net2.subnet", "nope")
     topology["zones"] = {}
     assert message(topology).splitlines() == [
-        "topology.zones: is not a known key; expected one of: networks, dns_groups, "
-        "joined_groups, containers, pull_images",
+        "topology.zones: is not a known key; expected one of: networks, volumes, secrets, "
+        "services, dns_groups, joined_groups, containers, pull_images, application",
     ]
 
 

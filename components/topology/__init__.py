@@ -5,11 +5,11 @@
 `build_topology` turns the result into the components and returns what the stack exports.
 """
 
-from topology.build import Deployment, build_topology
-from topology.errors import TopologyError
-from topology.loader import ROOT, load_topology
-from topology.schema import TopologyConfig
-from topology.source import FILE_KEY, load_topology_source
+from .build import Deployment, build_topology
+from .errors import TopologyError
+from .loader import ROOT, load_topology
+from .schema import TopologyConfig
+from .source import FILE_KEY, load_topology_source
 
 __all__ = [
     "FILE_KEY",

@@ -13,10 +13,10 @@ from typing import Any
 
 import yaml
 
-from components import Problem
-from topology.errors import TopologyError
-from topology.loader import ROOT, load_topology
-from topology.schema import TopologyConfig
+from .. import Problem
+from .errors import TopologyError
+from .loader import ROOT, load_topology
+from .schema import TopologyConfig
 
 FILE_KEY = "topologyFile"
 """The config key naming a topology file."""
@@ -31,7 +31,7 @@ def load_topology_source(inline: Any, file: str | None, project_dir: Path) -> To
     Problems found in a file are prefixed with the file's path, so each names where it is.
     """
     if file is None:
-        return load_topology(inline)
+        return load_topology(inline, project_dir)
     if inline is not None:
         raise TopologyError(
             [Problem(FILE_KEY, f"is set together with {ROOT}; give the topology in one place")]
@@ -57,7 +57,7 @@ def load_topology_source(inline: Any, file: str | None, project_dir: Path) -> To
             [Problem(f"{file}{line}", f"malformed YAML: {error.problem or error}")]
         ) from None
     try:
-        return load_topology(raw)
+        return load_topology(raw, project_dir)
     except TopologyError as error:
         raise TopologyError(
             Problem(f"{file}: {p.field}", p.reason) for p in error.problems

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pulumi
 
-from components import Problem
+from .. import Problem
 
 
 class TopologyError(pulumi.RunError):

@@ -7,26 +7,36 @@ checks the components make, reported under the config key that holds the value.
 
 from __future__ import annotations
 
-import collections.abc
 import dataclasses
 import ipaddress
-import json
-import types
 import typing
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pydantic
 
-from components import AUTO, AddressPool, Problem
-from components.dns_group import dns_group_problems
-from components.joined_group import joined_group_problems, sidecar_option_problem
-from components.naming import is_predefined_network
-from components.network import network_args_problems
-from components.static_ip import static_problems
-from topology.args import NetworkLookup, dns_group_args, joined_group_args, static_args
-from topology.errors import TopologyError
-from topology.schema import TopologyConfig
+from ..addressing import AUTO, AddressPool
+from ..application import application_problems
+from ..checking import problems as type_problems
+from ..dns_group import dns_group_problems
+from ..joined_group import joined_group_problems, sidecar_option_problem
+from ..naming import is_predefined_network
+from ..network import network_args_problems, no_subnet_reason
+from ..problems import Problem
+from ..static_ip import static_problems
+from ..volume import volume_args_problems
+from .args import (
+    NetworkLookup,
+    container_specs,
+    dns_group_args,
+    joined_group_args,
+    replace_specs,
+    service_spec,
+    static_args,
+)
+from .errors import TopologyError
+from .schema import TopologyConfig
 
 ROOT = "topology"
 """The config key (under the project's namespace) that holds the topology."""
@@ -34,8 +44,9 @@ ROOT = "topology"
 _ADAPTER = pydantic.TypeAdapter(TopologyConfig)
 
 
-def load_topology(raw: Any) -> TopologyConfig:
-    """Validate a `topology` config value; the result has every `auto` address resolved.
+def load_topology(raw: Any, project_dir: Path | None = None) -> TopologyConfig:
+    """Validate a `topology` config value; the result has every `auto` address resolved, and
+    relative bind-mount and build paths resolved against `project_dir`.
 
     Raises `TopologyError` naming each bad value by its config key path.
     """
@@ -54,80 +65,14 @@ def load_topology(raw: Any) -> TopologyConfig:
         config = _ADAPTER.validate_python(raw)
     except pydantic.ValidationError as error:
         raise TopologyError(_structure_problems(error)) from None
-    problems, resolved = _meaning(config)
+    problems, resolved = _meaning(_with_paths(config, project_dir))
     if problems:
         raise TopologyError(problems)
     return resolved
 
 
 def _structure_problems(error: pydantic.ValidationError) -> list[Problem]:
-    problems = []
-    for item in error.errors(include_url=False):
-        loc = item["loc"]
-        path = _path(loc)
-        problems.append(Problem(path, _reason(item, loc)))
-    return problems
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    path = ROOT
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
-
-
-def _reason(item: Any, loc: tuple[int | str, ...]) -> str:
-    kind: str = item["type"]
-    given = _show(item.get("input"))
-    if "missing" in kind:
-        return "is required but missing"
-    if kind in {"unexpected_keyword_argument", "extra_forbidden"}:
-        allowed = _allowed_keys(loc[:-1])
-        return f"is not a known key; expected one of: {', '.join(allowed)}"
-    if kind in {"string_type", "string_sub_type"}:
-        return f"expected a string, got {given}"
-    if kind.startswith("int_"):
-        return f"expected a whole number, got {given}"
-    if kind.startswith("bool_"):
-        return f"expected true or false, got {given}"
-    if kind in {"tuple_type", "list_type", "iterable_type"}:
-        return f"expected a list, got {given}"
-    if kind in {"dict_type", "mapping_type", "dataclass_type", "dataclass_args_type"}:
-        return f"expected a map of keys to values, got {given}"
-    if kind == "literal_error":
-        return f"expected one of {item['ctx']['expected']}, got {given}"
-    return f"{item['msg']}, got {given}"
-
-
-def _show(value: Any) -> str:
-    try:
-        return json.dumps(value)
-    except TypeError:
-        return repr(value)
-
-
-def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
-    """The keys the schema allows at `loc` (the location of the map holding a bad key)."""
-    current: Any = TopologyConfig
-    for part in loc:
-        current = _unwrap_optional(current)
-        if dataclasses.is_dataclass(current):
-            current = typing.get_type_hints(current)[str(part)]
-        else:
-            args = typing.get_args(current)
-            is_map = typing.get_origin(current) in {dict, collections.abc.Mapping}
-            current = args[1] if is_map else args[0]
-    current = _unwrap_optional(current)
-    if dataclasses.is_dataclass(current):
-        return [f.name for f in dataclasses.fields(current)]
-    return []
-
-
-def _unwrap_optional(hint: Any) -> Any:
-    if typing.get_origin(hint) in {typing.Union, types.UnionType}:
-        options = [a for a in typing.get_args(hint) if a is not type(None)]
-        return options[0] if len(options) == 1 else hint
-    return hint
+    return type_problems(error, TopologyConfig, ROOT)
 
 
 def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
@@ -136,6 +81,7 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
     problems += _overlaps(pools)
     problems += _duplicate_names(config)
     problems += _network_references(config)
+    problems += _volumes_and_secrets(config)
     if problems:
         return problems, config
     problems, resolved = _assign_addresses(config, pools)
@@ -170,7 +116,7 @@ def _networks(config: TopologyConfig) -> tuple[list[Problem], dict[str, AddressP
                 )
             )
         engine_names.setdefault(name, at)
-        if not found:
+        if not found and args.subnet is not None and not args.external:
             pools[key] = AddressPool.for_network(
                 args.subnet, args.gateway, args.ip_range, args.aux_addresses
             )
@@ -188,6 +134,10 @@ def _assign_addresses(
     def collect(path: str, key: str, holder: str, current: str | None) -> str | None:
         if current is not None and key in pools:
             requests.append((path, key, holder, current))
+        elif current is not None and key in config.networks:
+            args = config.networks[key]
+            if not args.external and args.subnet is None:
+                problems.append(Problem(path, no_subnet_reason(args.network_name or key)))
         return current
 
     _map_addresses(config, collect)
@@ -237,6 +187,15 @@ def _containers(config: TopologyConfig) -> list[tuple[str, str]]:
         found.append((f"{ROOT}.joined_groups.{group}.owner.name", joined.owner.name))
         found += [(f"{ROOT}.joined_groups.{group}.sidecars.{s}", s) for s in joined.sidecars]
     found += [(f"{ROOT}.containers.{c}", c) for c in config.containers]
+    for key, service in config.services.items():
+        at = f"{ROOT}.services.{key}"
+        found.append(
+            (
+                f"{at}.container_name" if service.container_name else at,
+                service.container_name or key,
+            )
+        )
+        found += [(f"{at}.sidecars.{s}", s) for s in service.sidecars]
     return found
 
 
@@ -269,6 +228,8 @@ def _network_references(config: TopologyConfig) -> list[Problem]:
     references += [
         (f"{ROOT}.containers.{c}.network", s.network) for c, s in config.containers.items()
     ]
+    for key, service in config.services.items():
+        references += [(f"{ROOT}.services.{key}.networks.{net}", net) for net in service.networks]
     return [
         Problem(path, f'"{key}" is not a network of this topology; networks: {known}')
         for path, key in references
@@ -328,8 +289,30 @@ def _map_addresses(config: TopologyConfig, address: AddressMap) -> TopologyConfi
         )
         for name, static in config.containers.items()
     }
+    services = {}
+    for key, service in config.services.items():
+        holder = f'container "{service.container_name or key}"'
+        attachments = {
+            net: attachment
+            if attachment is None
+            else replace(
+                attachment,
+                ipv4_address=address(
+                    f"{ROOT}.services.{key}.networks.{net}.ipv4_address",
+                    net,
+                    holder,
+                    attachment.ipv4_address,
+                ),
+            )
+            for net, attachment in service.networks.items()
+        }
+        services[key] = replace(service, networks=attachments)
     return replace(
-        config, dns_groups=dns_groups, joined_groups=joined_groups, containers=containers
+        config,
+        dns_groups=dns_groups,
+        joined_groups=joined_groups,
+        containers=containers,
+        services=services,
     )
 
 
@@ -364,7 +347,100 @@ def _component_problems(config: TopologyConfig) -> list[Problem]:
         for problem in static_problems(name, static_args(static, network)):
             field = "" if problem.field == "container_name" else problem.field
             problems.append(Problem(field, problem.reason).under(at))
+    if config.services:
+        specs = {key: service_spec(key, s, network) for key, s in config.services.items()}
+        found, _order = application_problems(specs)
+        problems += [_service_field(p, config).under(ROOT) for p in found]
     return problems
+
+
+def _service_field(problem: Problem, config: TopologyConfig) -> Problem:
+    """`services.web.networks[1].aliases[0]` -> `services.web.networks.back.aliases[0]`."""
+    parts = problem.field.split(".")
+    if len(parts) >= 3 and parts[0] == "services" and parts[2].startswith("networks["):
+        index = int(parts[2][len("networks[") : parts[2].index("]")])
+        keys = list(config.services[parts[1]].networks)
+        rest = parts[2][parts[2].index("]") + 1 :]
+        parts[2] = f"networks.{keys[index]}{rest}"
+    return Problem(".".join(parts), problem.reason)
+
+
+def _volumes_and_secrets(config: TopologyConfig) -> list[Problem]:
+    """Volume and secret settings, and every mount and secret use pointing at one of them."""
+    problems: list[Problem] = []
+    for key, volume in config.volumes.items():
+        at = f"{ROOT}.volumes.{key}"
+        for problem in volume_args_problems(volume.volume_name or key, volume):
+            field = (
+                "" if problem.field == "volume_name" and not volume.volume_name else problem.field
+            )
+            problems.append(Problem(field, problem.reason).under(at))
+    for key, source in config.secrets.items():
+        given = [k for k in ("config", "file", "environment") if getattr(source, k) is not None]
+        if len(given) != 1:
+            problems.append(
+                Problem(
+                    f"{ROOT}.secrets.{key}",
+                    "needs exactly one of config, file or environment to say where its text "
+                    f"comes from; given: {', '.join(given) or 'none'}",
+                )
+            )
+    volumes = ", ".join(config.volumes) or "none"
+    secrets = ", ".join(config.secrets) or "none"
+    for at, spec in container_specs(config):
+        for index, mount in enumerate(spec.mounts):
+            mounted = mount.source
+            if (
+                mount.type == "volume"
+                and isinstance(mounted, str)
+                and mounted not in config.volumes
+            ):
+                problems.append(
+                    Problem(
+                        f"{at}.mounts[{index}].source",
+                        f'"{mounted}" is not a volume of this topology; volumes: {volumes}',
+                    )
+                )
+        for name, secret in spec.secrets.items():
+            if secret.value is not None:
+                problems.append(
+                    Problem(
+                        f"{at}.secrets.{name}.value",
+                        "would put a secret's text in the stack file; declare it under "
+                        "secrets with config, file or environment",
+                    )
+                )
+            elif name not in config.secrets:
+                problems.append(
+                    Problem(
+                        f"{at}.secrets.{name}",
+                        f'"{name}" is not a secret of this topology; secrets: {secrets}',
+                    )
+                )
+    return problems
+
+
+def _with_paths(config: TopologyConfig, project_dir: Path | None) -> TopologyConfig:
+    """`config` with relative bind-mount sources and build contexts made absolute."""
+    if project_dir is None:
+        return config
+
+    def absolute(path: str) -> str:
+        return path if path.startswith("/") else str((project_dir / path).resolve())
+
+    def fix(_path: str, spec: Any) -> Any:
+        mounts = tuple(
+            dataclasses.replace(m, source=absolute(m.source))
+            if m.type == "bind" and isinstance(m.source, str)
+            else m
+            for m in spec.mounts
+        )
+        build = spec.build
+        if build is not None:
+            build = dataclasses.replace(build, context=absolute(build.context))
+        return dataclasses.replace(spec, mounts=mounts, build=build)
+
+    return replace_specs(config, fix)
 
 
 def _owner_name_at(problem: Problem) -> Problem:

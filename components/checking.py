@@ -1,0 +1,159 @@
+"""Types checked at run time: component arguments and config values, one way for both.
+
+Pydantic validates a value against the same frozen dataclasses the components declare; a
+mismatch becomes a `Problem` naming the argument path (`networks[0].aliases`) and what was
+expected, never an AttributeError or TypeError deep inside a component. A string where a list
+is expected is refused, not split into characters.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import dataclasses
+import json
+import types
+import typing
+from functools import cache
+from typing import Any, TypeVar
+
+import pydantic
+
+from .problems import ComponentError, Problem
+
+T = TypeVar("T")
+
+CONFIG = pydantic.ConfigDict(
+    extra="forbid", arbitrary_types_allowed=True, revalidate_instances="always"
+)
+"""Unknown keys are errors; resources and Outputs are checked by type; arguments given as
+dataclass instances are checked field by field like plain maps."""
+
+
+@cache
+def adapter(cls: Any) -> pydantic.TypeAdapter[Any]:
+    """The validator of `cls`, built once."""
+    return pydantic.TypeAdapter(cls)
+
+
+def checked(subject: str, value: T) -> T:
+    """`value` with its fields checked against their declared types (lists become tuples).
+
+    Raises `ComponentError` naming `subject` and each wrong field.
+    """
+    try:
+        cls: Any = type(value)
+        result: T = adapter(cls).validate_python(value)
+        return result
+    except pydantic.ValidationError as error:
+        raise ComponentError(subject, problems(error, type(value), "")) from None
+
+
+def problems(error: pydantic.ValidationError, root: Any, prefix: str) -> list[Problem]:
+    """One problem per validation error, at its path under `prefix`."""
+    found = []
+    seen = set()
+    for item in error.errors(include_url=False):
+        loc = tuple(part for part in item["loc"] if not _is_branch(part))
+        path = _path(prefix, loc)
+        if path in seen:
+            continue
+        seen.add(path)
+        found.append(Problem(path, _reason(item, loc, root)))
+    return found
+
+
+def _is_branch(part: int | str) -> bool:
+    """Pydantic's names for union members (`str`, `is-instance[Output]`) are not keys."""
+    return isinstance(part, str) and (part.startswith("is-instance[") or part in _BRANCHES)
+
+
+_BRANCHES = frozenset({"str", "int", "bool", "float", "none", "tuple", "list", "dict"})
+
+
+def _path(prefix: str, loc: tuple[int | str, ...]) -> str:
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _reason(item: Any, loc: tuple[int | str, ...], root: Any) -> str:
+    kind: str = item["type"]
+    given = show(item.get("input"))
+    if "missing" in kind:
+        return "is required but missing"
+    if kind in {"unexpected_keyword_argument", "extra_forbidden"}:
+        allowed = allowed_keys(root, loc[:-1])
+        return f"is not a known key; expected one of: {', '.join(allowed)}"
+    if kind in {"string_type", "string_sub_type", "is_instance_of"}:
+        return f"expected a string, got {given}"
+    if kind.startswith("int_"):
+        return f"expected a whole number, got {given}"
+    if kind.startswith("bool_"):
+        return f"expected true or false, got {given}"
+    if kind in {"tuple_type", "list_type", "iterable_type"}:
+        return f"expected a list, got {given}"
+    if kind in {"dict_type", "mapping_type", "dataclass_type", "dataclass_args_type"}:
+        return f"expected a map of keys to values, got {given}"
+    if kind == "literal_error":
+        return f"expected one of {item['ctx']['expected']}, got {given}"
+    return f"{item['msg']}, got {given}"
+
+
+def show(value: Any) -> str:
+    """A value as JSON where it can be, else its repr."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def allowed_keys(root: Any, loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the schema allows at `loc` (the location of the map holding a bad key)."""
+    current: Any = root
+    for part in loc:
+        current = _unwrap_optional(current)
+        if dataclasses.is_dataclass(current):
+            hints = typing.get_type_hints(current)
+            if str(part) not in hints:
+                return []
+            current = hints[str(part)]
+        else:
+            args = typing.get_args(current)
+            is_map = typing.get_origin(current) in {dict, collections.abc.Mapping}
+            if not args:
+                return []
+            current = args[1] if is_map else args[0]
+    current = _unwrap_optional(current)
+    if dataclasses.is_dataclass(current):
+        return [f.name for f in dataclasses.fields(current)]
+    return []
+
+
+def _unwrap_optional(hint: Any) -> Any:
+    if typing.get_origin(hint) in {typing.Union, types.UnionType}:
+        options = [
+            a for a in typing.get_args(hint) if a is not type(None) and not _is_resource_type(a)
+        ]
+        return options[0] if len(options) == 1 else hint
+    return hint
+
+
+def _is_resource_type(hint: Any) -> bool:
+    origin = typing.get_origin(hint) or hint
+    return (
+        isinstance(origin, type)
+        and not dataclasses.is_dataclass(origin)
+        and origin
+        not in {
+            str,
+            int,
+            bool,
+            float,
+            tuple,
+            dict,
+        }
+    )

@@ -1,0 +1,158 @@
+"""Config values -> component arguments, written once for validation and for building.
+
+The loader converts with networks given by engine name (to run the components' own checks
+before anything exists); the builder converts with the `UserDefinedNetwork` components.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from ..attachment import Attachment, NetworkRef
+from ..container import ContainerSpec
+from ..dns_group import DnsGroupArgs
+from ..images import ImageSet
+from ..joined_group import JoinedGroupArgs, Owner
+from ..service import ServiceSpec, Sidecar
+from ..static_ip import StaticIpContainerArgs
+from .schema import (
+    DnsGroupConfig,
+    JoinedGroupConfig,
+    ServiceConfig,
+    StaticContainerConfig,
+    TopologyConfig,
+)
+
+S = TypeVar("S", bound=ContainerSpec)
+SpecMap = Callable[[str, S], S]
+"""(config path of a container, its spec) -> the spec to keep there."""
+
+NetworkLookup = Callable[[str], NetworkRef]
+"""Turns a network key of the config into what the components take."""
+
+
+def spec_fields(value: ContainerSpec) -> dict[str, Any]:
+    """The `ContainerSpec` fields of a config value that extends it."""
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(ContainerSpec)}
+
+
+def dns_group_args(
+    dns: DnsGroupConfig, network: NetworkLookup, images: ImageSet | None = None
+) -> DnsGroupArgs:
+    """The arguments of a `DnsGroup`."""
+    return DnsGroupArgs(network=network(dns.network), members=dns.members, images=images)
+
+
+def joined_group_args(
+    joined: JoinedGroupConfig, network: NetworkLookup, images: ImageSet | None = None
+) -> JoinedGroupArgs:
+    """The arguments of a `JoinedGroup` (a sidecar's refused keys are left behind)."""
+    owner = Owner(
+        **spec_fields(joined.owner),
+        networks=tuple(
+            Attachment(network(a.network), a.aliases, a.ipv4_address, a.ipv6_address)
+            for a in joined.owner.networks
+        ),
+        loopback_ports=joined.owner.loopback_ports,
+    )
+    sidecars = {
+        name: Sidecar(**spec_fields(sidecar), monitor=sidecar.monitor)
+        for name, sidecar in joined.sidecars.items()
+    }
+    return JoinedGroupArgs(
+        owner_name=joined.owner.name, owner=owner, sidecars=sidecars, images=images
+    )
+
+
+def static_args(
+    static: StaticContainerConfig, network: NetworkLookup, images: ImageSet | None = None
+) -> StaticIpContainerArgs:
+    """The arguments of a `StaticIpContainer`."""
+    return StaticIpContainerArgs(
+        network=network(static.network),
+        container=ContainerSpec(**spec_fields(static)),
+        ipv4_address=static.ipv4_address,
+        aliases=static.aliases,
+        images=images,
+    )
+
+
+def service_spec(key: str, service: ServiceConfig, network: NetworkLookup) -> ServiceSpec:
+    """The component spec of a configured service (a sidecar's refused keys are left behind)."""
+    return ServiceSpec(
+        **spec_fields(service),
+        container_name=service.container_name,
+        networks=tuple(
+            Attachment(network(net), a.aliases, a.ipv4_address, a.ipv6_address)
+            if a is not None
+            else Attachment(network(net))
+            for net, a in service.networks.items()
+        ),
+        network_mode=service.network_mode,
+        sidecars={
+            name: Sidecar(**spec_fields(s), monitor=s.monitor, depends_on=s.depends_on)
+            for name, s in service.sidecars.items()
+        },
+        loopback_ports=service.loopback_ports,
+        depends_on=service.depends_on,
+    )
+
+
+def replace_specs(config: TopologyConfig, spec: SpecMap[Any]) -> TopologyConfig:
+    """`config` with every container's spec passed through `spec`: the one walk that knows
+    where containers are written and under which config path."""
+    replace = dataclasses.replace
+    root = "topology"
+    dns_groups = {
+        group: replace(
+            dns,
+            members={
+                m: spec(f"{root}.dns_groups.{group}.members.{m}", member)
+                for m, member in dns.members.items()
+            },
+        )
+        for group, dns in config.dns_groups.items()
+    }
+    joined_groups = {
+        group: replace(
+            joined,
+            owner=spec(f"{root}.joined_groups.{group}.owner", joined.owner),
+            sidecars={
+                s: spec(f"{root}.joined_groups.{group}.sidecars.{s}", sidecar)
+                for s, sidecar in joined.sidecars.items()
+            },
+        )
+        for group, joined in config.joined_groups.items()
+    }
+    containers = {
+        name: spec(f"{root}.containers.{name}", static)
+        for name, static in config.containers.items()
+    }
+    services = {}
+    for key, service in config.services.items():
+        at = f"{root}.services.{key}"
+        sidecars = {
+            s: spec(f"{at}.sidecars.{s}", sidecar) for s, sidecar in service.sidecars.items()
+        }
+        services[key] = replace(spec(at, service), sidecars=sidecars)
+    return replace(
+        config,
+        dns_groups=dns_groups,
+        joined_groups=joined_groups,
+        containers=containers,
+        services=services,
+    )
+
+
+def container_specs(config: TopologyConfig) -> Iterator[tuple[str, ContainerSpec]]:
+    """(config path, spec) of every container, in config order."""
+    found: list[tuple[str, ContainerSpec]] = []
+
+    def collect(path: str, value: S) -> S:
+        found.append((path, value))
+        return value
+
+    replace_specs(config, collect)
+    return iter(found)

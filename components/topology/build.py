@@ -1,0 +1,159 @@
+"""Validated topology -> components, and the outputs the stack exports."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from ..application import Application, ApplicationArgs
+from ..attachment import NetworkRef
+from ..container import SecretSpec
+from ..dns_group import DnsGroup
+from ..images import ImageSet, ImageSetArgs
+from ..joined_group import JoinedGroup
+from ..network import UserDefinedNetwork
+from ..static_ip import StaticIpContainer
+from ..volume import NamedVolume
+from .args import dns_group_args, joined_group_args, replace_specs, service_spec, static_args
+from .schema import SecretSourceConfig, TopologyConfig
+
+
+@dataclass
+class Deployment:
+    """The components of one topology."""
+
+    images: ImageSet
+    """The images every container runs, each pulled or built once."""
+    networks: dict[str, UserDefinedNetwork] = field(default_factory=dict)
+    """Networks this stack creates, by config key."""
+    external_networks: dict[str, str] = field(default_factory=dict)
+    """Networks this stack only uses, by config key: their engine names."""
+    volumes: dict[str, NamedVolume] = field(default_factory=dict)
+    """Named volumes by config key."""
+    dns_groups: dict[str, DnsGroup] = field(default_factory=dict)
+    """DNS groups by name."""
+    joined_groups: dict[str, JoinedGroup] = field(default_factory=dict)
+    """Joined groups by name."""
+    containers: dict[str, StaticIpContainer] = field(default_factory=dict)
+    """Static-address containers by name."""
+    application: Application | None = None
+    """The services, when the topology has any."""
+
+    def exports(self) -> dict[str, Any]:
+        """What other stacks consume: networks, DNS names, loopback endpoints, addresses."""
+        static: dict[str, dict[str, str]] = {}
+        for dns in self.dns_groups.values():
+            if isinstance(dns.network_name, str):
+                static.setdefault(dns.network_name, {}).update(dns.addresses)
+        for joined in self.joined_groups.values():
+            for network, address in joined.owner_addresses.items():
+                static.setdefault(network, {})[joined.owner_name] = address
+        for container in self.containers.values():
+            if isinstance(container.network_name, str):
+                static.setdefault(container.network_name, {})[container.container_name] = (
+                    container.ip_address
+                )
+        loopback = {name: group.loopback_endpoints for name, group in self.joined_groups.items()}
+        service_names: dict[str, dict[str, list[str]]] = {}
+        if self.application is not None:
+            for network, addresses in self.application.addresses.items():
+                static.setdefault(network, {}).update(addresses)
+            loopback.update(self.application.loopback_endpoints)
+            service_names = self.application.dns_names
+        return {
+            "networks": {
+                key: {
+                    "name": net.network_name,
+                    "subnet": net.subnet,
+                    "gateway": net.gateway,
+                    "internal": net.internal,
+                }
+                for key, net in self.networks.items()
+            },
+            "dnsNames": {name: group.dns_names for name, group in self.dns_groups.items()},
+            "serviceNames": service_names,
+            "loopbackEndpoints": loopback,
+            "staticAddresses": static,
+        }
+
+
+def build_topology(config: TopologyConfig, project_dir: Path | None = None) -> Deployment:
+    """Register the components of a topology that `load_topology` validated.
+
+    Secrets are read here, as Pulumi secrets: from this project's config, from a file
+    (relative to `project_dir`), or from an environment variable.
+    """
+    deployment = Deployment(images=ImageSet("images", ImageSetArgs(pull=config.pull_images)))
+    for key, args in config.networks.items():
+        if args.external:
+            deployment.external_networks[key] = args.network_name or key
+        else:
+            deployment.networks[key] = UserDefinedNetwork(key, args)
+    for key, volume in config.volumes.items():
+        deployment.volumes[key] = NamedVolume(key, volume)
+
+    def network(key: str) -> NetworkRef:
+        return deployment.networks.get(key) or deployment.external_networks.get(key, key)
+
+    secrets = {
+        name: _secret_value(name, source, project_dir) for name, source in config.secrets.items()
+    }
+
+    def resolve_refs(_path: str, spec: Any) -> Any:
+        mounts = tuple(
+            dataclasses.replace(m, source=deployment.volumes[m.source])
+            if m.type == "volume" and isinstance(m.source, str)
+            else m
+            for m in spec.mounts
+        )
+        uses = {
+            name: SecretSpec(value=secrets[name], file=use.file, env=use.env)
+            for name, use in spec.secrets.items()
+        }
+        return dataclasses.replace(spec, mounts=mounts, secrets=uses)
+
+    config = replace_specs(config, resolve_refs)
+    images = deployment.images
+    for name, dns in config.dns_groups.items():
+        deployment.dns_groups[name] = DnsGroup(name, dns_group_args(dns, network, images))
+    for name, joined in config.joined_groups.items():
+        deployment.joined_groups[name] = JoinedGroup(
+            name, joined_group_args(joined, network, images)
+        )
+    for name, static in config.containers.items():
+        deployment.containers[name] = StaticIpContainer(name, static_args(static, network, images))
+    if config.services:
+        services = {key: service_spec(key, s, network) for key, s in config.services.items()}
+        deployment.application = Application(
+            config.application, ApplicationArgs(services=services, images=images)
+        )
+    return deployment
+
+
+def _secret_value(
+    name: str, source: SecretSourceConfig, project_dir: Path | None
+) -> pulumi.Output[str]:
+    if source.config is not None:
+        return pulumi.Config().require_secret(source.config)
+    if source.file is not None:
+        path = (project_dir or Path.cwd()) / source.file
+        try:
+            return pulumi.Output.secret(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or type(error).__name__
+            raise pulumi.RunError(
+                f'topology.secrets.{name}.file: "{source.file}" cannot be read ({reason}); '
+                "name a text file in the project folder"
+            ) from None
+    value = os.environ.get(source.environment or "")
+    if value is None:
+        raise pulumi.RunError(
+            f'topology.secrets.{name}.environment: "{source.environment}" is not set in the '
+            "environment of this run; set it, or take the secret from config"
+        )
+    return pulumi.Output.secret(value)
