@@ -1,15 +1,42 @@
-"""The container-comms program: one stack's topology, from its config, as components."""
+"""The container-comms program: one stack's topology, from its config or its compose file, as
+components."""
 
 from pathlib import Path
 
 import pulumi
 
-from components.topology import FILE_KEY, ROOT, build_topology, load_topology_source
-
-config = pulumi.Config()
-topology = load_topology_source(
-    config.get_object(ROOT), config.get(FILE_KEY), Path(__file__).resolve().parent
+from components import Problem
+from components.compose_file import ENV_FILE_KEY
+from components.compose_file import FILE_KEY as COMPOSE_FILE_KEY
+from components.topology import (
+    COMPOSE_PROFILES_KEY,
+    COMPOSE_PROJECT_KEY,
+    FILE_KEY,
+    ROOT,
+    TopologyError,
+    build_topology,
+    load_compose_source,
+    load_topology_source,
 )
-deployment = build_topology(topology, Path(__file__).resolve().parent)
+
+project_dir = Path(__file__).resolve().parent
+config = pulumi.Config()
+compose_file = config.get(COMPOSE_FILE_KEY)
+if compose_file is None:
+    topology = load_topology_source(config.get_object(ROOT), config.get(FILE_KEY), project_dir)
+elif config.get(ROOT) is not None or config.get(FILE_KEY) is not None:
+    raise TopologyError(
+        [Problem(COMPOSE_FILE_KEY, f"is set together with {ROOT}; give the topology in one place")]
+    )
+else:
+    profiles = config.get_object(COMPOSE_PROFILES_KEY) or []
+    topology = load_compose_source(
+        compose_file,
+        project_dir,
+        profiles=tuple(str(p) for p in profiles),
+        env_file=config.get(ENV_FILE_KEY),
+        project_name=config.get(COMPOSE_PROJECT_KEY),
+    )
+deployment = build_topology(topology, project_dir)
 for key, value in deployment.exports().items():
     pulumi.export(key, value)

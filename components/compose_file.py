@@ -253,9 +253,7 @@ def normalise_compose_file(
     return NormalisedCompose(file=file, model=model, warnings=tuple(warnings))
 
 
-def _argument_problems(
-    project_name: object, profiles: object, variables: object
-) -> list[Problem]:
+def _argument_problems(project_name: object, profiles: object, variables: object) -> list[Problem]:
     problems = []
     if not isinstance(project_name, str) or not _PROJECT_NAME.match(project_name):
         problems.append(

@@ -12,7 +12,7 @@ import pulumi_docker as docker
 
 from .images import BuildSpec, ImageSet
 from .naming import container_name_problem
-from .problems import Problem
+from .problems import ComponentError, Problem
 from .volume import NamedVolume
 
 LABEL_PREFIX = "container-comms"
@@ -261,8 +261,6 @@ def spec_problems(spec: ContainerSpec) -> list[Problem]:
     for index, mount in enumerate(spec.mounts):
         problems += [p.under(f"mounts[{index}]") for p in _mount_problems(mount)]
     for name, secret in spec.secrets.items():
-        if secret.value is None:
-            problems.append(Problem(f"secrets.{name}.value", "is missing; give the secret's text"))
         if secret.file is None and secret.env is None:
             problems.append(
                 Problem(f"secrets.{name}", "names neither a file nor an env variable; give one")
@@ -379,8 +377,13 @@ def build_container(
     image, image_needs = images.image_for(spec.image, spec.build, spec.pull)
     env: list[pulumi.Input[str]] = [_env_entry(key, value) for key, value in spec.env.items()]
     uploads = []
-    for secret in spec.secrets.values():
-        value = pulumi.Output.secret(secret.value or "")
+    for name, secret in spec.secrets.items():
+        if secret.value is None:
+            raise ComponentError(
+                f'container "{container_name}"',
+                [Problem(f"secrets.{name}.value", "is missing; give the secret's text")],
+            )
+        value = pulumi.Output.secret(secret.value)
         if secret.env is not None:
             env.append(_env_entry(secret.env, value))
         if secret.file is not None:

@@ -9,9 +9,18 @@ from .build import Deployment, build_topology
 from .errors import TopologyError
 from .loader import ROOT, load_topology
 from .schema import TopologyConfig
-from .source import FILE_KEY, load_topology_source
+from .source import (
+    COMPOSE_PROFILES_KEY,
+    COMPOSE_PROJECT_KEY,
+    FILE_KEY,
+    load_compose_source,
+    load_topology_source,
+)
 
 __all__ = [
+    "COMPOSE_PROFILES_KEY",
+    "COMPOSE_PROJECT_KEY",
+    "load_compose_source",
     "FILE_KEY",
     "ROOT",
     "Deployment",

@@ -62,7 +62,7 @@ def compose_topology(model: Mapping[str, Any], file: str) -> dict[str, Any]:
         if key in owners:
             continue
         topology["services"][key] = _service(
-            project, key, service, at, owners=owners, problems=problems
+            project, key, service, at, known=services, owners=owners, problems=problems
         )
     for key, owner in owners.items():
         at = f"{file}: services.{key}"
@@ -76,7 +76,7 @@ def compose_topology(model: Mapping[str, Any], file: str) -> dict[str, Any]:
             problems.append(Problem(f"{at}.network_mode", reason))
             continue
         sidecar = _container(project, key, services[key], at, problems)
-        depends = _depends_on(services[key], at, owners, problems)
+        depends = _depends_on(services[key], at, owners, problems, services)
         depends.pop(owner, None)
         if depends:
             sidecar["depends_on"] = depends
@@ -98,6 +98,7 @@ def _service(
     service: Mapping[str, Any],
     at: str,
     *,
+    known: Mapping[str, Any],
     owners: Mapping[str, str],
     problems: list[Problem],
 ) -> dict[str, Any]:
@@ -126,17 +127,23 @@ def _service(
             }
             for net, attachment in networks.items()
         }
-    depends = _depends_on(service, at, owners, problems)
+    depends = _depends_on(service, at, owners, problems, known)
     if depends:
         out["depends_on"] = depends
     return out
 
 
 def _depends_on(
-    service: Mapping[str, Any], at: str, owners: Mapping[str, str], problems: list[Problem]
+    service: Mapping[str, Any],
+    at: str,
+    owners: Mapping[str, str],
+    problems: list[Problem],
+    known: Mapping[str, Any],
 ) -> dict[str, str]:
     depends: dict[str, str] = {}
     for other, how in (service.get("depends_on") or {}).items():
+        if (how or {}).get("required") is False and other not in known:
+            continue  # compose skips an optional dependency that is not in the model
         if other in owners:
             problems.append(
                 Problem(

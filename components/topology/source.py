@@ -62,3 +62,54 @@ def load_topology_source(inline: Any, file: str | None, project_dir: Path) -> To
         raise TopologyError(
             Problem(f"{file}: {p.field}", p.reason) for p in error.problems
         ) from None
+
+
+COMPOSE_PROFILES_KEY = "composeProfiles"
+"""The config key listing the compose profiles to enable."""
+COMPOSE_PROJECT_KEY = "composeProject"
+"""The config key naming the compose project (the prefix of container, network and volume
+names); compose's own default, the compose file's folder name, when unset."""
+
+
+def load_compose_source(
+    file: str,
+    project_dir: Path,
+    *,
+    profiles: tuple[str, ...] = (),
+    env_file: str | None = None,
+    project_name: str | None = None,
+) -> TopologyConfig:
+    """The validated topology of a compose file, as Docker Compose v2 itself reads it.
+
+    Every problem names the compose file: Compose's own refusals (with the line), compose keys
+    the model does not have, and the loader's checks placed at the compose key.
+    """
+    from ..compose_file import normalise_compose_file, unsupported_key_problems
+    from .compose import ComposeMappingError, compose_topology
+
+    name = project_name or _default_project(project_dir / file)
+    normalised = normalise_compose_file(
+        project_dir, file, project_name=name, env_file=env_file, profiles=profiles
+    )
+    problems = unsupported_key_problems(file, normalised.model)
+    try:
+        raw = compose_topology(normalised.model, file)
+    except ComposeMappingError as error:
+        problems += error.problems
+    if problems:
+        raise TopologyError(problems)
+    try:
+        return load_topology(raw, project_dir)
+    except TopologyError as error:
+        raise TopologyError(
+            Problem(f"{file}: {p.field.removeprefix(ROOT + '.')}", p.reason)
+            for p in error.problems
+        ) from None
+
+
+def _default_project(path: Path) -> str:
+    """Compose's default project name: the file's folder name, lower-cased, with characters
+    a project name cannot have removed."""
+    import re
+
+    return re.sub(r"[^a-z0-9_-]", "", path.resolve().parent.name.lower()).lstrip("_-") or "app"
