@@ -20,13 +20,13 @@ from .source import (
 __all__ = [
     "COMPOSE_PROFILES_KEY",
     "COMPOSE_PROJECT_KEY",
-    "load_compose_source",
     "FILE_KEY",
     "ROOT",
     "Deployment",
     "TopologyConfig",
     "TopologyError",
     "build_topology",
+    "load_compose_source",
     "load_topology",
     "load_topology_source",
 ]

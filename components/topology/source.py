@@ -102,8 +102,7 @@ def load_compose_source(
         return load_topology(raw, project_dir)
     except TopologyError as error:
         raise TopologyError(
-            Problem(f"{file}: {p.field.removeprefix(ROOT + '.')}", p.reason)
-            for p in error.problems
+            Problem(f"{file}: {p.field.removeprefix(ROOT + '.')}", p.reason) for p in error.problems
         ) from None
 
 
