@@ -1,0 +1,145 @@
+"""Every corpus compose file, deployed by the program, matches compose's own normalised model:
+the same containers, networks (engine names), aliases, static addresses, volumes, mounts and
+environment. The model is what Docker Compose v2 printed for the file, not a copy kept here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.compose_file import normalise_compose_file
+from plan import ProgramError, record_program
+from tests.conftest import PROGRAM, PROJECT, PROJECT_DIR
+
+CORPUS = sorted(
+    p.parent.name for p in (PROJECT_DIR / "tests/compose/corpus").glob("*/compose.yaml")
+)
+CONTAINER = "docker:index/container:Container"
+NETWORK = "docker:index/network:Network"
+VOLUME = "docker:index/volume:Volume"
+
+
+def compose_file(app: str) -> str:
+    return f"tests/compose/corpus/{app}/compose.yaml"
+
+
+def deployed(app: str) -> Any:
+    config = {
+        f"{PROJECT}:composeFile": compose_file(app),
+        f"{PROJECT}:composeProject": app,
+    }
+    return record_program(PROGRAM, project=PROJECT, stack="compose", config=config, preview=True)
+
+
+def test_corpus_has_ten_or_more_applications():
+    assert len(CORPUS) >= 10
+
+
+@pytest.mark.parametrize("app", CORPUS)
+def test_compose_file_deploys_as_compose_models_it(app: str) -> None:
+    model = normalise_compose_file(PROJECT_DIR, compose_file(app), project_name=app).model
+    plan = deployed(app)
+    services: dict[str, Any] = model["services"]
+    networks: dict[str, Any] = model.get("networks") or {}
+    volumes: dict[str, Any] = model.get("volumes") or {}
+    containers = {r.inputs["name"]: r.inputs for r in plan.of_type(CONTAINER)}
+
+    def name_of(key: str) -> str:
+        return services[key].get("container_name") or f"{app}-{key}-1"
+
+    assert sorted(containers) == sorted(name_of(k) for k in services)
+    assert sorted(r.inputs["name"] for r in plan.of_type(NETWORK)) == sorted(
+        n["name"] for n in networks.values() if not n.get("external")
+    )
+    assert sorted(r.inputs["name"] for r in plan.of_type(VOLUME)) == sorted(
+        v["name"] for v in volumes.values() if not v.get("external")
+    )
+    for key, service in services.items():
+        inputs = containers[name_of(key)]
+        mode = service.get("network_mode") or ""
+        if mode.startswith("service:"):
+            assert inputs["networkMode"] == f"container:{name_of(mode.removeprefix('service:'))}"
+            assert "networksAdvanced" not in inputs
+        elif mode:
+            assert inputs["networkMode"] == mode
+        else:
+            wanted = {
+                networks[net]["name"]: (
+                    sorted([key, *((a or {}).get("aliases") or [])]),
+                    (a or {}).get("ipv4_address"),
+                    (a or {}).get("ipv6_address"),
+                )
+                for net, a in (service.get("networks") or {}).items()
+            }
+            got = {
+                n["name"]: (
+                    sorted(n.get("aliases", [])),
+                    n.get("ipv4Address"),
+                    n.get("ipv6Address"),
+                )
+                for n in inputs.get("networksAdvanced", [])
+            }
+            assert got == wanted, key
+        env = sorted(
+            f"{k}={v}" for k, v in (service.get("environment") or {}).items() if v is not None
+        )
+        assert sorted(e for e in inputs.get("envs", []) if isinstance(e, str)) == env, key
+        mounts = [
+            (
+                m.get("type", "volume"),
+                volumes[m["source"]]["name"]
+                if m.get("type", "volume") == "volume" and m.get("source")
+                else m.get("source"),
+                m["target"],
+                bool(m.get("read_only")),
+            )
+            for m in service.get("volumes") or []
+        ] + [("tmpfs", None, path, False) for path in service.get("tmpfs") or []]
+        got_mounts = [
+            (m["type"], m.get("source"), m["target"], bool(m.get("readOnly")))
+            for m in inputs.get("mounts", [])
+        ]
+        assert got_mounts == mounts, key
+        assert inputs["restart"] == (service.get("restart") or "no"), key
+
+
+def refusal(file: str) -> str:
+    config = {f"{PROJECT}:composeFile": file, f"{PROJECT}:composeProject": "bad"}
+    with pytest.raises(ProgramError) as caught:
+        record_program(PROGRAM, project=PROJECT, stack="compose", config=config, preview=True)
+    return str(caught.value)
+
+
+def test_missing_compose_file_is_named_by_its_config_key() -> None:
+    assert refusal("tests/compose/corpus/nope/compose.yaml") == (
+        'composeFile: "tests/compose/corpus/nope/compose.yaml" does not exist in the project '
+        f"directory {PROJECT_DIR}"
+    )
+
+
+def test_engine_refusal_is_placed_at_the_compose_key() -> None:
+    assert refusal("tests/compose/bad/outside-subnet/compose.yaml") == (
+        "tests/compose/bad/outside-subnet/compose.yaml: services.web.networks.front.ipv4_address: "
+        '"10.9.9.9" is outside the subnet 172.28.5.0/24'
+    )
+
+
+def test_compose_key_outside_the_model_is_refused_by_name() -> None:
+    assert refusal("tests/compose/bad/unsupported/compose.yaml") == (
+        "tests/compose/bad/unsupported/compose.yaml: services.web.cpu_rt_runtime: is not "
+        "supported by container-comms; remove it, or deploy this file with docker compose"
+    )
+
+
+def test_compose_file_with_a_topology_is_refused() -> None:
+    config = {
+        f"{PROJECT}:composeFile": compose_file("wordpress-mysql"),
+        f"{PROJECT}:topology": "{}",
+    }
+    with pytest.raises(ProgramError) as caught:
+        record_program(PROGRAM, project=PROJECT, stack="compose", config=config, preview=True)
+    assert str(caught.value) == (
+        "composeFile: is set together with topology; give the topology in one place"
+    )
