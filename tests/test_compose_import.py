@@ -4,7 +4,6 @@ environment. The model is what Docker Compose v2 printed for the file, not a cop
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
