@@ -1,9 +1,11 @@
-"""Session fixtures for the engine tests: the private engine, stand-in images, stack plans.
+"""Session fixtures for the engine tests: the private engine, its network namespace,
+stand-in images, stack plans.
 
-The engine is the one `scripts/engine.sh` runs (its own socket under `.engine/`); if it is
-not running, the first engine test starts it and the session stops it at the end. Nothing here
-talks to any other Docker engine on the machine. Under CI (`CI=true`) an engine that cannot be
-had fails the run with the reason; elsewhere the engine tests are skipped with the reason.
+The engine is the one `scripts/engine.sh` runs (its own socket under `.engine/`, its own
+network namespace); if it is not running, the first engine test starts it and the session
+stops it at the end. Nothing here talks to any other Docker engine on the machine. Under CI
+(`CI=true`) an engine that cannot be had fails the run with the reason; elsewhere the engine
+tests are skipped with the reason.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pytest
 
 from plan import Plan, ProgramError, StackConfigError, load_stack_config, record_program
 from tests.engine.images import Standin, StandinError, build_standins, plan_standins
+from tests.engine.netns import EngineNetns
 from tests.engine.realize import CONTAINER, REMOTE_IMAGE, Realization
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,10 +44,18 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"engine tests skipped: {reason}")
 
 
-def _engine_sh(*args: str) -> subprocess.CompletedProcess[str]:
+def engine_sh(*args: str, engine_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`scripts/engine.sh args`, for this checkout's engine or the one in `engine_dir`."""
+    env = None if engine_dir is None else {**os.environ, "CC_ENGINE_DIR": str(engine_dir)}
     return subprocess.run(
-        ["bash", str(ENGINE_SH), *args], capture_output=True, text=True, timeout=600, check=False
-    )
+        ["bash", str(ENGINE_SH), *args],
+        capture_output=True, text=True, timeout=600, check=False, env=env,
+    )  # fmt: skip
+
+
+def engine_exports(output: str) -> dict[str, str]:
+    """The `export NAME=value` lines `scripts/engine.sh start|env` prints."""
+    return dict(re.findall(r"^export (\w+)=(\S+)$", output, re.MULTILINE))
 
 
 def _connect(host: str) -> docker.DockerClient:
@@ -68,17 +79,16 @@ def engine() -> Iterator[docker.DockerClient]:
     """A client of the private engine, started for this session when it is not running."""
     if not ENGINE_SH.is_file():
         _unavailable(f"{ENGINE_SH} is missing")
-    env = _engine_sh("env")
-    match = re.search(r"DOCKER_HOST=(\S+)", env.stdout)
-    if env.returncode != 0 or match is None:
+    env = engine_sh("env")
+    host = engine_exports(env.stdout).get("DOCKER_HOST")
+    if env.returncode != 0 or host is None:
         _unavailable(f"scripts/engine.sh env failed: {env.stderr.strip()}")
-    assert match is not None
-    host = match.group(1)
+    assert host is not None
     started = False
-    if _engine_sh("status").returncode != 0:
+    if engine_sh("status").returncode != 0:
         if os.geteuid() != 0:
             _unavailable("the private engine is not running and starting it needs root")
-        result = _engine_sh("start")
+        result = engine_sh("start")
         if result.returncode != 0:
             _unavailable(f"scripts/engine.sh start failed: {result.stderr.strip()[-2000:]}")
         started = True
@@ -94,9 +104,19 @@ def engine() -> Iterator[docker.DockerClient]:
         _clear(client)
         client.close()
         if started:
-            result = _engine_sh("stop")
+            result = engine_sh("stop")
             if result.returncode != 0:
                 raise RuntimeError(f"scripts/engine.sh stop failed: {result.stderr}")
+
+
+@pytest.fixture(scope="session")
+def engine_netns(engine: docker.DockerClient) -> EngineNetns:
+    """The network namespace the private engine lives in (its bridges, rules, ports)."""
+    path = engine_exports(engine_sh("env").stdout).get("CC_ENGINE_NETNS")
+    assert path, "scripts/engine.sh env names no CC_ENGINE_NETNS"
+    netns = EngineNetns(Path(path))
+    assert netns.path.exists(), f"the engine's network namespace {path} does not exist"
+    return netns
 
 
 # -- stack plans ---------------------------------------------------------------------------

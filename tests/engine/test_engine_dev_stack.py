@@ -17,7 +17,7 @@ import pytest
 from plan import Plan
 from tests.engine.conftest import realized_stack
 from tests.engine.images import IT_WORKS, Standin
-from tests.engine.probes import sh
+from tests.engine.probes import sh, sh_until
 from tests.engine.realize import CONTAINER, Realization
 
 pytestmark = pytest.mark.engine
@@ -57,15 +57,18 @@ def test_dns_group_members_resolve_and_ping_each_other_by_name_and_alias(
                 if source == target:
                     continue
                 for name in names:
-                    code, out = sh(realization.container(source), f"ping -c 1 -W 2 {name}")
-                    assert code == 0, f"{group}: {source} cannot ping {target} as {name}: {out}"
+                    _, out = sh_until(
+                        realization.container(source),
+                        f"ping -c 1 -W 2 {name}",
+                        lambda code, out: code == 0 and "1 packets received" in out,
+                        context=f"{group}: {source} -> {target} as {name}",
+                    )
                     assert _resolved(out) == _address_on(target_box, network), out
-                    assert "1 packets received" in out
                     checked += 1
     # The note's own case: bbox2 pings bbox1 by name, and by its alias.
     assert checked >= 4
-    code, out = sh(realization.container("bbox2"), "ping -c 1 -W 2 bbox1")
-    assert code == 0 and out.startswith("PING bbox1 (172.22.16."), out
+    _, out = sh_until(realization.container("bbox2"), "ping -c 1 -W 2 bbox1")
+    assert out.startswith("PING bbox1 (172.22.16."), out
 
 
 def test_static_ip_container_has_exactly_its_address(dev: tuple[Plan, Realization]) -> None:
@@ -86,8 +89,7 @@ def test_static_ip_container_has_exactly_its_address(dev: tuple[Plan, Realizatio
                 peer_box = realization.container(peer)
                 if peer == name or network not in peer_box.attrs["NetworkSettings"]["Networks"]:
                     continue
-                code, out = sh(peer_box, f"ping -c 1 -W 2 {address}")
-                assert code == 0, f"{peer} cannot reach {name} at {address}: {out}"
+                sh_until(peer_box, f"ping -c 1 -W 2 {address}")
 
 
 def _sidecars(plan: Plan, owner: str) -> list[str]:
@@ -109,8 +111,11 @@ def test_joined_sidecar_reaches_owner_over_loopback_and_shares_its_interfaces(
     assert sidecars, "web1 has a joined sidecar"
     for name in sidecars:
         sidecar = realization.container(name)
-        code, page = sh(sidecar, "wget -qO- http://127.0.0.1:80/")
-        assert (code, page + "\n") == (0, IT_WORKS), page
+        sh_until(
+            sidecar,
+            "wget -qO- http://127.0.0.1:80/",
+            lambda code, page: (code, page + "\n") == (0, IT_WORKS),
+        )
         # Same interfaces, same address, same MAC, same hostname: one network namespace.
         view = "ip -o addr show; ip -o link show; hostname"
         owner_view = sh(owner, view)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from plan import UNKNOWN, Registration
-from tests.engine.probes import container, network, sh
+from tests.engine.probes import container, network, sh_until
 from tests.engine.realize import (
     EngineRefused,
     Realization,
@@ -123,8 +123,11 @@ def test_realizes_network_and_containers_as_the_provider_does(
     ]
     side_attrs = r.container("rz_side").attrs
     assert side_attrs["HostConfig"]["NetworkMode"] == f"container:{attrs['Id']}"
-    code, page = sh(r.container("rz_side"), "wget -qO- http://127.0.0.1:80/")
-    assert (code, page) == (0, "<html><body><h1>It works!</h1></body></html>")
+    sh_until(
+        r.container("rz_side"),
+        "wget -qO- http://127.0.0.1:80/",
+        lambda code, page: (code, page) == (0, "<html><body><h1>It works!</h1></body></html>"),
+    )
 
     client = r.client
     r.teardown()

@@ -12,8 +12,6 @@ mandatory finding, realizes, and communicates.
 from __future__ import annotations
 
 import ipaddress
-import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
@@ -23,14 +21,17 @@ import pytest
 
 from plan import Registration
 from tests.engine.conftest import stack_plan
-from tests.engine.probes import container, network, sh
+from tests.engine.netns import EngineNetns
+from tests.engine.probes import container, eventually, network, sh, sh_until
 from tests.engine.realize import EngineRefused, Realization
 
 pytestmark = pytest.mark.engine
 
 analyzer_module = pytest.importorskip("policies.analyzer", reason="the policy pack is not there")
 
-Check = Callable[[Realization], None]
+# A proof about a realization; the engine's network namespace is where a client of its
+# published ports runs.
+Check = Callable[[Realization, EngineNetns], None]
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,8 @@ def _on(net: Registration, address: str | None = None, aliases: list[str] | None
 
 
 def _ping(source: str, target: str) -> Check:
-    def check(r: Realization) -> None:
-        code, out = sh(r.container(source), f"ping -c 1 -W 2 {target}")
-        assert code == 0, f"{source} -> {target}: {out}"
+    def check(r: Realization, _netns: EngineNetns) -> None:
+        sh_until(r.container(source), f"ping -c 1 -W 2 {target}")
 
     return check
 
@@ -100,9 +100,12 @@ def _joined(owner: str, **sidecar_inputs: Any) -> Callable[[str], list[Registrat
 
 
 def _fetches_owner_page(owner: str) -> Check:
-    def check(r: Realization) -> None:
-        code, page = sh(r.container(f"{owner}-side"), "wget -qO- http://127.0.0.1/")
-        assert code == 0 and "It works!" in page, page
+    def check(r: Realization, _netns: EngineNetns) -> None:
+        sh_until(
+            r.container(f"{owner}-side"),
+            "wget -qO- http://127.0.0.1/",
+            lambda code, page: code == 0 and "It works!" in page,
+        )
 
     return check
 
@@ -121,17 +124,18 @@ def _static_pair(subnet: str, first: str, second: str) -> list[Registration]:
 # -- accepted-but-ineffective checks ----------------------------------------------------------
 
 
-def _names_do_not_resolve(r: Realization) -> None:
-    deadline = time.monotonic() + 10
-    logs = ""
-    while time.monotonic() < deadline and "bad address" not in logs:
-        logs = r.container("dns_bb").logs().decode()
-        time.sleep(0.2)
+def _names_do_not_resolve(r: Realization, _netns: EngineNetns) -> None:
+    def answered() -> str:
+        logs = str(r.container("dns_bb").logs().decode())
+        assert "bad address" in logs, f"dns_bb's log so far: {logs!r}"
+        return logs
+
+    logs = eventually(answered, what="dns_bb pinging dns_aa by name")
     assert "ping: bad address 'dns_aa'" in logs, logs
     assert r.container("dns_bb").status == "running", "accepted: the container runs"
 
 
-def _sidecar_network_ignored(r: Realization) -> None:
+def _sidecar_network_ignored(r: Realization, _netns: EngineNetns) -> None:
     side = r.container("jn_own-side")
     owner = r.container("jn_own")
     # The engine recorded the attachment, yet the sidecar has only the owner's interfaces.
@@ -142,7 +146,7 @@ def _sidecar_network_ignored(r: Realization) -> None:
 
 
 def _ignored_in_joined(marker: str) -> Check:
-    def check(r: Realization) -> None:
+    def check(r: Realization, _netns: EngineNetns) -> None:
         side = r.container("ig_own-side")
         owner = r.container("ig_own")
         view = "cat /etc/resolv.conf; cat /proc/sys/kernel/domainname; hostname"
@@ -152,25 +156,36 @@ def _ignored_in_joined(marker: str) -> Check:
     return check
 
 
-def _duplicate_name_is_ambiguous(r: Realization) -> None:
+def _duplicate_name_is_ambiguous(r: Realization, _netns: EngineNetns) -> None:
     addresses = {
         r.container(n).attrs["NetworkSettings"]["Networks"]["dup_net"]["IPAddress"]
         for n in ("dup_a", "dup_b")
     }
-    code, out = sh(r.container("dup_probe"), "nslookup svc 127.0.0.11")
-    assert code == 0, out
-    answered = {line.split()[-1] for line in out.splitlines()[2:] if line.startswith("Address")}
-    assert answered == addresses, out
+
+    def both_answer() -> None:
+        code, out = sh(r.container("dup_probe"), "nslookup svc 127.0.0.11")
+        assert code == 0, out
+        lines = out.splitlines()[2:]
+        answered = {line.split()[-1] for line in lines if line.startswith("Address")}
+        assert answered == addresses, f"expected {sorted(addresses)}: {out}"
+
+    eventually(both_answer, what="dup_probe looking up svc")
 
 
-def _published_port_dead(r: Realization) -> None:
+def _published_port_dead(r: Realization, netns: EngineNetns) -> None:
     attrs = r.container("int_web").attrs
     assert attrs["HostConfig"]["PortBindings"] == {
         "80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "18081"}]
     }
-    code, page = sh(r.container("int_web"), "wget -qO- http://127.0.0.1/")
-    assert code == 0 and "It works!" in page, "the server itself runs"
-    assert _host_fetch("http://127.0.0.1:18081/") is None, "the published port answers"
+    # The server itself runs...
+    sh_until(
+        r.container("int_web"),
+        "wget -qO- http://127.0.0.1/",
+        lambda code, page: code == 0 and "It works!" in page,
+    )
+    # ...yet its published port, on the engine's side, gives nothing.
+    fetched = netns.fetch("http://127.0.0.1:18081/")
+    assert fetched.page is None, f"the published port answers: {fetched.page!r}"
 
 
 def _internal_with_ports(internal: bool) -> Callable[[str], list[Registration]]:
@@ -189,22 +204,12 @@ def _internal_with_ports(internal: bool) -> Callable[[str], list[Registration]]:
     return resources
 
 
-def _host_fetch(url: str) -> str | None:
-    """The page at `url`, fetched from this machine; None when nothing answers."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return str(response.read().decode())
-    except OSError:
-        return None
+def _published_port_answers(_r: Realization, netns: EngineNetns) -> None:
+    def fetch() -> None:
+        fetched = netns.fetch("http://127.0.0.1:18081/")
+        assert fetched.page is not None and "It works!" in fetched.page, fetched
 
-
-def _host_fetches_published_port(r: Realization) -> None:
-    deadline = time.monotonic() + 5
-    page = _host_fetch("http://127.0.0.1:18081/")
-    while (page is None or "It works!" not in page) and time.monotonic() < deadline:
-        time.sleep(0.2)
-        page = _host_fetch("http://127.0.0.1:18081/")
-    assert page is not None and "It works!" in page, page
+    eventually(fetch, what=f"GET http://127.0.0.1:18081/ in {netns.name}")
 
 
 # -- the cases ---------------------------------------------------------------------------------
@@ -496,7 +501,7 @@ CASES = [
         resources=_internal_with_ports(True),
         check=_published_port_dead,
         fix=_internal_with_ports(False),
-        fix_check=_host_fetches_published_port,
+        fix_check=_published_port_answers,
     ),
 ]
 
@@ -510,7 +515,10 @@ def bridge_subnet(engine: docker.DockerClient) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_rule_matches_the_engine(
-    case: Case, bridge_subnet: str, realize: Callable[[], Realization]
+    case: Case,
+    bridge_subnet: str,
+    realize: Callable[[], Realization],
+    engine_netns: EngineNetns,
 ) -> None:
     resources = case.resources(bridge_subnet)
     verdict = _verdict(resources)
@@ -521,7 +529,7 @@ def test_rule_matches_the_engine(
     realization = realize()
     if case.check is not None:
         realization.apply(resources)
-        case.check(realization)
+        case.check(realization, engine_netns)
         return
     with pytest.raises(EngineRefused) as refused:
         realization.apply(resources)
@@ -546,7 +554,10 @@ FIXES = [c for c in CASES if c.fix is not None]
 
 @pytest.mark.parametrize("case", FIXES, ids=[c.id for c in FIXES])
 def test_fix_passes_the_pack_realizes_and_communicates(
-    case: Case, bridge_subnet: str, realize: Callable[[], Realization]
+    case: Case,
+    bridge_subnet: str,
+    realize: Callable[[], Realization],
+    engine_netns: EngineNetns,
 ) -> None:
     assert case.fix is not None
     resources = case.fix(bridge_subnet)
@@ -558,7 +569,7 @@ def test_fix_passes_the_pack_realizes_and_communicates(
     for name in realization.containers:
         assert realization.container(name).status == "running"
     if case.fix_check is not None:
-        case.fix_check(realization)
+        case.fix_check(realization, engine_netns)
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
