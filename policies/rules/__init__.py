@@ -6,6 +6,7 @@ from pulumi_policy import Policy
 
 from .container import CONTAINER_POLICIES
 from .dns import DNS_POLICIES
+from .host import HOST_POLICIES
 from .joined import JOINED_POLICIES
 from .network import NETWORK_POLICIES
 from .security import SECURITY_POLICIES
@@ -19,6 +20,7 @@ POLICIES: list[Policy] = [
     *JOINED_POLICIES,
     *DNS_POLICIES,
     *SECURITY_POLICIES,
+    *HOST_POLICIES,
 ]
 """Every rule of the pack."""
 

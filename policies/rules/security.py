@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
-
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -30,12 +28,15 @@ from ._props import (
     unwrap,
 )
 
-DOCKER_SOCKETS = frozenset({"/var/run/docker.sock", "/run/docker.sock", "/var/run", "/run"})
-"""Host paths that expose the Docker engine's socket when mounted."""
 DEFAULT_MONITOR_CAPABILITIES = ["NET_ADMIN", "NET_RAW"]
 """What the monitor preset adds to capture another container's traffic."""
 DEFAULT_BIND_ADDRESSES = ["127.0.0.1", "::1"]
 """Host addresses ports may be published on by default: loopback only."""
+
+ALL_INTERFACES = (
+    " (all host interfaces: what Docker and compose do with a port that names no address)"
+)
+"""How messages explain a port published on every interface."""
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
@@ -87,46 +88,51 @@ docker_container_disallow_privileged = ResourceValidationPolicy(
 )
 
 
-def _is_socket(path: str) -> bool:
-    return posixpath.normpath(path) in DOCKER_SOCKETS
+ENGINE_DEFAULT_CAPABILITIES = frozenset(
+    {
+        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+        "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    }
+)  # fmt: skip
+"""The capabilities Docker gives every container (CapEff a80425fb on engine 20.10): adding one
+of them changes nothing."""
 
-
-def _socket_mount(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    label = container_label(props, args.name)
-    unknowns: list[str] = []
-    for key, field in (("volumes", "hostPath"), ("mounts", "source")):
-        entries = items(props, key)
-        if isinstance(entries, Unknown):
-            unknowns.append(f'the {key} of container "{label}" are')
-            continue
-        for entry in entries:
-            path = text(entry, field)
-            if isinstance(path, Unknown):
-                unknowns.append(f'a {key} {field} of container "{label}" is')
-            elif path is not None and _is_socket(path):
-                report(
-                    f'container "{label}": {key} mounts "{path}", which exposes the Docker '
-                    "socket and so gives the container control of the engine and the host; "
-                    "remove the mount.",
-                    None,
-                )
-    finish(args, unknowns)
-
-
-docker_container_disallow_docker_socket_mount = ResourceValidationPolicy(
-    name="docker-container-disallow-docker-socket-mount",
-    description="A container does not mount the Docker engine's socket.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_socket_mount,
-)
+ENGINE_CAPABILITIES = frozenset(
+    {
+        "AUDIT_CONTROL", "AUDIT_READ", "AUDIT_WRITE", "BLOCK_SUSPEND", "CHOWN", "DAC_OVERRIDE",
+        "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER", "KILL", "LEASE",
+        "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN", "NET_BIND_SERVICE",
+        "NET_BROADCAST", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYSLOG",
+        "SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE", "SYS_NICE", "SYS_PACCT",
+        "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "WAKE_ALARM",
+    }
+)  # fmt: skip
+"""The capability names engine 20.10 accepts (besides ALL); it refuses PERFMON, BPF and
+CHECKPOINT_RESTORE, which later engines know."""
 
 
 def _capability(value: str) -> str:
+    """A capability as the allowlist compares it: upper case, without `CAP_`."""
     upper = value.strip().upper()
     return upper[4:] if upper.startswith("CAP_") else upper
+
+
+def _engine_capability(value: str) -> str:
+    """A capability name as the engine spells it in its refusal (`net_admin` -> CAP_NET_ADMIN);
+    `ALL` stays `ALL`."""
+    upper = value.upper()
+    if upper == "ALL" or upper.startswith("CAP_"):
+        return upper
+    return "CAP_" + upper
+
+
+def _known(value: str, extra: set[str]) -> bool:
+    name = _engine_capability(value)
+    return name == "ALL" or name[4:] in ENGINE_CAPABILITIES or name[4:] in extra
+
+
+def _extra_known(args: ResourceValidationArgs) -> set[str]:
+    return {_capability(c) for c in config_strings(args, "extraKnownCapabilities", [])}
 
 
 def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -142,20 +148,24 @@ def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None
     unknowns: list[str] = []
     if adds_unknown:
         unknowns.append(f'the added capabilities of container "{view.label}" are')
-    if adds:
+    extra = _extra_known(args)
+    escalating = [
+        a for a in adds if _known(a, extra) and _capability(a) not in ENGINE_DEFAULT_CAPABILITIES
+    ]
+    if escalating:
         preset = view.labels.get(LABEL_PRESET)
         if isinstance(preset, Unknown):
             unknowns.append(f'the {LABEL_PRESET} label of container "{view.label}" is')
         elif preset == "monitor":
             monitor = config_strings(args, "monitorCapabilities", DEFAULT_MONITOR_CAPABILITIES)
             allowed.extend(_capability(c) for c in monitor)
-    for add in adds:
+    for add in escalating:
         if _capability(add) not in allowed:
             shown = ", ".join(sorted(set(allowed))) or "none"
             report(
-                f'container "{view.label}": capabilities.adds has "{add}", which is not allowed '
-                f"(allowed here: {shown}); drop it, or list it in this policy's "
-                "allowedCapabilities config.",
+                f'container "{view.label}": capabilities.adds has "{add}", which Docker does not '
+                f"give by default and which is not allowed here (allowed beyond the default set: "
+                f"{shown}); drop it, or list it in this policy's allowedCapabilities config.",
                 None,
             )
     finish(args, unknowns)
@@ -164,8 +174,8 @@ def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None
 docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
     name="docker-container-enforce-allowed-capabilities",
     description=(
-        "A container adds only allowed capabilities; containers labelled "
-        "container-comms.preset=monitor may also add NET_RAW and NET_ADMIN."
+        "A container adds no capability beyond Docker's default set but allowed ones; containers "
+        "labelled container-comms.preset=monitor may also add NET_RAW and NET_ADMIN."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
@@ -173,16 +183,130 @@ docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
             "allowedCapabilities": {
                 **_STRINGS,
                 "default": [],
-                "description": "Capabilities any container may add.",
+                "description": "Capabilities beyond Docker's default set any container may add.",
             },
             "monitorCapabilities": {
                 **_STRINGS,
                 "default": DEFAULT_MONITOR_CAPABILITIES,
                 "description": "Capabilities containers labelled as monitors may add.",
             },
+            "extraKnownCapabilities": {
+                **_STRINGS,
+                "default": [],
+                "description": "Capability names the engine knows beyond engine 20.10's.",
+            },
         }
     ),
     validate=_capabilities,
+)
+
+
+def _unknown_capability(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    props = unwrap(args.props)
+    label = container_label(props, args.name)
+    capabilities = record(props, "capabilities")
+    extra = _extra_known(args)
+    unknowns: list[str] = []
+    for key, engine_key in (("adds", "CapAdd"), ("drops", "CapDrop")):
+        values, unknown = strings(
+            capabilities if isinstance(capabilities, Unknown) else items(capabilities, key)
+        )
+        if unknown:
+            unknowns.append(f'capabilities.{key} of container "{label}" are')
+        for value in values:
+            if _known(value, extra):
+                continue
+            report(
+                f'container "{label}": capabilities.{key} has "{value}", which is not a '
+                f'capability the engine knows; it refuses the container with "invalid '
+                f'{engine_key}: unknown capability: "{_engine_capability(value)}""; write a '
+                "Linux capability name such as NET_ADMIN (engine 20.10 does not know PERFMON, BPF "
+                "and CHECKPOINT_RESTORE; list them in this policy's extraKnownCapabilities config "
+                "for a newer engine).",
+                None,
+            )
+    finish(args, unknowns)
+
+
+docker_container_disallow_unknown_capability = ResourceValidationPolicy(
+    name="docker-container-disallow-unknown-capability",
+    description="A container adds and drops only capabilities the engine knows.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "extraKnownCapabilities": {
+                **_STRINGS,
+                "default": [],
+                "description": "Capability names the engine knows beyond engine 20.10's.",
+            }
+        }
+    ),
+    validate=_unknown_capability,
+)
+
+NAMESPACE_REASONS = {
+    "pidMode": (
+        "the host's process namespace: the container sees every host process and, with the "
+        "KILL capability Docker gives by default, can kill any of them; remove pidMode, or share "
+        "another container's with container:<name>"
+    ),
+    "ipcMode": (
+        "the host's IPC namespace and /dev/shm: the container reads and writes the shared memory "
+        'of every host process; remove ipcMode, or give one container "shareable" and the others '
+        "container:<name>"
+    ),
+}
+"""What sharing each host namespace exposes, and the fix."""
+
+
+def _host_namespaces(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    props = unwrap(args.props)
+    label = container_label(props, args.name)
+    unknowns: list[str] = []
+    for key, reason in NAMESPACE_REASONS.items():
+        mode = text(props, key)
+        if isinstance(mode, Unknown):
+            unknowns.append(f'{key} of container "{label}" is')
+        elif mode == "host":
+            report(f'container "{label}": {key} "host" shares {reason}.', None)
+    finish(args, unknowns)
+
+
+docker_container_disallow_host_namespaces = ResourceValidationPolicy(
+    name="docker-container-disallow-host-namespaces",
+    description="A container shares neither the host's process nor its IPC namespace.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_host_namespaces,
+)
+
+
+def _host_user_namespace(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    props = unwrap(args.props)
+    label = container_label(props, args.name)
+    mode = text(props, "usernsMode")
+    if isinstance(mode, Unknown):
+        finish(args, [f'usernsMode of container "{label}" is'])
+    elif mode == "host":
+        report(
+            f'container "{label}": usernsMode "host" takes the container out of the engine\'s '
+            "user namespace remapping (userns-remap): where the engine remaps, root in this "
+            "container is root on the host (without remapping every container already runs so); "
+            "remove usernsMode.",
+            None,
+        )
+
+
+docker_container_disallow_host_user_namespace = ResourceValidationPolicy(
+    name="docker-container-disallow-host-user-namespace",
+    description="A container does not opt out of the engine's user namespace remapping.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_host_user_namespace,
 )
 
 
@@ -205,7 +329,7 @@ def _bind_address(args: ResourceValidationArgs, report: ReportViolation) -> None
         address = address or "0.0.0.0"
         if address in allowed:
             continue
-        every = " (all host interfaces)" if address in ("0.0.0.0", "::") else ""
+        every = ALL_INTERFACES if address in ("0.0.0.0", "::") else ""
         report(
             f'container "{label}": port {port_number(number(port, "internal"))} is published on '
             f"{address}{every}; bind it to an allowed address ({', '.join(allowed) or 'none'}) "
@@ -240,9 +364,11 @@ docker_container_enforce_port_bind_address = ResourceValidationPolicy(
 
 SECURITY_POLICIES = [
     docker_container_disallow_host_network,
+    docker_container_disallow_host_namespaces,
+    docker_container_disallow_host_user_namespace,
     docker_container_disallow_privileged,
-    docker_container_disallow_docker_socket_mount,
     docker_container_enforce_allowed_capabilities,
+    docker_container_disallow_unknown_capability,
     docker_container_enforce_port_bind_address,
 ]
 """The security rules, in README order."""

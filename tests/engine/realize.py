@@ -19,7 +19,17 @@ the Terraform provider pulumi-docker 5.x is bridged from,
   (the default) is deleted and the create fails ("container failed to be in running state");
 - ports become exposed ports plus port bindings (`internal/protocol` -> host ip and external
   port); labels, hosts, env, dns, dns options and search domains, capabilities, restart policy
-  and healthcheck map one to one onto the container config and host config.
+  and healthcheck map one to one onto the container config and host config;
+- `volumes` (`volumeSetToDockerVolumes`): `volumeName`, else `hostPath`, becomes a bind
+  `source:containerPath:rw|ro`; `fromContainer` becomes a `VolumesFrom` entry; a bare
+  `containerPath` an anonymous volume. `mounts` become `HostConfig.Mounts` (type, source,
+  target, read-only, bind propagation, volume no-copy, labels and driver, tmpfs size and mode).
+  `devices` (`deviceSetToDockerDevices`) become device mappings: the container path defaults to
+  the host path and then the permissions are `rwm`, whatever was given. pid, ipc and userns
+  modes, device cgroup rules, security options, sysctls and group adds go to the host config
+  as they are;
+- a volume (`resource_docker_volume.go`) is one `VolumeCreate` with name, driver, driver
+  options and labels.
 
 Any input this does not translate raises `UntranslatedInput` naming the resource and the
 property: nothing is dropped silently. One deliberate change: ports the plan publishes on all
@@ -45,6 +55,7 @@ from plan import UNKNOWN, Plan, Registration
 NETWORK = "docker:index/network:Network"
 CONTAINER = "docker:index/container:Container"
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
+VOLUME = "docker:index/volume:Volume"
 
 PREDEFINED_NETWORKS = frozenset({"bridge", "host", "none", "default"})
 
@@ -88,6 +99,8 @@ class Realization:
     """Network resource name (engine name) -> docker Network."""
     containers: dict[str, Any] = field(default_factory=dict)
     """Container name (engine name) -> docker Container."""
+    volumes: list[str] = field(default_factory=list)
+    """Names of the volumes this realization made (or that the engine made for its mounts)."""
     images: dict[str, str] = field(default_factory=dict)
     """RemoteImage `name` -> the local image id it resolved to."""
     port_rebinds: list[str] = field(default_factory=list)
@@ -113,6 +126,10 @@ class Realization:
             with contextlib.suppress(docker.errors.NotFound):
                 self.client.api.remove_network(self.networks[name].id)
         self.networks.clear()
+        for name in reversed(self.volumes):
+            with contextlib.suppress(docker.errors.NotFound):
+                self.client.api.remove_volume(name, force=True)
+        self.volumes.clear()
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -131,6 +148,8 @@ class Realization:
                 self._network(registration)
             elif registration.type == REMOTE_IMAGE:
                 self._remote_image(registration)
+            elif registration.type == VOLUME:
+                self._volume(registration)
             elif registration.type == CONTAINER:
                 self._container(registration)
         self._check_running(ordered)
@@ -173,6 +192,28 @@ class Realization:
         self.networks[name] = network
         self._remember(r, network.id, name)
 
+    def _volume(self, r: Registration) -> None:
+        inputs = r.inputs
+        name = _engine_name(r)
+        try:
+            self.client.api.create_volume(
+                name,
+                driver=inputs.get("driver") or "local",
+                driver_opts=inputs.get("driverOpts") or None,
+                labels=_labels(inputs.get("labels")),
+            )
+        except docker.errors.APIError as error:
+            raise EngineRefused(r.name, "volume create", _explain(error)) from None
+        self.volumes.append(name)
+        self._remember(r, name, name)
+
+    def _claim_volumes(self, names: Iterable[str]) -> None:
+        """Remove on teardown the named volumes the engine makes for a container's mounts."""
+        existing = {v["Name"] for v in self.client.api.volumes().get("Volumes") or []}
+        for name in names:
+            if name not in existing and name not in self.volumes:
+                self.volumes.append(name)
+
     def _remote_image(self, r: Registration) -> None:
         # No pull: the stand-in must already be on the engine (keepLocally is moot here).
         wanted = str(r.inputs["name"])
@@ -214,12 +255,6 @@ class Realization:
             bindings.setdefault(key, []).append(binding)  # type: ignore[arg-type]
 
         capabilities = inputs.get("capabilities") or {}
-        restart = inputs.get("restart")
-        restart_policy = None
-        if restart:
-            restart_policy = {"Name": restart}
-            if inputs.get("maxRetryCount"):
-                restart_policy["MaximumRetryCount"] = int(inputs["maxRetryCount"])
         host_config = api.create_host_config(
             network_mode=network_mode,
             port_bindings=bindings or None,
@@ -231,9 +266,11 @@ class Realization:
             cap_add=capabilities.get("adds") or None,
             cap_drop=capabilities.get("drops") or None,
             privileged=bool(inputs.get("privileged", False)),
-            restart_policy=restart_policy,
+            restart_policy=_restart_policy(inputs),
             init=inputs.get("init"),
         )
+        anonymous, named = self._storage_and_isolation(inputs, host_config)
+        self._claim_volumes(named)
         try:
             created = api.create_container(
                 image,
@@ -247,6 +284,7 @@ class Realization:
                 environment=list(inputs.get("envs") or []) or None,
                 labels=_labels(inputs.get("labels")),
                 ports=exposed or None,
+                volumes=anonymous or None,
                 healthcheck=_healthcheck(r.name, inputs.get("healthcheck")),
                 tty=bool(inputs.get("tty", False)),
                 stdin_open=bool(inputs.get("stdinOpen", False)),
@@ -288,6 +326,85 @@ class Realization:
             except docker.errors.APIError as error:
                 raise EngineRefused(r.name, "container start", _explain(error)) from None
 
+    def _storage_and_isolation(
+        self, inputs: Mapping[str, Any], host_config: dict[str, Any]
+    ) -> tuple[list[str], list[str]]:
+        """Put volumes, mounts, devices and the namespace and confinement settings into
+        `host_config`; return the anonymous volume paths and the named volumes used."""
+        binds, volumes_from, anonymous, named = self._volumes_of(inputs)
+        mounts = [self._mount(m) for m in inputs.get("mounts") or []]
+        named += [m["Source"] for m in mounts if m["Type"] == "volume" and m.get("Source")]
+        extra: dict[str, Any] = {
+            "Binds": binds,
+            "VolumesFrom": volumes_from,
+            "Mounts": mounts,
+            "Devices": [_device(d) for d in inputs.get("devices") or []],
+            "PidMode": self._resolve_mode(str(inputs.get("pidMode") or "")),
+            "IpcMode": self._resolve_mode(str(inputs.get("ipcMode") or "")),
+            "UsernsMode": inputs.get("usernsMode") or "",
+            "DeviceCgroupRules": list(inputs.get("deviceCgroupRules") or []),
+            "SecurityOpt": list(inputs.get("securityOpts") or []),
+            "Sysctls": dict(inputs.get("sysctls") or {}),
+            "GroupAdd": list(inputs.get("groupAdds") or []),
+        }
+        host_config.update({k: v for k, v in extra.items() if v})
+        return anonymous, named
+
+    def _volumes_of(
+        self, inputs: Mapping[str, Any]
+    ) -> tuple[list[str], list[str], list[str], list[str]]:
+        """Binds, volumes-from entries, anonymous volume paths and named volumes, as the
+        provider's `volumeSetToDockerVolumes` makes them."""
+        binds: list[str] = []
+        volumes_from: list[str] = []
+        anonymous: list[str] = []
+        named: list[str] = []
+        for entry in inputs.get("volumes") or []:
+            source = entry.get("volumeName") or entry.get("hostPath") or ""
+            path = entry.get("containerPath") or ""
+            holder = entry.get("fromContainer") or ""
+            if holder:
+                volumes_from.append(self._resolve(holder))
+            elif source:
+                binds.append(f"{source}:{path}:{'ro' if entry.get('readOnly') else 'rw'}")
+                if not source.startswith("/"):
+                    named.append(self._resolve(source))
+            else:
+                anonymous.append(path)
+        return binds, volumes_from, anonymous, named
+
+    def _mount(self, mount: Mapping[str, Any]) -> dict[str, Any]:
+        kind = str(mount["type"])
+        source = mount.get("source") or ""
+        result: dict[str, Any] = {
+            "Type": kind,
+            "Target": mount["target"],
+            "Source": self._resolve(source) if kind == "volume" and source else source,
+            "ReadOnly": bool(mount.get("readOnly", False)),
+        }
+        bind = mount.get("bindOptions") or {}
+        if kind == "bind" and bind:
+            result["BindOptions"] = {"Propagation": bind.get("propagation") or ""}
+        volume = mount.get("volumeOptions") or {}
+        if kind == "volume" and volume:
+            options: dict[str, Any] = {
+                "NoCopy": bool(volume.get("noCopy", False)),
+                "Labels": _labels(volume.get("labels")),
+            }
+            if volume.get("driverName") or volume.get("driverOptions"):
+                options["DriverConfig"] = {
+                    "Name": volume.get("driverName") or "",
+                    "Options": dict(volume.get("driverOptions") or {}),
+                }
+            result["VolumeOptions"] = options
+        tmpfs = mount.get("tmpfsOptions") or {}
+        if kind == "tmpfs" and tmpfs:
+            result["TmpfsOptions"] = {
+                "SizeBytes": int(tmpfs.get("sizeBytes") or 0),
+                "Mode": int(tmpfs.get("mode") or 0),
+            }
+        return result
+
     def _check_running(self, ordered: Iterable[Registration]) -> None:
         must_run = [
             r
@@ -324,6 +441,7 @@ class Realization:
         return self._ids.get(value, value)
 
     def _resolve_mode(self, mode: str) -> str:
+        """A `container:<x>` mode with x resolved to the engine's id; any other mode as it is."""
         if mode.startswith("container:") and mode != "container:":
             return "container:" + self._resolve(mode[len("container:") :])
         return mode
@@ -350,12 +468,24 @@ _CONTAINER_KEYS = {
     "dnsSearches", "hosts",
     "capabilities", "privileged", "restart", "maxRetryCount", "mustRun", "healthcheck",
     "publishAllPorts", "user", "workingDir", "tty", "stdinOpen", "start", "init",
-    "wait", "waitTimeout",
+    "wait", "waitTimeout", "volumes", "mounts", "devices", "pidMode", "ipcMode",
+    "usernsMode", "deviceCgroupRules", "securityOpts", "sysctls", "groupAdds",
 }  # fmt: skip
 _ATTACHMENT_KEYS = {"name", "aliases", "ipv4Address", "ipv6Address"}
 _PORT_KEYS = {"internal", "external", "ip", "protocol"}
 _HEALTH_KEYS = {"tests", "interval", "timeout", "retries", "startPeriod"}
 _IMAGE_KEYS = {"name", "keepLocally"}
+_VOLUME_KEYS = {"name", "driver", "driverOpts", "labels"}
+_VOLUME_ENTRY_KEYS = {"hostPath", "containerPath", "volumeName", "fromContainer", "readOnly"}
+_MOUNT_KEYS = {
+    "type", "source", "target", "readOnly", "bindOptions", "volumeOptions", "tmpfsOptions",
+}  # fmt: skip
+_MOUNT_OPTION_KEYS = {
+    "bindOptions": {"propagation"},
+    "volumeOptions": {"noCopy", "labels", "driverName", "driverOptions"},
+    "tmpfsOptions": {"sizeBytes", "mode"},
+}
+_DEVICE_KEYS = {"hostPath", "containerPath", "permissions"}
 
 
 def _check_inputs(r: Registration) -> None:
@@ -378,12 +508,22 @@ def _check_inputs(r: Registration) -> None:
         caps = r.inputs.get("capabilities")
         if caps:
             _only(r, "capabilities.", caps, {"adds", "drops"})
+        for i, volume in enumerate(r.inputs.get("volumes") or []):
+            _only(r, f"volumes[{i}].", volume, _VOLUME_ENTRY_KEYS)
+        for i, mount in enumerate(r.inputs.get("mounts") or []):
+            _only(r, f"mounts[{i}].", mount, _MOUNT_KEYS)
+            for key, known in _MOUNT_OPTION_KEYS.items():
+                _only(r, f"mounts[{i}].{key}.", mount.get(key) or {}, known)
+        for i, device in enumerate(r.inputs.get("devices") or []):
+            _only(r, f"devices[{i}].", device, _DEVICE_KEYS)
         if r.inputs.get("wait"):
             raise UntranslatedInput(r.name, "wait", True, "(waiting for healthy) not translated")
         if "image" not in r.inputs:
             raise UntranslatedInput(r.name, "image", None, "missing, so not translated")
     elif r.type == REMOTE_IMAGE:
         _only(r, "", r.inputs, _IMAGE_KEYS)
+    elif r.type == VOLUME:
+        _only(r, "", r.inputs, _VOLUME_KEYS)
     elif r.type.startswith("pulumi:providers:"):
         if any(v not in (None, "", [], {}, False) for k, v in r.inputs.items() if k != "version"):
             raise UntranslatedInput(
@@ -414,6 +554,27 @@ def _labels(labels: Any) -> dict[str, str] | None:
     if isinstance(labels, Mapping):
         return {str(k): str(v) for k, v in labels.items()}
     return {str(item["label"]): str(item["value"]) for item in labels}
+
+
+def _restart_policy(inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    restart = inputs.get("restart")
+    if not restart:
+        return None
+    policy: dict[str, Any] = {"Name": restart}
+    if inputs.get("maxRetryCount"):
+        policy["MaximumRetryCount"] = int(inputs["maxRetryCount"])
+    return policy
+
+
+def _device(device: Mapping[str, Any]) -> dict[str, str]:
+    host = str(device["hostPath"])
+    inside = str(device.get("containerPath") or "")
+    permissions = str(device.get("permissions") or "")
+    if not inside:  # the provider's switch falls through: permissions become rwm
+        inside, permissions = host, "rwm"
+    elif not permissions:
+        permissions = "rwm"
+    return {"PathOnHost": host, "PathInContainer": inside, "CgroupPermissions": permissions}
 
 
 def _duration_ns(resource: str, prop: str, text: Any) -> int | None:

@@ -1,0 +1,290 @@
+"""Every way a host path reaches a container, read from pulumi-docker wire props.
+
+A container sees a host path through any of these, and the rules about host paths read them
+all the same way:
+- `volumes[i]`: the provider binds `volumeName`, else `hostPath`, at `containerPath`; a source
+  that starts with `/` is a host path (anything else names a Docker volume). Both fields are
+  read, so the verdict does not hang on which one the provider prefers;
+- `mounts[i]` of type `bind`: `source` is a host path;
+- `mounts[i]` of type `volume` whose `volumeOptions` ask the `local` driver for a bind
+  (`driverOptions` `o: bind`, `device: <host path>`), and `volumes[i].volumeName` or a volume
+  mount's `source` naming a `docker.Volume` of the stack created that way;
+- `volumes[i].fromContainer`: the container takes every mount of the one it names
+  (`--volumes-from`), recursively.
+
+Paths are compared after lexical normalisation (`/var/run/../run/`, `//var//run` and
+`/var/run/` all become the folder they name); `/var/run` and `/run` are one folder, since
+`/var/run` is a link to `/run` on current Linux hosts (so a mount of `/var` does not show what
+`/run` holds).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pulumi_policy import PolicyResource
+
+from ._props import (
+    CONTAINER,
+    UNKNOWN,
+    Unknown,
+    container_label,
+    flag,
+    is_unknown,
+    items,
+    record,
+    text,
+    unwrap,
+)
+
+VOLUME: Final = "docker:index/volume:Volume"
+"""Type token of a pulumi-docker volume."""
+
+
+def host_path(value: str) -> str | None:
+    """`value` as a normalised absolute host path; None when it is not one (a volume name)."""
+    if not value.startswith("/"):
+        return None
+    normal = posixpath.normpath(value)
+    return "/" + normal.lstrip("/")
+
+
+def canonical(path: str) -> str:
+    """A normalised host path with `/var/run` spelled `/run`: on current Linux hosts `/var/run`
+    is a link to `/run` (so `/var` itself does not hold what `/run` holds)."""
+    if path == "/var/run" or path.startswith("/var/run/"):
+        return "/run" + path[len("/var/run") :]
+    return path
+
+
+def within(path: str, folder: str) -> bool:
+    """Whether `path` is `folder` or lies under it (both normalised)."""
+    if folder == "/":
+        return True
+    return path == folder or path.startswith(folder + "/")
+
+
+def covers(mounted: str, wanted: str) -> bool:
+    """Whether mounting host path `mounted` makes host path `wanted` visible (both normalised)."""
+    return within(canonical(wanted), canonical(mounted))
+
+
+@dataclass(frozen=True)
+class HostMount:
+    """One host path a container sees."""
+
+    origin: str
+    """Where it comes from, as messages name it: `volumes[0].hostPath "/run"`."""
+    path: str
+    """The host path, normalised."""
+    read_only: bool | Unknown
+    """Whether the container sees it read-only."""
+
+
+@dataclass(frozen=True)
+class _BindVolume:
+    """A named volume that the `local` driver makes as a bind of a host path."""
+
+    label: str
+    """How messages name the volume."""
+    written: str
+    """The host path as written (`driverOpts.device`)."""
+    path: str
+    """The host path, normalised."""
+    read_only: bool
+    """Whether the bind itself is read-only (`o` has `ro`)."""
+
+
+def _bind_of(driver: str | Unknown | None, options: Any) -> tuple[str, str, bool] | Unknown | None:
+    """(device as written, normalised, read-only) when a volume driver config binds a host path;
+    UNKNOWN when that cannot be told at preview."""
+    if isinstance(driver, Unknown) or is_unknown(options):
+        return UNKNOWN
+    if driver not in (None, "local") or not isinstance(options, dict):
+        return None
+    device = options.get("device")
+    flags = options.get("o")
+    if is_unknown(device) or is_unknown(flags):
+        return UNKNOWN
+    if not isinstance(device, str) or not isinstance(flags, str):
+        return None
+    parts = {part.strip() for part in flags.split(",")}
+    path = host_path(device)
+    if path is None or not parts & {"bind", "rbind"}:
+        return None
+    return device, path, "ro" in parts
+
+
+def _read_only(entry: Any, key: str = "readOnly") -> bool | Unknown:
+    value = flag(entry, key)
+    return value if isinstance(value, Unknown) else bool(value)
+
+
+def _combined(first: bool | Unknown, second: bool | Unknown) -> bool | Unknown:
+    """Read-only when either layer is read-only; unknown when that is not decided."""
+    if first is True or second is True:
+        return True
+    if isinstance(first, Unknown) or isinstance(second, Unknown):
+        return first if isinstance(first, Unknown) else second
+    return False
+
+
+class MountIndex:
+    """The stack's containers (by name) and bind-made volumes (by name), read once."""
+
+    def __init__(self, resources: Iterable[PolicyResource]) -> None:
+        self.containers: list[tuple[PolicyResource, dict[str, Any], str]] = []
+        """(resource, props, label) of each container, in URN order."""
+        self._by_name: dict[str, dict[str, Any]] = {}
+        self._volumes: dict[str, _BindVolume] = {}
+        self._undecided: set[str] = set()
+        self.volume_names_unknown = False
+        """Whether some volume of the stack has a name unknown at preview."""
+        for resource in sorted(resources, key=lambda r: str(r.urn)):
+            kind = resource.resource_type
+            if kind not in (CONTAINER, VOLUME):
+                continue
+            props = unwrap(resource.props)
+            if not isinstance(props, dict):
+                props = {}
+            if kind == CONTAINER:
+                label = container_label(props, resource.name)
+                self.containers.append((resource, props, label))
+                name = text(props, "name")
+                if isinstance(name, str):
+                    self._by_name.setdefault(name, props)
+            else:
+                self._add_volume(resource, props)
+
+    def _add_volume(self, resource: PolicyResource, props: dict[str, Any]) -> None:
+        name = text(props, "name")
+        if isinstance(name, Unknown):
+            self.volume_names_unknown = True
+            return
+        bind = _bind_of(text(props, "driver"), unwrap(props.get("driverOpts")))
+        if name is None or bind is None:
+            return
+        if isinstance(bind, Unknown):
+            self._undecided.add(name)
+            return
+        written, path, read_only = bind
+        self._volumes[name] = _BindVolume(
+            label=f'docker.Volume "{resource.name}"',
+            written=written,
+            path=path,
+            read_only=read_only,
+        )
+
+    def host_mounts(self, props: Any, label: str) -> tuple[list[HostMount], list[str]]:
+        """Every host path the container with these props (named `label`) sees, and what was
+        unknown."""
+        unknowns: list[str] = []
+        found = list(self._walk(props, label, unknowns, set()))
+        return found, unknowns
+
+    def _walk(
+        self, props: Any, label: str, unknowns: list[str], seen: set[int]
+    ) -> Iterator[HostMount]:
+        seen.add(id(props))
+        volumes = items(props, "volumes")
+        if isinstance(volumes, Unknown):
+            unknowns.append(f'the volumes of container "{label}" are')
+            volumes = []
+        for index, entry in enumerate(volumes):
+            yield from self._volume_entry(index, entry, label, unknowns, seen)
+        mounts = items(props, "mounts")
+        if isinstance(mounts, Unknown):
+            unknowns.append(f'the mounts of container "{label}" are')
+            mounts = []
+        for index, entry in enumerate(mounts):
+            yield from self._mount_entry(index, entry, label, unknowns)
+
+    def _named(
+        self, where: str, name: str, read_only: bool | Unknown, label: str, unknowns: list[str]
+    ) -> Iterator[HostMount]:
+        volume = self._volumes.get(name)
+        if volume is not None:
+            yield HostMount(
+                origin=(
+                    f'{where} "{name}" ({volume.label}, whose driverOpts bind the host path '
+                    f'"{volume.written}")'
+                ),
+                path=volume.path,
+                read_only=_combined(read_only, volume.read_only),
+            )
+        elif self.volume_names_unknown or name in self._undecided:
+            unknowns.append(f'whether volume "{name}" of container "{label}" binds a host path is')
+
+    def _volume_entry(
+        self, index: int, entry: Any, label: str, unknowns: list[str], seen: set[int]
+    ) -> Iterator[HostMount]:
+        if is_unknown(entry):
+            unknowns.append(f'volumes[{index}] of container "{label}" is')
+            return
+        read_only = _read_only(entry)
+        for key in ("hostPath", "volumeName"):
+            where = f"volumes[{index}].{key}"
+            value = text(entry, key)
+            if isinstance(value, Unknown):
+                unknowns.append(f'{where} of container "{label}" is')
+            elif value is not None:
+                path = host_path(value)
+                if path is not None:
+                    yield HostMount(f'{where} "{value}"', path, read_only)
+                elif key == "volumeName":
+                    yield from self._named(where, value, read_only, label, unknowns)
+        source = text(entry, "fromContainer")
+        if isinstance(source, Unknown):
+            unknowns.append(f'volumes[{index}].fromContainer of container "{label}" is')
+        elif source is not None:
+            yield from self._from_container(index, source, label, unknowns, seen)
+
+    def _from_container(
+        self, index: int, source: str, label: str, unknowns: list[str], seen: set[int]
+    ) -> Iterator[HostMount]:
+        name, _, mode = source.partition(":")
+        holder = self._by_name.get(name)
+        if holder is None or id(holder) in seen:
+            return
+        where = f'volumes[{index}].fromContainer "{source}"'
+        for mount in self._walk(holder, name, unknowns, seen):
+            yield HostMount(
+                origin=f'{where} (container "{name}"\'s {mount.origin})',
+                path=mount.path,
+                read_only=True if mode == "ro" else mount.read_only,
+            )
+
+    def _mount_entry(
+        self, index: int, entry: Any, label: str, unknowns: list[str]
+    ) -> Iterator[HostMount]:
+        kind = text(entry, "type")
+        source = text(entry, "source")
+        where = f"mounts[{index}]"
+        if isinstance(kind, Unknown) or isinstance(source, Unknown) or is_unknown(entry):
+            unknowns.append(f'{where} of container "{label}" is')
+            return
+        read_only = _read_only(entry)
+        if kind == "bind" and source is not None:
+            path = host_path(source)
+            if path is not None:
+                yield HostMount(f'{where}.source "{source}"', path, read_only)
+        elif kind == "volume":
+            options = record(entry, "volumeOptions")
+            if isinstance(options, Unknown):
+                unknowns.append(f'{where}.volumeOptions of container "{label}" are')
+                return
+            bind = _bind_of(text(options, "driverName"), unwrap(options.get("driverOptions")))
+            if isinstance(bind, Unknown):
+                unknowns.append(f'{where}.volumeOptions of container "{label}" are')
+            elif bind is not None:
+                written, path, bind_read_only = bind
+                yield HostMount(
+                    f'{where}.volumeOptions.driverOptions.device "{written}"',
+                    path,
+                    _combined(read_only, bind_read_only),
+                )
+            elif source is not None:
+                yield from self._named(f"{where}.source", source, read_only, label, unknowns)
