@@ -70,3 +70,45 @@ def topology(containers: int) -> dict[str, Any]:
         "joined_groups": joined_groups,
         "containers": statics,
     }
+
+
+def compose_model(containers: int) -> dict[str, Any]:
+    """The same topology as a compose file: each DNS member, joined owner and static container
+    a service on its cell's network (aliases and addresses as in `topology`), each sidecar a
+    service with `network_mode: service:<owner>`."""
+    source = topology(containers)
+    networks = {
+        key: {"ipam": {"config": [{"subnet": net["subnet"]}]}}
+        for key, net in source["networks"].items()
+    }
+    services: dict[str, Any] = {}
+    for group in source["dns_groups"].values():
+        for name, member in group["members"].items():
+            attachment: dict[str, Any] = {"aliases": member["aliases"]}
+            if "ipv4_address" in member:
+                attachment["ipv4_address"] = member["ipv4_address"]
+            services[name] = {
+                "image": member["image"],
+                "command": member["command"],
+                "networks": {group["network"]: attachment},
+            }
+    for joined in source["joined_groups"].values():
+        owner = joined["owner"]
+        net = owner["networks"][0]
+        services[owner["name"]] = {
+            "image": owner["image"],
+            "networks": {net["network"]: {"aliases": net["aliases"]}},
+        }
+        for name, sidecar in joined["sidecars"].items():
+            services[name] = {
+                "image": sidecar["image"],
+                "command": sidecar["command"],
+                "network_mode": f"service:{owner['name']}",
+            }
+    for name, static in source["containers"].items():
+        services[name] = {
+            "image": static["image"],
+            "command": static["command"],
+            "networks": {static["network"]: {"ipv4_address": static["ipv4_address"]}},
+        }
+    return {"services": services, "networks": networks}
