@@ -11,6 +11,7 @@ import pulumi_docker as docker
 
 from .attachment import images_for
 from .checking import checked
+from .container import port_conflicts
 from .images import ImageSet
 from .problems import Problem, raise_if_any
 from .service import (
@@ -154,6 +155,7 @@ def application_problems(
                         )
                     )
     problems += duplicate_dns_problems((f"services.{k}", s) for k, s in services.items())
+    problems += port_conflicts((f"services.{k}", s) for k, s in services.items())
     try:
         order = list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as error:

@@ -42,6 +42,15 @@ def attachment_problems(attachment: Attachment) -> list[Problem]:
     """What the engine would refuse, or silently not do, about an attachment."""
     name = network_name(attachment.network)
     problems: list[Problem] = []
+    if isinstance(name, str) and name in {"host", "none", "default"}:
+        return [
+            Problem(
+                "network",
+                f'"{name}" cannot be attached to like a network (the engine refuses to connect '
+                f'a container to it); use network_mode "{"bridge" if name == "default" else name}"'
+                " instead",
+            )
+        ]
     if isinstance(name, str) and is_predefined_network(name):
         if attachment.aliases:
             problems.append(

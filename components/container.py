@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -11,7 +12,7 @@ import pulumi
 import pulumi_docker as docker
 
 from .images import BuildSpec, ImageSet
-from .naming import container_name_problem
+from .naming import capability_problem, container_name_problem, image_reference_problem
 from .problems import ComponentError, Problem
 from .volume import NamedVolume
 
@@ -232,10 +233,37 @@ def name_problems(field: str, name: str) -> list[Problem]:
 
 def spec_problems(spec: ContainerSpec) -> list[Problem]:
     """What is wrong with a container's spec, whatever its group."""
-    problems: list[Problem] = []
+    problems: list[Problem] = port_conflicts([("", spec)])
     if isinstance(spec.image, str) and not spec.image.strip():
         problems.append(Problem("image", "is empty; name an image such as busybox:1.36"))
+    elif isinstance(spec.image, str):
+        reason = image_reference_problem(spec.image)
+        if reason:
+            problems.append(Problem("image", reason))
+    for attr in ("capabilities_add", "capabilities_drop"):
+        for index, capability in enumerate(getattr(spec, attr)):
+            reason = capability_problem(capability)
+            if reason:
+                problems.append(Problem(f"{attr}[{index}]", reason))
+    for index, server in enumerate(spec.dns):
+        if _ip_problem(server):
+            problems.append(Problem(f"dns[{index}]", f'"{server}" is not an IP address'))
+    for host, address in spec.extra_hosts.items():
+        if _ip_problem(address) and address != "host-gateway":
+            problems.append(
+                Problem(
+                    f"extra_hosts.{host}", f'"{address}" is not an IP address (or host-gateway)'
+                )
+            )
     for index, port in enumerate(spec.ports):
+        if _ip_problem(port.host_ip):
+            problems.append(
+                Problem(
+                    f"ports[{index}].host_ip",
+                    f'"{port.host_ip}" is not an IP address; use 127.0.0.1, 0.0.0.0 or a host '
+                    "address",
+                )
+            )
         for attr in ("internal", "external"):
             number = getattr(port, attr)
             if number is not None and not 1 <= number <= 65535:
@@ -297,6 +325,50 @@ def spec_problems(spec: ContainerSpec) -> list[Problem]:
         value = getattr(spec, attr)
         if value is not None and value < 0:
             problems.append(Problem(attr, f"{value} is below 0"))
+    return problems
+
+
+def _ip_problem(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return True
+    return False
+
+
+def port_conflicts(containers: Iterable[tuple[str, ContainerSpec]]) -> list[Problem]:
+    """Host ports published twice (one port and protocol on one address, or on one address
+    and every address): the engine refuses the second container at start.
+
+    `containers` are (path, spec); a problem is placed at the later port's path.
+    """
+    wildcard = {"0.0.0.0", "::"}
+    taken: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    problems = []
+    for at, spec in containers:
+        for index, port in enumerate(spec.ports):
+            if port.external is None:
+                continue
+            field = f"{at}.ports[{index}]" if at else f"ports[{index}]"
+            key = (port.external, port.protocol)
+            clash = next(
+                (
+                    (where, address)
+                    for where, address in taken.get(key, [])
+                    if address == port.host_ip or wildcard & {address, port.host_ip}
+                ),
+                None,
+            )
+            if clash is None:
+                taken.setdefault(key, []).append((field, port.host_ip))
+                continue
+            problems.append(
+                Problem(
+                    field,
+                    f"host port {port.external}/{port.protocol} on {port.host_ip} is already "
+                    f"published on {clash[1]} by {clash[0]}; publish another host port",
+                )
+            )
     return problems
 
 

@@ -10,6 +10,29 @@ _DNS_LABEL = re.compile(r"^(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")
 PREDEFINED_NETWORKS = frozenset({"bridge", "default", "host", "none"})
 """Networks the engine defines itself; names never resolve on them."""
 
+CAPABILITIES = frozenset(
+    {
+        "AUDIT_CONTROL", "AUDIT_READ", "AUDIT_WRITE", "BLOCK_SUSPEND", "BPF", "CHECKPOINT_RESTORE",
+        "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER",
+        "KILL", "LEASE", "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN",
+        "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW", "PERFMON", "SETFCAP", "SETGID",
+        "SETPCAP", "SETUID", "SYSLOG", "SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE",
+        "SYS_NICE", "SYS_PACCT", "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME",
+        "SYS_TTY_CONFIG", "WAKE_ALARM",
+    }
+)  # fmt: skip
+"""The Linux capabilities the engine knows (without the `CAP_` prefix); `ALL` means all."""
+
+# The image reference grammar of the engine (distribution/reference): an optional registry
+# host, path components of lower-case letters and digits with separators, a tag, a digest.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_DOMAIN = rf"(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
+_REFERENCE = re.compile(
+    rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*(?::[\w][\w.-]{{0,127}})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?"
+)
+
 
 def container_name_problem(name: str) -> str | None:
     """Why the engine would refuse `name` as a container name, or None when it is valid."""
@@ -28,6 +51,27 @@ def dns_name_problem(name: str) -> str | None:
     return (
         f'"{name}" is not a valid DNS name: use labels of letters, digits and hyphens, '
         "1-63 characters each, separated by dots"
+    )
+
+
+def capability_problem(name: str) -> str | None:
+    """Why the engine would refuse `name` as a capability, or None when it knows it."""
+    bare = name.upper().removeprefix("CAP_")
+    if bare in CAPABILITIES or bare == "ALL":
+        return None
+    return f'"{name}" is not a Linux capability the engine knows (e.g. NET_ADMIN, SYS_TIME)'
+
+
+def image_reference_problem(reference: str) -> str | None:
+    """Why the engine would refuse `reference` as an image reference, or None."""
+    if (
+        _REFERENCE.fullmatch(reference)
+        and len(reference.split("@", maxsplit=1)[0].split(":", maxsplit=1)[0]) <= 255
+    ):
+        return None
+    return (
+        f'"{reference}" is not a valid image reference: use [registry/]name[:tag][@digest] '
+        "with a lower-case name, e.g. busybox:1.36"
     )
 
 

@@ -232,6 +232,18 @@ def service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
                 "give the owner networks",
             )
         )
+    resolvable = any(
+        not (isinstance(n, str) and is_predefined_network(n))
+        for n in (network_name(a.network) for a in spec.networks)
+    )
+    if resolvable and len(name) > 63:
+        problems.append(
+            Problem(
+                "container_name" if spec.container_name else "",
+                f'"{name}" is longer than a DNS label (63 characters), so peers cannot resolve '
+                "it; choose a shorter name",
+            )
+        )
     seen: dict[str, int] = {}
     for index, attachment in enumerate(spec.networks):
         at = f"networks[{index}]"

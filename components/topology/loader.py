@@ -19,6 +19,7 @@ import pydantic
 from ..addressing import AUTO, AddressPool
 from ..application import application_problems
 from ..checking import problems as type_problems
+from ..container import port_conflicts
 from ..dns_group import dns_group_problems
 from ..joined_group import joined_group_problems, sidecar_option_problem
 from ..naming import is_predefined_network
@@ -82,6 +83,7 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
     problems += _duplicate_names(config)
     problems += _network_references(config)
     problems += _volumes_and_secrets(config)
+    problems += port_conflicts(container_specs(config))
     if problems:
         return problems, config
     problems, resolved = _assign_addresses(config, pools)
