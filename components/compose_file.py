@@ -133,32 +133,37 @@ def _not_installed(what: str) -> str:
 def _reported_version(binary: str, mtime_ns: int, size: int) -> str:
     """What `docker-compose version --short` prints (cached per binary file state)."""
     del mtime_ns, size  # part of the cache key only
-    with tempfile.TemporaryDirectory(prefix="container-comms-compose-") as scratch:
-        done = _run([binary, "version", "--short"], Path(scratch), {}, Path(scratch), 30.0)
+    done = _run([binary, "version", "--short"], "report its version", timeout=30.0)
     text = done.stdout.decode("utf-8", "replace").strip()
     return text.removeprefix("v") if done.returncode == 0 else f"exit status {done.returncode}"
 
 
 def _run(
-    argv: Sequence[str], scratch: Path, variables: Mapping[str, str], cwd: Path, timeout: float
+    argv: Sequence[str],
+    doing: str,
+    *,
+    timeout: float,
+    variables: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run the binary with no stdin, a timeout, and no way to an engine or the network."""
     try:
-        return subprocess.run(
-            argv,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            env=_environment(scratch, variables),
-            cwd=cwd,
-            timeout=timeout,
-            check=False,
-        )
+        with tempfile.TemporaryDirectory(prefix="container-comms-compose-") as scratch:
+            return subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                env=_environment(Path(scratch), variables or {}),
+                cwd=cwd or scratch,
+                timeout=timeout,
+                check=False,
+            )
     except subprocess.TimeoutExpired:
         raise ComposeFileError(
             [
                 Problem(
                     FILE_KEY,
-                    f"Docker Compose did not finish `{' '.join(argv[1:])}` within {timeout:g} s",
+                    f"Docker Compose did not {doing} within {timeout:g} s",
                 )
             ]
         ) from None
@@ -236,14 +241,18 @@ def normalise_compose_file(
     for profile in profiles:
         argv += ["--profile", profile]
     argv += ["-p", project_name, "config", "--format", "json"]
-    with tempfile.TemporaryDirectory(prefix="container-comms-compose-") as scratch:
-        done = _run(argv, Path(scratch), variables or {}, compose_path.parent, timeout)
+    done = _run(
+        argv, f'normalise "{file}"', timeout=timeout, variables=variables, cwd=compose_path.parent
+    )
     stderr = done.stderr.decode("utf-8", "replace")
     warnings, error_lines = _split_stderr(stderr, root, file)
     if done.returncode != 0:
         raise ComposeFileError([_refusal(error_lines, root, file, done.returncode)])
     try:
-        model = json.loads(done.stdout)
+        # `config` writes its model as a compose file again, so it doubles every `$` of the
+        # output (`bytes.ReplaceAll`, keys and values alike); halving them gives the values
+        # Compose deploys (`$$(cat f)` in a file is `$(cat f)` in the container).
+        model = json.loads(done.stdout.replace(b"$$", b"$"))
     except ValueError:
         model = None
     if not isinstance(model, dict):
@@ -253,9 +262,7 @@ def normalise_compose_file(
     return NormalisedCompose(file=file, model=model, warnings=tuple(warnings))
 
 
-def _argument_problems(
-    project_name: object, profiles: object, variables: object
-) -> list[Problem]:
+def _argument_problems(project_name: object, profiles: object, variables: object) -> list[Problem]:
     problems = []
     if not isinstance(project_name, str) or not _PROJECT_NAME.match(project_name):
         problems.append(
@@ -354,7 +361,9 @@ def _split_stderr(stderr: str, root: Path, file: str) -> tuple[list[Problem], li
         level, message = match["level"], _unquote(match["msg"])
         if level in ("warning", "warn"):
             where, text = _where(_relative(message, root), file)
-            warnings.append(Problem(where, _sentence(text)))
+            warning = Problem(where, _sentence(text))
+            if warning not in warnings:  # Compose repeats one per place a variable is used
+                warnings.append(warning)
         elif level in ("error", "fatal", "panic"):
             others.append(message)
     return warnings, others
