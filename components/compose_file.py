@@ -47,6 +47,8 @@ TIMEOUT_SECONDS: Final = 300.0
 216 s of wall time on a machine with a load average of 10 on two cores."""
 
 _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_PROFILE = re.compile(r"^(?:[a-zA-Z0-9][a-zA-Z0-9_.-]*|\*)$")
+"""A profile name as Compose takes it; `*` enables every profile."""
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RESERVED_VARIABLE = re.compile(
     r"^(?:DOCKER_.*|COMPOSE_.*|HOME|PATH|(?:HTTPS?|ALL|NO)_PROXY)$", re.IGNORECASE
@@ -134,7 +136,7 @@ def _not_installed(what: str) -> str:
 def _reported_version(binary: str, mtime_ns: int, size: int) -> str:
     """What `docker-compose version --short` prints (cached per binary file state)."""
     del mtime_ns, size  # part of the cache key only
-    done = _run([binary, "version", "--short"], "report its version", timeout=30.0)
+    done = _run([binary, "version", "--short"], "report its version", timeout=60.0)
     text = done.stdout.decode("utf-8", "replace").strip()
     return text.removeprefix("v") if done.returncode == 0 else f"exit status {done.returncode}"
 
@@ -233,15 +235,16 @@ def normalise_compose_file(
     problems = _argument_problems(project_name, profiles, variables)
     if problems:
         raise ComposeFileError(problems)
-    compose_path = _checked_file(root, file, FILE_KEY, "compose file")
-    env_path = None if env_file is None else _checked_file(root, env_file, ENV_FILE_KEY, "env file")
+    compose_path = _checked_file(root, file, FILE_KEY, "a compose file")
+    env_path = (
+        None if env_file is None else _checked_file(root, env_file, ENV_FILE_KEY, "an env file")
+    )
     binary = compose_binary()
-    argv = [str(binary), "-f", str(compose_path)]
+    argv = [str(binary), f"--file={compose_path}"]
     if env_path is not None:
-        argv += ["--env-file", str(env_path)]
-    for profile in profiles:
-        argv += ["--profile", profile]
-    argv += ["-p", project_name, "config", "--format", "json"]
+        argv.append(f"--env-file={env_path}")
+    argv += [f"--profile={profile}" for profile in profiles]
+    argv += [f"--project-name={project_name}", "config", "--format=json"]
     done = _run(
         argv, f'normalise "{file}"', timeout=timeout, variables=variables, cwd=compose_path.parent
     )
@@ -277,8 +280,16 @@ def _argument_problems(project_name: object, profiles: object, variables: object
         problems.append(
             Problem("profiles", f"{profiles!r} is not a list; give profile names as a list")
         )
-    elif not all(isinstance(p, str) and p for p in profiles):
-        problems.append(Problem("profiles", "every profile must be a non-empty string"))
+    else:
+        problems.extend(
+            Problem(
+                "profiles",
+                f"{p!r} is not a profile name: use letters, digits, '_', '.' and '-', starting "
+                "with a letter or digit (or `*` for all)",
+            )
+            for p in profiles
+            if not isinstance(p, str) or not _PROFILE.match(p)
+        )
     if variables is not None:
         if not isinstance(variables, Mapping):
             problems.append(
@@ -306,11 +317,11 @@ def _argument_problems(project_name: object, profiles: object, variables: object
 def _checked_file(root: Path, name: str, key: str, kind: str) -> Path:
     """`name` resolved inside `root`, refused unless it is a regular file of sane size."""
     if not isinstance(name, str) or not name:
-        raise ComposeFileError([Problem(key, f"{name!r} is not a path; name a {kind}")])
+        raise ComposeFileError([Problem(key, f"{name!r} is not a path; name {kind}")])
     path = (root / name).resolve()
     if not path.is_relative_to(root):
         raise ComposeFileError(
-            [Problem(key, f'"{name}" is outside the project directory {root}; name a {kind} in it')]
+            [Problem(key, f'"{name}" is outside the project directory {root}; name {kind} in it')]
         )
     try:
         status = path.stat()
@@ -332,7 +343,7 @@ def _checked_file(root: Path, name: str, key: str, kind: str) -> Path:
                 Problem(
                     key,
                     f'"{name}" is {status.st_size:,} bytes, over the {MAX_FILE_BYTES:,}-byte '
-                    f"limit for a {kind}",
+                    f"limit for {kind}",
                 )
             ]
         )

@@ -217,6 +217,7 @@ def test_enabled_profile_brings_its_service_into_the_model() -> None:
     app = CORPUS / "compose-e2e-dependencies"
     off = _normalise(app)
     on = _normalise(app, profiles=["not-required"])
+    assert sorted(_normalise(app, profiles=["*"]).model["services"]) == sorted(on.model["services"])
     assert sorted(off.model["services"]) == ["foo", "longrunning", "oneshot"]
     assert sorted(on.model["services"]) == ["bar", "foo", "longrunning", "oneshot"]
     assert on.model["services"]["bar"]["profiles"] == ["not-required"]
@@ -411,7 +412,7 @@ def test_env_file_outside_the_project_or_missing_is_refused(tmp_path: Path) -> N
     _write(tmp_path, "services: {a: {image: x}}\n")
     assert _refusal(tmp_path, env_file="../other.env") == (
         f'composeEnvFile: "../other.env" is outside the project directory {tmp_path}; '
-        "name a env file in it"
+        "name an env file in it"
     )
     assert _refusal(tmp_path, env_file="stage.env") == (
         f'composeEnvFile: "stage.env" does not exist in the project directory {tmp_path}'
@@ -425,6 +426,10 @@ def test_bad_arguments_are_refused_together(tmp_path: Path) -> None:
         project_name="My App",
         profiles="debug",  # a string where a list belongs is not split into characters
         variables={"COMPOSE_PROFILES": "debug", "TAG": 3},
+    )
+    assert _refusal(tmp_path, profiles=["debug", "--all"]) == (
+        "profiles: '--all' is not a profile name: use letters, digits, '_', '.' and '-', "
+        "starting with a letter or digit (or `*` for all)"
     )
     assert message == "\n".join(
         [
