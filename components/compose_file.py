@@ -223,7 +223,7 @@ def normalise_compose_file(
     variables: Mapping[str, str] | None = None,
     timeout: float = TIMEOUT_SECONDS,
 ) -> NormalisedCompose:
-    """Run `docker-compose -f FILE [--env-file F] [--profile P ...] -p NAME config --format json`.
+    """Run `docker-compose --file=FILE [--env-file=F] [--profile=P ...] -p NAME config`.
 
     `file` and `env_file` are paths inside `project_dir`; `variables` are the only variables
     interpolation sees besides the file's `.env` (or `env_file`). Raises `ComposeFileError`
