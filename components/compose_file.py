@@ -42,10 +42,13 @@ ENV_FILE_KEY: Final = "composeEnvFile"
 
 MAX_FILE_BYTES: Final = 8 * 1024 * 1024
 """The largest compose or env file accepted (a 5,000-service file is about 2 MB)."""
-TIMEOUT_SECONDS: Final = 60.0
-"""How long `config` may run (5,000 services take about 2 s)."""
+TIMEOUT_SECONDS: Final = 300.0
+"""How long `config` may run: 5,000 services take about 2 s of CPU, but a run was seen to take
+216 s of wall time on a machine with a load average of 10 on two cores."""
 
 _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_PROFILE = re.compile(r"^(?:[a-zA-Z0-9][a-zA-Z0-9_.-]*|\*)$")
+"""A profile name as Compose takes it; `*` enables every profile."""
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RESERVED_VARIABLE = re.compile(
     r"^(?:DOCKER_.*|COMPOSE_.*|HOME|PATH|(?:HTTPS?|ALL|NO)_PROXY)$", re.IGNORECASE
@@ -133,32 +136,37 @@ def _not_installed(what: str) -> str:
 def _reported_version(binary: str, mtime_ns: int, size: int) -> str:
     """What `docker-compose version --short` prints (cached per binary file state)."""
     del mtime_ns, size  # part of the cache key only
-    with tempfile.TemporaryDirectory(prefix="container-comms-compose-") as scratch:
-        done = _run([binary, "version", "--short"], Path(scratch), {}, Path(scratch), 30.0)
+    done = _run([binary, "version", "--short"], "report its version", timeout=60.0)
     text = done.stdout.decode("utf-8", "replace").strip()
     return text.removeprefix("v") if done.returncode == 0 else f"exit status {done.returncode}"
 
 
 def _run(
-    argv: Sequence[str], scratch: Path, variables: Mapping[str, str], cwd: Path, timeout: float
+    argv: Sequence[str],
+    doing: str,
+    *,
+    timeout: float,
+    variables: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run the binary with no stdin, a timeout, and no way to an engine or the network."""
     try:
-        return subprocess.run(
-            argv,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            env=_environment(scratch, variables),
-            cwd=cwd,
-            timeout=timeout,
-            check=False,
-        )
+        with tempfile.TemporaryDirectory(prefix="container-comms-compose-") as scratch:
+            return subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                env=_environment(Path(scratch), variables or {}),
+                cwd=cwd or scratch,
+                timeout=timeout,
+                check=False,
+            )
     except subprocess.TimeoutExpired:
         raise ComposeFileError(
             [
                 Problem(
                     FILE_KEY,
-                    f"Docker Compose did not finish `{' '.join(argv[1:])}` within {timeout:g} s",
+                    f"Docker Compose did not {doing} within {timeout:g} s",
                 )
             ]
         ) from None
@@ -215,7 +223,7 @@ def normalise_compose_file(
     variables: Mapping[str, str] | None = None,
     timeout: float = TIMEOUT_SECONDS,
 ) -> NormalisedCompose:
-    """Run `docker-compose -f FILE [--env-file F] [--profile P ...] -p NAME config --format json`.
+    """Run `docker-compose --file=FILE [--env-file=F] [--profile=P ...] -p NAME config`.
 
     `file` and `env_file` are paths inside `project_dir`; `variables` are the only variables
     interpolation sees besides the file's `.env` (or `env_file`). Raises `ComposeFileError`
@@ -227,23 +235,28 @@ def normalise_compose_file(
     problems = _argument_problems(project_name, profiles, variables)
     if problems:
         raise ComposeFileError(problems)
-    compose_path = _checked_file(root, file, FILE_KEY, "compose file")
-    env_path = None if env_file is None else _checked_file(root, env_file, ENV_FILE_KEY, "env file")
+    compose_path = _checked_file(root, file, FILE_KEY, "a compose file")
+    env_path = (
+        None if env_file is None else _checked_file(root, env_file, ENV_FILE_KEY, "an env file")
+    )
     binary = compose_binary()
-    argv = [str(binary), "-f", str(compose_path)]
+    argv = [str(binary), f"--file={compose_path}"]
     if env_path is not None:
-        argv += ["--env-file", str(env_path)]
-    for profile in profiles:
-        argv += ["--profile", profile]
-    argv += ["-p", project_name, "config", "--format", "json"]
-    with tempfile.TemporaryDirectory(prefix="container-comms-compose-") as scratch:
-        done = _run(argv, Path(scratch), variables or {}, compose_path.parent, timeout)
+        argv.append(f"--env-file={env_path}")
+    argv += [f"--profile={profile}" for profile in profiles]
+    argv += [f"--project-name={project_name}", "config", "--format=json"]
+    done = _run(
+        argv, f'normalise "{file}"', timeout=timeout, variables=variables, cwd=compose_path.parent
+    )
     stderr = done.stderr.decode("utf-8", "replace")
     warnings, error_lines = _split_stderr(stderr, root, file)
     if done.returncode != 0:
         raise ComposeFileError([_refusal(error_lines, root, file, done.returncode)])
     try:
-        model = json.loads(done.stdout)
+        # `config` writes its model as a compose file again, so it doubles every `$` of the
+        # output (`bytes.ReplaceAll`, keys and values alike); halving them gives the values
+        # Compose deploys (`$$(cat f)` in a file is `$(cat f)` in the container).
+        model = json.loads(done.stdout.replace(b"$$", b"$"))
     except ValueError:
         model = None
     if not isinstance(model, dict):
@@ -267,8 +280,16 @@ def _argument_problems(project_name: object, profiles: object, variables: object
         problems.append(
             Problem("profiles", f"{profiles!r} is not a list; give profile names as a list")
         )
-    elif not all(isinstance(p, str) and p for p in profiles):
-        problems.append(Problem("profiles", "every profile must be a non-empty string"))
+    else:
+        problems.extend(
+            Problem(
+                "profiles",
+                f"{p!r} is not a profile name: use letters, digits, '_', '.' and '-', starting "
+                "with a letter or digit (or `*` for all)",
+            )
+            for p in profiles
+            if not isinstance(p, str) or not _PROFILE.match(p)
+        )
     if variables is not None:
         if not isinstance(variables, Mapping):
             problems.append(
@@ -296,11 +317,11 @@ def _argument_problems(project_name: object, profiles: object, variables: object
 def _checked_file(root: Path, name: str, key: str, kind: str) -> Path:
     """`name` resolved inside `root`, refused unless it is a regular file of sane size."""
     if not isinstance(name, str) or not name:
-        raise ComposeFileError([Problem(key, f"{name!r} is not a path; name a {kind}")])
+        raise ComposeFileError([Problem(key, f"{name!r} is not a path; name {kind}")])
     path = (root / name).resolve()
     if not path.is_relative_to(root):
         raise ComposeFileError(
-            [Problem(key, f'"{name}" is outside the project directory {root}; name a {kind} in it')]
+            [Problem(key, f'"{name}" is outside the project directory {root}; name {kind} in it')]
         )
     try:
         status = path.stat()
@@ -322,7 +343,7 @@ def _checked_file(root: Path, name: str, key: str, kind: str) -> Path:
                 Problem(
                     key,
                     f'"{name}" is {status.st_size:,} bytes, over the {MAX_FILE_BYTES:,}-byte '
-                    f"limit for a {kind}",
+                    f"limit for {kind}",
                 )
             ]
         )
@@ -352,7 +373,9 @@ def _split_stderr(stderr: str, root: Path, file: str) -> tuple[list[Problem], li
         level, message = match["level"], _unquote(match["msg"])
         if level in ("warning", "warn"):
             where, text = _where(_relative(message, root), file)
-            warnings.append(Problem(where, _sentence(text)))
+            warning = Problem(where, _sentence(text))
+            if warning not in warnings:  # Compose repeats one per place a variable is used
+                warnings.append(warning)
         elif level in ("error", "fatal", "panic"):
             others.append(message)
     return warnings, others
