@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_docker as docker
 
 from .addressing import AUTO, parse_ipv4_address
 from .container import WireAttachment
@@ -14,8 +15,9 @@ from .naming import dns_name_problem, is_predefined_network
 from .network import UserDefinedNetwork, no_subnet_reason
 from .problems import Problem
 
-NetworkRef = UserDefinedNetwork | str | pulumi.Output[str]
-"""A network of this program, or the engine name of one that exists already (a plain string,
+NetworkRef = UserDefinedNetwork | docker.Network | str | pulumi.Output[str]
+"""A network of this program (a `UserDefinedNetwork`, or a plain `docker.Network`, whose name
+Output carries the dependency), or the engine name of one that exists already (a plain string,
 or an Output such as a `StackReference` value: used, never created or deleted)."""
 
 
@@ -35,7 +37,11 @@ class Attachment:
 
 def network_name(network: NetworkRef) -> str | pulumi.Output[str]:
     """The engine name of `network`."""
-    return network.network_name if isinstance(network, UserDefinedNetwork) else network
+    if isinstance(network, UserDefinedNetwork):
+        return network.network_name
+    if isinstance(network, docker.Network):
+        return network.name
+    return network
 
 
 def attachment_problems(attachment: Attachment) -> list[Problem]:

@@ -48,18 +48,52 @@ def checked(subject: str, value: T) -> T:
         raise ComponentError(subject, problems(error, type(value), "")) from None
 
 
-def problems(error: pydantic.ValidationError, root: Any, prefix: str) -> list[Problem]:
-    """One problem per validation error, at its path under `prefix`."""
-    found = []
-    seen = set()
+def problems(
+    error: pydantic.ValidationError, root: Any, prefix: str, *, plain: bool = False
+) -> list[Problem]:
+    """One problem per wrong value, at its path under `prefix`; a value that matches no member
+    of a union names every member it could have been (with `plain`, for config files, only the
+    members a file can hold: no resources, no Outputs)."""
+    by_path: dict[str, list[tuple[Any, tuple[int | str, ...]]]] = {}
     for item in error.errors(include_url=False):
         loc = tuple(part for part in item["loc"] if not _is_branch(part))
-        path = _path(prefix, loc)
-        if path in seen:
-            continue
-        seen.add(path)
-        found.append(Problem(path, _reason(item, loc, root)))
+        by_path.setdefault(_path(prefix, loc), []).append((item, loc))
+    found = []
+    for path, every in by_path.items():
+        items = [i for i in every if not (plain and i[0]["type"] == "is_instance_of")] or every
+        kinds = {item["type"] for item, _ in items}
+        if len(items) > 1 and kinds <= _TYPE_ERRORS:
+            expected = [_EXPECTED.get(item["type"]) or _class(item) for item, _ in items]
+            given = show(items[0][0].get("input"))
+            found.append(
+                Problem(path, f"expected {' or '.join(dict.fromkeys(expected))}, got {given}")
+            )
+        else:
+            item, loc = items[0]
+            found.append(Problem(path, _reason(item, loc, root)))
     return found
+
+
+_TYPE_ERRORS = frozenset(
+    {"string_type", "is_instance_of", "int_type", "bool_type", "tuple_type", "list_type",
+     "dict_type", "dataclass_type", "none_required", "float_type"}
+)  # fmt: skip
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "dict_type": "a map",
+    "dataclass_type": "a map",
+    "none_required": "nothing (null)",
+}
+
+
+def _class(item: Any) -> str:
+    name = str(item.get("ctx", {}).get("class", "a value"))
+    return "an Output" if name == "Output" else f"a {name}"
 
 
 def _is_branch(part: int | str) -> bool:
@@ -88,8 +122,10 @@ def _reason(item: Any, loc: tuple[int | str, ...], root: Any) -> str:
     if kind in {"unexpected_keyword_argument", "extra_forbidden"}:
         allowed = allowed_keys(root, loc[:-1])
         return f"is not a known key; expected one of: {', '.join(allowed)}"
-    if kind in {"string_type", "string_sub_type", "is_instance_of"}:
+    if kind in {"string_type", "string_sub_type"}:
         return f"expected a string, got {given}"
+    if kind == "is_instance_of":
+        return f"expected {_class(item)}, got {given}"
     if kind.startswith("int_"):
         return f"expected a whole number, got {given}"
     if kind.startswith("bool_"):
@@ -104,11 +140,12 @@ def _reason(item: Any, loc: tuple[int | str, ...], root: Any) -> str:
 
 
 def show(value: Any) -> str:
-    """A value as JSON where it can be, else its repr."""
+    """A value as JSON where it can be, else what kind of object it is."""
     try:
         return json.dumps(value)
     except (TypeError, ValueError):
-        return repr(value)
+        kind = type(value)
+        return f"a {kind.__module__.split('.')[0]}.{kind.__qualname__}"
 
 
 def allowed_keys(root: Any, loc: tuple[int | str, ...]) -> list[str]:

@@ -39,6 +39,8 @@ class NamedVolume(pulumi.ComponentResource):
     """Whether the volume is used but not managed."""
     volume: docker.Volume | None
     """The volume resource; None for an external volume."""
+    name: pulumi.Output[str]
+    """The volume's name as an Output: a resource that uses it depends on the volume."""
 
     def __init__(
         self, name: str, args: NamedVolumeArgs, opts: pulumi.ResourceOptions | None = None
@@ -59,6 +61,9 @@ class NamedVolume(pulumi.ComponentResource):
                 or None,
                 opts=pulumi.ResourceOptions(parent=self),
             )
+        self.name = (
+            self.volume.name if self.volume is not None else pulumi.Output.from_input(volume_name)
+        )
         self.register_outputs({"volumeName": volume_name, "external": args.external})
 
 
