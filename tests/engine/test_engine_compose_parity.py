@@ -205,18 +205,18 @@ def standin_ports(engine: docker.DockerClient) -> Iterator[dict[str, tuple[int, 
     finally:
         for standin in standins:
             if standin.tag in before:
-                repository, _, tag = _repository_and_tag(standin.tag)
+                repository, tag = _repository_and_tag(standin.tag)
                 engine.api.tag(before[standin.tag], repository, tag, force=True)
             else:
                 with contextlib.suppress(docker.errors.APIError):
                     engine.api.remove_image(standin.tag)
 
 
-def _repository_and_tag(image: str) -> tuple[str, str, str]:
+def _repository_and_tag(image: str) -> tuple[str, str]:
     slash, colon = image.rfind("/"), image.rfind(":")
     if colon > slash:
-        return image[:colon], ":", image[colon + 1 :]
-    return image, ":", "latest"
+        return image[:colon], image[colon + 1 :]
+    return image, "latest"
 
 
 # -- what a file needs from outside its project -------------------------------------------
