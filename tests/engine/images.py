@@ -15,6 +15,10 @@ that serves `/www` with busybox's httpd on each port in `$STANDIN_PORTS` and the
 - A command the plan runs in such an image that busybox lacks (`python -m http.server 8000`,
   `tcpdump ...`) gets a shim of that name: it serves HTTP on the port numbers among its
   arguments (none: it just stays up). Healthcheck commands get no shim.
+- A stand-in made with `entrypoint=True` (any kind) runs `/standin` as its entrypoint, as
+  images with an entrypoint do: a command the file gives becomes its arguments, which it
+  ignores, so it serves and stays up whatever command a compose file sets (the compose parity
+  proofs use these, since they run files as they are written).
 """
 
 from __future__ import annotations
@@ -81,6 +85,8 @@ class Standin:
     """The ports `/standin` serves (empty for shell images)."""
     commands: tuple[str, ...] = ()
     """Programs the plan runs that busybox lacks; each gets a shim (never for shell images)."""
+    entrypoint: bool = False
+    """`/standin` is the entrypoint (a command becomes ignored arguments), not the command."""
 
 
 def repository_of(image: str) -> str:
@@ -231,7 +237,10 @@ def build_standins(client: docker.DockerClient, standins: Iterable[Standin]) -> 
         )
         repository, tag = _split_tag(standin.tag)
         changes = [f"LABEL {STANDIN_LABEL}={standin.kind}"]
-        if standin.kind == "shell":
+        if standin.entrypoint:
+            changes.append(f'ENV STANDIN_PORTS="{" ".join(str(p) for p in standin.ports)}"')
+            changes.append('ENTRYPOINT ["/standin"]')
+        elif standin.kind == "shell":
             changes.append('CMD ["sh"]')
         else:
             changes.append(f'ENV STANDIN_PORTS="{" ".join(str(p) for p in standin.ports)}"')

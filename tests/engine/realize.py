@@ -27,7 +27,7 @@ the Terraform provider pulumi-docker 5.x is bridged from,
   `devices` (`deviceSetToDockerDevices`) become device mappings: the container path defaults to
   the host path and then the permissions are `rwm`, whatever was given. pid, ipc and userns
   modes, device cgroup rules, security options, sysctls and group adds go to the host config
-  as they are;
+  as they are; `read_only` becomes `ReadonlyRootfs`;
 - a volume (`resource_docker_volume.go`) is one `VolumeCreate` with name, driver, driver
   options and labels.
 
@@ -346,6 +346,7 @@ class Realization:
             "SecurityOpt": list(inputs.get("securityOpts") or []),
             "Sysctls": dict(inputs.get("sysctls") or {}),
             "GroupAdd": list(inputs.get("groupAdds") or []),
+            "ReadonlyRootfs": bool(inputs.get("readOnly", False)),
         }
         host_config.update({k: v for k, v in extra.items() if v})
         return anonymous, named
@@ -470,6 +471,7 @@ _CONTAINER_KEYS = {
     "publishAllPorts", "user", "workingDir", "tty", "stdinOpen", "start", "init",
     "wait", "waitTimeout", "volumes", "mounts", "devices", "pidMode", "ipcMode",
     "usernsMode", "deviceCgroupRules", "securityOpts", "sysctls", "groupAdds",
+    "readOnly",
 }  # fmt: skip
 _ATTACHMENT_KEYS = {"name", "aliases", "ipv4Address", "ipv6Address"}
 _PORT_KEYS = {"internal", "external", "ip", "protocol"}
