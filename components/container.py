@@ -73,6 +73,9 @@ class MountSpec:
     """Mount it read-only."""
     tmpfs_size: int | None = None
     """A tmpfs's size limit in bytes."""
+    create_host_path: bool = False
+    """A bind mount whose host folder is created when missing (as `docker run -v` and compose's
+    short syntax do); otherwise the engine refuses a missing host path."""
 
 
 @dataclass(frozen=True)
@@ -389,6 +392,8 @@ def _mount_problems(mount: MountSpec) -> list[Problem]:
                 f'"{mount.source}" is a path; use type "bind" for a host path, or name a volume',
             )
         )
+    if mount.create_host_path and mount.type != "bind":
+        problems.append(Problem("create_host_path", "applies only to a bind mount"))
     if mount.tmpfs_size is not None and mount.type != "tmpfs":
         problems.append(Problem("tmpfs_size", "applies only to a tmpfs mount"))
     return problems
@@ -503,7 +508,15 @@ def build_container(
             for wire in placement.attachments
         ]
         or None,
-        mounts=[_mount(m) for m in spec.mounts] or None,
+        mounts=[_mount(m) for m in spec.mounts if not m.create_host_path] or None,
+        volumes=[
+            docker.ContainerVolumeArgs(
+                host_path=m.source, container_path=m.target, read_only=m.read_only or None
+            )
+            for m in spec.mounts
+            if m.create_host_path and isinstance(m.source, str)
+        ]
+        or None,
         uploads=uploads or None,
         user=spec.user,
         working_dir=spec.working_dir,

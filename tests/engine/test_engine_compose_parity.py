@@ -70,15 +70,7 @@ APPS = {
 }
 """The corpus files that run with stand-ins, and what each brings to the proof."""
 
-KNOWN_DIFFERENCES = {
-    "gitea-postgres": (
-        "a short-syntax bind mount of a missing folder: Compose sends it as a bind (`Binds`), "
-        "for which the engine makes the folder; the program sends a bind mount (`Mounts`), "
-        "which the engine refuses",
-        'invalid mount config for type "bind": bind source path does not exist: '
-        "{corpus}/gitea-postgres/postgres",
-    ),
-}
+KNOWN_DIFFERENCES: dict[str, tuple[str, str]] = {}
 """Files on which this project's deployment is known to differ: why, and the engine's exact
 refusal of this project's deployment (each is a strict xfail, so a fix shows as a failure)."""
 
