@@ -61,7 +61,7 @@ class Application(pulumi.ComponentResource):
         args = checked(subject, args)
         problems, order = application_problems(args.services)
         raise_if_any(subject, problems)
-        super().__init__(TYPE, name, {"services": list(args.services)}, opts)
+        super().__init__(TYPE, name, {"serviceKeys": list(args.services)}, opts)
         images = images_for(args.images, name, self)
         waited = waited_for(args.services)
         self.services = {}
