@@ -327,7 +327,12 @@ def _engine_names(config: TopologyConfig) -> NetworkLookup:
 
 
 def _component_problems(config: TopologyConfig) -> list[Problem]:
-    """The components' own checks, placed under the config keys."""
+    """The components' own checks, placed under the config keys.
+
+    A secret's use names a secret of the topology (checked before) and never holds its text,
+    which is read only when the program builds the components: the checks see a stand-in.
+    """
+    config = replace_specs(config, _with_secret_stand_ins)
     problems: list[Problem] = []
     network = _engine_names(config)
     for group, dns in config.dns_groups.items():
@@ -352,6 +357,13 @@ def _component_problems(config: TopologyConfig) -> list[Problem]:
         found, _order = application_problems(specs)
         problems += [_service_field(p, config).under(ROOT) for p in found]
     return problems
+
+
+def _with_secret_stand_ins(_path: str, spec: Any) -> Any:
+    uses = {
+        name: dataclasses.replace(use, value="(secret)") for name, use in spec.secrets.items()
+    }
+    return dataclasses.replace(spec, secrets=uses)
 
 
 def _service_field(problem: Problem, config: TopologyConfig) -> Problem:
