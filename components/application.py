@@ -17,6 +17,7 @@ from .service import (
     BuiltService,
     Condition,
     ServiceSpec,
+    address_problems,
     build_service,
     duplicate_dns_problems,
     service_container_name,
@@ -24,6 +25,9 @@ from .service import (
 )
 
 TYPE = "container-comms:index:Application"
+
+RESTARTS = ("always", "unless-stopped")
+"""Restart policies under which the engine starts a container again whenever it exits."""
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,12 @@ class Application(pulumi.ComponentResource):
         self, name: str, args: ApplicationArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         subject = f'application "{name}"'
-        args = checked(subject, args)
+        args = checked(subject, args, ApplicationArgs)
         problems, order = application_problems(args.services)
+        if not problems:
+            problems = address_problems(
+                (f"services.{key}.", key, spec) for key, spec in args.services.items()
+            )
         raise_if_any(subject, problems)
         super().__init__(TYPE, name, {"serviceKeys": list(args.services)}, opts)
         images = images_for(args.images, name, self)
@@ -151,6 +159,16 @@ def application_problems(
                             field,
                             f'waits for "{other}" to be healthy, but "{other}" has no '
                             "healthcheck; give it one or wait for service_started",
+                        )
+                    )
+                restart = services[other].restart
+                if condition == "service_completed_successfully" and restart in RESTARTS:
+                    problems.append(
+                        Problem(
+                            field,
+                            f'waits for "{other}" to complete, but "{other}" has restart '
+                            f'"{restart}", so the engine starts it again each time it exits; '
+                            'give it restart "no" (or "on-failure")',
                         )
                     )
     problems += duplicate_dns_problems((f"services.{k}", s) for k, s in services.items())

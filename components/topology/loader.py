@@ -360,9 +360,7 @@ def _component_problems(config: TopologyConfig) -> list[Problem]:
 
 
 def _with_secret_stand_ins(_path: str, spec: Any) -> Any:
-    uses = {
-        name: dataclasses.replace(use, value="(secret)") for name, use in spec.secrets.items()
-    }
+    uses = {name: dataclasses.replace(use, value="(secret)") for name, use in spec.secrets.items()}
     return dataclasses.replace(spec, secrets=uses)
 
 
