@@ -82,9 +82,12 @@ class SecretSpec:
     """The secret's text: a Pulumi secret Output, or a plain string made secret here. In stack
     config it is never written: the stack's `secrets` section says where it comes from."""
     file: str | None = None
-    """The absolute path of the file the secret is written to (mode 0400)."""
+    """The absolute path of the file the secret is written to before the container starts:
+    mode 0400, owned by the container's `user` when that is numeric (`uid[:gid]`), else by
+    root."""
     env: str | None = None
-    """The environment variable that holds the secret."""
+    """The environment variable that holds the secret (without the text's final line break,
+    which a secret read from a file usually ends with)."""
 
 
 @dataclass(frozen=True)
@@ -260,7 +263,37 @@ def spec_problems(spec: ContainerSpec) -> list[Problem]:
             problems.append(Problem("healthcheck.test", 'is empty; give e.g. ["CMD", "true"]'))
     for index, mount in enumerate(spec.mounts):
         problems += [p.under(f"mounts[{index}]") for p in _mount_problems(mount)]
+    written: dict[tuple[str, str], str] = {}
     for name, secret in spec.secrets.items():
+        for kind, where in (("file", secret.file), ("env", secret.env)):
+            if where is None:
+                continue
+            first = written.setdefault((kind, where), name)
+            if first != name:
+                problems.append(
+                    Problem(
+                        f"secrets.{name}.{kind}",
+                        f'"{where}" is also where secret "{first}" goes; give each its own',
+                    )
+                )
+        if secret.file is not None and spec.read_only:
+            problems.append(
+                Problem(
+                    f"secrets.{name}.file",
+                    "cannot be written into a read-only root filesystem (the engine refuses "
+                    'the upload: "container rootfs is marked read-only"); give the secret as '
+                    "env, or drop read_only",
+                )
+            )
+        if secret.file is not None and _named_user(spec.user):
+            problems.append(
+                Problem(
+                    f"secrets.{name}.file",
+                    f'would be readable by root only, not by user "{spec.user}" (the provider '
+                    "resolves user names on the deploying host, not in the image); give user "
+                    "as numbers (uid[:gid])",
+                )
+            )
         if secret.value is None:
             problems.append(Problem(f"secrets.{name}.value", "is missing; give the secret's text"))
         if secret.file is None and secret.env is None:
@@ -300,6 +333,25 @@ def spec_problems(spec: ContainerSpec) -> list[Problem]:
         if value is not None and value < 0:
             problems.append(Problem(attr, f"{value} is below 0"))
     return problems
+
+
+def _named_user(user: str | None) -> bool:
+    """True for a user given by a name other than root, which the engine resolves in the
+    image: an uploaded file cannot be given to it."""
+    if user is None:
+        return False
+    name = user.split(":", 1)[0]
+    return not name.isdigit() and name != "root"
+
+
+def _owner(user: str | None) -> tuple[str | None, str | None]:
+    """The numeric owner and group of files written for a container running as `user`."""
+    if user is None or _named_user(user):
+        return None, None
+    uid, _, gid = user.partition(":")
+    if not uid.isdigit():
+        return None, None
+    return uid, gid if gid.isdigit() else None
 
 
 def _mount_problems(mount: MountSpec) -> list[Problem]:
@@ -379,13 +431,20 @@ def build_container(
     image, image_needs = images.image_for(spec.image, spec.build, spec.pull)
     env: list[pulumi.Input[str]] = [_env_entry(key, value) for key, value in spec.env.items()]
     uploads = []
+    owner, owner_group = _owner(spec.user)
     for secret in spec.secrets.values():
         value = pulumi.Output.secret(secret.value or "")
         if secret.env is not None:
-            env.append(_env_entry(secret.env, value))
+            env.append(_env_entry(secret.env, value.apply(_without_final_line_break)))
         if secret.file is not None:
             uploads.append(
-                docker.ContainerUploadArgs(file=secret.file, content=value, permissions="0400")
+                docker.ContainerUploadArgs(
+                    file=secret.file,
+                    content=value,
+                    permissions="0400",
+                    owner=owner,
+                    group=owner_group,
+                )
             )
     volume_needs = [m.source for m in spec.mounts if isinstance(m.source, NamedVolume)]
     return docker.Container(
@@ -463,6 +522,10 @@ def build_container(
             parent=parent, depends_on=[*image_needs, *volume_needs, *depends_on]
         ),
     )
+
+
+def _without_final_line_break(text: str) -> str:
+    return text.removesuffix("\n").removesuffix("\r")
 
 
 def _env_entry(key: str, value: StrInput) -> pulumi.Input[str]:
