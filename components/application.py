@@ -11,7 +11,8 @@ import pulumi_docker as docker
 
 from .attachment import images_for
 from .checking import checked
-from .images import ImageSet
+from .container import ContainerSpec
+from .images import ImageSet, build_problems
 from .problems import Problem, raise_if_any
 from .service import (
     BuiltService,
@@ -64,6 +65,9 @@ class Application(pulumi.ComponentResource):
         subject = f'application "{name}"'
         args = checked(subject, args, ApplicationArgs)
         problems, order = application_problems(args.services)
+        problems += build_problems(
+            (at, spec.image, spec.build) for at, spec in containers_of(args.services)
+        )
         if not problems:
             problems = address_problems(
                 (f"services.{key}.", key, spec) for key, spec in args.services.items()
@@ -107,6 +111,15 @@ class Application(pulumi.ComponentResource):
                 "loopbackEndpoints": self.loopback_endpoints,
             }
         )
+
+
+def containers_of(services: Mapping[str, ServiceSpec]) -> list[tuple[str, ContainerSpec]]:
+    """(argument path, spec) of every service and sidecar."""
+    found: list[tuple[str, ContainerSpec]] = []
+    for key, spec in services.items():
+        found.append((f"services.{key}", spec))
+        found += [(f"services.{key}.sidecars.{s}", c) for s, c in spec.sidecars.items()]
+    return found
 
 
 def waited_for(services: Mapping[str, ServiceSpec]) -> dict[str, set[Condition]]:
