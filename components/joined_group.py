@@ -142,8 +142,8 @@ def joined_group_problems(args: JoinedGroupArgs) -> list[Problem]:
             problems.append(
                 Problem(
                     f"sidecars.{sidecar_name}.depends_on",
-                    "names services, which only an Application resolves; a joined group's "
-                    "sidecars wait for their owner only",
+                    "names services to wait for, which only the sidecars of an Application's "
+                    "services can; a joined group's sidecars wait for their owner only",
                 )
             )
     return problems
