@@ -413,8 +413,7 @@ def test_static_address_outside_subnet_is_refused(recorder):
     with pytest.raises(ProgramError) as caught:
         recorder.run(program)
     assert str(caught.value) == (
-        'static container "bbox3": ipv4_address: "10.9.9.9" is outside the subnet '
-        "172.22.16.0/24"
+        'static container "bbox3": ipv4_address: "10.9.9.9" is outside the subnet 172.22.16.0/24'
     )
 
 
