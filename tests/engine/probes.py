@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from plan import Registration
-from tests.engine.realize import CONTAINER, NETWORK
+from plan import SECRET_SIG, Registration
+from tests.engine.realize import CONTAINER, NETWORK, VOLUME
 
 PROJECT = "proof"
 STACK = "engine"
@@ -38,3 +38,16 @@ def container(
         urn=urn(CONTAINER, name), type=CONTAINER, name=name, custom=True, parent="",
         inputs=wire, dependencies=tuple(r.urn for r in depends_on),
     )  # fmt: skip
+
+
+def volume(name: str, **inputs: Any) -> Registration:
+    """A `docker.Volume` registration named `name` (engine name too)."""
+    return Registration(
+        urn=urn(VOLUME, name), type=VOLUME, name=name, custom=True, parent="",
+        inputs={"name": name, **inputs},
+    )  # fmt: skip
+
+
+def secret(text: str) -> dict[str, str]:
+    """`text` as a secret value on the wire."""
+    return {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "value": text}
