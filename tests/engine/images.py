@@ -73,7 +73,7 @@ _HEALTH_SHIM = """#!/bin/sh
 # Stand-in for a health check program busybox lacks: healthy while /standin answers.
 [ -n "$STANDIN_PORTS" ] || exit 1
 for port in $STANDIN_PORTS; do
-  wget -q -T 2 -O /dev/null "http://127.0.0.1:$port/" || exit 1
+  timeout 2 wget -q -O /dev/null "http://127.0.0.1:$port/" || exit 1
 done
 exit 0
 """
