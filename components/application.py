@@ -20,6 +20,7 @@ from .service import (
     ServiceSpec,
     address_problems,
     build_service,
+    child_name,
     duplicate_dns_problems,
     service_container_name,
     service_problems,
@@ -64,7 +65,7 @@ class Application(pulumi.ComponentResource):
     ) -> None:
         subject = f'application "{name}"'
         args = checked(subject, args, ApplicationArgs)
-        problems, order = application_problems(args.services)
+        problems, order = application_problems(args.services, name)
         problems += build_problems(
             (at, spec.image, spec.build) for at, spec in containers_of(args.services)
         )
@@ -134,12 +135,13 @@ def waited_for(services: Mapping[str, ServiceSpec]) -> dict[str, set[Condition]]
 
 
 def application_problems(
-    services: Mapping[str, ServiceSpec],
+    services: Mapping[str, ServiceSpec], name: str
 ) -> tuple[list[Problem], list[str]]:
     """Each service's problems and the graph's (unknown or cyclic dependencies, names taken
-    twice), and the order to register the services in."""
+    twice), and the order to register the services in; `name` is the application's."""
     problems: list[Problem] = []
     names: dict[str, str] = {}
+    resources: dict[str, str] = {}
     graph: dict[str, set[str]] = {}
     for key, spec in services.items():
         at = f"services.{key}"
@@ -149,6 +151,17 @@ def application_problems(
             if first != key:
                 problems.append(
                     Problem(at, f'container name "{container}" is also used by service "{first}"')
+                )
+                continue
+            resource = child_name(name, container)
+            holder = resources.setdefault(resource, container)
+            if holder != container:
+                problems.append(
+                    Problem(
+                        at,
+                        f'container "{container}" would get the resource name "{resource}" of '
+                        f'container "{holder}" in application "{name}"; rename one of them',
+                    )
                 )
         graph[key] = set()
         wanted = [("", spec.depends_on)]

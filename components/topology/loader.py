@@ -407,7 +407,7 @@ def _component_problems(config: TopologyConfig) -> list[Problem]:
         problems += _sidecar_networking(f"{ROOT}.services.{key}", owner, service.sidecars)
     if config.services:
         specs = {key: service_spec(key, s, network) for key, s in config.services.items()}
-        found, _order = application_problems(specs)
+        found, _order = application_problems(specs, config.application)
         problems += [_service_field(p, config).under(ROOT) for p in found]
     return problems
 
