@@ -735,6 +735,12 @@ REFUSALS = [
         'service "svc": spec.mounts[0].source: a bind mount needs the absolute host path to mount',
     ),
     (
+        "two-containers-one-resource-name",
+        application(app=ServiceSpec(image="x"), container=ServiceSpec(image="x")),
+        'application "app": services.container: container "container" would get the resource '
+        'name "app-container" of container "app" in application "app"; rename one of them',
+    ),
+    (
         "invalid-name",
         _service(ServiceSpec(image="x", container_name="-bad")),
         'service "svc": spec.container_name: "-bad" is not a valid container name: the engine '
@@ -778,3 +784,14 @@ def test_arguments_may_be_plain_maps(recorder):
         lambda: Service("svc", {"spec": {"image": "x", "command": ["sleep", "1"]}})  # type: ignore[arg-type]
     )
     assert plan.named("svc-container").inputs["command"] == ["sleep", "1"]
+
+
+def test_the_plan_refuses_a_duplicate_urn_as_the_engine_does(recorder):
+    def program():
+        docker.Network("same", name="one")
+        docker.Network("same", name="two")
+
+    assert refusal(recorder, program) == (
+        "Duplicate resource URN 'urn:pulumi:test::container-comms::pulumi:pulumi:Stack$"
+        "docker:index/network:Network::same'; try giving it a unique name"
+    )
