@@ -197,7 +197,7 @@ def application_problems(
                             'give it restart "no" (or "on-failure")',
                         )
                     )
-    problems += duplicate_dns_problems((f"services.{k}", s) for k, s in services.items())
+    problems += duplicate_dns_problems((f"services.{k}", k, s) for k, s in services.items())
     try:
         order = list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as error:

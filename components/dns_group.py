@@ -133,7 +133,7 @@ def dns_group_problems(args: DnsGroupArgs) -> list[Problem]:
     for member_name, member in args.members.items():
         at = f"members.{member_name}"
         spec = member_service(args.network, member)
-        services.append((at, spec))
+        services.append((at, member_name, spec))
         for problem in service_problems(member_name, spec):
             problems.append(
                 Problem(problem.field.removeprefix("networks[0]."), problem.reason).under(at)

@@ -260,12 +260,13 @@ def service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
     return problems
 
 
-def duplicate_dns_problems(services: Iterable[tuple[str, ServiceSpec]]) -> list[Problem]:
-    """Names claimed by two services on one network, placed at the later claim."""
+def duplicate_dns_problems(services: Iterable[tuple[str, str, ServiceSpec]]) -> list[Problem]:
+    """Names claimed by two services (`(field path, key, spec)`) on one network, placed at the
+    later claim."""
     claimed: dict[tuple[str, str], str] = {}
     problems = []
-    for at, spec in services:
-        name = spec.container_name or at.rsplit(".", 1)[-1]
+    for at, key, spec in services:
+        name = service_container_name(key, spec)
         for index, attachment in enumerate(spec.networks):
             net = network_name(attachment.network)
             if not isinstance(net, str) or is_predefined_network(net):

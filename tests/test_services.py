@@ -533,6 +533,19 @@ def _address_taken() -> None:
     )
 
 
+def _name_claimed_twice() -> None:
+    net = UserDefinedNetwork("net", UserDefinedNetworkArgs(subnet="10.52.0.0/24"))
+    Application(
+        "app",
+        ApplicationArgs(
+            services={
+                "api.v1": ServiceSpec(image="x", networks=(Attachment(net),)),
+                "api.v2": ServiceSpec(image="x", networks=(Attachment(net, ("api.v1",)),)),
+            }
+        ),
+    )
+
+
 REFUSALS = [
     # wrong types: refused by name and path, never an AttributeError or TypeError
     (
@@ -733,6 +746,12 @@ REFUSALS = [
         "bind-mount-with-a-relative-path",
         _service(ServiceSpec(image="x", mounts=(MountSpec("/d", type="bind", source="data"),))),
         'service "svc": spec.mounts[0].source: a bind mount needs the absolute host path to mount',
+    ),
+    (
+        "one-name-claimed-twice-on-a-network",
+        _name_claimed_twice,
+        'application "app": services.api.v2.networks[0].aliases[0]: "api.v1" already resolves '
+        'to "api.v1" on "net"',
     ),
     (
         "two-containers-one-resource-name",
