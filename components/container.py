@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -224,6 +225,11 @@ class WireAttachment:
 
 
 _DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)")
+_SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+WAIT_TIMEOUT_FLOOR = 60
+"""The provider's own `wait_timeout` default, in seconds: never wait less."""
 _MEMORY_UNITS = {"b": 1 / (1024 * 1024), "k": 1 / 1024, "m": 1, "g": 1024}
 
 
@@ -407,7 +413,9 @@ def build_container(
     The image is pulled, built or taken as present by `images`; the container depends on that.
     Monitors get exactly `MONITOR_CAPABILITIES` added on top of what the spec asks.
     `wait_healthy` makes the provider wait until the container is healthy (what a dependent
-    with `service_healthy` needs); `run_to_completion` waits until it has exited.
+    with `service_healthy` needs), for as long as its health check may take to decide
+    (`health_wait_timeout`, where the provider's default would give up after 60 s);
+    `run_to_completion` waits until it has exited.
     """
     labels = {
         **spec.labels,
@@ -469,6 +477,9 @@ def build_container(
         must_run=not run_to_completion,
         attach=True if run_to_completion else None,
         wait=True if wait_healthy else None,
+        wait_timeout=health_wait_timeout(spec.healthcheck)
+        if wait_healthy and spec.healthcheck is not None
+        else None,
         labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
         capabilities=capabilities,
         privileged=spec.privileged or None,
@@ -522,6 +533,20 @@ def build_container(
             parent=parent, depends_on=[*image_needs, *volume_needs, *depends_on]
         ),
     )
+
+
+def seconds(duration: str) -> float:
+    """A Go duration (`1m30s`, `500ms`) as seconds; `spec_problems` has checked its form."""
+    return sum(float(n) * _SECONDS[unit] for n, unit in _DURATION_PART.findall(duration))
+
+
+def health_wait_timeout(check: HealthcheckSpec) -> int:
+    """How long to wait for a container to become healthy: until the engine would call it
+    unhealthy (its start period, then `retries` failed checks of `interval` plus `timeout`,
+    after the first `interval`), and never less than the provider's 60 s default."""
+    period = seconds(check.interval) + seconds(check.timeout)
+    bound = seconds(check.start_period) + (check.retries + 1) * period
+    return max(WAIT_TIMEOUT_FLOOR, math.ceil(bound))
 
 
 def _without_final_line_break(text: str) -> str:

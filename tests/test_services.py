@@ -347,8 +347,10 @@ def test_depends_on_orders_services_and_sets_what_the_provider_waits_for(recorde
         assert by_name[before].urn in by_name[after].dependencies, (before, after)
     assert by_name["cache"].urn in by_name["api-probe"].dependencies
     assert by_name["api"].urn in by_name["api-probe"].dependencies
-    # service_healthy: the provider waits for the dependency's health check on create.
+    # service_healthy: the provider waits for the dependency's health check on create, for as
+    # long as the check takes to decide (6 checks of 2 s + 5 s here), never under its 60 s.
     assert by_name["db"].inputs["wait"] is True
+    assert by_name["db"].inputs["waitTimeout"] == 60.0
     assert by_name["db"].inputs["healthcheck"] == {
         "tests": ["CMD", "pg_isready"],
         "interval": "2s",
@@ -814,3 +816,16 @@ def test_the_plan_refuses_a_duplicate_urn_as_the_engine_does(recorder):
         "Duplicate resource URN 'urn:pulumi:test::container-comms::pulumi:pulumi:Stack$"
         "docker:index/network:Network::same'; try giving it a unique name"
     )
+
+
+def test_a_slow_health_check_gets_as_long_as_it_takes_to_decide(recorder):
+    slow = HealthcheckSpec(test=("CMD", "ready"), interval="10s", timeout="5s", retries=5,
+                           start_period="1m30s")  # fmt: skip
+    plan = recorder.run(
+        application(
+            api=ServiceSpec(image="x", depends_on={"db": "service_healthy"}),
+            db=ServiceSpec(image="postgres", healthcheck=slow),
+        )
+    )
+    # The start period, then the first check and five failing ones of 10 s + 5 s each.
+    assert containers(plan)["db"].inputs["waitTimeout"] == 90.0 + 6 * 15.0

@@ -119,6 +119,7 @@ def test_app_stack_is_web_app_and_db_as_services(recorder):
     assert db.inputs["networksAdvanced"] == [{"name": "back", "ipv4Address": "10.40.1.20"}]
     # app waits for db's health check; web for app to run.
     assert db.inputs["wait"] is True and db.inputs["healthcheck"]["tests"][1] == "pg_isready"
+    assert db.inputs["waitTimeout"] == 16 * (2.0 + 2.0)  # 15 retries of 2 s + 2 s, and the first
     assert db.urn in app.dependencies and app.urn in web.dependencies
     assert "wait" not in app.inputs and "wait" not in web.inputs
     # One named volume: the database writes it, its backup sidecar reads it.
