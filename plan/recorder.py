@@ -66,12 +66,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: PlanMocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self._urns: set[str] = set()
+        self.duplicates: list[str] = []
+        """URNs registered more than once, which the engine refuses (reported after the run,
+        so that a failed run leaves no pending registration behind)."""
         self.registered_outputs: dict[str, dict[str, Any]] = {}
         """What each component (and the stack) passed to `register_outputs`, by URN."""
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         urn = response.urn
+        if urn in self._urns:
+            self.duplicates.append(urn)
+        self._urns.add(urn)
         state = self.resources.get(urn)
         self.registrations.append(
             Registration(
@@ -171,6 +178,11 @@ def record(
         with _batch_gc():
             _sync_await(run_pulumi_func(program))
             exports = _sync_await(_resolve_exports())
+        if monitor.duplicates:
+            # The engine refuses a second resource with one URN (same name, type and parent).
+            raise ProgramError(
+                f"Duplicate resource URN '{monitor.duplicates[0]}'; try giving it a unique name"
+            )
     except pulumi.RunError as error:
         raise ProgramError(str(error)) from None
     except ProgramError:

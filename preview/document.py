@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plan import Plan, Registration
+from plan import Plan, Registration, without_secrets
 from preview.analyzer import PolicyRun
 from preview.report import gate_failures
 
@@ -37,7 +37,7 @@ def build(
                 "parent": r.parent or None,
                 "dependencies": list(r.dependencies),
                 "propertyDependencies": {k: list(v) for k, v in r.property_dependencies.items()},
-                "inputs": r.inputs,
+                "inputs": without_secrets(r.inputs),
             }
             for r in plan.resources
         ]
