@@ -169,9 +169,12 @@ def test_socket_reaches_the_engine(
         pytest.skip(reason)
     resources, inside = _socket_forms(engine_socket)[form]
     _flags(
-        resources, rule=SOCKET, level="mandatory", on="sk_taker",
+        resources,
+        rule="docker-container-disallow-docker-socket-mount",
+        level="mandatory",
+        on="sk_taker",
         config={"engineSockets": [engine_socket]},
-    )  # fmt: skip
+    )
     r = realize()
     r.apply(resources)
     client = install(r.container("sk_taker"))
@@ -192,7 +195,12 @@ def test_writable_host_root_lets_the_container_write_host_files(
     realize: Callable[[], Realization],
 ) -> None:
     resources = [_kept("hs_root", volumes=[{"hostPath": "/", "containerPath": "/host"}])]
-    _flags(resources, rule=WRITABLE_SYSTEM, level="mandatory", on="hs_root")
+    _flags(
+        resources,
+        rule="docker-container-disallow-writable-host-system-mount",
+        level="mandatory",
+        on="hs_root",
+    )
     marker = Path("/tmp") / f"container-comms-proof-{uuid.uuid4().hex}"
     r = realize()
     r.apply(resources)
@@ -215,7 +223,12 @@ def test_read_only_host_etc_shows_the_host_files(realize: Callable[[], Realizati
             "hs_etc", volumes=[{"hostPath": "/etc", "containerPath": "/host-etc", "readOnly": True}]
         )
     ]
-    _flags(resources, rule=READ_ONLY_SYSTEM, level="advisory", on="hs_etc")
+    _flags(
+        resources,
+        rule="docker-container-disallow-read-only-host-system-mount",
+        level="advisory",
+        on="hs_etc",
+    )
     verdict = _findings(resources)
     assert not verdict.mandatory, verdict.mandatory
     r = realize()
@@ -260,7 +273,6 @@ def test_project_files_pass_the_pack_and_mount(
 
 # -- host disks ------------------------------------------------------------------------------
 
-DISK = "docker-container-disallow-host-disk-device"
 DISK_MARKER = "HOST-DISK-MARKER"
 
 
@@ -291,7 +303,12 @@ def test_disk_device_reads_the_host_disk(
             devices=[{"hostPath": loop_disk, "containerPath": "/dev/xdisk", "permissions": "r"}],
         )
     ]
-    _flags(resources, rule=DISK, level="mandatory", on="dk_device")
+    _flags(
+        resources,
+        rule="docker-container-disallow-host-disk-device",
+        level="mandatory",
+        on="dk_device",
+    )
     r = realize()
     r.apply(resources)
     _runs(r, "dk_device", f"head -c {len(DISK_MARKER)} /dev/xdisk", DISK_MARKER)
@@ -306,7 +323,12 @@ def test_block_device_cgroup_rule_reads_the_host_disk(
         _kept("dk_rule", deviceCgroupRules=[f"b {major}:* rwm"]),
         _kept("dk_control"),
     ]
-    _flags(resources, rule=DISK, level="mandatory", on="dk_rule")
+    _flags(
+        resources,
+        rule="docker-container-disallow-host-disk-device",
+        level="mandatory",
+        on="dk_rule",
+    )
     r = realize()
     r.apply(resources)
     read = f"mknod /tmp/disk b {major} {minor}; head -c {len(DISK_MARKER)} /tmp/disk"
@@ -317,15 +339,14 @@ def test_block_device_cgroup_rule_reads_the_host_disk(
 
 # -- host namespaces ---------------------------------------------------------------------------
 
-NAMESPACES = "docker-container-disallow-host-namespaces"
-USERNS = "docker-container-disallow-host-user-namespace"
-
 
 def test_host_pid_namespace_lets_the_container_kill_host_processes(
     realize: Callable[[], Realization],
 ) -> None:
     resources = [_kept("ns_pid", pidMode="host"), _kept("ns_control")]
-    _flags(resources, rule=NAMESPACES, level="mandatory", on="ns_pid")
+    _flags(
+        resources, rule="docker-container-disallow-host-namespaces", level="mandatory", on="ns_pid"
+    )
     victim = subprocess.Popen(["sleep", "600"], start_new_session=True)
     try:
         r = realize()
@@ -347,7 +368,9 @@ def test_host_ipc_namespace_shares_the_host_shared_memory(
     realize: Callable[[], Realization],
 ) -> None:
     resources = [_kept("ns_ipc", ipcMode="host"), _kept("ns_control")]
-    _flags(resources, rule=NAMESPACES, level="mandatory", on="ns_ipc")
+    _flags(
+        resources, rule="docker-container-disallow-host-namespaces", level="mandatory", on="ns_ipc"
+    )
     marker = Path("/dev/shm") / f"container-comms-proof-{uuid.uuid4().hex}"
     answer = marker.with_name(marker.name + "-answer")
     marker.write_text("from-the-host\n")
@@ -370,7 +393,12 @@ def test_host_user_namespace_changes_nothing_on_an_engine_without_remapping(
     realize: Callable[[], Realization],
 ) -> None:
     resources = [_kept("ns_userns", usernsMode="host"), _kept("ns_control")]
-    _flags(resources, rule=USERNS, level="advisory", on="ns_userns")
+    _flags(
+        resources,
+        rule="docker-container-disallow-host-user-namespace",
+        level="advisory",
+        on="ns_userns",
+    )
     r = realize()
     r.apply(resources)
     identity = "0 0 4294967295"
@@ -418,7 +446,12 @@ def test_capability_beyond_the_default_set_is_effective(
     realize: Callable[[], Realization],
 ) -> None:
     resources = [_kept("cp_admin", capabilities={"adds": ["SYS_ADMIN"]}), _kept("cp_control")]
-    _flags(resources, rule=CAPABILITIES, level="mandatory", on="cp_admin")
+    _flags(
+        resources,
+        rule="docker-container-enforce-allowed-capabilities",
+        level="mandatory",
+        on="cp_admin",
+    )
     r = realize()
     r.apply(resources)
     assert "SYS_ADMIN" in _effective(r, "cp_admin")
@@ -441,7 +474,12 @@ def test_unknown_capability_is_refused(
     key: str, value: str, message: str, realize: Callable[[], Realization]
 ) -> None:
     resources = [_kept("cp_unknown", capabilities={key: [value]})]
-    _flags(resources, rule=UNKNOWN_CAPABILITY, level="mandatory", on="cp_unknown")
+    _flags(
+        resources,
+        rule="docker-container-disallow-unknown-capability",
+        level="mandatory",
+        on="cp_unknown",
+    )
     with pytest.raises(EngineRefused) as refused:
         realize().apply(resources)
     assert refused.value.step == "container create"
@@ -460,14 +498,14 @@ def test_capability_names_in_any_case_are_known(realize: Callable[[], Realizatio
 
 # -- the host's network ------------------------------------------------------------------------
 
-HOST_NETWORK = "docker-container-disallow-host-network"
-
 
 def test_host_network_shares_the_engine_hosts_interfaces(
     engine: docker.DockerClient, realize: Callable[[], Realization]
 ) -> None:
     resources = [_kept("hn_host", networkMode="host"), _kept("hn_control")]
-    _flags(resources, rule=HOST_NETWORK, level="mandatory", on="hn_host")
+    _flags(
+        resources, rule="docker-container-disallow-host-network", level="mandatory", on="hn_host"
+    )
     bridge = engine.networks.get("bridge").attrs["Options"]["com.docker.network.bridge.name"]
     r = realize()
     r.apply(resources)
