@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -107,8 +109,10 @@ ENGINE_CAPABILITIES = frozenset(
         "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "WAKE_ALARM",
     }
 )  # fmt: skip
-"""The capability names engine 20.10 accepts (besides ALL); it refuses PERFMON, BPF and
-CHECKPOINT_RESTORE, which later engines know."""
+"""The capability names engine 20.10 accepts (besides ALL)."""
+
+LATER_ENGINE_CAPABILITIES = frozenset({"PERFMON", "BPF", "CHECKPOINT_RESTORE"})
+"""Linux capabilities later engines accept and engine 20.10 refuses."""
 
 
 def _capability(value: str) -> str:
@@ -126,7 +130,8 @@ def _engine_capability(value: str) -> str:
     return "CAP_" + upper
 
 
-def _known(value: str, extra: set[str]) -> bool:
+def _known(value: str, extra: Iterable[str]) -> bool:
+    """Whether the engine (20.10, or one that also knows `extra`) accepts the name."""
     name = _engine_capability(value)
     return name == "ALL" or name[4:] in ENGINE_CAPABILITIES or name[4:] in extra
 
@@ -148,9 +153,13 @@ def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None
     unknowns: list[str] = []
     if adds_unknown:
         unknowns.append(f'the added capabilities of container "{view.label}" are')
-    extra = _extra_known(args)
+    # A name no engine knows is the unknown-capability rule's; any other outside the default
+    # set is an escalation, whatever the engine's version.
     escalating = [
-        a for a in adds if _known(a, extra) and _capability(a) not in ENGINE_DEFAULT_CAPABILITIES
+        a
+        for a in adds
+        if _known(a, LATER_ENGINE_CAPABILITIES)
+        and _capability(a) not in ENGINE_DEFAULT_CAPABILITIES
     ]
     if escalating:
         preset = view.labels.get(LABEL_PRESET)
@@ -189,11 +198,6 @@ docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
                 **_STRINGS,
                 "default": DEFAULT_MONITOR_CAPABILITIES,
                 "description": "Capabilities containers labelled as monitors may add.",
-            },
-            "extraKnownCapabilities": {
-                **_STRINGS,
-                "default": [],
-                "description": "Capability names the engine knows beyond engine 20.10's.",
             },
         }
     ),

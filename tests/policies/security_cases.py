@@ -280,6 +280,20 @@ SECURITY_CASES: list[Case] = [
         (),
     ),
     Case(
+        "capability-of-later-engines",
+        CAPABILITIES,
+        "bboxes-bbox1",
+        set_field("capabilities", {"adds": ["perfmon"]}),
+        ((_capability("bbox1", "perfmon"), ""),),  # an escalation whichever engine knows it
+    ),
+    Case(
+        "unknown-name-is-the-unknown-capability-rules",
+        CAPABILITIES,
+        "bboxes-bbox1",
+        set_field("capabilities", {"adds": ["FOO"]}),
+        (),
+    ),
+    Case(
         "monitor-capabilities-without-monitor-label",
         CAPABILITIES,
         "web-web1-monitor",

@@ -56,11 +56,7 @@ CONFIG_KEYS = {
     "docker-network-disallow-overlapping-subnets": {"hostSubnets"},
     "docker-network-enforce-allowed-subnets": {"allowedSubnets"},
     "docker-container-require-running-join-target": {"externalContainers"},
-    "docker-container-enforce-allowed-capabilities": {
-        "allowedCapabilities",
-        "monitorCapabilities",
-        "extraKnownCapabilities",
-    },
+    "docker-container-enforce-allowed-capabilities": {"allowedCapabilities", "monitorCapabilities"},
     "docker-container-disallow-unknown-capability": {"extraKnownCapabilities"},
     "docker-container-enforce-port-bind-address": {"allowedBindAddresses"},
     "docker-container-disallow-docker-socket-mount": {"engineSockets"},
