@@ -512,3 +512,54 @@ def test_host_network_shares_the_engine_hosts_interfaces(
     _runs(r, "hn_host", "ip -o link", f": {bridge}:")
     code, out = sh(r.container("hn_control"), "ip -o link")
     assert code == 0 and f": {bridge}:" not in out, out
+
+
+# -- security options ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "step", "message"),
+    [
+        ("foo", "container create", 'invalid --security-opt 1: "foo"'),
+        ("foo=bar", "container create", 'invalid --security-opt 2: "foo=bar"'),
+        (
+            "systempaths=unconfined",
+            "container create",
+            'invalid --security-opt 2: "systempaths=unconfined"',
+        ),
+        (
+            "seccomp=/etc/docker/seccomp.json",
+            "container start",
+            "Decoding seccomp profile failed: invalid character '/' looking for beginning of value",
+        ),
+    ],
+    ids=["no-separator", "unknown-key", "systempaths", "seccomp-file-name"],
+)
+def test_security_opt_is_refused(
+    option: str, step: str, message: str, realize: Callable[[], Realization]
+) -> None:
+    resources = [_kept("so_refused", securityOpts=[option])]
+    _flags(
+        resources, rule="docker-container-enforce-valid-security-opt", level="mandatory",
+        on="so_refused",
+    )  # fmt: skip
+    with pytest.raises(EngineRefused) as refused:
+        realize().apply(resources)
+    assert (refused.value.step, refused.value.message) == (step, message)
+
+
+def test_unconfined_seccomp_lets_the_container_make_user_namespaces(
+    realize: Callable[[], Realization],
+) -> None:
+    resources = [_kept("so_open", securityOpts=["seccomp=unconfined"]), _kept("so_control")]
+    _flags(
+        resources, rule="docker-container-disallow-unconfined-security-opt", level="advisory",
+        on="so_open",
+    )  # fmt: skip
+    assert not _findings(resources).mandatory
+    r = realize()
+    r.apply(resources)
+    _runs(r, "so_open", "grep '^Seccomp:' /proc/self/status", "Seccomp:\t0")
+    _runs(r, "so_open", "unshare -U true && echo made", "made")
+    code, out = sh(r.container("so_control"), "unshare -U true")
+    assert code != 0 and "Operation not permitted" in out, out

@@ -28,6 +28,8 @@ USERNS = "docker-container-disallow-host-user-namespace"
 PRIVILEGED = "docker-container-disallow-privileged"
 CAPABILITIES = "docker-container-enforce-allowed-capabilities"
 UNKNOWN_CAPABILITY = "docker-container-disallow-unknown-capability"
+VALID_SECURITY_OPT = "docker-container-enforce-valid-security-opt"
+UNCONFINED = "docker-container-disallow-unconfined-security-opt"
 BIND_ADDRESS = "docker-container-enforce-port-bind-address"
 SOCKET = "docker-container-disallow-docker-socket-mount"
 WRITABLE_SYSTEM = "docker-container-disallow-writable-host-system-mount"
@@ -143,6 +145,31 @@ def _cgroup_rule(rule: str, which: str = "host block devices") -> str:
         "host's disk and reads it; remove the rule, and pass only the devices it needs with "
         "devices."
     )
+
+
+def _security_opt(option: str, refusal: str, fix: str = "") -> str:
+    fix = fix or (
+        "write no-new-privileges[=<bool>], seccomp=unconfined (or a profile's JSON), "
+        "apparmor=<profile> or label=<option>"
+    )
+    return (
+        f'container "bbox1": securityOpts has "{option}", which the engine refuses {refusal}; '
+        f"{fix}."
+    )
+
+
+def _unconfined(option: str, reason: str) -> str:
+    return (
+        f'container "bbox1": securityOpts "{option}" {reason}; remove it, or give a profile that '
+        "allows only what the container needs."
+    )
+
+
+SECCOMP = (
+    "runs the container without a seccomp filter: every system call the kernel has, user "
+    "namespaces (unshare) among them, which Docker's default profile refuses"
+)
+SELINUX = "runs the container without SELinux separation on hosts that use it"
 
 
 def _port(address: str = "0.0.0.0", allowed: str = "127.0.0.1, ::1") -> str:
@@ -331,6 +358,100 @@ SECURITY_CASES: list[Case] = [
         set_field("capabilities", {"adds": ["PERFMON"]}),
         (),
         config={"extraKnownCapabilities": ["CAP_PERFMON"]},
+    ),
+    # Security options: what the engine refuses, and what drops confinement.
+    Case(
+        "security-opts-the-engine-refuses",
+        VALID_SECURITY_OPT,
+        "bboxes-bbox1",
+        set_field(
+            "securityOpts",
+            ["no-new-privileges", "foo", "foo=bar", "no-new-privileges=yes", "label:disable"],
+        ),
+        (
+            (_security_opt("foo", 'at create with "invalid --security-opt 1: "foo""'), ""),
+            (_security_opt("foo=bar", 'at create with "invalid --security-opt 2: "foo=bar""'), ""),
+            (
+                _security_opt(
+                    "no-new-privileges=yes",
+                    'at create with "invalid --security-opt 2: "no-new-privileges=yes""',
+                ),
+                "",
+            ),
+        ),
+    ),
+    Case(
+        "systempaths-through-the-api",
+        VALID_SECURITY_OPT,
+        "bboxes-bbox1",
+        set_field("securityOpts", ["systempaths=unconfined"]),
+        (
+            (
+                _security_opt(
+                    "systempaths=unconfined",
+                    'at create with "invalid --security-opt 2: "systempaths=unconfined""',
+                    "the docker CLI turns systempaths=unconfined into empty masked and read-only "
+                    "path lists itself, which pulumi-docker does not; remove it",
+                ),
+                "",
+            ),
+        ),
+    ),
+    Case(
+        "seccomp-profile-file-name",
+        VALID_SECURITY_OPT,
+        "bboxes-bbox1",
+        set_field("securityOpts", ["seccomp=/etc/docker/seccomp.json"]),
+        (
+            (
+                _security_opt(
+                    "seccomp=/etc/docker/seccomp.json",
+                    "at start with \"Decoding seccomp profile failed: invalid character '/' "
+                    'looking for beginning of value"',
+                    "the engine takes the profile's JSON itself, not a file name (the docker CLI "
+                    "reads the file, pulumi-docker does not); give the file's contents, or "
+                    '"unconfined"',
+                ),
+                "",
+            ),
+        ),
+    ),
+    Case(
+        "security-opts-the-engine-accepts",
+        VALID_SECURITY_OPT,
+        "bboxes-bbox1",
+        set_field(
+            "securityOpts",
+            [
+                "no-new-privileges:true",
+                "seccomp=unconfined",
+                'seccomp={"defaultAction": "SCMP_ACT_ERRNO"}',
+                "apparmor=docker-default",
+                "label=disable",
+                "disable",
+            ],
+        ),
+        (),
+    ),
+    Case(
+        "unconfined-security-opts",
+        UNCONFINED,
+        "bboxes-bbox1",
+        set_field(
+            "securityOpts",
+            ["no-new-privileges", "seccomp:unconfined", "apparmor=unconfined", "label=disable"],
+        ),
+        (
+            (_unconfined("seccomp:unconfined", SECCOMP), ""),
+            (
+                _unconfined(
+                    "apparmor=unconfined",
+                    "runs the container without an AppArmor profile on hosts that use one",
+                ),
+                "",
+            ),
+            (_unconfined("label=disable", SELINUX), ""),
+        ),
     ),
     # Ports: compose's default, all interfaces, is advice only.
     Case(

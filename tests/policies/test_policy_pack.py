@@ -45,6 +45,8 @@ DEFAULT_LEVELS = {
     "docker-container-disallow-privileged": "mandatory",
     "docker-container-enforce-allowed-capabilities": "mandatory",
     "docker-container-disallow-unknown-capability": "mandatory",
+    "docker-container-enforce-valid-security-opt": "mandatory",
+    "docker-container-disallow-unconfined-security-opt": "advisory",
     "docker-container-enforce-port-bind-address": "advisory",
     "docker-container-disallow-docker-socket-mount": "mandatory",
     "docker-container-disallow-writable-host-system-mount": "mandatory",

@@ -27,7 +27,7 @@ KEYS = [
     "healthcheck", "tests", "network", "members", "owner", "sidecars", "id",
     "volumeName", "fromContainer", "readOnly", "containerPath", "type", "target",
     "volumeOptions", "driverName", "driverOptions", "device", "o", "driver", "driverOpts",
-    "devices", "deviceCgroupRules", "pidMode", "ipcMode", "usernsMode", "drops",
+    "devices", "deviceCgroupRules", "pidMode", "ipcMode", "usernsMode", "drops", "securityOpts",
 ]  # fmt: skip
 INTERESTING = [
     *sorted(UNKNOWN_SENTINELS),
@@ -36,7 +36,7 @@ INTERESTING = [
     "0.0.0.0", "/var/run/docker.sock", "monitor", "container-comms.preset", "NET_RAW",
     "SYS_ADMIN", "no", "DB_HOST=web1", "ping web1", "=", "",
     "/", "/etc", "/run/", "//var/run", "bind", "rbind,ro", "volume", "local", "/dev/sda",
-    "b 7:* rwm", "ALL", "CHOWN", "FOO",
+    "b 7:* rwm", "ALL", "CHOWN", "FOO", "seccomp=unconfined", "seccomp=/x", "disable", "x:",
 ]  # fmt: skip
 
 leaves = st.one_of(
