@@ -16,8 +16,6 @@ from tests.policies.policy_cases import (
     CONTAINER,
     Case,
     _container,
-    compliant_stack,
-    mutated,
     set_field,
     urn,
 )
@@ -56,7 +54,7 @@ class StackCase(Case):
         return [*super().resources(), *self.added]
 
 
-def _holder(**props: Any) -> Resource:
+def holder_container(**props: Any) -> Resource:
     """A container named "holder" whose volumes another container takes."""
     return Resource(
         CONTAINER,
@@ -66,7 +64,7 @@ def _holder(**props: Any) -> Resource:
     )
 
 
-def _bind_volume(name: str, device: str, flags: str = "bind") -> Resource:
+def bind_volume(name: str, device: str, flags: str = "bind") -> Resource:
     """A docker.Volume the local driver makes as a bind of `device`."""
     return Resource(
         VOLUME,
@@ -568,7 +566,7 @@ SECURITY_CASES: list[Case] = [
                 "bboxes-bbox1",
             ),
         ),
-        added=(_bind_volume("engine", "/run"),),
+        added=(bind_volume("engine", "/run"),),
     ),
     StackCase(
         "socket-volumes-from",
@@ -585,7 +583,7 @@ SECURITY_CASES: list[Case] = [
             ),
             (_socket('volumes[0].hostPath "/var/run/docker.sock"', name="holder"), "holder"),
         ),
-        added=(_holder(volumes=[SOCKET_AT]),),
+        added=(holder_container(volumes=[SOCKET_AT]),),
     ),
     Case(
         "socket-named-docker-sock-elsewhere",
@@ -703,7 +701,9 @@ SECURITY_CASES: list[Case] = [
             ),
             (_writable('mounts[0].source "/etc"', ETC, name="holder"), "holder"),
         ),
-        added=(_holder(mounts=[{"type": "bind", "source": "/etc", "target": "/host-etc"}]),),
+        added=(
+            holder_container(mounts=[{"type": "bind", "source": "/etc", "target": "/host-etc"}]),
+        ),
     ),
     StackCase(
         "read-only-bind-volume-is-not-writable",
@@ -711,7 +711,7 @@ SECURITY_CASES: list[Case] = [
         "bboxes-bbox1",
         _volumes({"volumeName": "etc", "containerPath": "/host-etc"}),
         (),
-        added=(_bind_volume("etc", "/etc", "bind,ro"),),
+        added=(bind_volume("etc", "/etc", "bind,ro"),),
     ),
     Case(
         "file-under-etc",
@@ -761,7 +761,7 @@ SECURITY_CASES: list[Case] = [
                 "bboxes-bbox1",
             ),
         ),
-        added=(_bind_volume("hostroot", "/", "rbind,ro"),),
+        added=(bind_volume("hostroot", "/", "rbind,ro"),),
     ),
     Case(
         "read-only-file-under-etc",
@@ -819,8 +819,3 @@ SECURITY_CASES: list[Case] = [
     ),
 ]
 """Every case of the security and host access rules."""
-
-
-def with_unknown(name: str, change: Any) -> list[Resource]:
-    """The compliant stack with one change to the resource `name` (for unknown-value tests)."""
-    return mutated(compliant_stack(), name, change)

@@ -26,8 +26,8 @@ from tests.policies.security_cases import (
     USERNS,
     WRITABLE_SYSTEM,
     StackCase,
-    _bind_volume,
-    _holder,
+    bind_volume,
+    holder_container,
 )
 
 
@@ -108,7 +108,7 @@ def test_unknown_values_leave_the_rule_undecided(policy: str, change: Any, what:
 
 
 def test_a_volume_named_at_deploy_time_leaves_the_socket_rule_undecided() -> None:
-    volume = _bind_volume("engine", "/run")
+    volume = bind_volume("engine", "/run")
     case = StackCase(
         "unknown-volume-name",
         SOCKET,
@@ -140,7 +140,7 @@ def test_volumes_from_a_container_that_takes_them_back_ends() -> None:
             ],
         ),
         (),
-        added=(_holder(volumes=[{"fromContainer": "bbox1"}]),),
+        added=(holder_container(volumes=[{"fromContainer": "bbox1"}]),),
     )
     result = run_direct(BY_NAME[SOCKET], case.resources())
     assert [urn.rsplit("::", 1)[-1] for _, urn in result.violations] == [
