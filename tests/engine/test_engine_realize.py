@@ -48,10 +48,13 @@ def test_dependency_cycle_is_refused() -> None:
 @pytest.mark.parametrize(
     ("registration", "prop"),
     [
-        (container("vol", volumes=[{"containerPath": "/data"}]), "volumes"),
-        (container("mnt", mounts=[{"target": "/x", "type": "bind", "source": "/srv",
-                                   "bindOptions": {"propagation": "rshared"}}]),
-         "mounts[0].bindOptions"),
+        (container("vol", volumes=[{"containerPath": "/data", "selinuxRelabel": "z"}]),
+         "volumes[0].selinuxRelabel"),
+        (container("mnt", mounts=[{"target": "/x", "type": "volume",
+                                   "volumeOptions": {"subpath": "a"}}]),
+         "mounts[0].volumeOptions.subpath"),
+        (container("dev", devices=[{"hostPath": "/dev/fuse", "cgroupRule": "x"}]),
+         "devices[0].cgroupRule"),
         (container("own", uploads=[{"file": "/a", "content": "x", "owner": "postgres"}]),
          "uploads[0].owner"),
         (container("drv", networksAdvanced=[{"name": "n", "driverOpts": {"a": "b"}}]),
