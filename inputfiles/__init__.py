@@ -54,21 +54,47 @@ _KINDS = {
 class InputFileError(Exception):
     """A file cannot be used; the message names it (and the line) and what would be right."""
 
+    def __init__(
+        self, where: str, problem: str, line: int | None = None, unreadable: bool = False
+    ) -> None:
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+        """The file (`path`, or `path:line` when `line` is known)."""
+        self.problem = problem
+        """What is wrong, to follow the file's name."""
+        self.line = line
+        """The 1-based line the problem is on, when it is inside the file."""
+        self.unreadable = unreadable
+        """True when the file itself is refused (missing, outside, not a regular file, too
+        large), before any of its text is looked at."""
 
-def read_text(path: Path, what: str, limit: int = SIZE_LIMIT) -> str:
-    """The UTF-8 text of the regular file `path` (a `what`, such as "stack file")."""
+
+def _at(source: str, line: int, problem: str) -> InputFileError:
+    return InputFileError(f"{source}:{line}", problem, line)
+
+
+def read_text(path: Path, what: str, limit: int = SIZE_LIMIT, name: str | None = None) -> str:
+    """The UTF-8 text of the regular file `path` (a `what`, such as "stack file"), named
+    `name` (default: `path`) in errors."""
+    source = str(path) if name is None else name
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as error:
-        raise InputFileError(f"{path}: the {what} cannot be read ({_reason(error)})") from None
+        raise InputFileError(
+            source, f"cannot be read ({_reason(error)})", unreadable=True
+        ) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
-            raise InputFileError(f"{path}: is {kind}; a {what} must be a regular file")
+            raise InputFileError(
+                source, f"is {kind}; a {what} must be a regular file", unreadable=True
+            )
         if info.st_size > limit:
             raise InputFileError(
-                f"{path}: {info.st_size:,} bytes, over the {limit:,}-byte limit for a {what}"
+                source,
+                f"is {info.st_size:,} bytes, over the {limit:,}-byte limit for a {what}",
+                unreadable=True,
             )
         chunks: list[bytes] = []
         size = 0
@@ -79,9 +105,13 @@ def read_text(path: Path, what: str, limit: int = SIZE_LIMIT) -> str:
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:  # it grew while being read
-            raise InputFileError(f"{path}: over the {limit:,}-byte limit for a {what}")
+            raise InputFileError(
+                source, f"is over the {limit:,}-byte limit for a {what}", unreadable=True
+            )
     except OSError as error:
-        raise InputFileError(f"{path}: the {what} cannot be read ({_reason(error)})") from None
+        raise InputFileError(
+            source, f"cannot be read ({_reason(error)})", unreadable=True
+        ) from None
     finally:
         os.close(fd)
     data = b"".join(chunks)
@@ -89,10 +119,10 @@ def read_text(path: Path, what: str, limit: int = SIZE_LIMIT) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise InputFileError(f"{path}:{line}: the {what} is not UTF-8 text") from None
+        raise _at(source, line, f"is not UTF-8 text; a {what} must be") from None
 
 
-def inside(root: Path, name: str, what: str) -> Path:
+def inside(root: Path, name: str) -> Path:
     """`name` (relative to `root`, or absolute) resolved, refused unless it lies in `root`.
 
     Symbolic links are followed before the check, so a link out of `root` is refused too.
@@ -101,11 +131,10 @@ def inside(root: Path, name: str, what: str) -> Path:
     try:
         target = (base / name).resolve()
     except (OSError, RuntimeError) as error:  # a symlink loop
-        raise InputFileError(f'{what} "{name}" cannot be resolved ({error})') from None
+        raise InputFileError(name, f"cannot be resolved ({error})", unreadable=True) from None
     if not target.is_relative_to(base):
         raise InputFileError(
-            f'{what} "{name}" resolves to {target}, outside the project folder {base}; '
-            "name a file inside the project"
+            name, f"resolves to {target}, outside the project folder", unreadable=True
         )
     return target
 
@@ -121,9 +150,13 @@ class YamlDocument:
     decimal strings). Paths through an alias are not listed."""
 
 
-def load_yaml(path: Path, what: str, limit: int = SIZE_LIMIT) -> YamlDocument:
-    """The YAML file `path` read as the Pulumi CLI reads it (see the module's docstring)."""
-    return parse_yaml(read_text(path, what, limit), str(path))
+def load_yaml(
+    path: Path, what: str, limit: int = SIZE_LIMIT, name: str | None = None
+) -> YamlDocument:
+    """The YAML file `path` read as the Pulumi CLI reads it (see the module's docstring),
+    named `name` (default: `path`) in errors."""
+    source = str(path) if name is None else name
+    return parse_yaml(read_text(path, what, limit, source), source)
 
 
 def parse_yaml(text: str, source: str) -> YamlDocument:
@@ -141,13 +174,14 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
             loader.dispose()
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = error.problem or error.context or "not valid YAML"
-        raise InputFileError(f"{where}: malformed YAML: {problem}") from None
+        problem = f"malformed YAML: {error.problem or error.context or 'not valid YAML'}"
+        if mark is None:
+            raise InputFileError(source, problem) from None
+        raise _at(source, mark.line + 1, problem) from None
     except YAMLError as error:
-        raise InputFileError(f"{source}: malformed YAML: {type(error).__name__}") from None
+        raise InputFileError(source, f"malformed YAML: {type(error).__name__}") from None
     except (ValueError, TypeError) as error:  # a scalar its tag cannot hold (`!!int x`)
-        raise InputFileError(f"{source}: malformed YAML: {error}") from None
+        raise InputFileError(source, f"malformed YAML: {error}") from None
 
 
 class _Constructor(SafeConstructor):
@@ -183,9 +217,10 @@ def _check_events(text: str, source: str) -> bool:
             if kind is MappingStartEvent or kind is SequenceStartEvent:
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise InputFileError(
-                        f"{source}:{event.start_mark.line + 1}: nested deeper than "
-                        f"{MAX_DEPTH} levels of maps and lists"
+                    raise _at(
+                        source,
+                        event.start_mark.line + 1,
+                        f"nested deeper than {MAX_DEPTH} levels of maps and lists",
                     )
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 depth -= 1
@@ -214,15 +249,18 @@ def _check_nodes(root: Node, source: str, aliased: bool) -> dict[tuple[str, ...]
             for key_node, value_node in node.value:
                 line = key_node.start_mark.line + 1
                 if not isinstance(key_node, ScalarNode):
-                    raise InputFileError(
-                        f"{source}:{line}: malformed YAML: a map key must be a plain value, "
-                        "not a map or a list"
+                    raise _at(
+                        source,
+                        line,
+                        "malformed YAML: a map key must be a plain value, not a map or a list",
                     )
                 key = (str(key_node.tag), key_node.value)
                 if key in seen and key[0] != _MERGE:
-                    raise InputFileError(
-                        f'{source}:{line}: malformed YAML: mapping key "{key_node.value}" '
-                        f"already defined at line {seen[key]}"
+                    raise _at(
+                        source,
+                        line,
+                        f'malformed YAML: mapping key "{key_node.value}" already defined at '
+                        f"line {seen[key]}",
                     )
                 seen[key] = line
                 child = (*path, str(key_node.value))
@@ -263,16 +301,18 @@ def _check_aliases(root: Node, source: str) -> None:
         for child in _children(node):
             size = sizes[id(child)]
             if size == 0:  # still being walked: an alias of one of its own parents
-                raise InputFileError(
-                    f"{source}:{child.start_mark.line + 1}: malformed YAML: an alias refers to a "
-                    "map or list that contains it"
+                raise _at(
+                    source,
+                    child.start_mark.line + 1,
+                    "malformed YAML: an alias refers to a map or list that contains it",
                 )
             total += size
         sizes[id(node)] = total
     if sizes[id(root)] - spelled > ALIAS_BUDGET:
         raise InputFileError(
-            f"{source}: malformed YAML: document contains excessive aliasing "
-            f"({sizes[id(root)]:,} values from {spelled:,} written)"
+            source,
+            "malformed YAML: document contains excessive aliasing "
+            f"({sizes[id(root)]:,} values from {spelled:,} written)",
         )
 
 

@@ -19,6 +19,12 @@ from typing import Any
 
 from inputfiles import InputFileError, YamlDocument, load_yaml
 
+_SUBJECT = re.compile(r'[a-z][a-z ]*"(?P<name>[^"]+)"')
+"""How a component error names its subject: `joined group "web"`, `network "my_net2"`."""
+
+_KEY_PATH = re.compile(r"[A-Za-z0-9_.:\-]+(?:\[\d+\])*(?:\.[A-Za-z0-9_.:\-\[\]]+)*")
+"""A config key path as errors spell it (`topology.networks.my_net2.subnet`, `ports[0]`)."""
+
 STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 """What the Pulumi CLI accepts as a stack name (alphanumerics, `-`, `_`, `.`; at most 100)."""
 
@@ -43,18 +49,49 @@ class StackConfig:
     """Line numbers in `path` of every key, as dotted paths (`"<project>:topology.networks"`)."""
 
     def locate(self, message: str) -> str:
-        """`message` with `<file>:<line>: ` before each line that starts with a config key path.
+        """`message` with `<file>:<line>: ` before each line that names a config value.
 
         Program errors name config values by key path (`topology.networks.my_net2.subnet: ...`,
-        list items as `[0]`); this adds where the value is written in the stack file.
+        list items as `[0]`); a component's error names its subject and an argument path
+        (`joined group "web": sidecars.probe.ports: ...`), found where the stack file spells
+        that name with that path under it. Either way this adds where the value is written.
         """
-        located = []
-        for line in message.splitlines():
-            key, sep, _ = line.partition(": ")
-            qualified = key if ":" in key else f"{self.project}:{key}"
-            number = self.line_of(re.sub(r"\[(\d+)\]", r".\1", qualified)) if sep else None
-            located.append(f"{self.path}:{number}: {line}" if number else line)
-        return "\n".join(located)
+        return "\n".join(
+            f"{self.path}:{number}: {line}" if (number := self._line_for(line)) else line
+            for line in message.splitlines()
+        )
+
+    def _line_for(self, line: str) -> int | None:
+        parts = line.split(": ")
+        if len(parts) < 2:
+            return None
+        number = self._key_line(parts[0])
+        if number is None and len(parts) > 2 and (subject := _SUBJECT.fullmatch(parts[0])):
+            number = self._key_line(parts[1]) or self._named_line(subject["name"], parts[1])
+        return number
+
+    def _key_line(self, key: str) -> int | None:
+        """The line of config key path `key` (or of its deepest key the file spells out)."""
+        if not _KEY_PATH.fullmatch(key):
+            return None
+        qualified = key if ":" in key else f"{self.project}:{key}"
+        return self.line_of(re.sub(r"\[(\d+)\]", r".\1", qualified))
+
+    def _named_line(self, name: str, field_path: str) -> int | None:
+        """The line of `<name>.<field path>` where exactly one key path in the file ends so;
+        when none does, of its longest such beginning (down to the name alone)."""
+        if not _KEY_PATH.fullmatch(field_path):
+            return None
+        parts = [name, *re.sub(r"\[(\d+)\]", r".\1", field_path).split(".")]
+        while parts:
+            suffix = "." + ".".join(parts)
+            found = [line for key, line in self.lines.items() if key.endswith(suffix)]
+            if len(found) == 1:
+                return found[0]
+            if found:
+                return None  # ambiguous: two places spell it
+            parts.pop()
+        return None
 
     def line_of(self, dotted_path: str) -> int | None:
         """The line of the deepest key along `dotted_path` that the file spells out."""
