@@ -73,6 +73,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         """URNs registered more than once, which the engine refuses."""
         self._urns: set[str] = set()
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives (`resource.NewURN`): the parent's whole qualified type
+        before the resource's own, except for the root stack, which URNs leave out. (The SDK's
+        mocks keep only the parent's last type and put the stack in.)"""
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         urn = response.urn
@@ -88,9 +98,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=bool(request.custom),
                 parent=request.parent,
                 inputs=json_format.MessageToDict(request.object),
-                dependencies=tuple(request.dependencies),
+                # Sets in the SDK, so in no fixed order: sorted, for output that does not change.
+                dependencies=tuple(sorted(request.dependencies)),
                 property_dependencies={
-                    key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
+                    key: tuple(sorted(deps.urns))
+                    for key, deps in sorted(request.propertyDependencies.items())
                 },
                 provider=request.provider,
                 id=(state.id or "") if state is not None else "",

@@ -157,7 +157,8 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
     given: dict[str, str] = {}
     for key, value in raw.items():
         full = _qualify(str(key), name)
-        at = f"{path}:{lines[full]}" if full in lines else str(path)
+        line = lines.get(str(key), lines.get(full))
+        at = f"{path}:{line}" if line else str(path)
         if full in given:
             raise StackConfigError(
                 f'{at}: config keys "{given[full]}" and "{key}" are both {full} (a key without '

@@ -206,7 +206,11 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:  # noqa: PLR0915 (one l
             verdict = decide(run, verdict.error or ("output", str(exc)))
     if args.json:
         doc = document.build(
-            project=project_name, stack=args.stack, plan=plan, run=run, verdict=verdict,
+            project=project_name,
+            stack=args.stack,
+            plan=plan,
+            run=run,
+            verdict=verdict,
             timings=timings,
         )
         try:

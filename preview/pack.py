@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -255,14 +256,29 @@ class RunningPack:
     def _read_port(
         self, first: queue.Queue[bytes | None], wait: float, timeout: float | None
     ) -> int:
-        try:
-            line = first.get(timeout=wait)
-        except queue.Empty:
-            allowed = f"the {timeout:g} s allowed (--timeout)" if timeout else f"{wait:g} s"
-            raise PackError(
-                f"policy pack {self.project.path} printed no port within {allowed}"
-                + self.describe_exit()
-            ) from None
+        """The port from the first line of the pack's stdout. Waiting ends when the line comes,
+        when the stream ends, when the pack exits (a process it left behind may keep the
+        stream open), or after `wait` seconds."""
+        deadline = time.monotonic() + wait
+        exited_at: float | None = None
+        while True:
+            try:
+                line = first.get(timeout=0.05)
+                break
+            except queue.Empty:
+                pass
+            now = time.monotonic()
+            if exited_at is None and self.process.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > 0.5:
+                line = None  # exited, and nothing more came
+                break
+            if now > deadline:
+                allowed = f"the {timeout:g} s allowed (--timeout)" if timeout else f"{wait:g} s"
+                raise PackError(
+                    f"policy pack {self.project.path} printed no port within {allowed}"
+                    + self.describe_exit()
+                )
         if line is None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=2)
