@@ -258,6 +258,8 @@ def _write(flag: str, target: str, text: str) -> None:
             _write_all(fd, text.encode("utf-8"))
         finally:
             os.close(fd)
+    except ValueError:  # stdout already closed
+        raise OutputError(f"{flag} stdout: cannot be written (it is closed)") from None
     except OSError as error:
         where = "stdout" if target == "-" else target
         reason = error.strerror or type(error).__name__

@@ -364,23 +364,30 @@ def test_oversized_stack_file_is_refused_before_it_is_parsed(
     ]
 
 
-def test_stack_file_that_is_a_fifo_or_a_device_is_refused_without_waiting(
-    tmp_path: Path,
-) -> None:
+def test_input_that_is_a_fifo_or_a_device_is_refused_without_waiting(tmp_path: Path) -> None:
+    """Stack files and the policy config; in a process of its own, so that a regression hangs
+    that process, not the test run."""
     project = _tiny_copy(tmp_path)
-    fifo = project / "stacks" / "Pulumi.fifo.yaml"
-    os.mkfifo(fifo)
-    (project / "stacks" / "Pulumi.zero.yaml").symlink_to("/dev/zero")
-    for stack, kind in (("fifo", "a named pipe (fifo)"), ("zero", "a character device")):
+    stacks = project / "stacks"
+    os.mkfifo(stacks / "Pulumi.fifo.yaml")
+    (stacks / "Pulumi.zero.yaml").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "policy.json")
+    runs = [
+        (["fifo"], f"config): {stacks / 'Pulumi.fifo.yaml'}: is a named pipe (fifo); a stack file"),
+        (["zero"], f"config): {stacks / 'Pulumi.zero.yaml'}: is a character device; a stack file"),
+        (
+            ["ok", "--policy-config", str(tmp_path / "policy.json")],
+            f"policy-config): {tmp_path / 'policy.json'}: is a named pipe (fifo); a policy "
+            "config file",
+        ),
+    ]
+    for args, message in runs:
         started = time.monotonic()
-        gate = _gate_process(stack, "--project", str(project))
+        gate = _gate_process(*args, "--project", str(project), "--pack", str(PACKS / "tiny"))
         _, err = gate.communicate(timeout=60)
         assert time.monotonic() - started < 30
         assert gate.returncode == 2
-        path = project / "stacks" / f"Pulumi.{stack}.yaml"
-        assert err.splitlines() == [
-            f"error (config): {path}: is {kind}; a stack file must be a regular file"
-        ]
+        assert err.splitlines() == [f"error ({message} must be a regular file"]
 
 
 def test_alias_bomb_and_deep_nesting_are_refused_fast(
