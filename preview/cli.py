@@ -15,6 +15,7 @@ import contextlib
 import errno
 import fcntl
 import json
+import math
 import os
 import signal
 import sys
@@ -85,7 +86,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--timeout",
         metavar="SECONDS",
-        type=float,
+        type=_seconds,
         default=DEFAULT_TIMEOUT,
         help=f"seconds the whole run may take, program and policy pack ({DEFAULT_TIMEOUT:g})",
     )
@@ -98,6 +99,16 @@ def parser() -> argparse.ArgumentParser:
         ),
     )
     return p
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
