@@ -64,7 +64,8 @@ def problems(
     for path, every in by_path.items():
         items = [i for i in every if not (plain and i[0]["type"] == "is_instance_of")] or every
         kinds = {item["type"] for item, _ in items}
-        if len(items) > 1 and kinds <= _TYPE_ERRORS:
+        resource = isinstance(items[0][0].get("input"), pulumi.Resource)
+        if len(items) > 1 and kinds <= _TYPE_ERRORS and not resource:
             expected = [_EXPECTED.get(item["type"]) or _class(item) for item, _ in items]
             given = show(items[0][0].get("input"))
             found.append(

@@ -65,7 +65,8 @@ class Registration:
 
 @dataclass
 class Plan:
-    """Everything one run of a program registered, in registration order."""
+    """Everything one run of a program registered: the root stack first, then each resource
+    after its parent and its dependencies (ties by URN), the same order on every run."""
 
     project: str
     """The Pulumi project name."""
@@ -79,7 +80,7 @@ class Plan:
     """The stack's exported outputs as JSON values (unknowns as the `UNKNOWN` sentinel)."""
 
     def of_type(self, type_token: str) -> list[Registration]:
-        """The registrations of one type token, in registration order."""
+        """The registrations of one type token, in plan order."""
         return [r for r in self.resources if r.type == type_token]
 
     def by_urn(self) -> dict[str, Registration]:

@@ -505,11 +505,6 @@ def _on_network(**attachment: Any) -> Any:
     return program
 
 
-def _docker_network_as_name() -> None:
-    net = docker.Network("raw-net", name="raw")
-    Service("svc", ServiceArgs(ServiceSpec(image="x", networks=(Attachment(net),))))  # type: ignore[arg-type]
-
-
 def _docker_volume_as_source() -> None:
     vol = docker.Volume("raw-vol", name="raw")
     Service("svc", ServiceArgs(ServiceSpec(image="x", mounts=(MountSpec("/d", source=vol),))))  # type: ignore[arg-type]
@@ -553,7 +548,7 @@ REFUSALS = [
     (
         "image-not-a-string",
         _service(ServiceSpec(image=5)),  # type: ignore[arg-type]
-        'service "svc": spec.image: expected a string, got 5',
+        'service "svc": spec.image: expected a string or an Output, got 5',
     ),
     (
         "aliases-as-one-string",
@@ -573,7 +568,7 @@ REFUSALS = [
     (
         "env-value-not-a-string",
         _service(ServiceSpec(image="x", env={"PORT": 8080})),  # type: ignore[dict-item]
-        'service "svc": spec.env.PORT: expected a string, got 8080',
+        'service "svc": spec.env.PORT: expected a string or an Output, got 8080',
     ),
     (
         "unknown-key-in-a-map",
@@ -586,13 +581,6 @@ REFUSALS = [
         "ipc_mode, container_name, networks, network_mode, sidecars, loopback_ports, depends_on",
     ),
     # a resource where a name is expected
-    (
-        "docker-network-as-a-network",
-        _docker_network_as_name,
-        'service "svc": spec.networks[0].network: expected a name (a string, or an Output of '
-        'one) or a UserDefinedNetwork, got the pulumi_docker.Network resource "raw-net"; pass '
-        "its name output (`resource.name`), which also makes the container depend on it",
-    ),
     (
         "docker-volume-as-a-mount-source",
         _docker_volume_as_source,
@@ -813,7 +801,7 @@ def test_the_plan_refuses_a_duplicate_urn_as_the_engine_does(recorder):
         docker.Network("same", name="two")
 
     assert refusal(recorder, program) == (
-        "Duplicate resource URN 'urn:pulumi:test::container-comms::pulumi:pulumi:Stack$"
+        "Duplicate resource URN 'urn:pulumi:test::container-comms::"
         "docker:index/network:Network::same'; try giving it a unique name"
     )
 
@@ -829,3 +817,15 @@ def test_a_slow_health_check_gets_as_long_as_it_takes_to_decide(recorder):
     )
     # The start period, then the first check and five failing ones of 10 s + 5 s each.
     assert containers(plan)["db"].inputs["waitTimeout"] == 90.0 + 6 * 15.0
+
+
+def test_a_plain_docker_network_is_attached_by_its_name_output(recorder):
+    def program():
+        net = docker.Network("raw-net", name="raw")
+        Service("svc", ServiceArgs(ServiceSpec(image="x", networks=(Attachment(net, ("www",)),))))
+
+    plan = recorder.run(program)
+    (container,) = plan.of_type("docker:index/container:Container")
+    assert container.inputs["networksAdvanced"] == [{"name": "raw", "aliases": ["www"]}]
+    network_urn = next(r.urn for r in plan.resources if r.name == "raw-net")
+    assert network_urn in container.dependencies

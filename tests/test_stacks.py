@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import yaml
@@ -173,9 +174,14 @@ def test_deploy_run_gives_ids(recorder):
 
 def test_program_reads_a_topology_file_named_in_config(tmp_path):
     dev = json.loads(load_stack_config(PROJECT_DIR, "dev").values[f"{PROJECT}:topology"])
-    (tmp_path / "dev-topology.yaml").write_text(yaml.safe_dump(dev), encoding="utf-8")
-    config = {f"{PROJECT}:topologyFile": str(tmp_path / "dev-topology.yaml")}
-    from_file = record_program(PROGRAM, project=PROJECT, stack="dev", config=config)
+    # The file lies in the program's project folder, as topologyFile requires.
+    shutil.copy(PROGRAM, tmp_path / "__main__.py")
+    (tmp_path / "topologies").mkdir()
+    (tmp_path / "topologies" / "dev.yaml").write_text(yaml.safe_dump(dev), encoding="utf-8")
+    config = {f"{PROJECT}:topologyFile": "topologies/dev.yaml"}
+    from_file = record_program(
+        tmp_path / "__main__.py", project=PROJECT, stack="dev", config=config
+    )
     assert from_file.exports["staticAddresses"] == {"my_net2": {"bbox3": "172.22.16.8"}}
     assert from_file.exports["dnsNames"] == {
         "bboxes": {"bbox1": ["bbox1", "box1"], "bbox2": ["bbox2", "box2"]}

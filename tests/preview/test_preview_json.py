@@ -42,6 +42,7 @@ VIOLATION = {
     "enforcementLevel": str,
     "configuredLevel": str,
     "undecided": bool,
+    "notApplicable": bool,
     "blocking": bool,
     "urn": (str, type(None)),
     "resourceType": (str, type(None)),
