@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -95,9 +96,21 @@ class ImageSet(pulumi.ComponentResource):
         self._name = name
         self._pull = args.pull
         self.pulled = {}
+        self._children: dict[str, str] = {}
         self.built = {}
         self._builds: dict[str, BuildSpec] = {}
         self.register_outputs({"pull": args.pull})
+
+    def _child(self, image: str, role: str) -> str:
+        """`<set>-<role><slug of image>`; a slug already taken by another image (`busybox:1.36`
+        and `busybox-1.36`) gets a short hash of the reference, so no two share a URN."""
+        name = f"{self._name}-{role}{slug(image)}"
+        holder = self._children.setdefault(name, image)
+        if holder != image:
+            digest = hashlib.sha256(image.encode()).hexdigest()[:8]
+            name = f"{name}-{digest}"
+            self._children[name] = image
+        return name
 
     def pulls_for(self, image: str, pull: bool | None = None) -> list[pulumi.Resource]:
         """What a container running `image` depends on: its pull, made on first request."""
@@ -105,7 +118,7 @@ class ImageSet(pulumi.ComponentResource):
             return []
         if image not in self.pulled:
             self.pulled[image] = docker.RemoteImage(
-                f"{self._name}-{slug(image)}",
+                self._child(image, ""),
                 name=image,
                 keep_locally=True,
                 opts=pulumi.ResourceOptions(parent=self),
@@ -127,7 +140,7 @@ class ImageSet(pulumi.ComponentResource):
             return self.built[image]
         self._builds[image] = spec
         self.built[image] = docker.Image(
-            f"{self._name}-build-{slug(image)}",
+            self._child(image, "build-"),
             image_name=image,
             skip_push=True,
             build=docker.DockerBuildArgs(

@@ -7,7 +7,7 @@ before anything exists); the builder converts with the `UserDefinedNetwork` comp
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ..attachment import Attachment, NetworkRef
@@ -22,7 +22,6 @@ from .schema import (
     JoinedGroupConfig,
     ServiceConfig,
     StaticContainerConfig,
-    TopologyConfig,
 )
 
 S = TypeVar("S", bound=ContainerSpec)
@@ -100,61 +99,3 @@ def service_spec(key: str, service: ServiceConfig, network: NetworkLookup) -> Se
         loopback_ports=service.loopback_ports,
         depends_on=service.depends_on,
     )
-
-
-def replace_specs(config: TopologyConfig, spec: SpecMap[Any]) -> TopologyConfig:
-    """`config` with every container's spec passed through `spec`: the one walk that knows
-    where containers are written and under which config path."""
-    replace = dataclasses.replace
-    root = "topology"
-    dns_groups = {
-        group: replace(
-            dns,
-            members={
-                m: spec(f"{root}.dns_groups.{group}.members.{m}", member)
-                for m, member in dns.members.items()
-            },
-        )
-        for group, dns in config.dns_groups.items()
-    }
-    joined_groups = {
-        group: replace(
-            joined,
-            owner=spec(f"{root}.joined_groups.{group}.owner", joined.owner),
-            sidecars={
-                s: spec(f"{root}.joined_groups.{group}.sidecars.{s}", sidecar)
-                for s, sidecar in joined.sidecars.items()
-            },
-        )
-        for group, joined in config.joined_groups.items()
-    }
-    containers = {
-        name: spec(f"{root}.containers.{name}", static)
-        for name, static in config.containers.items()
-    }
-    services = {}
-    for key, service in config.services.items():
-        at = f"{root}.services.{key}"
-        sidecars = {
-            s: spec(f"{at}.sidecars.{s}", sidecar) for s, sidecar in service.sidecars.items()
-        }
-        services[key] = replace(spec(at, service), sidecars=sidecars)
-    return replace(
-        config,
-        dns_groups=dns_groups,
-        joined_groups=joined_groups,
-        containers=containers,
-        services=services,
-    )
-
-
-def container_specs(config: TopologyConfig) -> Iterator[tuple[str, ContainerSpec]]:
-    """(config path, spec) of every container, in config order."""
-    found: list[tuple[str, ContainerSpec]] = []
-
-    def collect(path: str, value: S) -> S:
-        found.append((path, value))
-        return value
-
-    replace_specs(config, collect)
-    return iter(found)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pulumi
 
-from ..application import Application, ApplicationArgs
+from ..application import Application
 from ..attachment import NetworkRef
 from ..container import SecretSpec
 from ..dns_group import DnsGroup
@@ -20,8 +20,8 @@ from ..network import UserDefinedNetwork
 from ..problems import Problem
 from ..static_ip import StaticIpContainer
 from ..volume import NamedVolume
-from .args import dns_group_args, joined_group_args, replace_specs, service_spec, static_args
 from .errors import TopologyError
+from .kinds import KINDS, replace_specs
 from .loader import ROOT
 from .schema import SecretSourceConfig, TopologyConfig
 
@@ -120,20 +120,14 @@ def build_topology(config: TopologyConfig, project_dir: Path | None = None) -> D
         return dataclasses.replace(spec, mounts=mounts, secrets=uses)
 
     config = replace_specs(config, resolve_refs)
-    images = deployment.images
-    for name, dns in config.dns_groups.items():
-        deployment.dns_groups[name] = DnsGroup(name, dns_group_args(dns, network, images))
-    for name, joined in config.joined_groups.items():
-        deployment.joined_groups[name] = JoinedGroup(
-            name, joined_group_args(joined, network, images)
-        )
-    for name, static in config.containers.items():
-        deployment.containers[name] = StaticIpContainer(name, static_args(static, network, images))
-    if config.services:
-        services = {key: service_spec(key, s, network) for key, s in config.services.items()}
-        deployment.application = Application(
-            config.application, ApplicationArgs(services=services, images=images)
-        )
+    built = {kind.key: kind.build(config, network, deployment.images) for kind in KINDS}
+    every = {(key, name): c for key, section in built.items() for name, c in section.items()}
+    deployment.dns_groups = {n: c for (_, n), c in every.items() if isinstance(c, DnsGroup)}
+    deployment.joined_groups = {n: c for (_, n), c in every.items() if isinstance(c, JoinedGroup)}
+    deployment.containers = {
+        n: c for (_, n), c in every.items() if isinstance(c, StaticIpContainer)
+    }
+    deployment.application = next((c for c in every.values() if isinstance(c, Application)), None)
     return deployment
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,32 +16,29 @@ from typing import Any
 import pydantic
 
 from ..addressing import AUTO, AddressPool
-from ..application import application_problems
 from ..attachment import ipv6_problems
 from ..checking import problems as type_problems
 from ..container import port_conflicts
-from ..dns_group import dns_group_problems
 from ..images import build_problems
-from ..joined_group import joined_group_problems, sidecar_option_problem
 from ..naming import is_predefined_network
 from ..network import network_args_problems, no_subnet_reason
 from ..problems import Problem
-from ..static_ip import static_problems
 from ..volume import volume_args_problems
-from .args import (
-    NetworkLookup,
-    container_specs,
-    dns_group_args,
-    joined_group_args,
-    replace_specs,
-    service_spec,
-    static_args,
-)
+from .args import NetworkLookup
 from .errors import TopologyError
-from .schema import NetworkConfig, SidecarConfig, TopologyConfig
+from .kinds import (
+    KINDS,
+    ROOT,
+    Member,
+    container_specs,
+    members,
+    placements,
+    replace_specs,
+    with_addresses,
+)
+from .schema import NetworkConfig, TopologyConfig
 
-ROOT = "topology"
-"""The config key (under the project's namespace) that holds the topology."""
+__all__ = ["ROOT", "load_topology"]
 
 _ADAPTER = pydantic.TypeAdapter(TopologyConfig)
 
@@ -83,6 +79,7 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
     problems, pools = _networks(config)
     problems += _overlaps(pools)
     problems += _duplicate_names(config)
+    problems += _resource_collisions(config)
     problems += _network_references(config)
     problems += _volumes_and_secrets(config)
     problems += port_conflicts(container_specs(config))
@@ -93,9 +90,7 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
     problems, resolved = _assign_addresses(config, pools)
     if problems:
         return problems, config
-    resolved_config = _map_addresses(
-        config, lambda path, _key, _holder, current: resolved.get(path, current)
-    )
+    resolved_config = with_addresses(config, resolved)
     return _component_problems(resolved_config), resolved_config
 
 
@@ -148,33 +143,15 @@ def _external_settings(at: str, args: NetworkConfig) -> list[Problem]:
 
 def _ipv6_addresses(config: TopologyConfig) -> list[Problem]:
     """Static IPv6 addresses, each on a network of the stack that has an IPv6 subnet."""
-    wanted: list[tuple[str, str, str]] = []
-    for group, dns in config.dns_groups.items():
-        wanted += [
-            (f"{ROOT}.dns_groups.{group}.members.{m}.ipv6_address", dns.network, spec.ipv6_address)
-            for m, spec in dns.members.items()
-            if spec.ipv6_address is not None
-        ]
-    for group, joined in config.joined_groups.items():
-        wanted += [
-            (f"{ROOT}.joined_groups.{group}.owner.networks[{i}].ipv6_address", a.network, address)
-            for i, a in enumerate(joined.owner.networks)
-            if (address := a.ipv6_address) is not None
-        ]
-    for key, service in config.services.items():
-        wanted += [
-            (f"{ROOT}.services.{key}.networks.{net}.ipv6_address", net, address)
-            for net, a in service.networks.items()
-            if a is not None and (address := a.ipv6_address) is not None
-        ]
     problems = []
-    for path, key, address in wanted:
-        args = config.networks.get(key)
-        if args is None or args.external:
+    for placement in placements(config):
+        args = config.networks.get(placement.network)
+        if placement.ipv6_address is None or args is None or args.external:
             continue  # a predefined network is refused elsewhere; an external one is not known
-        name = args.network_name or key
+        name = args.network_name or placement.network
         problems += [
-            Problem(path, p.reason) for p in ipv6_problems(address, args.ipv6_subnet, name)
+            Problem(f"{placement.path}.ipv6_address", p.reason)
+            for p in ipv6_problems(placement.ipv6_address, args.ipv6_subnet, name)
         ]
     return problems
 
@@ -182,36 +159,41 @@ def _ipv6_addresses(config: TopologyConfig) -> list[Problem]:
 def _assign_addresses(
     config: TopologyConfig, pools: Mapping[str, AddressPool]
 ) -> tuple[list[Problem], dict[str, str]]:
-    """Every static address by config path: explicit ones reserved first, then `auto` ones."""
+    """Every static IPv4 address by attachment config path: explicit ones reserved first, then
+    `auto` ones."""
     problems: list[Problem] = []
     resolved: dict[str, str] = {}
-    requests: list[tuple[str, str, str, str]] = []
-
-    def collect(path: str, key: str, holder: str, current: str | None) -> str | None:
-        if current is not None and key in pools:
-            requests.append((path, key, holder, current))
-        elif current is not None and key in config.networks:
-            args = config.networks[key]
-            if not args.external and args.subnet is None:
-                problems.append(Problem(path, no_subnet_reason(args.network_name or key)))
-        return current
-
-    _map_addresses(config, collect)
-    for path, key, holder, address in requests:
-        if address != AUTO:
-            reason = pools[key].reserve(address, holder)
-            if reason:
-                problems.append(Problem(path, reason))
-            resolved[path] = address
-    for path, key, holder, address in requests:
-        if address == AUTO:
-            handed = pools[key].allocate(holder)
+    requests = []
+    for placement in placements(config):
+        if placement.ipv4_address is None:
+            continue
+        if placement.network in pools:
+            requests.append(placement)
+            continue
+        args = config.networks.get(placement.network)
+        if args is not None and not args.external and args.subnet is None:
+            why = no_subnet_reason(args.network_name or placement.network)
+            problems.append(Problem(f"{placement.path}.ipv4_address", why))
+    for explicit in (True, False):
+        for placement in requests:
+            address = placement.ipv4_address or ""
+            if (address != AUTO) != explicit:
+                continue
+            pool = pools[placement.network]
+            at = f"{placement.path}.ipv4_address"
+            if explicit:
+                reason = pool.reserve(address, placement.holder)
+                if reason:
+                    problems.append(Problem(at, reason))
+                resolved[placement.path] = address
+                continue
+            handed = pool.allocate(placement.holder)
             if handed is None:
                 problems.append(
-                    Problem(path, f"{pools[key].subnet} has no free address left for {holder}")
+                    Problem(at, f"{pool.subnet} has no free address left for {placement.holder}")
                 )
             else:
-                resolved[path] = handed
+                resolved[placement.path] = handed
     return problems, resolved
 
 
@@ -234,38 +216,37 @@ def _overlaps(pools: Mapping[str, AddressPool]) -> list[Problem]:
     return problems
 
 
-def _containers(config: TopologyConfig) -> list[tuple[str, str]]:
-    """(config path, container name) of every container, in config order."""
-    found = []
-    for group, dns in config.dns_groups.items():
-        found += [(f"{ROOT}.dns_groups.{group}.members.{m}", m) for m in dns.members]
-    for group, joined in config.joined_groups.items():
-        found.append((f"{ROOT}.joined_groups.{group}.owner.name", joined.owner.name))
-        found += [(f"{ROOT}.joined_groups.{group}.sidecars.{s}", s) for s in joined.sidecars]
-    found += [(f"{ROOT}.containers.{c}", c) for c in config.containers]
-    for key, service in config.services.items():
-        at = f"{ROOT}.services.{key}"
-        found.append(
-            (
-                f"{at}.container_name" if service.container_name else at,
-                service.container_name or key,
-            )
-        )
-        found += [(f"{at}.sidecars.{s}", s) for s in service.sidecars]
-    return found
-
-
 def _duplicate_names(config: TopologyConfig) -> list[Problem]:
     seen: dict[str, str] = {}
     problems = []
-    for path, name in _containers(config):
-        first = seen.setdefault(name, path)
-        if first != path:
+    for _kind, member in members(config):
+        first = seen.setdefault(member.name, member.name_path)
+        if first != member.name_path:
             problems.append(
                 Problem(
-                    path,
-                    f'container name "{name}" is already used at {first}; '
+                    member.name_path,
+                    f'container name "{member.name}" is already used at {first}; '
                     "names are unique on an engine",
+                )
+            )
+    return problems
+
+
+def _resource_collisions(config: TopologyConfig) -> list[Problem]:
+    """Two containers whose resources would get one URN (the same resource name under the
+    same component type: group `aa` with member `bb-cc`, and group `aa-bb` with `cc`)."""
+    seen: dict[tuple[str, str], Member] = {}
+    problems = []
+    for kind, member in members(config):
+        earlier = seen.setdefault((kind.component, member.resource), member)
+        first = earlier.path
+        if first != member.path and earlier.name != member.name:  # one name is told already
+            problems.append(
+                Problem(
+                    member.path,
+                    f'its resource name "{member.resource}" is also that of {first}, and the '
+                    "engine refuses two resources with one URN; rename the group or the "
+                    "container",
                 )
             )
     return problems
@@ -273,103 +254,15 @@ def _duplicate_names(config: TopologyConfig) -> list[Problem]:
 
 def _network_references(config: TopologyConfig) -> list[Problem]:
     known = ", ".join(config.networks) or "none"
-    references = [
-        (f"{ROOT}.dns_groups.{g}.network", d.network) for g, d in config.dns_groups.items()
-    ]
-    for group, joined in config.joined_groups.items():
-        references += [
-            (f"{ROOT}.joined_groups.{group}.owner.networks[{i}].network", a.network)
-            for i, a in enumerate(joined.owner.networks)
-        ]
-    references += [
-        (f"{ROOT}.containers.{c}.network", s.network) for c, s in config.containers.items()
-    ]
-    for key, service in config.services.items():
-        references += [(f"{ROOT}.services.{key}.networks.{net}", net) for net in service.networks]
+    references = {p.network_path: p.network for p in placements(config)}
+    references.update(
+        {f"{ROOT}.dns_groups.{g}.network": d.network for g, d in config.dns_groups.items()}
+    )
     return [
         Problem(path, f'"{key}" is not a network of this topology; networks: {known}')
-        for path, key in references
+        for path, key in references.items()
         if key not in config.networks and not is_predefined_network(key)
     ]
-
-
-AddressMap = typing.Callable[[str, str, str, str | None], str | None]
-"""(config path, network key, holder, address) -> the address to keep there."""
-
-
-def _map_addresses(config: TopologyConfig, address: AddressMap) -> TopologyConfig:
-    """`config` with every static address passed through `address`: the one walk that knows
-    where addresses are written and under which config path."""
-    replace = dataclasses.replace
-    dns_groups = {}
-    for group, dns in config.dns_groups.items():
-        members = {
-            name: replace(
-                spec,
-                ipv4_address=address(
-                    f"{ROOT}.dns_groups.{group}.members.{name}.ipv4_address",
-                    dns.network,
-                    f'container "{name}"',
-                    spec.ipv4_address,
-                ),
-            )
-            for name, spec in dns.members.items()
-        }
-        dns_groups[group] = replace(dns, members=members)
-    joined_groups = {}
-    for group, joined in config.joined_groups.items():
-        holder = f'container "{joined.owner.name}"'
-        networks = tuple(
-            replace(
-                attachment,
-                ipv4_address=address(
-                    f"{ROOT}.joined_groups.{group}.owner.networks[{index}].ipv4_address",
-                    attachment.network,
-                    holder,
-                    attachment.ipv4_address,
-                ),
-            )
-            for index, attachment in enumerate(joined.owner.networks)
-        )
-        joined_groups[group] = replace(joined, owner=replace(joined.owner, networks=networks))
-    containers = {
-        name: replace(
-            static,
-            ipv4_address=address(
-                f"{ROOT}.containers.{name}.ipv4_address",
-                static.network,
-                f'container "{name}"',
-                static.ipv4_address,
-            )
-            or static.ipv4_address,
-        )
-        for name, static in config.containers.items()
-    }
-    services = {}
-    for key, service in config.services.items():
-        holder = f'container "{service.container_name or key}"'
-        attachments = {
-            net: attachment
-            if attachment is None
-            else replace(
-                attachment,
-                ipv4_address=address(
-                    f"{ROOT}.services.{key}.networks.{net}.ipv4_address",
-                    net,
-                    holder,
-                    attachment.ipv4_address,
-                ),
-            )
-            for net, attachment in service.networks.items()
-        }
-        services[key] = replace(service, networks=attachments)
-    return replace(
-        config,
-        dns_groups=dns_groups,
-        joined_groups=joined_groups,
-        containers=containers,
-        services=services,
-    )
 
 
 def _engine_names(config: TopologyConfig) -> NetworkLookup:
@@ -389,57 +282,13 @@ def _component_problems(config: TopologyConfig) -> list[Problem]:
     which is read only when the program builds the components: the checks see a stand-in.
     """
     config = replace_specs(config, _with_secret_stand_ins)
-    problems: list[Problem] = []
     network = _engine_names(config)
-    for group, dns in config.dns_groups.items():
-        at = f"{ROOT}.dns_groups.{group}"
-        problems += [p.under(at) for p in dns_group_problems(dns_group_args(dns, network))]
-    for group, joined in config.joined_groups.items():
-        at = f"{ROOT}.joined_groups.{group}"
-        found = joined_group_problems(joined_group_args(joined, network))
-        problems += [_owner_name_at(p).under(at) for p in found]
-        problems += _sidecar_networking(at, joined.owner.name, joined.sidecars)
-    for name, static in config.containers.items():
-        at = f"{ROOT}.containers.{name}"
-        for problem in static_problems(name, static_args(static, network)):
-            field = "" if problem.field == "container_name" else problem.field
-            problems.append(Problem(field, problem.reason).under(at))
-    for key, service in config.services.items():
-        owner = service.container_name or key
-        problems += _sidecar_networking(f"{ROOT}.services.{key}", owner, service.sidecars)
-    if config.services:
-        specs = {key: service_spec(key, s, network) for key, s in config.services.items()}
-        found, _order = application_problems(specs, config.application)
-        problems += [_service_field(p, config).under(ROOT) for p in found]
-    return problems
-
-
-def _sidecar_networking(
-    at: str, owner: str, sidecars: Mapping[str, SidecarConfig]
-) -> list[Problem]:
-    """The networking keys a sidecar's config may hold only to be refused."""
-    return [
-        sidecar_option_problem(option, owner).under(f"{at}.sidecars.{name}")
-        for name, sidecar in sidecars.items()
-        for option in ("aliases", "networks", "ipv4_address")
-        if getattr(sidecar, option)
-    ]
+    return [problem for kind in KINDS for problem in kind.problems(config, network)]
 
 
 def _with_secret_stand_ins(_path: str, spec: Any) -> Any:
     uses = {name: dataclasses.replace(use, value="(secret)") for name, use in spec.secrets.items()}
     return dataclasses.replace(spec, secrets=uses)
-
-
-def _service_field(problem: Problem, config: TopologyConfig) -> Problem:
-    """`services.web.networks[1].aliases[0]` -> `services.web.networks.back.aliases[0]`."""
-    parts = problem.field.split(".")
-    if len(parts) >= 3 and parts[0] == "services" and parts[2].startswith("networks["):
-        index = int(parts[2][len("networks[") : parts[2].index("]")])
-        keys = list(config.services[parts[1]].networks)
-        rest = parts[2][parts[2].index("]") + 1 :]
-        parts[2] = f"networks.{keys[index]}{rest}"
-    return Problem(".".join(parts), problem.reason)
 
 
 def _volumes_and_secrets(config: TopologyConfig) -> list[Problem]:
@@ -518,10 +367,3 @@ def _with_paths(config: TopologyConfig, project_dir: Path | None) -> TopologyCon
         return dataclasses.replace(spec, mounts=mounts, build=build)
 
     return replace_specs(config, fix)
-
-
-def _owner_name_at(problem: Problem) -> Problem:
-    """A joined group's `owner_name` argument is the config's `owner.name` key."""
-    if problem.field == "owner_name":
-        return Problem("owner.name", problem.reason)
-    return problem

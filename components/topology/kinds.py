@@ -1,0 +1,476 @@
+"""One descriptor per kind of container entry in the `topology` value.
+
+A kind (`dns_groups`, `joined_groups`, `containers`, `services`) says, in one place, where its
+containers, names, network references and static addresses are written (with their config
+paths), how its specs are rewritten, which component checks it, and which component builds
+it. The loader and the builder only loop over `KINDS`: adding a kind, or a key to one, is a
+change here and in `schema`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+import pulumi
+
+from ..application import Application, ApplicationArgs, application_problems
+from ..dns_group import DnsGroup, dns_group_problems
+from ..images import ImageSet
+from ..joined_group import JoinedGroup, joined_group_problems, sidecar_option_problem
+from ..problems import Problem
+from ..service import child_name
+from ..static_ip import StaticIpContainer, static_problems
+from .args import (
+    NetworkLookup,
+    SpecMap,
+    dns_group_args,
+    joined_group_args,
+    service_spec,
+    static_args,
+)
+from .schema import (
+    DnsGroupConfig,
+    JoinedGroupConfig,
+    ServiceConfig,
+    SidecarConfig,
+    StaticContainerConfig,
+    TopologyConfig,
+)
+
+ROOT = "topology"
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One container as the config writes it."""
+
+    path: str
+    """The config path of its entry."""
+    name_path: str
+    """The config path that gives its name."""
+    name: str
+    """Its container name."""
+    resource: str
+    """Its resource name, unique with its component type in a stack's URNs."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One attachment of one container to a network, as the config writes it."""
+
+    path: str
+    """The config path of the attachment: its addresses are `<path>.ipv4_address` and
+    `<path>.ipv6_address`."""
+    network_path: str
+    """The config path where the network's key is written."""
+    network: str
+    """The network's key."""
+    holder: str
+    """Who holds the addresses (`container "bbox1"`)."""
+    ipv4_address: str | None
+    """The static IPv4 address as written (`auto` included), if any."""
+    ipv6_address: str | None
+    """The static IPv6 address, if any."""
+
+
+Addresses = Mapping[str, str]
+"""Resolved IPv4 addresses by attachment config path."""
+
+
+class Kind(Generic[V]):
+    """A section of the `topology` value whose entries are containers of one pattern."""
+
+    key: ClassVar[str]
+    """The section's key in the `topology` value."""
+    component: ClassVar[str]
+    """The type token of the component each entry (or the whole section) becomes."""
+
+    def section(self, config: TopologyConfig) -> dict[str, V]:
+        """The section's entries."""
+        section: dict[str, V] = getattr(config, self.key)
+        return section
+
+    def at(self, name: str) -> str:
+        """The config path of one entry."""
+        return f"{ROOT}.{self.key}.{name}"
+
+    def members(self, name: str, value: V, config: TopologyConfig) -> list[Member]:
+        """The containers of one entry."""
+        raise NotImplementedError
+
+    def placements(self, name: str, value: V) -> list[Placement]:
+        """The network attachments of one entry."""
+        raise NotImplementedError
+
+    def with_addresses(self, name: str, value: V, addresses: Addresses) -> V:
+        """One entry with its IPv4 addresses replaced by `addresses` where they name one."""
+        raise NotImplementedError
+
+    def with_specs(self, name: str, value: V, spec: SpecMap[Any]) -> V:
+        """One entry with every container spec passed through `spec`."""
+        raise NotImplementedError
+
+    def problems(self, config: TopologyConfig, network: NetworkLookup) -> list[Problem]:
+        """The components' own checks of the whole section, at config paths."""
+        raise NotImplementedError
+
+    def build(
+        self, config: TopologyConfig, network: NetworkLookup, images: ImageSet
+    ) -> dict[str, pulumi.ComponentResource]:
+        """The components of the whole section, by entry (or section) name."""
+        raise NotImplementedError
+
+
+def _address(addresses: Addresses, path: str, current: str | None) -> str | None:
+    return addresses.get(path, current) if current is not None else None
+
+
+def _holder(name: str) -> str:
+    return f'container "{name}"'
+
+
+class DnsGroups(Kind[DnsGroupConfig]):
+    """`dns_groups`: members of one network that resolve each other by name."""
+
+    key = "dns_groups"
+    component = "container-comms:index:DnsGroup"
+
+    def members(self, name: str, value: DnsGroupConfig, config: TopologyConfig) -> list[Member]:
+        at = self.at(name)
+        return [
+            Member(f"{at}.members.{m}", f"{at}.members.{m}", m, child_name(name, m))
+            for m in value.members
+        ]
+
+    def placements(self, name: str, value: DnsGroupConfig) -> list[Placement]:
+        at = self.at(name)
+        return [
+            Placement(
+                f"{at}.members.{m}",
+                f"{at}.network",
+                value.network,
+                _holder(m),
+                spec.ipv4_address,
+                spec.ipv6_address,
+            )
+            for m, spec in value.members.items()
+        ]
+
+    def with_addresses(
+        self, name: str, value: DnsGroupConfig, addresses: Addresses
+    ) -> DnsGroupConfig:
+        at = self.at(name)
+        members = {
+            m: dataclasses.replace(
+                spec,
+                ipv4_address=_address(addresses, f"{at}.members.{m}", spec.ipv4_address),
+            )
+            for m, spec in value.members.items()
+        }
+        return dataclasses.replace(value, members=members)
+
+    def with_specs(self, name: str, value: DnsGroupConfig, spec: SpecMap[Any]) -> DnsGroupConfig:
+        at = self.at(name)
+        members = {m: spec(f"{at}.members.{m}", s) for m, s in value.members.items()}
+        return dataclasses.replace(value, members=members)
+
+    def problems(self, config: TopologyConfig, network: NetworkLookup) -> list[Problem]:
+        return [
+            p.under(self.at(g))
+            for g, dns in config.dns_groups.items()
+            for p in dns_group_problems(dns_group_args(dns, network))
+        ]
+
+    def build(
+        self, config: TopologyConfig, network: NetworkLookup, images: ImageSet
+    ) -> dict[str, pulumi.ComponentResource]:
+        return {
+            g: DnsGroup(g, dns_group_args(dns, network, images))
+            for g, dns in config.dns_groups.items()
+        }
+
+
+class JoinedGroups(Kind[JoinedGroupConfig]):
+    """`joined_groups`: an owner and the sidecars that share its network namespace."""
+
+    key = "joined_groups"
+    component = "container-comms:index:JoinedGroup"
+
+    def members(self, name: str, value: JoinedGroupConfig, config: TopologyConfig) -> list[Member]:
+        at = self.at(name)
+        owner = value.owner.name
+        found = [Member(f"{at}.owner", f"{at}.owner.name", owner, child_name(name, owner))]
+        found += [
+            Member(f"{at}.sidecars.{s}", f"{at}.sidecars.{s}", s, child_name(name, s))
+            for s in value.sidecars
+        ]
+        return found
+
+    def placements(self, name: str, value: JoinedGroupConfig) -> list[Placement]:
+        at = self.at(name)
+        return [
+            Placement(
+                f"{at}.owner.networks[{i}]",
+                f"{at}.owner.networks[{i}].network",
+                a.network,
+                _holder(value.owner.name),
+                a.ipv4_address,
+                a.ipv6_address,
+            )
+            for i, a in enumerate(value.owner.networks)
+        ]
+
+    def with_addresses(
+        self, name: str, value: JoinedGroupConfig, addresses: Addresses
+    ) -> JoinedGroupConfig:
+        at = self.at(name)
+        networks = tuple(
+            dataclasses.replace(
+                a,
+                ipv4_address=_address(addresses, f"{at}.owner.networks[{i}]", a.ipv4_address),
+            )
+            for i, a in enumerate(value.owner.networks)
+        )
+        return dataclasses.replace(value, owner=dataclasses.replace(value.owner, networks=networks))
+
+    def with_specs(
+        self, name: str, value: JoinedGroupConfig, spec: SpecMap[Any]
+    ) -> JoinedGroupConfig:
+        at = self.at(name)
+        return dataclasses.replace(
+            value,
+            owner=spec(f"{at}.owner", value.owner),
+            sidecars={s: spec(f"{at}.sidecars.{s}", c) for s, c in value.sidecars.items()},
+        )
+
+    def problems(self, config: TopologyConfig, network: NetworkLookup) -> list[Problem]:
+        problems = []
+        for group, joined in config.joined_groups.items():
+            at = self.at(group)
+            found = joined_group_problems(joined_group_args(joined, network))
+            problems += [_owner_name_at(p).under(at) for p in found]
+            problems += _sidecar_networking(at, joined.owner.name, joined.sidecars)
+        return problems
+
+    def build(
+        self, config: TopologyConfig, network: NetworkLookup, images: ImageSet
+    ) -> dict[str, pulumi.ComponentResource]:
+        return {
+            g: JoinedGroup(g, joined_group_args(joined, network, images))
+            for g, joined in config.joined_groups.items()
+        }
+
+
+class StaticContainers(Kind[StaticContainerConfig]):
+    """`containers`: one container each, at a fixed address."""
+
+    key = "containers"
+    component = "container-comms:index:StaticIpContainer"
+
+    def members(
+        self, name: str, value: StaticContainerConfig, config: TopologyConfig
+    ) -> list[Member]:
+        at = self.at(name)
+        return [Member(at, at, name, child_name(name, name))]
+
+    def placements(self, name: str, value: StaticContainerConfig) -> list[Placement]:
+        at = self.at(name)
+        return [
+            Placement(at, f"{at}.network", value.network, _holder(name), value.ipv4_address, None)
+        ]
+
+    def with_addresses(
+        self, name: str, value: StaticContainerConfig, addresses: Addresses
+    ) -> StaticContainerConfig:
+        address = _address(addresses, self.at(name), value.ipv4_address)
+        return dataclasses.replace(value, ipv4_address=address or value.ipv4_address)
+
+    def with_specs(
+        self, name: str, value: StaticContainerConfig, spec: SpecMap[Any]
+    ) -> StaticContainerConfig:
+        result: StaticContainerConfig = spec(self.at(name), value)
+        return result
+
+    def problems(self, config: TopologyConfig, network: NetworkLookup) -> list[Problem]:
+        problems = []
+        for name, static in config.containers.items():
+            for problem in static_problems(name, static_args(static, network)):
+                field = "" if problem.field == "container_name" else problem.field
+                problems.append(Problem(field, problem.reason).under(self.at(name)))
+        return problems
+
+    def build(
+        self, config: TopologyConfig, network: NetworkLookup, images: ImageSet
+    ) -> dict[str, pulumi.ComponentResource]:
+        return {
+            name: StaticIpContainer(name, static_args(static, network, images))
+            for name, static in config.containers.items()
+        }
+
+
+class Services(Kind[ServiceConfig]):
+    """`services`: containers on any number of networks with sidecars, one `Application`."""
+
+    key = "services"
+    component = "container-comms:index:Application"
+
+    def members(self, name: str, value: ServiceConfig, config: TopologyConfig) -> list[Member]:
+        at = self.at(name)
+        container = value.container_name or name
+        app = config.application
+        found = [
+            Member(
+                at,
+                f"{at}.container_name" if value.container_name else at,
+                container,
+                child_name(app, container),
+            )
+        ]
+        found += [
+            Member(f"{at}.sidecars.{s}", f"{at}.sidecars.{s}", s, child_name(app, s))
+            for s in value.sidecars
+        ]
+        return found
+
+    def placements(self, name: str, value: ServiceConfig) -> list[Placement]:
+        at = self.at(name)
+        holder = _holder(value.container_name or name)
+        return [
+            Placement(
+                f"{at}.networks.{net}",
+                f"{at}.networks.{net}",
+                net,
+                holder,
+                a.ipv4_address if a is not None else None,
+                a.ipv6_address if a is not None else None,
+            )
+            for net, a in value.networks.items()
+        ]
+
+    def with_addresses(
+        self, name: str, value: ServiceConfig, addresses: Addresses
+    ) -> ServiceConfig:
+        at = self.at(name)
+        networks = {
+            net: a
+            if a is None
+            else dataclasses.replace(
+                a, ipv4_address=_address(addresses, f"{at}.networks.{net}", a.ipv4_address)
+            )
+            for net, a in value.networks.items()
+        }
+        return dataclasses.replace(value, networks=networks)
+
+    def with_specs(self, name: str, value: ServiceConfig, spec: SpecMap[Any]) -> ServiceConfig:
+        at = self.at(name)
+        sidecars = {s: spec(f"{at}.sidecars.{s}", c) for s, c in value.sidecars.items()}
+        result: ServiceConfig = dataclasses.replace(spec(at, value), sidecars=sidecars)
+        return result
+
+    def problems(self, config: TopologyConfig, network: NetworkLookup) -> list[Problem]:
+        problems: list[Problem] = []
+        for key, service in config.services.items():
+            owner = service.container_name or key
+            problems += _sidecar_networking(self.at(key), owner, service.sidecars)
+        if config.services:
+            specs = {key: service_spec(key, s, network) for key, s in config.services.items()}
+            found, _order = application_problems(specs, config.application)
+            problems += [_service_field(p, config).under(ROOT) for p in found]
+        return problems
+
+    def build(
+        self, config: TopologyConfig, network: NetworkLookup, images: ImageSet
+    ) -> dict[str, pulumi.ComponentResource]:
+        if not config.services:
+            return {}
+        services = {key: service_spec(key, s, network) for key, s in config.services.items()}
+        app = Application(config.application, ApplicationArgs(services=services, images=images))
+        return {config.application: app}
+
+
+KINDS: tuple[Kind[Any], ...] = (DnsGroups(), JoinedGroups(), StaticContainers(), Services())
+"""Every kind of container entry, in the order the loader reports and the builder builds."""
+
+
+def replace_specs(config: TopologyConfig, spec: SpecMap[Any]) -> TopologyConfig:
+    """`config` with every container's spec passed through `spec`."""
+    changes: dict[str, Any] = {
+        kind.key: {n: kind.with_specs(n, v, spec) for n, v in kind.section(config).items()}
+        for kind in KINDS
+    }
+    return dataclasses.replace(config, **changes)
+
+
+def with_addresses(config: TopologyConfig, addresses: Addresses) -> TopologyConfig:
+    """`config` with every static IPv4 address that `addresses` resolves replaced."""
+    changes: dict[str, Any] = {
+        kind.key: {n: kind.with_addresses(n, v, addresses) for n, v in kind.section(config).items()}
+        for kind in KINDS
+    }
+    return dataclasses.replace(config, **changes)
+
+
+def members(config: TopologyConfig) -> list[tuple[Kind[Any], Member]]:
+    """Every container, with its kind, in config order."""
+    return [
+        (kind, member)
+        for kind in KINDS
+        for name, value in kind.section(config).items()
+        for member in kind.members(name, value, config)
+    ]
+
+
+def placements(config: TopologyConfig) -> list[Placement]:
+    """Every network attachment, in config order."""
+    return [
+        placement
+        for kind in KINDS
+        for name, value in kind.section(config).items()
+        for placement in kind.placements(name, value)
+    ]
+
+
+def container_specs(config: TopologyConfig) -> list[tuple[str, Any]]:
+    """(config path, spec) of every container, in config order."""
+    found: list[tuple[str, Any]] = []
+
+    def collect(path: str, value: Any) -> Any:
+        found.append((path, value))
+        return value
+
+    replace_specs(config, collect)
+    return found
+
+
+def _sidecar_networking(
+    at: str, owner: str, sidecars: Mapping[str, SidecarConfig]
+) -> list[Problem]:
+    """The networking keys a sidecar's config may hold only to be refused."""
+    return [
+        sidecar_option_problem(option, owner).under(f"{at}.sidecars.{name}")
+        for name, sidecar in sidecars.items()
+        for option in ("aliases", "networks", "ipv4_address")
+        if getattr(sidecar, option)
+    ]
+
+
+def _service_field(problem: Problem, config: TopologyConfig) -> Problem:
+    """`services.web.networks[1].aliases[0]` -> `services.web.networks.back.aliases[0]`."""
+    parts = problem.field.split(".")
+    if len(parts) >= 3 and parts[0] == "services" and parts[2].startswith("networks["):
+        index = int(parts[2][len("networks[") : parts[2].index("]")])
+        keys = list(config.services[parts[1]].networks)
+        rest = parts[2][parts[2].index("]") + 1 :]
+        parts[2] = f"networks.{keys[index]}{rest}"
+    return Problem(".".join(parts), problem.reason)
+
+
+def _owner_name_at(problem: Problem) -> Problem:
+    """A joined group's `owner_name` argument is the config's `owner.name` key."""
+    if problem.field == "owner_name":
+        return Problem("owner.name", problem.reason)
+    return problem
