@@ -23,14 +23,17 @@ KEYS = [
     "ip", "publishAllPorts", "hostname", "domainname", "dns", "dnsOpts", "dnsSearches", "hosts",
     "host", "mustRun", "restart", "capabilities", "adds", "labels", "label", "value", "volumes",
     "hostPath", "mounts", "source", "privileged", "command", "entrypoints", "envs",
-    "healthcheck", "tests", "network", "members", "owner", "sidecars", "id",
+    "healthcheck", "tests", "network", "members", "owner", "sidecars", "id", "auxAddress",
+    "ipv6Address", "ipv6", "ipamDriver", "driver", "start", "tty", "stdinOpen", "image",
 ]  # fmt: skip
 INTERESTING = [
     *sorted(UNKNOWN_SENTINELS),
     "bridge", "default", "host", "none", "container:", "container:web1", "container:ghost",
     "web1", "my_net2", "10.0.0.1", "172.22.16.8", "172.22.16.0/24", "172.17.0.0/16", "::/0",
     "0.0.0.0", "/var/run/docker.sock", "monitor", "container-comms.preset", "NET_RAW",
-    "SYS_ADMIN", "no", "DB_HOST=web1", "ping web1", "=", "",
+    "SYS_ADMIN", "no", "DB_HOST=web1", "ping web1", "=", "", "fd00::/64", "fd00::1",
+    "172.22.16.128/25", "10.0.0.0/8", "busybox", "sh", "-c", "true", "-U", "CMD-SHELL",
+    "sh -c 'ping web1", "overlay",
 ]  # fmt: skip
 
 leaves = st.one_of(
