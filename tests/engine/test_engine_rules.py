@@ -1002,18 +1002,39 @@ def _dynamic_and_static(ip_range: str | None, *, static_first: bool) -> list[Reg
     return [net, static, dynamic] if static_first else [net, dynamic, static]
 
 
-@pytest.mark.parametrize(
-    "ip_range", [None, "10.86.0.128/25"], ids=["without-ip-range", "inside-ip-range"]
-)
+@dataclass(frozen=True)
+class Race:
+    """A static address and a container without one, in no fixed order."""
+
+    id: str
+    rule: str
+    """The rule that warns (advisory) about it."""
+    ip_range: str | None
+
+
+RACES = [
+    Race(
+        id="without-ip-range", rule="docker-container-disallow-static-ip-in-ip-range", ip_range=None
+    ),
+    Race(
+        id="inside-ip-range",
+        rule="docker-container-disallow-static-ip-in-ip-range",
+        ip_range="10.86.0.128/25",
+    ),
+]
+
+
+@pytest.mark.parametrize("race", RACES, ids=[r.id for r in RACES])
 def test_static_ip_the_engine_may_hand_out_first(
-    ip_range: str | None, realize: Callable[[], Realization]
+    race: Race, realize: Callable[[], Realization]
 ) -> None:
     """The engine gives a container without a static address the lowest free address of the
     pool (ipRange, else the subnet): whether the static one gets its address depends on which
     starts first, which nothing fixes here, so the pack warns (advisory) and does not block."""
+    ip_range = race.ip_range
     resources = _dynamic_and_static(ip_range, static_first=False)
     verdict = _verdict(resources)
-    assert [(f.policy, f.level) for f in verdict.findings] == [(MAY_BE_TAKEN, "advisory")]
+    assert [(f.policy, f.level) for f in verdict.findings] == [(race.rule, "advisory")]
     wanted = resources[2].inputs["networksAdvanced"][0]["ipv4Address"]
 
     dynamic_first = realize()
