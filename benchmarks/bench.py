@@ -2,8 +2,8 @@
 
 For each size, in one run: the program under mocks written with raw pulumi_docker resources
 (floor 1), the same stack through two packs that check nothing (floor 2: the minimal pack, one
-resource and one stack policy; floor 2s: a pack of the real pack's shape, the same 13 resource
-and 10 stack policies accepting everything), and the gate end to end with the real pack. Each
+resource and one stack policy; floor 2s: a pack of the real pack's shape, the same resource
+and stack policies accepting everything), and the gate end to end with the real pack. Each
 measurement runs in its own process, so peak memory is its own.
 
     .venv/bin/python benchmarks/bench.py [--sizes 100,1000,5000] [--out FILE]
