@@ -163,6 +163,13 @@ CASES = [
         set_field("networksAdvanced.0.name", "host"),
         ((_static_predefined("bbox3", "172.22.16.8", "host"), ""),),
     ),
+    Case(
+        "ipv6-static-on-bridge",
+        STATIC_PREDEFINED,
+        "bbox3",
+        set_field("networksAdvanced", [{"name": "bridge", "ipv6Address": "fd00:16::8"}]),
+        ((_static_predefined("bbox3", "fd00:16::8", "bridge"), ""),),
+    ),
     # 4. Aliases on a predefined network.
     Case(
         "alias-on-bridge",
