@@ -11,20 +11,25 @@ import pulumi_docker as docker
 
 from .attachment import images_for
 from .checking import checked
-from .container import port_conflicts
-from .images import ImageSet
+from .container import ContainerSpec, port_conflicts
+from .images import ImageSet, build_problems
 from .problems import Problem, raise_if_any
 from .service import (
     BuiltService,
     Condition,
     ServiceSpec,
+    address_problems,
     build_service,
+    child_name,
     duplicate_dns_problems,
     service_container_name,
     service_problems,
 )
 
 TYPE = "container-comms:index:Application"
+
+RESTARTS = ("always", "unless-stopped")
+"""Restart policies under which the engine starts a container again whenever it exits."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,15 @@ class Application(pulumi.ComponentResource):
         self, name: str, args: ApplicationArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         subject = f'application "{name}"'
-        args = checked(subject, args)
-        problems, order = application_problems(args.services)
+        args = checked(subject, args, ApplicationArgs)
+        problems, order = application_problems(args.services, name)
+        problems += build_problems(
+            (at, spec.image, spec.build) for at, spec in containers_of(args.services)
+        )
+        if not problems:
+            problems = address_problems(
+                (f"services.{key}.", key, spec) for key, spec in args.services.items()
+            )
         raise_if_any(subject, problems)
         super().__init__(TYPE, name, {"serviceKeys": list(args.services)}, opts)
         images = images_for(args.images, name, self)
@@ -102,6 +114,15 @@ class Application(pulumi.ComponentResource):
         )
 
 
+def containers_of(services: Mapping[str, ServiceSpec]) -> list[tuple[str, ContainerSpec]]:
+    """(argument path, spec) of every service and sidecar."""
+    found: list[tuple[str, ContainerSpec]] = []
+    for key, spec in services.items():
+        found.append((f"services.{key}", spec))
+        found += [(f"services.{key}.sidecars.{s}", c) for s, c in spec.sidecars.items()]
+    return found
+
+
 def waited_for(services: Mapping[str, ServiceSpec]) -> dict[str, set[Condition]]:
     """For each service, the conditions its dependents wait for."""
     waited: dict[str, set[Condition]] = {}
@@ -114,12 +135,13 @@ def waited_for(services: Mapping[str, ServiceSpec]) -> dict[str, set[Condition]]
 
 
 def application_problems(
-    services: Mapping[str, ServiceSpec],
+    services: Mapping[str, ServiceSpec], name: str
 ) -> tuple[list[Problem], list[str]]:
     """Each service's problems and the graph's (unknown or cyclic dependencies, names taken
-    twice), and the order to register the services in."""
+    twice), and the order to register the services in; `name` is the application's."""
     problems: list[Problem] = []
     names: dict[str, str] = {}
+    resources: dict[str, str] = {}
     graph: dict[str, set[str]] = {}
     for key, spec in services.items():
         at = f"services.{key}"
@@ -129,6 +151,17 @@ def application_problems(
             if first != key:
                 problems.append(
                     Problem(at, f'container name "{container}" is also used by service "{first}"')
+                )
+                continue
+            resource = child_name(name, container)
+            holder = resources.setdefault(resource, container)
+            if holder != container:
+                problems.append(
+                    Problem(
+                        at,
+                        f'container "{container}" would get the resource name "{resource}" of '
+                        f'container "{holder}" in application "{name}"; rename one of them',
+                    )
                 )
         graph[key] = set()
         wanted = [("", spec.depends_on)]
@@ -154,7 +187,17 @@ def application_problems(
                             "healthcheck; give it one or wait for service_started",
                         )
                     )
-    problems += duplicate_dns_problems((f"services.{k}", s) for k, s in services.items())
+                restart = services[other].restart
+                if condition == "service_completed_successfully" and restart in RESTARTS:
+                    problems.append(
+                        Problem(
+                            field,
+                            f'waits for "{other}" to complete, but "{other}" has restart '
+                            f'"{restart}", so the engine starts it again each time it exits; '
+                            'give it restart "no" (or "on-failure")',
+                        )
+                    )
+    problems += duplicate_dns_problems((f"services.{k}", k, s) for k, s in services.items())
     problems += port_conflicts((f"services.{k}", s) for k, s in services.items())
     try:
         order = list(graphlib.TopologicalSorter(graph).static_order())

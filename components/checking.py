@@ -16,6 +16,7 @@ import typing
 from functools import cache
 from typing import Any, TypeVar
 
+import pulumi
 import pydantic
 
 from .problems import ComponentError, Problem
@@ -35,17 +36,18 @@ def adapter(cls: Any) -> pydantic.TypeAdapter[Any]:
     return pydantic.TypeAdapter(cls)
 
 
-def checked(subject: str, value: T) -> T:
-    """`value` with its fields checked against their declared types (lists become tuples).
+def checked(subject: str, value: Any, cls: type[T]) -> T:
+    """`value` as a `cls`, its fields checked against their declared types (lists become
+    tuples; a plain map of the same fields is accepted too).
 
     Raises `ComponentError` naming `subject` and each wrong field.
     """
     try:
-        cls: Any = type(value)
-        result: T = adapter(cls).validate_python(value)
+        schema: Any = cls
+        result: T = adapter(schema).validate_python(value)
         return result
     except pydantic.ValidationError as error:
-        raise ComponentError(subject, problems(error, type(value), "")) from None
+        raise ComponentError(subject, problems(error, cls, "")) from None
 
 
 def problems(
@@ -62,7 +64,8 @@ def problems(
     for path, every in by_path.items():
         items = [i for i in every if not (plain and i[0]["type"] == "is_instance_of")] or every
         kinds = {item["type"] for item, _ in items}
-        if len(items) > 1 and kinds <= _TYPE_ERRORS:
+        resource = isinstance(items[0][0].get("input"), pulumi.Resource)
+        if len(items) > 1 and kinds <= _TYPE_ERRORS and not resource:
             expected = [_EXPECTED.get(item["type"]) or _class(item) for item, _ in items]
             given = show(items[0][0].get("input"))
             found.append(
@@ -117,6 +120,8 @@ def _path(prefix: str, loc: tuple[int | str, ...]) -> str:
 def _reason(item: Any, loc: tuple[int | str, ...], root: Any) -> str:
     kind: str = item["type"]
     given = show(item.get("input"))
+    if isinstance(item.get("input"), pulumi.Resource):
+        return _resource_reason(item["input"], hint_at(root, loc))
     if "missing" in kind:
         return "is required but missing"
     if kind in {"unexpected_keyword_argument", "extra_forbidden"}:
@@ -139,6 +144,24 @@ def _reason(item: Any, loc: tuple[int | str, ...], root: Any) -> str:
     return f"{item['msg']}, got {given}"
 
 
+def _resource_reason(resource: pulumi.Resource, hint: Any) -> str:
+    """A resource given where a name (or one of this library's components) is expected."""
+    kind = f"{type(resource).__module__.split('.')[0]}.{type(resource).__name__}"
+    name = getattr(resource, "_name", "")
+    components = [
+        option.__name__
+        for option in typing.get_args(hint)
+        if isinstance(option, type) and issubclass(option, pulumi.Resource)
+    ]
+    wanted = "a name (a string, or an Output of one)"
+    if components:
+        wanted += f" or a {' or a '.join(components)}"
+    return (
+        f'expected {wanted}, got the {kind} resource "{name}"; pass its name output '
+        "(`resource.name`), which also makes the container depend on it"
+    )
+
+
 def show(value: Any) -> str:
     """A value as JSON where it can be, else what kind of object it is."""
     try:
@@ -150,24 +173,29 @@ def show(value: Any) -> str:
 
 def allowed_keys(root: Any, loc: tuple[int | str, ...]) -> list[str]:
     """The keys the schema allows at `loc` (the location of the map holding a bad key)."""
+    current = _unwrap_optional(hint_at(root, loc))
+    if dataclasses.is_dataclass(current):
+        return [f.name for f in dataclasses.fields(current)]
+    return []
+
+
+def hint_at(root: Any, loc: tuple[int | str, ...]) -> Any:
+    """The declared type at `loc` under `root` (None when the path leaves the schema)."""
     current: Any = root
     for part in loc:
         current = _unwrap_optional(current)
         if dataclasses.is_dataclass(current):
             hints = typing.get_type_hints(current)
             if str(part) not in hints:
-                return []
+                return None
             current = hints[str(part)]
         else:
             args = typing.get_args(current)
             is_map = typing.get_origin(current) in {dict, collections.abc.Mapping}
             if not args:
-                return []
+                return None
             current = args[1] if is_map else args[0]
-    current = _unwrap_optional(current)
-    if dataclasses.is_dataclass(current):
-        return [f.name for f in dataclasses.fields(current)]
-    return []
+    return current
 
 
 def _unwrap_optional(hint: Any) -> Any:

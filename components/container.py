@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ import pulumi_docker as docker
 
 from .images import BuildSpec, ImageSet
 from .naming import capability_problem, container_name_problem, image_reference_problem
-from .problems import ComponentError, Problem
+from .problems import Problem
 from .volume import NamedVolume
 
 LABEL_PREFIX = "container-comms"
@@ -73,6 +74,9 @@ class MountSpec:
     """Mount it read-only."""
     tmpfs_size: int | None = None
     """A tmpfs's size limit in bytes."""
+    create_host_path: bool = False
+    """A bind mount whose host folder is created when missing (as `docker run -v` and compose's
+    short syntax do); otherwise the engine refuses a missing host path."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +87,12 @@ class SecretSpec:
     """The secret's text: a Pulumi secret Output, or a plain string made secret here. In stack
     config it is never written: the stack's `secrets` section says where it comes from."""
     file: str | None = None
-    """The absolute path of the file the secret is written to (mode 0400)."""
+    """The absolute path of the file the secret is written to before the container starts:
+    mode 0400, owned by the container's `user` when that is numeric (`uid[:gid]`), else by
+    root."""
     env: str | None = None
-    """The environment variable that holds the secret."""
+    """The environment variable that holds the secret (without the text's final line break,
+    which a secret read from a file usually ends with)."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +229,11 @@ class WireAttachment:
 
 
 _DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)")
+_SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+WAIT_TIMEOUT_FLOOR = 60
+"""The provider's own `wait_timeout` default, in seconds: never wait less."""
 _MEMORY_UNITS = {"b": 1 / (1024 * 1024), "k": 1 / 1024, "m": 1, "g": 1024}
 
 
@@ -233,6 +245,13 @@ def name_problems(field: str, name: str) -> list[Problem]:
 
 def spec_problems(spec: ContainerSpec) -> list[Problem]:
     """What is wrong with a container's spec, whatever its group."""
+    problems = _reference_problems(spec)
+    problems += _storage_problems(spec)
+    return problems
+
+
+def _reference_problems(spec: ContainerSpec) -> list[Problem]:
+    """Names, addresses, ports and durations the engine would refuse."""
     problems: list[Problem] = port_conflicts([("", spec)])
     if isinstance(spec.image, str) and not spec.image.strip():
         problems.append(Problem("image", "is empty; name an image such as busybox:1.36"))
@@ -286,9 +305,47 @@ def spec_problems(spec: ContainerSpec) -> list[Problem]:
             )
         if not spec.healthcheck.test:
             problems.append(Problem("healthcheck.test", 'is empty; give e.g. ["CMD", "true"]'))
+    return problems
+
+
+def _storage_problems(spec: ContainerSpec) -> list[Problem]:
+    """Mounts, secrets, devices and limits the engine would refuse."""
+    problems: list[Problem] = []
     for index, mount in enumerate(spec.mounts):
         problems += [p.under(f"mounts[{index}]") for p in _mount_problems(mount)]
+    written: dict[tuple[str, str], str] = {}
     for name, secret in spec.secrets.items():
+        for kind, where in (("file", secret.file), ("env", secret.env)):
+            if where is None:
+                continue
+            first = written.setdefault((kind, where), name)
+            if first != name:
+                problems.append(
+                    Problem(
+                        f"secrets.{name}.{kind}",
+                        f'"{where}" is also where secret "{first}" goes; give each its own',
+                    )
+                )
+        if secret.file is not None and spec.read_only:
+            problems.append(
+                Problem(
+                    f"secrets.{name}.file",
+                    "cannot be written into a read-only root filesystem (the engine refuses "
+                    'the upload: "container rootfs is marked read-only"); give the secret as '
+                    "env, or drop read_only",
+                )
+            )
+        if secret.file is not None and _named_user(spec.user):
+            problems.append(
+                Problem(
+                    f"secrets.{name}.file",
+                    f'would be readable by root only, not by user "{spec.user}" (the provider '
+                    "resolves user names on the deploying host, not in the image); give user "
+                    "as numbers (uid[:gid])",
+                )
+            )
+        if secret.value is None:
+            problems.append(Problem(f"secrets.{name}.value", "is missing; give the secret's text"))
         if secret.file is None and secret.env is None:
             problems.append(
                 Problem(f"secrets.{name}", "names neither a file nor an env variable; give one")
@@ -372,6 +429,25 @@ def port_conflicts(containers: Iterable[tuple[str, ContainerSpec]]) -> list[Prob
     return problems
 
 
+def _named_user(user: str | None) -> bool:
+    """True for a user given by a name other than root, which the engine resolves in the
+    image: an uploaded file cannot be given to it."""
+    if user is None:
+        return False
+    name = user.split(":", 1)[0]
+    return not name.isdigit() and name != "root"
+
+
+def _owner(user: str | None) -> tuple[str | None, str | None]:
+    """The numeric owner and group of files written for a container running as `user`."""
+    if user is None or _named_user(user):
+        return None, None
+    uid, _, gid = user.partition(":")
+    if not uid.isdigit():
+        return None, None
+    return uid, gid if gid.isdigit() else None
+
+
 def _mount_problems(mount: MountSpec) -> list[Problem]:
     problems: list[Problem] = []
     if not mount.target.startswith("/"):
@@ -389,6 +465,8 @@ def _mount_problems(mount: MountSpec) -> list[Problem]:
                 f'"{mount.source}" is a path; use type "bind" for a host path, or name a volume',
             )
         )
+    if mount.create_host_path and mount.type != "bind":
+        problems.append(Problem("create_host_path", "applies only to a bind mount"))
     if mount.tmpfs_size is not None and mount.type != "tmpfs":
         problems.append(Problem("tmpfs_size", "applies only to a tmpfs mount"))
     return problems
@@ -425,7 +503,9 @@ def build_container(
     The image is pulled, built or taken as present by `images`; the container depends on that.
     Monitors get exactly `MONITOR_CAPABILITIES` added on top of what the spec asks.
     `wait_healthy` makes the provider wait until the container is healthy (what a dependent
-    with `service_healthy` needs); `run_to_completion` waits until it has exited.
+    with `service_healthy` needs), for as long as its health check may take to decide
+    (`health_wait_timeout`, where the provider's default would give up after 60 s);
+    `run_to_completion` waits until it has exited.
     """
     labels = {
         **spec.labels,
@@ -449,18 +529,20 @@ def build_container(
     image, image_needs = images.image_for(spec.image, spec.build, spec.pull)
     env: list[pulumi.Input[str]] = [_env_entry(key, value) for key, value in spec.env.items()]
     uploads = []
-    for name, secret in spec.secrets.items():
-        if secret.value is None:
-            raise ComponentError(
-                f'container "{container_name}"',
-                [Problem(f"secrets.{name}.value", "is missing; give the secret's text")],
-            )
-        value = pulumi.Output.secret(secret.value)
+    owner, owner_group = _owner(spec.user)
+    for secret in spec.secrets.values():
+        value = pulumi.Output.secret(secret.value or "")
         if secret.env is not None:
-            env.append(_env_entry(secret.env, value))
+            env.append(_env_entry(secret.env, value.apply(_without_final_line_break)))
         if secret.file is not None:
             uploads.append(
-                docker.ContainerUploadArgs(file=secret.file, content=value, permissions="0400")
+                docker.ContainerUploadArgs(
+                    file=secret.file,
+                    content=value,
+                    permissions="0400",
+                    owner=owner,
+                    group=owner_group,
+                )
             )
     volume_needs = [m.source for m in spec.mounts if isinstance(m.source, NamedVolume)]
     return docker.Container(
@@ -485,6 +567,9 @@ def build_container(
         must_run=not run_to_completion,
         attach=True if run_to_completion else None,
         wait=True if wait_healthy else None,
+        wait_timeout=health_wait_timeout(spec.healthcheck)
+        if wait_healthy and spec.healthcheck is not None
+        else None,
         labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
         capabilities=capabilities,
         privileged=spec.privileged or None,
@@ -503,7 +588,15 @@ def build_container(
             for wire in placement.attachments
         ]
         or None,
-        mounts=[_mount(m) for m in spec.mounts] or None,
+        mounts=[_mount(m) for m in spec.mounts if not m.create_host_path] or None,
+        volumes=[
+            docker.ContainerVolumeArgs(
+                host_path=m.source, container_path=m.target, read_only=m.read_only or None
+            )
+            for m in spec.mounts
+            if m.create_host_path and isinstance(m.source, str)
+        ]
+        or None,
         uploads=uploads or None,
         user=spec.user,
         working_dir=spec.working_dir,
@@ -538,6 +631,24 @@ def build_container(
             parent=parent, depends_on=[*image_needs, *volume_needs, *depends_on]
         ),
     )
+
+
+def seconds(duration: str) -> float:
+    """A Go duration (`1m30s`, `500ms`) as seconds; `spec_problems` has checked its form."""
+    return sum(float(n) * _SECONDS[unit] for n, unit in _DURATION_PART.findall(duration))
+
+
+def health_wait_timeout(check: HealthcheckSpec) -> int:
+    """How long to wait for a container to become healthy: until the engine would call it
+    unhealthy (its start period, then `retries` failed checks of `interval` plus `timeout`,
+    after the first `interval`), and never less than the provider's 60 s default."""
+    period = seconds(check.interval) + seconds(check.timeout)
+    bound = seconds(check.start_period) + (check.retries + 1) * period
+    return max(WAIT_TIMEOUT_FLOOR, math.ceil(bound))
+
+
+def _without_final_line_break(text: str) -> str:
+    return text.removesuffix("\n").removesuffix("\r")
 
 
 def _env_entry(key: str, value: StrInput) -> pulumi.Input[str]:

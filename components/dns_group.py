@@ -14,7 +14,13 @@ from .container import ContainerSpec
 from .images import ImageSet
 from .naming import is_predefined_network
 from .problems import Problem, raise_if_any
-from .service import ServiceSpec, build_service, duplicate_dns_problems, service_problems
+from .service import (
+    ServiceSpec,
+    address_problems,
+    build_service,
+    duplicate_dns_problems,
+    service_problems,
+)
 
 TYPE = "container-comms:index:DnsGroup"
 
@@ -65,8 +71,18 @@ class DnsGroup(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: DnsGroupArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        args = checked(f'dns group "{name}"', args)
-        raise_if_any(f'dns group "{name}"', dns_group_problems(args))
+        args = checked(f'dns group "{name}"', args, DnsGroupArgs)
+        problems = dns_group_problems(args)
+        if not problems:
+            members = [
+                (f"members.{m}.", m, member_service(args.network, member))
+                for m, member in args.members.items()
+            ]
+            problems = [
+                Problem(p.field.replace(".networks[0]", ""), p.reason)
+                for p in address_problems(members)
+            ]
+        raise_if_any(f'dns group "{name}"', problems)
         self.network_name = network_name(args.network)
         super().__init__(
             TYPE, name, {"network": self.network_name, "members": list(args.members)}, opts
@@ -117,7 +133,7 @@ def dns_group_problems(args: DnsGroupArgs) -> list[Problem]:
     for member_name, member in args.members.items():
         at = f"members.{member_name}"
         spec = member_service(args.network, member)
-        services.append((at, spec))
+        services.append((at, member_name, spec))
         for problem in service_problems(member_name, spec):
             problems.append(
                 Problem(problem.field.removeprefix("networks[0]."), problem.reason).under(at)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_docker as docker
 
 from .naming import slug
+from .problems import ComponentError, Problem
 
 TYPE = "container-comms:index:ImageSet"
 
@@ -18,9 +20,10 @@ class BuildSpec:
     """An image built from a Dockerfile on the engine (never pushed)."""
 
     context: str
-    """The build context: an absolute folder path."""
+    """The build context folder: absolute, or relative to the Pulumi program's folder (where
+    the provider runs); stack config paths are relative to the project folder."""
     dockerfile: str | None = None
-    """The Dockerfile, relative to the context; `Dockerfile` when None."""
+    """The Dockerfile, relative to the context (as in compose); `Dockerfile` when None."""
     args: Mapping[str, str] = field(default_factory=dict)
     """Build arguments."""
     target: str | None = None
@@ -35,6 +38,40 @@ class ImageSetArgs:
     """Pull each image with a `docker.RemoteImage` (the engine does not pull on create);
     False uses images already present on the engine (air-gapped hosts). A container's own
     `pull` setting overrides this for its image."""
+
+
+def build_problems(
+    containers: Iterable[tuple[str, str | pulumi.Output[str], BuildSpec | None]],
+) -> list[Problem]:
+    """Images built twice with different settings, or built for one container and pulled for
+    another; `containers` are (field path, image, build)."""
+    containers = list(containers)
+    builds: dict[str, tuple[str, BuildSpec]] = {}
+    for at, image, build in containers:
+        if isinstance(image, str) and build is not None:
+            builds.setdefault(image, (at, build))
+    problems: list[Problem] = []
+    for at, image, build in containers:
+        if not isinstance(image, str) or image not in builds:
+            continue
+        first_at, first = builds[image]
+        if build is None:
+            problems.append(
+                Problem(
+                    f"{at}.image",
+                    f'"{image}" is built for {first_at}, and a pull of that tag would race the '
+                    "build; give this container the same build",
+                )
+            )
+        elif build != first:
+            problems.append(
+                Problem(
+                    f"{at}.build",
+                    f'builds "{image}" with other settings than {first_at}; one tag is built '
+                    "once, so give both the same build or tag them apart",
+                )
+            )
+    return problems
 
 
 class ImageSet(pulumi.ComponentResource):
@@ -78,11 +115,15 @@ class ImageSet(pulumi.ComponentResource):
     def build(self, image: str, spec: BuildSpec) -> docker.Image:
         """The build of `image` from `spec`, made on first request.
 
-        Raises `ValueError` when `image` was already asked for with another build.
+        Raises `ComponentError` when `image` was already asked for with another build
+        (`build_problems` finds that before anything is registered).
         """
         if image in self.built:
             if self._builds[image] != spec:
-                raise ValueError(f'image "{image}" is built twice with different settings')
+                raise ComponentError(
+                    f'image set "{self._name}"',
+                    [Problem(image, "is built twice with different settings; build it once")],
+                )
             return self.built[image]
         self._builds[image] = spec
         self.built[image] = docker.Image(
@@ -91,7 +132,9 @@ class ImageSet(pulumi.ComponentResource):
             skip_push=True,
             build=docker.DockerBuildArgs(
                 context=spec.context,
-                dockerfile=spec.dockerfile,
+                # The provider takes the Dockerfile's own path (relative to where it runs),
+                # not one relative to the context.
+                dockerfile=os.path.join(spec.context, spec.dockerfile) if spec.dockerfile else None,
                 args=dict(spec.args) or None,
                 target=spec.target,
             ),

@@ -17,6 +17,7 @@ from .service import (
     SIDECAR_REASONS,
     ServiceSpec,
     Sidecar,
+    address_problems,
     build_service,
     service_problems,
     sidecar_option_problem,
@@ -90,8 +91,11 @@ class JoinedGroup(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: JoinedGroupArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        args = checked(f'joined group "{name}"', args)
-        raise_if_any(f'joined group "{name}"', joined_group_problems(args))
+        args = checked(f'joined group "{name}"', args, JoinedGroupArgs)
+        problems = joined_group_problems(args)
+        if not problems:
+            problems = address_problems([("owner.", args.owner_name, owner_service(args))])
+        raise_if_any(f'joined group "{name}"', problems)
         super().__init__(
             TYPE, name, {"owner": args.owner_name, "sidecars": list(args.sidecars)}, opts
         )
@@ -133,4 +137,13 @@ def joined_group_problems(args: JoinedGroupArgs) -> list[Problem]:
         elif not field.startswith("sidecars."):
             field = f"owner.{field}" if field else "owner"
         problems.append(Problem(field, problem.reason))
+    for sidecar_name, sidecar in args.sidecars.items():
+        if sidecar.depends_on:
+            problems.append(
+                Problem(
+                    f"sidecars.{sidecar_name}.depends_on",
+                    "names services to wait for, which only the sidecars of an Application's "
+                    "services can; a joined group's sidecars wait for their owner only",
+                )
+            )
     return problems

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-_CONTAINER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
-_DNS_LABEL = re.compile(r"^(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")
+# Matched whole (`fullmatch`), as Go's regexp anchors `^...$`: Python's `$` also matches before
+# a trailing newline, so `re.match` would take "bbox1\n" for a valid name.
+_CONTAINER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
+_DNS_LABEL = re.compile(r"(?!-)[a-zA-Z0-9-]{1,63}(?<!-)")
 
 PREDEFINED_NETWORKS = frozenset({"bridge", "default", "host", "none"})
 """Networks the engine defines itself; names never resolve on them."""
@@ -36,20 +39,20 @@ _REFERENCE = re.compile(
 
 def container_name_problem(name: str) -> str | None:
     """Why the engine would refuse `name` as a container name, or None when it is valid."""
-    if _CONTAINER_NAME.match(name):
+    if _CONTAINER_NAME.fullmatch(name):
         return None
     return (
-        f'"{name}" is not a valid container name: the engine wants two or more characters '
+        f"{_quoted(name)} is not a valid container name: the engine wants two or more characters "
         "of [a-zA-Z0-9][a-zA-Z0-9_.-]"
     )
 
 
 def dns_name_problem(name: str) -> str | None:
     """Why `name` cannot be looked up as a DNS name, or None when it can."""
-    if len(name) <= 253 and all(_DNS_LABEL.match(label) for label in name.split(".")):
+    if len(name) <= 253 and all(_DNS_LABEL.fullmatch(label) for label in name.split(".")):
         return None
     return (
-        f'"{name}" is not a valid DNS name: use labels of letters, digits and hyphens, '
+        f"{_quoted(name)} is not a valid DNS name: use labels of letters, digits and hyphens, "
         "1-63 characters each, separated by dots"
     )
 
@@ -59,7 +62,7 @@ def capability_problem(name: str) -> str | None:
     bare = name.upper().removeprefix("CAP_")
     if bare in CAPABILITIES or bare == "ALL":
         return None
-    return f'"{name}" is not a Linux capability the engine knows (e.g. NET_ADMIN, SYS_TIME)'
+    return f"{_quoted(name)} is not a Linux capability the engine knows (e.g. NET_ADMIN, SYS_TIME)"
 
 
 def image_reference_problem(reference: str) -> str | None:
@@ -70,9 +73,15 @@ def image_reference_problem(reference: str) -> str | None:
     ):
         return None
     return (
-        f'"{reference}" is not a valid image reference: use [registry/]name[:tag][@digest] '
-        "with a lower-case name, e.g. busybox:1.36"
+        f"{_quoted(reference)} is not a valid image reference: use "
+        "[registry/]name[:tag][@digest] with a lower-case name, e.g. busybox:1.36"
     )
+
+
+def _quoted(name: str) -> str:
+    """`name` in double quotes, control characters escaped (`"bbox1\\n"`), so a message stays
+    one line and shows what is wrong."""
+    return json.dumps(name, ensure_ascii=False)
 
 
 def is_predefined_network(name: str) -> bool:

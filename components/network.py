@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ class UserDefinedNetworkArgs:
     """Labels on the network."""
     ipv6_subnet: str | None = None
     """An IPv6 subnet in CIDR form, enabling IPv6 on the network."""
+    ipv6_gateway: str | None = None
+    """The IPv6 gateway; the engine picks the subnet's first address when None."""
     driver_opts: Mapping[str, str] = field(default_factory=dict)
     """Options of the bridge driver (`com.docker.network.bridge.name`, ...)."""
 
@@ -90,7 +93,9 @@ class UserDefinedNetwork(pulumi.ComponentResource):
                 )
             )
         if args.ipv6_subnet:
-            ipam.append(docker.NetworkIpamConfigArgs(subnet=args.ipv6_subnet))
+            ipam.append(
+                docker.NetworkIpamConfigArgs(subnet=args.ipv6_subnet, gateway=args.ipv6_gateway)
+            )
         self.network = docker.Network(
             f"{name}-network",
             name=network_name,
@@ -166,6 +171,8 @@ def network_args_problems(network_name: str, args: UserDefinedNetworkArgs) -> li
                 "after a leading letter or digit",
             )
         )
+    if args.ipv6_gateway is not None:
+        problems += _ipv6_gateway_problems(args.ipv6_gateway, args.ipv6_subnet)
     if args.subnet is not None:
         problems += network_problems(
             args.subnet, args.gateway, args.ip_range, args.aux_addresses, args.ipv6_subnet
@@ -177,3 +184,16 @@ def network_args_problems(network_name: str, args: UserDefinedNetworkArgs) -> li
                     Problem(attr, "needs a subnet to belong to; give the network a subnet")
                 )
     return problems
+
+
+def _ipv6_gateway_problems(gateway: str, subnet: str | None) -> list[Problem]:
+    if subnet is None:
+        return [Problem("ipv6_gateway", "needs an ipv6_subnet to belong to; give one")]
+    try:
+        address = ipaddress.IPv6Address(gateway)
+        network = ipaddress.IPv6Network(subnet)
+    except ValueError:
+        return [Problem("ipv6_gateway", f'"{gateway}" is not a valid IPv6 address')]
+    if address not in network:
+        return [Problem("ipv6_gateway", f'"{gateway}" is outside {subnet}')]
+    return []

@@ -31,7 +31,10 @@ class ComponentError(pulumi.RunError):
     def __init__(self, subject: str, problems: Iterable[Problem]) -> None:
         self.subject = subject
         self.problems = tuple(problems)
-        lines = [f"{subject}: {p.field}: {p.reason}" for p in self.problems]
+        lines = [
+            f"{subject}: {p.field}: {p.reason}" if p.field else f"{subject}: {p.reason}"
+            for p in self.problems
+        ]
         super().__init__("\n".join(lines))
 
 

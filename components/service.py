@@ -14,6 +14,7 @@ from typing import Literal
 import pulumi
 import pulumi_docker as docker
 
+from .addressing import AUTO
 from .attachment import Attachment, attachment_problems, images_for, network_name, resolve
 from .container import (
     ContainerSpec,
@@ -26,7 +27,8 @@ from .container import (
 )
 from .images import ImageSet
 from .naming import is_predefined_network
-from .problems import Problem, raise_if_any
+from .network import UserDefinedNetwork
+from .problems import ComponentError, Problem, raise_if_any
 
 TYPE = "container-comms:index:Service"
 
@@ -270,12 +272,13 @@ def service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
     return problems
 
 
-def duplicate_dns_problems(services: Iterable[tuple[str, ServiceSpec]]) -> list[Problem]:
-    """Names claimed by two services on one network, placed at the later claim."""
+def duplicate_dns_problems(services: Iterable[tuple[str, str, ServiceSpec]]) -> list[Problem]:
+    """Names claimed by two services (`(field path, key, spec)`) on one network, placed at the
+    later claim."""
     claimed: dict[tuple[str, str], str] = {}
     problems = []
-    for at, spec in services:
-        name = spec.container_name or at.rsplit(".", 1)[-1]
+    for at, key, spec in services:
+        name = service_container_name(key, spec)
         for index, attachment in enumerate(spec.networks):
             net = network_name(attachment.network)
             if not isinstance(net, str) or is_predefined_network(net):
@@ -289,6 +292,33 @@ def duplicate_dns_problems(services: Iterable[tuple[str, ServiceSpec]]) -> list[
                     problems.append(
                         Problem(field, f'"{dns_name}" already resolves to "{holder}" on "{net}"')
                     )
+    return problems
+
+
+def address_problems(services: Iterable[tuple[str, str, ServiceSpec]]) -> list[Problem]:
+    """Reserve the static addresses that services (`(field prefix, key, spec)`) ask of
+    `UserDefinedNetwork`s: every explicit address first, then each `auto` one, so the result
+    does not depend on the order of the services. Call it before registering anything; the
+    problems are placed at `<prefix>networks[<i>].ipv4_address`, and `build_service` later
+    finds the same addresses held for the same containers.
+    """
+    requests: list[tuple[str, str, UserDefinedNetwork, str]] = []
+    for prefix, key, spec in services:
+        holder = f'container "{service_container_name(key, spec)}"'
+        for index, attachment in enumerate(spec.networks):
+            net = attachment.network
+            address = attachment.ipv4_address
+            if isinstance(net, UserDefinedNetwork) and net.pool is not None and address:
+                requests.append((f"{prefix}networks[{index}].ipv4_address", holder, net, address))
+    problems: list[Problem] = []
+    for explicit in (True, False):
+        for field_path, holder, net, address in requests:
+            if (address != AUTO) != explicit:
+                continue
+            try:
+                net.assign(holder, address)
+            except ComponentError as error:
+                problems += [Problem(field_path, p.reason) for p in error.problems]
     return problems
 
 
@@ -327,17 +357,23 @@ class Service(pulumi.ComponentResource):
     ) -> None:
         from .checking import checked
 
-        args = checked(f'service "{name}"', args)
+        args = checked(f'service "{name}"', args, ServiceArgs)
         problems = service_problems(name, args.spec)
-        if args.spec.depends_on:
-            problems.append(
-                Problem(
-                    "depends_on",
-                    "names other services, which only an Application resolves; use an "
-                    "Application, or ResourceOptions(depends_on=[...])",
+        waits = [("depends_on", args.spec.depends_on)]
+        waits += [(f"sidecars.{s}.depends_on", c.depends_on) for s, c in args.spec.sidecars.items()]
+        for field_path, depends in waits:
+            if depends:
+                problems.append(
+                    Problem(
+                        field_path,
+                        "names other services, which only an Application resolves; use an "
+                        "Application, or ResourceOptions(depends_on=[...])",
+                    )
                 )
-            )
-        raise_if_any(f'service "{name}"', problems)
+        if not problems:
+            problems = address_problems([("", name, args.spec)])
+        # The name problem is about the component's own name; the others are in `spec`.
+        raise_if_any(f'service "{name}"', [p.under("spec") if p.field else p for p in problems])
         super().__init__(TYPE, name, {"containerName": args.spec.container_name or name}, opts)
         built = build_service(
             name,

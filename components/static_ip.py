@@ -13,7 +13,7 @@ from .checking import checked
 from .container import ContainerSpec
 from .images import ImageSet
 from .problems import Problem, raise_if_any
-from .service import ServiceSpec, build_service, service_problems
+from .service import ServiceSpec, address_problems, build_service, service_problems
 
 TYPE = "container-comms:index:StaticIpContainer"
 
@@ -58,9 +58,13 @@ class StaticIpContainer(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: StaticIpContainerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = checked(f'static container "{name}"', args, StaticIpContainerArgs)
         container_name = args.container_name or name
-        args = checked(f'static container "{container_name}"', args)
-        raise_if_any(f'static container "{container_name}"', static_problems(container_name, args))
+        problems = static_problems(container_name, args)
+        if not problems:
+            found = address_problems([("", container_name, static_service(container_name, args))])
+            problems = [Problem(p.field.removeprefix("networks[0]."), p.reason) for p in found]
+        raise_if_any(f'static container "{container_name}"', problems)
         self.container_name = container_name
         self.network_name = network_name(args.network)
         super().__init__(

@@ -6,11 +6,13 @@ dependencies and property dependencies, plus the stack's exports. The offline pr
 tests and the engine realizer all read this one structure.
 """
 
-from plan.model import UNKNOWN, Plan, Registration
+from plan.model import SECRET_SHOWN, SECRET_SIG, UNKNOWN, Plan, Registration, without_secrets
 from plan.recorder import ProgramError, record, record_program
 from plan.stack_config import StackConfig, StackConfigError, list_stacks, load_stack_config
 
 __all__ = [
+    "SECRET_SHOWN",
+    "SECRET_SIG",
     "UNKNOWN",
     "Plan",
     "ProgramError",
@@ -21,4 +23,5 @@ __all__ = [
     "load_stack_config",
     "record",
     "record_program",
+    "without_secrets",
 ]

@@ -11,6 +11,23 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+"""The key that marks a secret value on the wire: `{SECRET_SIG: <marker>, "value": <text>}`."""
+
+SECRET_SHOWN = "[secret]"
+"""What a report shows in place of a secret's text, as the Pulumi CLI does."""
+
+
+def without_secrets(value: Any) -> Any:
+    """`value` (wire-level JSON) with every secret's text replaced by `SECRET_SHOWN`."""
+    if isinstance(value, dict):
+        if SECRET_SIG in value:
+            return SECRET_SHOWN
+        return {key: without_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_secrets(item) for item in value]
+    return value
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -48,7 +65,8 @@ class Registration:
 
 @dataclass
 class Plan:
-    """Everything one run of a program registered, in registration order."""
+    """Everything one run of a program registered: the root stack first, then each resource
+    after its parent and its dependencies (ties by URN), the same order on every run."""
 
     project: str
     """The Pulumi project name."""
@@ -62,7 +80,7 @@ class Plan:
     """The stack's exported outputs as JSON values (unknowns as the `UNKNOWN` sentinel)."""
 
     def of_type(self, type_token: str) -> list[Registration]:
-        """The registrations of one type token, in registration order."""
+        """The registrations of one type token, in plan order."""
         return [r for r in self.resources if r.type == type_token]
 
     def by_urn(self) -> dict[str, Registration]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import heapq
 import runpy
 import sys
 import traceback
@@ -68,10 +69,26 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.registrations: list[Registration] = []
         self.registered_outputs: dict[str, dict[str, Any]] = {}
         """What each component (and the stack) passed to `register_outputs`, by URN."""
+        self.duplicates: list[str] = []
+        """URNs registered more than once, which the engine refuses."""
+        self._urns: set[str] = set()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives (`resource.NewURN`): the parent's whole qualified type
+        before the resource's own, except for the root stack, which URNs leave out. (The SDK's
+        mocks keep only the parent's last type and put the stack in.)"""
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         urn = response.urn
+        if urn in self._urns:
+            self.duplicates.append(urn)
+        self._urns.add(urn)
         state = self.resources.get(urn)
         self.registrations.append(
             Registration(
@@ -81,9 +98,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=bool(request.custom),
                 parent=request.parent,
                 inputs=json_format.MessageToDict(request.object),
-                dependencies=tuple(request.dependencies),
+                # Sets in the SDK, so in no fixed order: sorted, for output that does not change.
+                dependencies=tuple(sorted(request.dependencies)),
                 property_dependencies={
-                    key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
+                    key: tuple(sorted(deps.urns))
+                    for key, deps in sorted(request.propertyDependencies.items())
                 },
                 provider=request.provider,
                 id=(state.id or "") if state is not None else "",
@@ -172,11 +191,15 @@ def record(
             _sync_await(run_pulumi_func(program))
             exports = _sync_await(_resolve_exports())
     except pulumi.RunError as error:
+        _refuse_duplicates(monitor)
         raise ProgramError(str(error)) from None
     except ProgramError:
+        _refuse_duplicates(monitor)
         raise
     except Exception as error:
+        _refuse_duplicates(monitor)
         raise ProgramError(_describe(error, source_root or Path.cwd())) from None
+    _refuse_duplicates(monitor)
     return Plan(
         project=project,
         stack=stack,
@@ -184,6 +207,16 @@ def record(
         resources=_with_stack(monitor.with_component_outputs(), project, stack, exports),
         exports=exports,
     )
+
+
+def _refuse_duplicates(monitor: RecordingMonitor) -> None:
+    """The engine refuses a second registration of one URN, whatever the program did next."""
+    if monitor.duplicates:
+        raise ProgramError(DUPLICATE_URN.format(urn=monitor.duplicates[0]))
+
+
+DUPLICATE_URN = "Duplicate resource URN '{urn}'; try giving it a unique name"
+"""The Pulumi engine's message for a URN registered twice."""
 
 
 @contextmanager
@@ -238,17 +271,17 @@ def _jsonable(value: Any) -> Any:
 def _with_stack(
     registrations: list[Registration], project: str, stack: str, exports: dict[str, Any]
 ) -> list[Registration]:
-    """The root stack first, as the engine lists it, even when the mocks made it earlier;
-    its outputs are the stack's exports."""
-    if any(r.type == STACK_TYPE for r in registrations):
-        return sorted(
-            (replace(r, outputs=exports) if r.type == STACK_TYPE else r for r in registrations),
-            key=lambda r: r.type != STACK_TYPE,
-        )
-    root = pulumi_settings.get_root_resource()
+    """The root stack first, as the engine lists it, even when the mocks made it earlier; its
+    outputs are the stack's exports. The rest in `_stable_order`."""
+    stack_registrations = [r for r in registrations if r.type == STACK_TYPE]
+    others = [r for r in registrations if r.type != STACK_TYPE]
+    if stack_registrations:
+        root = replace(stack_registrations[0], outputs=exports)
+        return [root, *_stable_order(stack_registrations[1:] + others)]
+    root_resource = pulumi_settings.get_root_resource()
     urn = f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
-    if root is not None:
-        urn = _sync_await(root.urn.future()) or urn
+    if root_resource is not None:
+        urn = _sync_await(root_resource.urn.future()) or urn
     stack_registration = Registration(
         urn=urn,
         type=STACK_TYPE,
@@ -258,7 +291,38 @@ def _with_stack(
         inputs={},
         outputs=exports,
     )
-    return [stack_registration, *registrations]
+    return [stack_registration, *_stable_order(others)]
+
+
+def _stable_order(registrations: list[Registration]) -> list[Registration]:
+    """The registrations in an order that does not depend on thread timing: each after its
+    parent and its dependencies, and among those ready, by URN.
+
+    The SDK registers resources from worker threads as their inputs resolve, so the order the
+    mocks see differs from run to run; a tree, a JSON document or a diagram kept under review
+    must not.
+    """
+    by_urn = {r.urn: r for r in registrations}
+    waiting_on: dict[str, set[str]] = {}
+    unblocks: dict[str, list[str]] = {}
+    for r in registrations:
+        needs = {r.parent, *r.dependencies} & by_urn.keys() - {r.urn}
+        waiting_on[r.urn] = needs
+        for need in needs:
+            unblocks.setdefault(need, []).append(r.urn)
+    ready = [urn for urn, needs in waiting_on.items() if not needs]
+    heapq.heapify(ready)
+    ordered: list[Registration] = []
+    while ready:
+        urn = heapq.heappop(ready)
+        ordered.append(by_urn[urn])
+        for other in unblocks.get(urn, ()):
+            waiting_on[other].discard(urn)
+            if not waiting_on[other]:
+                heapq.heappush(ready, other)
+    placed = {r.urn for r in ordered}
+    ordered.extend(sorted((r for r in registrations if r.urn not in placed), key=lambda r: r.urn))
+    return ordered
 
 
 def _describe(error: BaseException, source_root: Path) -> str:

@@ -2,22 +2,31 @@
 
 The project file names the stack folder (`stackConfigDir`); each `Pulumi.<stack>.yaml` holds a
 `config:` map of project-namespaced keys. The CLI hands a program every value as a string:
-structured values as JSON, booleans and numbers in their YAML spelling. Secure values are
-ciphertext only the CLI can decrypt, so they are refused here rather than guessed.
+structured values as JSON, booleans and numbers in their YAML spelling. Files are read with
+YAML 1.2 core semantics and duplicate keys refused (`inputfiles`), as the CLI's YAML library
+reads them. Secure values are ciphertext only the CLI can decrypt, so they are refused here
+rather than guessed.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from components.inputfiles import InputFileError, YamlDocument, load_yaml
 
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML has it (ten times faster on large stacks), else Python's."""
+_SUBJECT = re.compile(r'[a-z][a-z ]*"(?P<name>[^"]+)"')
+"""How a component error names its subject: `joined group "web"`, `network "my_net2"`."""
+
+_KEY_PATH = re.compile(r"[A-Za-z0-9_.:\-]+(?:\[\d+\])*(?:\.[A-Za-z0-9_.:\-\[\]]+)*")
+"""A config key path as errors spell it (`topology.networks.my_net2.subnet`, `ports[0]`)."""
+
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+"""What the Pulumi CLI accepts as a stack name (alphanumerics, `-`, `_`, `.`; at most 100)."""
 
 
 class StackConfigError(Exception):
@@ -40,18 +49,49 @@ class StackConfig:
     """Line numbers in `path` of every key, as dotted paths (`"<project>:topology.networks"`)."""
 
     def locate(self, message: str) -> str:
-        """`message` with `<file>:<line>: ` before each line that starts with a config key path.
+        """`message` with `<file>:<line>: ` before each line that names a config value.
 
         Program errors name config values by key path (`topology.networks.my_net2.subnet: ...`,
-        list items as `[0]`); this adds where the value is written in the stack file.
+        list items as `[0]`); a component's error names its subject and an argument path
+        (`joined group "web": sidecars.probe.ports: ...`), found where the stack file spells
+        that name with that path under it. Either way this adds where the value is written.
         """
-        located = []
-        for line in message.splitlines():
-            key, sep, _ = line.partition(": ")
-            qualified = key if ":" in key else f"{self.project}:{key}"
-            number = self.line_of(re.sub(r"\[(\d+)\]", r".\1", qualified)) if sep else None
-            located.append(f"{self.path}:{number}: {line}" if number else line)
-        return "\n".join(located)
+        return "\n".join(
+            f"{self.path}:{number}: {line}" if (number := self._line_for(line)) else line
+            for line in message.splitlines()
+        )
+
+    def _line_for(self, line: str) -> int | None:
+        parts = line.split(": ")
+        if len(parts) < 2:
+            return None
+        number = self._key_line(parts[0])
+        if number is None and len(parts) > 2 and (subject := _SUBJECT.fullmatch(parts[0])):
+            number = self._key_line(parts[1]) or self._named_line(subject["name"], parts[1])
+        return number
+
+    def _key_line(self, key: str) -> int | None:
+        """The line of config key path `key` (or of its deepest key the file spells out)."""
+        if not _KEY_PATH.fullmatch(key):
+            return None
+        qualified = key if ":" in key else f"{self.project}:{key}"
+        return self.line_of(re.sub(r"\[(\d+)\]", r".\1", qualified))
+
+    def _named_line(self, name: str, field_path: str) -> int | None:
+        """The line of `<name>.<field path>` where exactly one key path in the file ends so;
+        when none does, of its longest such beginning (down to the name alone)."""
+        if not _KEY_PATH.fullmatch(field_path):
+            return None
+        parts = [name, *re.sub(r"\[(\d+)\]", r".\1", field_path).split(".")]
+        while parts:
+            suffix = "." + ".".join(parts)
+            found = [line for key, line in self.lines.items() if key.endswith(suffix)]
+            if len(found) == 1:
+                return found[0]
+            if found:
+                return None  # ambiguous: two places spell it
+            parts.pop()
+        return None
 
     def line_of(self, dotted_path: str) -> int | None:
         """The line of the deepest key along `dotted_path` that the file spells out."""
@@ -67,9 +107,9 @@ class StackConfig:
 def read_project(project_dir: Path) -> dict[str, Any]:
     """The parsed `Pulumi.yaml` of `project_dir`."""
     path = project_dir / "Pulumi.yaml"
-    if not path.is_file():
+    if not path.exists():
         raise StackConfigError(f"{path}: no Pulumi project file here")
-    document = _load_yaml(path)
+    document = _load_yaml(path, "project file").value
     if not isinstance(document, dict) or not isinstance(document.get("name"), str):
         raise StackConfigError(f"{path}: a Pulumi project file needs a `name:`")
     return document
@@ -91,11 +131,16 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
     """The configuration of `stack`, with the project's config defaults applied."""
     project = read_project(project_dir)
     name = str(project["name"])
+    if not STACK_NAME.fullmatch(stack):
+        raise StackConfigError(
+            f"{stack!r} is not a stack name: use 1 to 100 letters, digits, `-`, `_` or `.`"
+        )
     path = stack_dir(project_dir) / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
+    if not path.exists():
         known = ", ".join(list_stacks(project_dir)) or "none"
         raise StackConfigError(f'unknown stack "{stack}": there is no {path}; stacks: {known}')
-    document = _load_yaml(path)
+    parsed = _load_yaml(path, "stack file")
+    document = parsed.value
     if document is None:
         document = {}
     if not isinstance(document, dict):
@@ -108,11 +153,23 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
     for key, spec in (project.get("config") or {}).items():
         if isinstance(spec, dict) and "default" in spec:
             values[_qualify(str(key), name)] = _as_cli_string(spec["default"])
-    lines = _line_index(path)
+    lines = _line_index(parsed)
+    given: dict[str, str] = {}
     for key, value in raw.items():
         full = _qualify(str(key), name)
+        line = lines.get(str(key), lines.get(full))
+        at = f"{path}:{line}" if line else str(path)
+        if full in given:
+            raise StackConfigError(
+                f'{at}: config keys "{given[full]}" and "{key}" are both {full} (a key without '
+                "a namespace is the project's); give it once"
+            )
+        given[full] = str(key)
         _refuse_secrets(value, path, lines, full)
-        values[full] = _as_cli_string(value)
+        try:
+            values[full] = _as_cli_string(value)
+        except ValueError as error:
+            raise StackConfigError(f"{at}: {full}: {error}") from None
     return StackConfig(project=name, stack=stack, path=path, values=values, lines=lines)
 
 
@@ -121,13 +178,19 @@ def _qualify(key: str, project: str) -> str:
 
 
 def _as_cli_string(value: Any) -> str:
+    """The string the CLI hands the program; ValueError for what JSON cannot hold."""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value} is not a finite number, which JSON cannot hold")
     if isinstance(value, int | float):
         return str(value)
-    return json.dumps(value)
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"a value JSON cannot hold ({error})") from None
 
 
 def _refuse_secrets(value: Any, path: Path, lines: dict[str, int], where: str) -> None:
@@ -147,37 +210,17 @@ def _refuse_secrets(value: Any, path: Path, lines: dict[str, int], where: str) -
             _refuse_secrets(item, path, lines, f"{where}.{index}")
 
 
-def _load_yaml(path: Path) -> Any:
+def _load_yaml(path: Path, what: str) -> YamlDocument:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise StackConfigError(f"{where}: malformed YAML: {error.problem or error}") from None
-    except yaml.YAMLError as error:
-        raise StackConfigError(f"{path}: malformed YAML: {error}") from None
+        return load_yaml(path, what)
+    except InputFileError as error:
+        raise StackConfigError(str(error)) from None
 
 
-def _line_index(path: Path) -> dict[str, int]:
+def _line_index(document: YamlDocument) -> dict[str, int]:
     """Dotted key paths under `config:` to their 1-based line numbers."""
-    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    index: dict[str, int] = {}
-    if not isinstance(root, yaml.MappingNode):
-        return index
-    for key_node, value_node in root.value:
-        if key_node.value == "config":
-            _walk(value_node, "", index)
-    return index
-
-
-def _walk(node: yaml.Node, prefix: str, index: dict[str, int]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            dotted = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
-            index[dotted] = key_node.start_mark.line + 1
-            _walk(value_node, dotted, index)
-    elif isinstance(node, yaml.SequenceNode):
-        for position, item in enumerate(node.value):
-            dotted = f"{prefix}.{position}"
-            index[dotted] = item.start_mark.line + 1
-            _walk(item, dotted, index)
+    return {
+        ".".join(path[1:]): line
+        for path, line in document.lines.items()
+        if len(path) > 1 and path[0] == "config"
+    }

@@ -25,17 +25,31 @@ from preview.pack import PackError, RunningPack
 from preview.policy_config import PolicyMeta, PolicySettings, reconcile
 
 
-def _level_name(value: int) -> str:
+def _level_name(value: int, pack: RunningPack, what: str) -> str:
     """A wire enforcement level as `--policy-pack-config` spells it (the proto enum's name,
-    lower-cased); advisory, the proto's zero, for a value the enum does not have."""
+    lower-cased). A value the enum does not have is a malformed answer: the pack's verdict
+    cannot be read, so the stack is not checked."""
     try:
         return str(analyzer_pb2.EnforcementLevel.Name(value)).lower()
     except ValueError:
-        return "advisory"
+        raise _malformed(
+            pack, what, f"enforcement level {value}, which the analyzer protocol does not define"
+        ) from None
+
+
+def _malformed(pack: RunningPack, what: str, detail: str) -> PackError:
+    return PackError(f"policy pack {pack.project.path} gave a malformed answer: {what}: {detail}")
 
 
 UNDECIDED_MARK = "during preview: "
 """How pulumi-policy words a rule that read a value unknown at preview (`can't run policy ...`)."""
+
+NO_CHECK_REASONS = frozenset(
+    {"Policy does not implement validate", "Policy does not implement remediate"}
+)
+"""Not-applicable reasons pulumi-policy itself gives for a policy that has no check of the kind
+asked for (a remediation-only policy during `Analyze`, a validation-only one set to remediate
+during `AnalyzeStack`): nothing was left unchecked."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,9 @@ class Diagnostic:
     """True when the policy could not run because a value is unknown at preview."""
     configured_level: str = ""
     """The level the policy was configured with (an undecided rule is reported as advisory)."""
+    not_applicable: bool = False
+    """True when the policy answered "not applicable" (the message is its reason): it did not
+    decide, so it counts as undecided."""
 
 
 @dataclass
@@ -71,8 +88,8 @@ class PolicyRun:
     policies: list[PolicyMeta]
     config: dict[str, PolicySettings]
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    not_applicable: list[tuple[str, str, str]] = field(default_factory=list)
-    """(policy, urn, reason) for each policy that declared itself not applicable."""
+    """Violations, policies that could not run and policies that said they do not apply, in the
+    order the pack answered."""
     analyzed: int = 0
     """How many `Analyze` calls were made."""
     seconds: float = 0.0
@@ -198,12 +215,14 @@ def run_policies(
     given: dict[str, PolicySettings],
     *,
     stack_config: Mapping[str, str],
+    deadline: float,
     timeout: float,
-    started: float | None = None,
 ) -> PolicyRun:
-    """Check `plan` with `pack`; raises `PackError` (or `PolicyConfigError`) when it cannot."""
-    begin = time.monotonic() if started is None else started
-    session = Session(pack, begin + timeout, timeout)
+    """Check `plan` with `pack`, every answer by `deadline` (a `time.monotonic()`; `timeout` is
+    the `--timeout` it comes from, for messages). Raises `PackError` when the pack fails, stops
+    answering or answers what cannot be read, `PolicyConfigError` for a bad policy config."""
+    begin = time.monotonic()
+    session = Session(pack, deadline, timeout)
     config_struct = struct_pb2.Struct()
     config_struct.update(dict(stack_config))
     session.call(
@@ -222,7 +241,9 @@ def run_policies(
         PolicyMeta(
             name=p.name,
             description=p.description,
-            enforcement_level=_level_name(p.enforcementLevel),
+            enforcement_level=_level_name(
+                p.enforcementLevel, pack, f"GetAnalyzerInfo: policy {p.name!r}"
+            ),
             schema=(
                 {
                     "properties": MessageToDict(p.configSchema.properties),
@@ -234,9 +255,13 @@ def run_policies(
         )
         for p in info.policies
     ]
+    _check_policies(pack, policies)
     # Like the CLI, an initial config entry without a level reads as advisory (the proto's 0).
     initial = {
-        name: PolicySettings(_level_name(value.enforcementLevel), MessageToDict(value.properties))
+        name: PolicySettings(
+            _level_name(value.enforcementLevel, pack, f"GetAnalyzerInfo: initial config {name!r}"),
+            MessageToDict(value.properties),
+        )
         for name, value in info.initialConfig.items()
     }
     config = reconcile(policies, initial, given, info.name)
@@ -257,40 +282,91 @@ def run_policies(
         policies=policies,
         config=config,
     )
-    levels = {name: settings.enforcement_level for name, settings in config.items()}
     resources = engine_resources(plan, stack_config)
     by_urn = {r.urn: r for r in resources}
+    answers = _Answers(pack, run, by_urn)
     for resource, response in session.analyze_all(resources, by_urn):
         run.analyzed += 1
-        _collect(run, response, "analyze", resource.urn, levels)
+        answers.collect(response, "analyze", resource.urn)
     stack_request = analyzer_pb2.AnalyzeStackRequest(
         resources=[_stack_resource(r, by_urn) for r in resources]
     )
     response = session.call("AnalyzeStack", stack_request, "AnalyzeStack")
-    _collect(run, response, "analyzeStack", "", levels)
+    answers.collect(response, "analyzeStack", "")
     run.seconds = time.monotonic() - begin
     return run
 
 
-def _collect(
-    run: PolicyRun, response: Any, stage: str, urn: str, levels: Mapping[str, str]
-) -> None:
-    for d in response.diagnostics:
-        undecided = d.message.startswith("can't run policy") and UNDECIDED_MARK in d.message
-        run.diagnostics.append(
-            Diagnostic(
-                policy_name=d.policyName,
-                enforcement_level=_level_name(d.enforcementLevel),
-                urn=d.urn or urn,
-                message=d.message,
-                description=d.description,
-                stage=stage,
-                undecided=undecided,
-                configured_level=levels.get(d.policyName, ""),
+def _check_policies(pack: RunningPack, policies: list[PolicyMeta]) -> None:
+    """A pack that names no policy, or one policy twice, cannot vouch for anything."""
+    if not policies:
+        raise _malformed(pack, "GetAnalyzerInfo", "no policies, so nothing would be checked")
+    seen: set[str] = set()
+    for policy in policies:
+        if not policy.name or policy.name in seen:
+            problem = "a policy without a name" if not policy.name else "twice"
+            raise _malformed(pack, "GetAnalyzerInfo", f"policy {policy.name!r} {problem}")
+        seen.add(policy.name)
+
+
+class _Answers:
+    """Reads `Analyze` and `AnalyzeStack` answers into the run, refusing what cannot be read."""
+
+    def __init__(self, pack: RunningPack, run: PolicyRun, by_urn: Mapping[str, Registration]):
+        self.pack = pack
+        self.run = run
+        self.by_urn = by_urn
+        self.levels = {name: s.enforcement_level for name, s in run.config.items()}
+        self.descriptions = {p.name: p.description for p in run.policies}
+
+    def collect(self, response: Any, stage: str, urn: str) -> None:
+        what = f"{stage} of {urn}" if urn else stage
+        for d in response.diagnostics:
+            self._known_policy(d.policyName, what)
+            level = _level_name(d.enforcementLevel, self.pack, f"{what}: {d.policyName}")
+            if level == "disabled":
+                raise _malformed(self.pack, what, f"{d.policyName} reported a disabled violation")
+            if d.urn and d.urn not in self.by_urn:
+                raise _malformed(
+                    self.pack, what, f"{d.policyName} reported {d.urn}, not a resource of the stack"
+                )
+            self.run.diagnostics.append(
+                Diagnostic(
+                    policy_name=d.policyName,
+                    enforcement_level=level,
+                    urn=d.urn or urn,
+                    message=d.message,
+                    description=d.description,
+                    stage=stage,
+                    undecided=d.message.startswith("can't run policy")
+                    and UNDECIDED_MARK in d.message,
+                    configured_level=self.levels[d.policyName],
+                )
             )
-        )
-    for item in response.not_applicable:
-        run.not_applicable.append((item.policy_name, urn, item.reason))
+        for item in response.not_applicable:
+            self._known_policy(item.policy_name, what)
+            if item.reason in NO_CHECK_REASONS:
+                continue
+            configured = self.levels[item.policy_name]
+            self.run.diagnostics.append(
+                Diagnostic(
+                    policy_name=item.policy_name,
+                    enforcement_level=configured,
+                    urn=urn,
+                    message=item.reason or "(no reason given)",
+                    description=self.descriptions[item.policy_name],
+                    stage=stage,
+                    undecided=True,
+                    configured_level=configured,
+                    not_applicable=True,
+                )
+            )
+
+    def _known_policy(self, name: str, what: str) -> None:
+        if name not in self.levels:
+            raise _malformed(
+                self.pack, what, f"policy {name!r}, which GetAnalyzerInfo did not announce"
+            )
 
 
 def _struct(values: Mapping[str, Any]) -> Any:
@@ -354,7 +430,7 @@ def _stack_resource(resource: Registration, by_urn: Mapping[str, Registration]) 
 
 
 def iter_levels(run: PolicyRun) -> Iterator[tuple[str, list[Diagnostic]]]:
-    """The diagnostics grouped by level, most severe first (undecided rules on their own)."""
+    """The diagnostics grouped by level, most severe first (undecided ones on their own)."""
     decided = [d for d in run.diagnostics if not d.undecided]
     for level in ("mandatory", "remediate", "advisory"):
         group = [d for d in decided if d.enforcement_level == level]

@@ -3,17 +3,28 @@
 Exit status: 0 when the pack finds no blocking violation, 1 when it does (a mandatory
 violation, or a mandatory policy that could not reach a verdict at preview), 2 when the stack
 could not be checked at all (unknown stack, bad config, program error, a pack that crashed,
-printed no port or stopped answering, bad policy config). Never 0 for a stack not checked.
+printed no port, stopped answering or answered what cannot be read, bad policy config, an
+output that cannot be written, `--timeout` passed, or SIGINT/SIGTERM). Never 0 for a stack not
+checked. The decision is made once, in `preview.verdict`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import fcntl
 import json
+import math
+import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from types import FrameType
+from typing import TextIO
 
 from plan import Plan, ProgramError, StackConfigError, load_stack_config, record_program
 from plan.stack_config import read_project
@@ -27,13 +38,27 @@ from preview.pack import (
     start_pack,
 )
 from preview.policy_config import PolicyConfigError, PolicySettings, load_policy_config
-from preview.report import gate_failures, policy_report, resource_tree, summary
-
-EXIT_PASSED = 0
-EXIT_BLOCKED = 1
-EXIT_UNCHECKED = 2
+from preview.report import policy_report, resource_tree, summary
+from preview.verdict import EXIT_UNCHECKED, Verdict, decide
 
 DEFAULT_TIMEOUT = 120.0
+
+
+class Stopped(BaseException):
+    """The run was cut short (`--timeout` while the program ran, SIGINT, SIGTERM).
+
+    A BaseException, so that neither the program's own `except Exception` nor the SDK's
+    handlers swallow it on its way out.
+    """
+
+    def __init__(self, stage: str, message: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+        self.message = message
+
+
+class OutputError(Exception):
+    """A `--json` or `--diagram` target that cannot be written."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -54,14 +79,16 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="policy config, the format of `pulumi preview --policy-pack-config`",
     )
-    p.add_argument("--pack", metavar="DIR", help="policy pack folder (default: <project>/policies)")
+    p.add_argument(
+        "--pack", metavar="DIR", help="policy pack folder (default: the project's policies/)"
+    )
     p.add_argument("--project", metavar="DIR", default=".", help="project folder (default: .)")
     p.add_argument(
         "--timeout",
         metavar="SECONDS",
-        type=float,
+        type=_seconds,
         default=DEFAULT_TIMEOUT,
-        help=f"seconds the policy pack may take, start to last answer ({DEFAULT_TIMEOUT:g})",
+        help=f"seconds the whole run may take, program and policy pack ({DEFAULT_TIMEOUT:g})",
     )
     p.add_argument(
         "--allow-oversized-config",
@@ -74,20 +101,46 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one linear story)
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    to_stdout = args.json == "-"
-    out: TextIO = sys.stderr if to_stdout else sys.stdout
+    out: TextIO = sys.stderr if args.json == "-" else sys.stdout
+    try:
+        for flag, target in (("--json", args.json), ("--diagram", args.diagram)):
+            if target and target != "-":
+                _check_target(flag, target)
+    except OutputError as exc:
+        print(f"error (output): {exc}", file=sys.stderr)
+        return EXIT_UNCHECKED
+    with _stopped_by_signals():
+        try:
+            return _main(args, out)
+        except Stopped as exc:  # a signal that came after the run, while reporting
+            print(f"error ({exc.stage}): {exc.message}", file=sys.stderr)
+            return EXIT_UNCHECKED
+
+
+def _main(args: argparse.Namespace, out: TextIO) -> int:  # noqa: PLR0915 (one linear story)
     project_dir = Path(args.project)
     pack_dir = Path(args.pack) if args.pack else project_dir / "policies"
     timings: dict[str, float] = {}
     started = time.monotonic()
+    deadline = started + args.timeout
     plan: Plan | None = None
     run: PolicyRun | None = None
     error: tuple[str, str] | None = None
     project_name = ""
+    stage = "config"
     try:
-        stage = "config"
         config = load_stack_config(project_dir, args.stack)
         project_name = config.project
         oversized = config_env_size(config.values) > ENV_STRING_LIMIT
@@ -100,9 +153,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one linear sto
         stage = "program"
         program = project_dir / str(read_project(project_dir).get("main") or "") / "__main__.py"
         t = time.monotonic()
-        plan = record_program(
-            program, project=config.project, stack=args.stack, config=config.values
-        )
+        with _alarm(deadline, args.timeout):
+            plan = record_program(
+                program, project=config.project, stack=args.stack, config=config.values
+            )
         timings["programSeconds"] = time.monotonic() - t
         stage = "pack"
         t = time.monotonic()
@@ -111,12 +165,18 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one linear sto
             project=config.project,
             stack=args.stack,
             config=config.values,
-            start_timeout=args.timeout,
+            start_timeout=max(deadline - time.monotonic(), 0.001),
+            timeout=args.timeout,
             withhold_config=oversized,
         ) as pack:
             stage = "policy"
             run = run_policies(
-                plan, pack, given, stack_config=config.values, timeout=args.timeout, started=t
+                plan,
+                pack,
+                given,
+                stack_config=config.values,
+                deadline=deadline,
+                timeout=args.timeout,
             )
         timings["policySeconds"] = time.monotonic() - t
     except StackConfigError as exc:
@@ -127,55 +187,141 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one linear sto
         error = ("program", config.locate(str(exc)))
     except PackError as exc:
         error = (stage if stage == "config" else "pack", str(exc))
+    except Stopped as exc:
+        error = (exc.stage, exc.message)
+        run = None
     except Exception as exc:  # fail closed on anything unforeseen, with its message
         error = (stage, f"{type(exc).__name__}: {exc}")
     timings["totalSeconds"] = time.monotonic() - started
+    verdict = decide(run, error)
 
     if plan is not None:
         print(f"Previewing update ({args.stack}), offline:\n", file=out)
         print("\n".join(resource_tree(plan)), file=out)
         print(file=out)
     if run is not None and plan is not None:
-        print("\n".join(policy_report(run, plan)), file=out)
+        print("\n".join(policy_report(run, plan, verdict)), file=out)
         print(file=out)
     if plan is not None:
         print("\n".join(summary(plan)), file=out)
         print(file=out)
 
-    if error is not None:
-        exit_code = EXIT_UNCHECKED
-        print(f"error ({error[0]}): {error[1]}", file=sys.stderr)
-        print(f"Policy gate: NOT CHECKED ({error[0]}); the stack does not pass.", file=out)
-    else:
-        assert run is not None
-        blocking = gate_failures(run)
-        exit_code = EXIT_BLOCKED if blocking else EXIT_PASSED
-        if blocking:
-            print(f"Policy gate: FAILED: {len(blocking)} blocking violation(s).", file=out)
-        else:
-            print("Policy gate: passed.", file=out)
-
     if args.diagram and plan is not None:
         target = Path(args.diagram)
         text = diagram.markdown(plan) if target.suffix == ".md" else diagram.mermaid(plan)
-        target.write_text(text, encoding="utf-8")
+        kind = "Mermaid in Markdown" if target.suffix == ".md" else "Mermaid"
+        try:
+            _write("--diagram", args.diagram, text)
+            print(f"Diagram: wrote {args.diagram} ({kind}).", file=out)
+        except OutputError as exc:
+            verdict = decide(run, verdict.error or ("output", str(exc)))
     if args.json:
         doc = document.build(
             project=project_name,
             stack=args.stack,
             plan=plan,
             run=run,
-            error=error,
-            exit_code=exit_code,
+            verdict=verdict,
             timings=timings,
         )
-        _write_json(doc, args.json)
-    return exit_code
+        try:
+            _write("--json", args.json, json.dumps(doc, indent=2) + "\n")
+            if args.json != "-":
+                print(f"JSON: wrote {args.json}.", file=out)
+        except OutputError as exc:
+            verdict = decide(run, verdict.error or ("output", str(exc)))
+
+    _print_verdict(verdict, out)
+    return verdict.exit_code
 
 
-def _write_json(doc: dict[str, Any], target: str) -> None:
-    text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
-    if target == "-":
-        sys.stdout.write(text)
+def _print_verdict(verdict: Verdict, out: TextIO) -> None:
+    if verdict.error is not None:
+        stage, message = verdict.error
+        print(f"error ({stage}): {message}", file=sys.stderr)
+        print(f"Policy gate: NOT CHECKED ({stage}); the stack does not pass.", file=out)
+    elif verdict.blocking:
+        print(f"Policy gate: FAILED: {len(verdict.blocking)} blocking violation(s).", file=out)
     else:
-        Path(target).write_text(text, encoding="utf-8")
+        print("Policy gate: passed.", file=out)
+
+
+def _check_target(flag: str, target: str) -> None:
+    """Refuse, before anything runs, an output path that cannot be a file to write."""
+    path = Path(target)
+    if path.is_dir():
+        raise OutputError(f"{flag} {target}: is a folder; name a file")
+    if not path.parent.is_dir():
+        raise OutputError(f"{flag} {target}: the folder {path.parent} does not exist")
+
+
+def _write(flag: str, target: str, text: str) -> None:
+    """Write `text` to `target` ('-': stdout) without blocking on a fifo nobody reads."""
+    try:
+        if target == "-":
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK | os.O_CLOEXEC
+        fd = os.open(target, flags, 0o666)
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+            _write_all(fd, text.encode("utf-8"))
+        finally:
+            os.close(fd)
+    except ValueError:  # stdout already closed
+        raise OutputError(f"{flag} stdout: cannot be written (it is closed)") from None
+    except OSError as error:
+        where = "stdout" if target == "-" else target
+        reason = error.strerror or type(error).__name__
+        if error.errno == errno.ENXIO:
+            reason = "a named pipe that no process reads"
+        raise OutputError(f"{flag} {where}: cannot be written ({reason})") from None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM end the run as not checked, the pack stopped on the way out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        raise Stopped("interrupted", f"stopped by {name}; the stack was not checked")
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def _alarm(deadline: float, timeout: float) -> Iterator[None]:
+    """Cut the program short at `deadline` (SIGALRM; only the main thread can take it)."""
+    message = f"the program did not finish within the {timeout:g} s allowed (--timeout)"
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise Stopped("program", message)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def late(_signum: int, _frame: FrameType | None) -> None:
+        raise Stopped("program", message)
+
+    previous = signal.signal(signal.SIGALRM, late)
+    signal.setitimer(signal.ITIMER_REAL, remaining)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

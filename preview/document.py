@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from plan import Plan, Registration
+from plan import Plan, Registration, without_secrets
 from preview.analyzer import PolicyRun
-from preview.report import gate_failures
+from preview.verdict import Verdict
 
 SCHEMA_VERSION = 1
 
@@ -21,11 +21,10 @@ def build(
     stack: str,
     plan: Plan | None,
     run: PolicyRun | None,
-    error: tuple[str, str] | None,
-    exit_code: int,
+    verdict: Verdict,
     timings: dict[str, float],
 ) -> dict[str, Any]:
-    """The document; `error` is (stage, message) when the stack could not be checked."""
+    """The document of one run and the verdict on it."""
     resources = []
     if plan is not None:
         resources = [
@@ -37,14 +36,13 @@ def build(
                 "parent": r.parent or None,
                 "dependencies": list(r.dependencies),
                 "propertyDependencies": {k: list(v) for k, v in r.property_dependencies.items()},
-                "inputs": r.inputs,
+                "inputs": without_secrets(r.inputs),
             }
             for r in plan.resources
         ]
     policy: dict[str, Any] | None = None
     by_urn = plan.by_urn() if plan is not None else {}
     if run is not None:
-        blocking = {id(d) for d in gate_failures(run)}
         policy = {
             "pack": {
                 "name": run.pack_name,
@@ -66,7 +64,8 @@ def build(
                     "enforcementLevel": d.enforcement_level,
                     "configuredLevel": d.configured_level,
                     "undecided": d.undecided,
-                    "blocking": id(d) in blocking,
+                    "notApplicable": d.not_applicable,
+                    "blocking": verdict.blocks(d),
                     "urn": d.urn or None,
                     "resourceType": _resource(plan, by_urn, d.urn)[0],
                     "resourceName": _resource(plan, by_urn, d.urn)[1],
@@ -77,27 +76,19 @@ def build(
             ],
             "analyzed": run.analyzed,
         }
-    counts = {"mandatory": 0, "advisory": 0, "undecided": 0, "blocking": 0}
-    if run is not None:
-        for d in run.diagnostics:
-            if d.undecided:
-                counts["undecided"] += 1
-            elif d.enforcement_level in ("mandatory", "remediate"):
-                counts["mandatory"] += 1
-            elif d.enforcement_level == "advisory":
-                counts["advisory"] += 1
-        counts["blocking"] = len(gate_failures(run))
     return {
         "version": SCHEMA_VERSION,
         "project": project,
         "stack": stack,
-        "passed": exit_code == 0,
-        "exitCode": exit_code,
-        "error": {"stage": error[0], "message": error[1]} if error else None,
+        "passed": verdict.exit_code == 0,
+        "exitCode": verdict.exit_code,
+        "error": {"stage": verdict.error[0], "message": verdict.error[1]}
+        if verdict.error
+        else None,
         "resources": resources,
         "exports": plan.exports if plan is not None else {},
         "policy": policy,
-        "summary": {"resources": len(resources), **counts},
+        "summary": {"resources": len(resources), **verdict.counts},
         "timings": {key: round(value, 3) for key, value in timings.items()},
     }
 

@@ -15,19 +15,22 @@ import contextlib
 import json
 import os
 import queue
+import select
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import grpc  # type: ignore[import-untyped]
-import yaml
 from pulumi.runtime.proto import analyzer_pb2_grpc
+
+from components.inputfiles import InputFileError, load_yaml
 
 ENGINE_ADDRESS = "127.0.0.1:0"
 """What the pack is told as the engine's address. `pulumi.policy` parses it and never dials it."""
@@ -81,12 +84,12 @@ class PackProject:
 def read_pack_project(pack_dir: Path) -> PackProject:
     """The pack's `PulumiPolicy.yaml`, refused when it is missing or not a Python pack."""
     path = pack_dir / "PulumiPolicy.yaml"
-    if not path.is_file():
+    if not path.exists():
         raise PackError(f"{pack_dir}: not a policy pack (no PulumiPolicy.yaml)")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise PackError(f"{path}: malformed YAML: {error}") from None
+        document = load_yaml(path, "policy pack file").value
+    except InputFileError as error:
+        raise PackError(str(error)) from None
     if not isinstance(document, dict):
         raise PackError(f"{path}: a policy pack file is a map with a `runtime:` key")
     runtime = document.get("runtime")
@@ -141,30 +144,70 @@ def pack_environment(
     return env
 
 
+LINE_LIMIT = 64 * 1024
+"""The longest line kept from the pack's output; a longer one is cut there."""
+
+
 class _Tail:
-    """The last lines a stream wrote, read by a daemon thread so the pipe never fills."""
+    """The last lines a stream wrote, read by a daemon thread so the pipe never fills.
+
+    The thread polls the pipe and can be told to stop: a process the pack started and left
+    behind may hold the pipe open forever, and that must not keep anyone waiting for its end.
+    """
 
     def __init__(self, stream: IO[bytes], first_line: queue.Queue[bytes | None] | None) -> None:
         self.lines: deque[str] = deque(maxlen=40)
+        self._stream = stream
         self._first_line = first_line
-        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._pump, daemon=True)
         self._thread.start()
 
-    def _pump(self, stream: IO[bytes]) -> None:
-        for raw in iter(stream.readline, b""):
-            if self._first_line is not None:
-                self._first_line.put(raw)
-                self._first_line = None
+    def _pump(self) -> None:
+        fd = self._stream.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        pending = b""
+        while not self._stop.is_set():
+            if not poller.poll(100):
                 continue
-            self.lines.append(raw.decode("utf-8", "replace").rstrip())
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            pending += chunk
+            *complete, pending = pending.split(b"\n")
+            if len(pending) > LINE_LIMIT:
+                complete.append(pending[:LINE_LIMIT])
+                pending = b""
+            for raw in complete:
+                self._line(raw)
+        if pending:
+            self._line(pending)
         if self._first_line is not None:
             self._first_line.put(None)  # the stream closed before the first line
+
+    def _line(self, raw: bytes) -> None:
+        if self._first_line is not None:
+            self._first_line.put(raw)
+            self._first_line = None
+            return
+        self.lines.append(raw.decode("utf-8", "replace").rstrip())
 
     def text(self) -> str:
         return "\n".join(line for line in self.lines if line)
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
+
+    def close(self) -> None:
+        """Stop reading (within a poll interval) and close the pipe."""
+        self._stop.set()
+        self._thread.join(1.0)
+        if not self._thread.is_alive():
+            self._stream.close()
 
 
 class RunningPack:
@@ -177,6 +220,7 @@ class RunningPack:
         env: Mapping[str, str],
         python: str,
         start_timeout: float,
+        timeout: float | None = None,
     ) -> None:
         self.project = project
         self.python = python
@@ -196,7 +240,7 @@ class RunningPack:
         self.stderr = _Tail(self.process.stderr, None)
         self.channel: Any = None
         try:
-            self.port = self._read_port(first, start_timeout)
+            self.port = self._read_port(first, start_timeout, timeout)
             self.channel = grpc.insecure_channel(
                 f"127.0.0.1:{self.port}",
                 options=[
@@ -209,16 +253,35 @@ class RunningPack:
             self.stop()
             raise
 
-    def _read_port(self, first: queue.Queue[bytes | None], timeout: float) -> int:
-        try:
-            line = first.get(timeout=timeout)
-        except queue.Empty:
-            raise PackError(
-                f"policy pack {self.project.path} printed no port within {timeout:g} s"
-                + self.describe_exit()
-            ) from None
+    def _read_port(
+        self, first: queue.Queue[bytes | None], wait: float, timeout: float | None
+    ) -> int:
+        """The port from the first line of the pack's stdout. Waiting ends when the line comes,
+        when the stream ends, when the pack exits (a process it left behind may keep the
+        stream open), or after `wait` seconds."""
+        deadline = time.monotonic() + wait
+        exited_at: float | None = None
+        while True:
+            try:
+                line = first.get(timeout=0.05)
+                break
+            except queue.Empty:
+                pass
+            now = time.monotonic()
+            if exited_at is None and self.process.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > 0.5:
+                line = None  # exited, and nothing more came
+                break
+            if now > deadline:
+                allowed = f"the {timeout:g} s allowed (--timeout)" if timeout else f"{wait:g} s"
+                raise PackError(
+                    f"policy pack {self.project.path} printed no port within {allowed}"
+                    + self.describe_exit()
+                )
         if line is None:
-            self.process.wait(timeout=5)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=2)
             raise PackError(
                 f"policy pack {self.project.path} exited before printing its port"
                 + self.describe_exit()
@@ -241,29 +304,33 @@ class RunningPack:
         code = self.process.poll()
         if code is not None:
             parts.append(f"exit status {code}")
-            self.stderr.join(1.0)
+            self.stderr.join(0.5)
         stderr = self.stderr.text()
         if stderr:
             parts.append("its stderr ends with:\n" + _indent(stderr))
         return ("; " + "; ".join(parts)) if parts else ""
 
-    def stop(self, grace: float = 3.0) -> None:
-        """Stop the pack: SIGTERM to its process group, SIGKILL when it lingers."""
-        if self.channel is not None:
-            self.channel.close()
-            self.channel = None
-        if self.process.poll() is None:
-            _signal_group(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                _signal_group(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=grace)
-        else:
-            _signal_group(self.process.pid, signal.SIGKILL)  # children it may have left
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
+    def stop(self, grace: float = 2.0) -> None:
+        """Stop the pack and its process group: SIGTERM, SIGKILL for what lingers.
+
+        SIGINT and SIGTERM are held back meanwhile, so an interruption cannot cut the cleanup
+        short; they are delivered when it is done.
+        """
+        with _signals_held():
+            if self.channel is not None:
+                self.channel.close()
+                self.channel = None
+            if self.process.poll() is None:
+                _signal_group(self.process.pid, signal.SIGTERM)
+                try:
+                    self.process.wait(timeout=grace)
+                except subprocess.TimeoutExpired:
+                    _signal_group(self.process.pid, signal.SIGKILL)
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        self.process.wait(timeout=grace)
+            _signal_group(self.process.pid, signal.SIGKILL)  # what it started and left behind
+            self.stdout.close()
+            self.stderr.close()
 
     def __enter__(self) -> RunningPack:
         return self
@@ -279,9 +346,11 @@ def start_pack(
     stack: str,
     config: Mapping[str, str],
     start_timeout: float,
+    timeout: float | None = None,
     withhold_config: bool = False,
 ) -> RunningPack:
-    """Start the pack in `pack_dir` and wait (at most `start_timeout` s) for its port.
+    """Start the pack in `pack_dir` and wait (at most `start_timeout` s) for its port;
+    `timeout` is the `--timeout` that wait comes from, for messages.
 
     `withhold_config` starts it without PULUMI_CONFIG (for benchmarks of stacks whose config is
     over the environment limit; see `check_config_size`).
@@ -292,9 +361,22 @@ def start_pack(
         python, project=project, stack=stack, config={} if withhold_config else config
     )
     try:
-        return RunningPack(pack, env=env, python=python, start_timeout=start_timeout)
+        return RunningPack(
+            pack, env=env, python=python, start_timeout=start_timeout, timeout=timeout
+        )
     except OSError as error:
         raise PackError(f"policy pack {pack_dir} could not be started: {error}") from None
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Block SIGINT and SIGTERM in this thread while the block runs."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from components.inputfiles import InputFileError, read_text
+
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 
 
@@ -76,13 +78,11 @@ def parse_policy_config(text: str, source: str) -> dict[str, PolicySettings]:
 
 
 def load_policy_config(path: Path) -> dict[str, PolicySettings]:
-    """The policy config in `path`."""
+    """The policy config in `path` (a bounded regular file, like every file the gate reads)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise PolicyConfigError(
-            f"{path}: cannot read the policy config: {error.strerror}"
-        ) from None
+        text = read_text(path, "policy config file")
+    except InputFileError as error:
+        raise PolicyConfigError(str(error)) from None
     return parse_policy_config(text, str(path))
 
 

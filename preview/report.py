@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from plan import Plan, Registration
 from preview.analyzer import Diagnostic, PolicyRun, iter_levels
+from preview.verdict import Verdict
 
 
 def resource_tree(plan: Plan) -> list[str]:
@@ -49,10 +50,9 @@ def subject(diagnostic: Diagnostic, plan: Plan, by_urn: dict[str, Registration])
     return f"{registration.type}: {registration.name}"
 
 
-def policy_report(run: PolicyRun, plan: Plan) -> list[str]:
+def policy_report(run: PolicyRun, plan: Plan, verdict: Verdict) -> list[str]:
     """The `Policies:` section, grouped by enforcement level, most severe first."""
-    failed = gate_failures(run)
-    mark = "FAILED" if failed else "passed"
+    mark = "FAILED" if verdict.blocking else "passed"
     lines = [
         "Policies:",
         f"    {mark}  {run.pack_name}@v{run.pack_version} (local: {run.pack_path})",
@@ -63,7 +63,8 @@ def policy_report(run: PolicyRun, plan: Plan) -> list[str]:
         lines.append("        no violations")
     for level, diagnostics in groups:
         title = {
-            "undecided": "could not decide at preview (a value it reads is unknown)",
+            "undecided": "could not decide at preview (a value it reads is unknown, or the "
+            "policy said it does not apply)",
         }.get(level, level)
         lines.append(f"        {title} ({len(diagnostics)})")
         for diagnostic in diagnostics:
@@ -72,19 +73,6 @@ def policy_report(run: PolicyRun, plan: Plan) -> list[str]:
             lines.append(f"        - [{shown}]  {diagnostic.policy_name}  ({about})")
             lines.extend(f"          {line}" for line in diagnostic.message.splitlines())
     return lines
-
-
-def gate_failures(run: PolicyRun) -> list[Diagnostic]:
-    """What blocks the stack: mandatory (and remediate) violations, and mandatory policies that
-    could not reach a verdict at preview (`pulumi preview` would let those pass as advisory)."""
-    blocking = []
-    for diagnostic in run.diagnostics:
-        if diagnostic.undecided:
-            if diagnostic.configured_level in ("mandatory", "remediate"):
-                blocking.append(diagnostic)
-        elif diagnostic.enforcement_level in ("mandatory", "remediate"):
-            blocking.append(diagnostic)
-    return blocking
 
 
 def summary(plan: Plan) -> list[str]:

@@ -9,12 +9,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -x .venv/bin/python ]; then
+    echo "preview.sh: first run: creating .venv and installing the pinned requirements into it" \
+        "(a minute or so; later runs start at once)" >&2
     python3 -m venv .venv >&2
 fi
 stamp=.venv/.requirements-dev.sha256
 wanted=$(cat requirements-dev.txt requirements.txt policies/requirements.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "preview.sh: installing the pinned requirements into .venv (requirements-dev.txt)..." >&2
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt >&2
     echo "$wanted" > "$stamp"
+    echo "preview.sh: dependencies installed" >&2
 fi
 exec .venv/bin/python -m preview "$@"

@@ -413,7 +413,7 @@ def test_static_address_outside_subnet_is_refused(recorder):
     with pytest.raises(ProgramError) as caught:
         recorder.run(program)
     assert str(caught.value) == (
-        'container "bbox3": ipv4_address: "10.9.9.9" is outside the subnet 172.22.16.0/24'
+        'static container "bbox3": ipv4_address: "10.9.9.9" is outside the subnet 172.22.16.0/24'
     )
 
 
@@ -435,7 +435,7 @@ def test_static_address_the_network_cannot_give_is_refused(recorder, address, re
 
     with pytest.raises(ProgramError) as caught:
         recorder.run(program)
-    assert str(caught.value) == f'container "second": ipv4_address: {reason}'
+    assert str(caught.value) == f'static container "second": ipv4_address: {reason}'
 
 
 def test_static_address_on_default_bridge_is_refused(recorder):

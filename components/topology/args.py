@@ -58,7 +58,9 @@ def joined_group_args(
         loopback_ports=joined.owner.loopback_ports,
     )
     sidecars = {
-        name: Sidecar(**spec_fields(sidecar), monitor=sidecar.monitor)
+        name: Sidecar(
+            **spec_fields(sidecar), monitor=sidecar.monitor, depends_on=sidecar.depends_on
+        )
         for name, sidecar in joined.sidecars.items()
     }
     return JoinedGroupArgs(

@@ -17,9 +17,12 @@ from ..dns_group import DnsGroup
 from ..images import ImageSet, ImageSetArgs
 from ..joined_group import JoinedGroup
 from ..network import UserDefinedNetwork
+from ..problems import Problem
 from ..static_ip import StaticIpContainer
 from ..volume import NamedVolume
 from .args import dns_group_args, joined_group_args, replace_specs, service_spec, static_args
+from .errors import TopologyError
+from .loader import ROOT
 from .schema import SecretSourceConfig, TopologyConfig
 
 
@@ -88,6 +91,9 @@ def build_topology(config: TopologyConfig, project_dir: Path | None = None) -> D
     Secrets are read here, as Pulumi secrets: from this project's config, from a file
     (relative to `project_dir`), or from an environment variable.
     """
+    secrets, problems = _secret_values(config, project_dir)
+    if problems:
+        raise TopologyError(problems)
     deployment = Deployment(images=ImageSet("images", ImageSetArgs(pull=config.pull_images)))
     for key, args in config.networks.items():
         if args.external:
@@ -99,10 +105,6 @@ def build_topology(config: TopologyConfig, project_dir: Path | None = None) -> D
 
     def network(key: str) -> NetworkRef:
         return deployment.networks.get(key) or deployment.external_networks.get(key, key)
-
-    secrets = {
-        name: _secret_value(name, source, project_dir) for name, source in config.secrets.items()
-    }
 
     def resolve_refs(_path: str, spec: Any) -> Any:
         mounts = tuple(
@@ -135,25 +137,50 @@ def build_topology(config: TopologyConfig, project_dir: Path | None = None) -> D
     return deployment
 
 
+def _secret_values(
+    config: TopologyConfig, project_dir: Path | None
+) -> tuple[dict[str, pulumi.Output[str]], list[Problem]]:
+    """Every secret's text, as a Pulumi secret, read before anything is registered; a source
+    that gives nothing is a problem at its config key."""
+    values: dict[str, pulumi.Output[str]] = {}
+    problems: list[Problem] = []
+    for name, source in config.secrets.items():
+        found = _secret_value(source, project_dir)
+        if isinstance(found, Problem):
+            problems.append(found.under(f"{ROOT}.secrets.{name}"))
+        else:
+            values[name] = found
+    return values, problems
+
+
 def _secret_value(
-    name: str, source: SecretSourceConfig, project_dir: Path | None
-) -> pulumi.Output[str]:
+    source: SecretSourceConfig, project_dir: Path | None
+) -> pulumi.Output[str] | Problem:
     if source.config is not None:
-        return pulumi.Config().require_secret(source.config)
+        value = pulumi.Config().get_secret(source.config)
+        if value is None:
+            return Problem(
+                "config",
+                f'"{source.config}" is not set in this stack\'s config; set it with '
+                f"`pulumi config set --secret {source.config} <text>`",
+            )
+        return value
     if source.file is not None:
         path = (project_dir or Path.cwd()) / source.file
         try:
             return pulumi.Output.secret(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or type(error).__name__
-            raise pulumi.RunError(
-                f'topology.secrets.{name}.file: "{source.file}" cannot be read ({reason}); '
-                "name a text file in the project folder"
-            ) from None
-    value = os.environ.get(source.environment or "")
-    if value is None:
-        raise pulumi.RunError(
-            f'topology.secrets.{name}.environment: "{source.environment}" is not set in the '
-            "environment of this run; set it, or take the secret from config"
+            return Problem(
+                "file",
+                f'"{source.file}" cannot be read ({reason}); name a text file in the project '
+                "folder",
+            )
+    text = os.environ.get(source.environment or "")
+    if text is None:
+        return Problem(
+            "environment",
+            f'"{source.environment}" is not set in the environment of this run; set it, or '
+            "take the secret from config",
         )
-    return pulumi.Output.secret(value)
+    return pulumi.Output.secret(text)

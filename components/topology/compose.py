@@ -307,6 +307,8 @@ def _mount(volume: Mapping[str, Any]) -> dict[str, Any]:
         out["source"] = volume["source"]
     if volume.get("read_only"):
         out["read_only"] = True
+    if (volume.get("bind") or {}).get("create_host_path"):
+        out["create_host_path"] = True
     size = (volume.get("tmpfs") or {}).get("size")
     if size:
         out["tmpfs_size"] = int(size)
@@ -333,6 +335,13 @@ def _network(net: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[s
         subnet = str(config.get("subnet") or "")
         if ":" in subnet:
             out["ipv6_subnet"] = subnet
+            if config.get("gateway"):
+                out["ipv6_gateway"] = config["gateway"]
+            for key in ("ip_range", "aux_addresses"):
+                if config.get(key):
+                    problems.append(
+                        Problem(f"{at}.ipam.config", f"{key} on an IPv6 subnet is not supported")
+                    )
             continue
         v4.append(config)
     if len(v4) > 1:

@@ -18,9 +18,11 @@ import pydantic
 
 from ..addressing import AUTO, AddressPool
 from ..application import application_problems
+from ..attachment import ipv6_problems
 from ..checking import problems as type_problems
 from ..container import port_conflicts
 from ..dns_group import dns_group_problems
+from ..images import build_problems
 from ..joined_group import joined_group_problems, sidecar_option_problem
 from ..naming import is_predefined_network
 from ..network import network_args_problems, no_subnet_reason
@@ -37,7 +39,7 @@ from .args import (
     static_args,
 )
 from .errors import TopologyError
-from .schema import TopologyConfig
+from .schema import NetworkConfig, SidecarConfig, TopologyConfig
 
 ROOT = "topology"
 """The config key (under the project's namespace) that holds the topology."""
@@ -84,6 +86,8 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
     problems += _network_references(config)
     problems += _volumes_and_secrets(config)
     problems += port_conflicts(container_specs(config))
+    problems += _ipv6_addresses(config)
+    problems += build_problems((at, spec.image, spec.build) for at, spec in container_specs(config))
     if problems:
         return problems, config
     problems, resolved = _assign_addresses(config, pools)
@@ -118,11 +122,61 @@ def _networks(config: TopologyConfig) -> tuple[list[Problem], dict[str, AddressP
                 )
             )
         engine_names.setdefault(name, at)
-        if not found and args.subnet is not None and not args.external:
+        if args.external:
+            problems += _external_settings(at, args)
+        elif not found and args.subnet is not None:
             pools[key] = AddressPool.for_network(
                 args.subnet, args.gateway, args.ip_range, args.aux_addresses
             )
     return problems, pools
+
+
+def _external_settings(at: str, args: NetworkConfig) -> list[Problem]:
+    """Settings of an external network, which this stack only uses and never creates."""
+    default = NetworkConfig()
+    return [
+        Problem(
+            f"{at}.{option}",
+            "has no effect on an external network, which exists already and is only used "
+            "here; remove it (keep network_name)",
+        )
+        for option in (f.name for f in dataclasses.fields(NetworkConfig))
+        if option not in {"external", "network_name"}
+        and getattr(args, option) != getattr(default, option)
+    ]
+
+
+def _ipv6_addresses(config: TopologyConfig) -> list[Problem]:
+    """Static IPv6 addresses, each on a network of the stack that has an IPv6 subnet."""
+    wanted: list[tuple[str, str, str]] = []
+    for group, dns in config.dns_groups.items():
+        wanted += [
+            (f"{ROOT}.dns_groups.{group}.members.{m}.ipv6_address", dns.network, spec.ipv6_address)
+            for m, spec in dns.members.items()
+            if spec.ipv6_address is not None
+        ]
+    for group, joined in config.joined_groups.items():
+        wanted += [
+            (f"{ROOT}.joined_groups.{group}.owner.networks[{i}].ipv6_address", a.network, address)
+            for i, a in enumerate(joined.owner.networks)
+            if (address := a.ipv6_address) is not None
+        ]
+    for key, service in config.services.items():
+        wanted += [
+            (f"{ROOT}.services.{key}.networks.{net}.ipv6_address", net, address)
+            for net, a in service.networks.items()
+            if a is not None and (address := a.ipv6_address) is not None
+        ]
+    problems = []
+    for path, key, address in wanted:
+        args = config.networks.get(key)
+        if args is None or args.external:
+            continue  # a predefined network is refused elsewhere; an external one is not known
+        name = args.network_name or key
+        problems += [
+            Problem(path, p.reason) for p in ipv6_problems(address, args.ipv6_subnet, name)
+        ]
+    return problems
 
 
 def _assign_addresses(
@@ -329,7 +383,12 @@ def _engine_names(config: TopologyConfig) -> NetworkLookup:
 
 
 def _component_problems(config: TopologyConfig) -> list[Problem]:
-    """The components' own checks, placed under the config keys."""
+    """The components' own checks, placed under the config keys.
+
+    A secret's use names a secret of the topology (checked before) and never holds its text,
+    which is read only when the program builds the components: the checks see a stand-in.
+    """
+    config = replace_specs(config, _with_secret_stand_ins)
     problems: list[Problem] = []
     network = _engine_names(config)
     for group, dns in config.dns_groups.items():
@@ -339,21 +398,37 @@ def _component_problems(config: TopologyConfig) -> list[Problem]:
         at = f"{ROOT}.joined_groups.{group}"
         found = joined_group_problems(joined_group_args(joined, network))
         problems += [_owner_name_at(p).under(at) for p in found]
-        for name, sidecar in joined.sidecars.items():
-            for option in ("aliases", "networks", "ipv4_address"):
-                if getattr(sidecar, option):
-                    problem = sidecar_option_problem(option, joined.owner.name)
-                    problems.append(problem.under(f"{at}.sidecars.{name}"))
+        problems += _sidecar_networking(at, joined.owner.name, joined.sidecars)
     for name, static in config.containers.items():
         at = f"{ROOT}.containers.{name}"
         for problem in static_problems(name, static_args(static, network)):
             field = "" if problem.field == "container_name" else problem.field
             problems.append(Problem(field, problem.reason).under(at))
+    for key, service in config.services.items():
+        owner = service.container_name or key
+        problems += _sidecar_networking(f"{ROOT}.services.{key}", owner, service.sidecars)
     if config.services:
         specs = {key: service_spec(key, s, network) for key, s in config.services.items()}
-        found, _order = application_problems(specs)
+        found, _order = application_problems(specs, config.application)
         problems += [_service_field(p, config).under(ROOT) for p in found]
     return problems
+
+
+def _sidecar_networking(
+    at: str, owner: str, sidecars: Mapping[str, SidecarConfig]
+) -> list[Problem]:
+    """The networking keys a sidecar's config may hold only to be refused."""
+    return [
+        sidecar_option_problem(option, owner).under(f"{at}.sidecars.{name}")
+        for name, sidecar in sidecars.items()
+        for option in ("aliases", "networks", "ipv4_address")
+        if getattr(sidecar, option)
+    ]
+
+
+def _with_secret_stand_ins(_path: str, spec: Any) -> Any:
+    uses = {name: dataclasses.replace(use, value="(secret)") for name, use in spec.secrets.items()}
+    return dataclasses.replace(spec, secrets=uses)
 
 
 def _service_field(problem: Problem, config: TopologyConfig) -> Problem:

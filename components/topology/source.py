@@ -11,18 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .. import Problem
+from ..inputfiles import InputFileError, inside, load_yaml
+from ..problems import Problem
 from .errors import TopologyError
 from .loader import ROOT, load_topology
 from .schema import TopologyConfig
 
 FILE_KEY = "topologyFile"
 """The config key naming a topology file."""
-
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader where PyYAML was built with it: large files load several times faster."""
 
 
 def load_topology_source(inline: Any, file: str | None, project_dir: Path) -> TopologyConfig:
@@ -36,26 +32,17 @@ def load_topology_source(inline: Any, file: str | None, project_dir: Path) -> To
         raise TopologyError(
             [Problem(FILE_KEY, f"is set together with {ROOT}; give the topology in one place")]
         )
-    path = project_dir / file
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
+    try:  # inside the project, a bounded regular file, read as YAML 1.2 like stack files
+        raw = load_yaml(inside(project_dir, file), "topology file", name=file).value
+    except InputFileError as error:
+        if error.unreadable:
+            reason = f'"{file}" {error.problem}; name a file under {project_dir}'
+            raise TopologyError([Problem(FILE_KEY, reason)]) from None
+        raise TopologyError([Problem(error.where, error.problem)]) from None
+    if not isinstance(raw, dict):  # named by its kind only: the file's text is not repeated
         raise TopologyError(
-            [
-                Problem(
-                    FILE_KEY, f'"{file}" cannot be read ({reason}); name a file under {project_dir}'
-                )
-            ]
-        ) from None
-    try:
-        raw = yaml.load(text, Loader=_LOADER)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise TopologyError(
-            [Problem(f"{file}{line}", f"malformed YAML: {error.problem or error}")]
-        ) from None
+            [Problem(FILE_KEY, f'"{file}" holds {_kind(raw)}, not a map of the topology\'s keys')]
+        )
     try:
         return load_topology(raw, project_dir)
     except TopologyError as error:
@@ -112,3 +99,11 @@ def _default_project(path: Path) -> str:
     import re
 
     return re.sub(r"[^a-z0-9_-]", "", path.resolve().parent.name.lower()).lstrip("_-") or "app"
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return "a list"
+    return "a single value"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -107,8 +109,10 @@ ENGINE_CAPABILITIES = frozenset(
         "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "WAKE_ALARM",
     }
 )  # fmt: skip
-"""The capability names engine 20.10 accepts (besides ALL); it refuses PERFMON, BPF and
-CHECKPOINT_RESTORE, which later engines know."""
+"""The capability names engine 20.10 accepts (besides ALL)."""
+
+LATER_ENGINE_CAPABILITIES = frozenset({"PERFMON", "BPF", "CHECKPOINT_RESTORE"})
+"""Linux capabilities later engines accept and engine 20.10 refuses."""
 
 
 def _capability(value: str) -> str:
@@ -126,7 +130,8 @@ def _engine_capability(value: str) -> str:
     return "CAP_" + upper
 
 
-def _known(value: str, extra: set[str]) -> bool:
+def _known(value: str, extra: Iterable[str]) -> bool:
+    """Whether the engine (20.10, or one that also knows `extra`) accepts the name."""
     name = _engine_capability(value)
     return name == "ALL" or name[4:] in ENGINE_CAPABILITIES or name[4:] in extra
 
@@ -148,9 +153,13 @@ def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None
     unknowns: list[str] = []
     if adds_unknown:
         unknowns.append(f'the added capabilities of container "{view.label}" are')
-    extra = _extra_known(args)
+    # A name no engine knows is the unknown-capability rule's; any other outside the default
+    # set is an escalation, whatever the engine's version.
     escalating = [
-        a for a in adds if _known(a, extra) and _capability(a) not in ENGINE_DEFAULT_CAPABILITIES
+        a
+        for a in adds
+        if _known(a, LATER_ENGINE_CAPABILITIES)
+        and _capability(a) not in ENGINE_DEFAULT_CAPABILITIES
     ]
     if escalating:
         preset = view.labels.get(LABEL_PRESET)
@@ -189,11 +198,6 @@ docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
                 **_STRINGS,
                 "default": DEFAULT_MONITOR_CAPABILITIES,
                 "description": "Capabilities containers labelled as monitors may add.",
-            },
-            "extraKnownCapabilities": {
-                **_STRINGS,
-                "default": [],
-                "description": "Capability names the engine knows beyond engine 20.10's.",
             },
         }
     ),
@@ -362,6 +366,117 @@ docker_container_enforce_port_bind_address = ResourceValidationPolicy(
     validate=_bind_address,
 )
 
+SECURITY_OPT_KEYS = frozenset({"label", "apparmor", "seccomp", "no-new-privileges"})
+"""The keys of a `key=value` (or legacy `key:value`) security option the engine accepts."""
+GO_BOOLEANS = frozenset(
+    {"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"}
+)
+"""What Go's strconv.ParseBool accepts (no-new-privileges=<bool>)."""
+JSON_STARTS = frozenset('{["-0123456789tfn \t\r\n')
+"""Characters a JSON text may start with; any other first character of a seccomp profile gives
+the engine's `invalid character 'x' looking for beginning of value`."""
+
+
+def _security_opt_refusal(option: str) -> str | None:
+    """How the engine refuses a security option (engine 20.10's parseSecurityOpt, and its seccomp
+    profile decoding at start), or None when it accepts it."""
+    if option in ("no-new-privileges", "disable"):
+        return None
+    separator = "=" if "=" in option else ":" if ":" in option else None
+    if separator is None:
+        return f'at create with "invalid --security-opt 1: "{option}""'
+    key, value = option.split(separator, 1)
+    if key not in SECURITY_OPT_KEYS or (key == "no-new-privileges" and value not in GO_BOOLEANS):
+        return f'at create with "invalid --security-opt 2: "{option}""'
+    if key == "seccomp" and value not in ("", "unconfined") and value[0] not in JSON_STARTS:
+        return (
+            'at start with "Decoding seccomp profile failed: invalid character '
+            f"'{value[0]}' looking for beginning of value\""
+        )
+    return None
+
+
+SECURITY_OPT_HINTS = {
+    "systempaths": (
+        "the docker CLI turns systempaths=unconfined into empty masked and read-only path lists "
+        "itself, which pulumi-docker does not; remove it"
+    ),
+    "seccomp": (
+        "the engine takes the profile's JSON itself, not a file name (the docker CLI reads the "
+        'file, pulumi-docker does not); give the file\'s contents, or "unconfined"'
+    ),
+}
+"""The fix for a refused option, by its key; anything else gets the list of what is accepted."""
+
+
+def _valid_security_opts(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    props = unwrap(args.props)
+    label = container_label(props, args.name)
+    options, unknown = strings(items(props, "securityOpts"))
+    for option in options:
+        refusal = _security_opt_refusal(option)
+        if refusal is None:
+            continue
+        key = option.replace(":", "=").split("=", 1)[0]
+        fix = SECURITY_OPT_HINTS.get(
+            key,
+            "write no-new-privileges[=<bool>], seccomp=unconfined (or a profile's JSON), "
+            "apparmor=<profile> or label=<option>",
+        )
+        report(
+            f'container "{label}": securityOpts has "{option}", which the engine refuses '
+            f"{refusal}; {fix}.",
+            None,
+        )
+    finish(args, [f'the securityOpts of container "{label}" are'] if unknown else [])
+
+
+docker_container_enforce_valid_security_opt = ResourceValidationPolicy(
+    name="docker-container-enforce-valid-security-opt",
+    description="A container's security options are ones the engine accepts.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_valid_security_opts,
+)
+
+UNCONFINED_REASONS = {
+    "seccomp=unconfined": (
+        "runs the container without a seccomp filter: every system call the kernel has, user "
+        "namespaces (unshare) among them, which Docker's default profile refuses"
+    ),
+    "apparmor=unconfined": "runs the container without an AppArmor profile on hosts that use one",
+    "label=disable": "runs the container without SELinux separation on hosts that use it",
+    "disable": "runs the container without SELinux separation on hosts that use it",
+}
+"""What each confinement-dropping option does, by option (`key:value` is read as `key=value`)."""
+
+
+def _unconfined(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    props = unwrap(args.props)
+    label = container_label(props, args.name)
+    options, unknown = strings(items(props, "securityOpts"))
+    for option in options:
+        key, separator, value = option.partition("=" if "=" in option else ":")
+        reason = UNCONFINED_REASONS.get(f"{key}={value}" if separator else option)
+        if reason is not None:
+            report(
+                f'container "{label}": securityOpts "{option}" {reason}; remove it, or give a '
+                "profile that allows only what the container needs.",
+                None,
+            )
+    finish(args, [f'the securityOpts of container "{label}" are'] if unknown else [])
+
+
+docker_container_disallow_unconfined_security_opt = ResourceValidationPolicy(
+    name="docker-container-disallow-unconfined-security-opt",
+    description="A container keeps its seccomp, AppArmor and SELinux confinement.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_unconfined,
+)
+
 SECURITY_POLICIES = [
     docker_container_disallow_host_network,
     docker_container_disallow_host_namespaces,
@@ -369,6 +484,8 @@ SECURITY_POLICIES = [
     docker_container_disallow_privileged,
     docker_container_enforce_allowed_capabilities,
     docker_container_disallow_unknown_capability,
+    docker_container_enforce_valid_security_opt,
+    docker_container_disallow_unconfined_security_opt,
     docker_container_enforce_port_bind_address,
 ]
 """The security rules, in README order."""

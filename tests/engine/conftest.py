@@ -172,6 +172,7 @@ def standins_for(plans: list[Plan]) -> list[Standin]:
     images: set[str] = set(PROOF_IMAGES)
     ports: dict[str, set[int]] = {}
     commands: dict[str, set[str]] = {}
+    health: dict[str, set[str]] = {}
     for plan in plans:
         for registration in plan.resources:
             if registration.type == REMOTE_IMAGE:
@@ -188,14 +189,17 @@ def standins_for(plans: list[Plan]) -> list[Standin]:
                 argv = list(inputs.get("entrypoints") or []) or list(inputs.get("command") or [])
                 if argv:
                     commands.setdefault(image, set()).add(str(argv[0]))
-    return plan_standins(images, ports, commands)
+                check = list((inputs.get("healthcheck") or {}).get("tests") or [])
+                if len(check) > 1 and check[0] == "CMD":
+                    health.setdefault(image, set()).add(str(check[1]))
+    return plan_standins(images, ports, commands, health)
 
 
 @pytest.fixture(scope="session")
 def standins(engine: docker.DockerClient) -> dict[str, Standin]:
-    """Stand-in images for the proofs and for every image the dev and prod stacks name."""
+    """Stand-in images for the proofs and for every image the dev, prod and app stacks name."""
     plans: list[Plan] = []
-    for stack in ("dev", "prod"):
+    for stack in ("dev", "prod", "app"):
         plan = _record(stack)
         if isinstance(plan, Plan):
             plans.append(plan)

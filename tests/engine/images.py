@@ -14,7 +14,15 @@ that serves `/www` with busybox's httpd on each port in `$STANDIN_PORTS` and the
   httpd stand-in serves the real httpd image's page, "It works!".
 - A command the plan runs in such an image that busybox lacks (`python -m http.server 8000`,
   `tcpdump ...`) gets a shim of that name: it serves HTTP on the port numbers among its
-  arguments (none: it just stays up). Healthcheck commands get no shim.
+  arguments (none: it just stays up).
+- A stand-in made with `entrypoint=True` (any kind) runs `/standin` as its entrypoint, as
+  images with an entrypoint do: a command the file gives becomes its arguments, which it
+  ignores, so it serves and stays up whatever command a compose file sets (the compose parity
+  proofs use these, since they run files as they are written).
+- A health check program busybox lacks (`pg_isready` in `["CMD", "pg_isready", ...]`) gets a
+  shim that passes only while the stand-in's own server answers on every port it serves: the
+  container is healthy when the stand-in is, never by fiat. A `CMD-SHELL` check runs as
+  written.
 """
 
 from __future__ import annotations
@@ -65,6 +73,16 @@ STANDIN_PORTS="$ports" exec /standin
 """
 
 
+_HEALTH_SHIM = """#!/bin/sh
+# Stand-in for a health check program busybox lacks: healthy while /standin answers.
+[ -n "$STANDIN_PORTS" ] || exit 1
+for port in $STANDIN_PORTS; do
+  timeout 2 wget -q -O /dev/null "http://127.0.0.1:$port/" || exit 1
+done
+exit 0
+"""
+
+
 class StandinError(Exception):
     """The stand-ins cannot be built on this machine; the message says why."""
 
@@ -81,6 +99,10 @@ class Standin:
     """The ports `/standin` serves (empty for shell images)."""
     commands: tuple[str, ...] = ()
     """Programs the plan runs that busybox lacks; each gets a shim (never for shell images)."""
+    entrypoint: bool = False
+    """`/standin` is the entrypoint (a command becomes ignored arguments), not the command."""
+    health: tuple[str, ...] = ()
+    """Health check programs busybox lacks; each gets a health shim (never for shell images)."""
 
 
 def repository_of(image: str) -> str:
@@ -103,11 +125,13 @@ def plan_standins(
     images: Iterable[str],
     ports: Mapping[str, Iterable[int]],
     commands: Mapping[str, Iterable[str]] | None = None,
+    health: Mapping[str, Iterable[str]] | None = None,
 ) -> list[Standin]:
     """The stand-in for each image name, serving its well-known port and `ports[image]`.
 
-    `commands[image]` are the programs (argv[0]) the plan runs in it; those busybox lacks get
-    shims in every image but the shell ones.
+    `commands[image]` are the programs (argv[0]) the plan runs in it and `health[image]` the
+    programs of its `CMD` health checks; those busybox lacks get shims in every image but the
+    shell ones.
     """
     applets = {os.path.basename(a) for a in _applets(BUSYBOX)} if BUSYBOX.is_file() else set()
     result: list[Standin] = []
@@ -115,9 +139,15 @@ def plan_standins(
         kind = kind_of(image)
         served: set[int] = set()
         shims: set[str] = set()
+        checks: set[str] = set()
         if kind != "shell":
             shims = {
                 c for c in (commands or {}).get(image, ()) if os.path.basename(c) not in applets
+            }
+            checks = {
+                c
+                for c in (health or {}).get(image, ())
+                if os.path.basename(c) not in applets and c not in shims
             }
             repo = repository_of(image)
             served |= {p for word, p in _WELL_KNOWN_PORTS.items() if word in repo}
@@ -126,7 +156,11 @@ def plan_standins(
                 served.add(80)
         result.append(
             Standin(
-                tag=image, kind=kind, ports=tuple(sorted(served)), commands=tuple(sorted(shims))
+                tag=image,
+                kind=kind,
+                ports=tuple(sorted(served)),
+                commands=tuple(sorted(shims)),
+                health=tuple(sorted(checks)),
             )
         )
     return result
@@ -168,9 +202,14 @@ def _applets(path: Path) -> list[str]:
 
 
 def rootfs_tar(
-    page: str, applets: list[str], shims: Iterable[str] = (), busybox: Path = BUSYBOX
+    page: str,
+    applets: list[str],
+    shims: Iterable[str] = (),
+    busybox: Path = BUSYBOX,
+    health: Iterable[str] = (),
 ) -> bytes:
-    """A root filesystem as a tar: busybox, its applet links, etc files, /www, /standin, shims."""
+    """A root filesystem as a tar: busybox, its applet links, etc files, /www, /standin, shims
+    of commands and of health check programs."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
 
@@ -208,13 +247,15 @@ def rootfs_tar(
         add_file("etc/group", b"root:x:0:\nnogroup:x:65534:\n")
         add_file("www/index.html", page.encode())
         add_file("standin", _STANDIN_SCRIPT.encode(), 0o755)
-        for shim in shims:
-            path = shim.lstrip("/") if "/" in shim else f"usr/local/bin/{shim}"
+        programs = [(shim, _COMMAND_SHIM) for shim in shims]
+        programs += [(check, _HEALTH_SHIM) for check in health]
+        for program, script in programs:
+            path = program.lstrip("/") if "/" in program else f"usr/local/bin/{program}"
             for parent in _parents(path):
                 if parent not in dirs:
                     add_dir(parent)
                     dirs.add(parent)
-            add_file(path, _COMMAND_SHIM.encode(), 0o755)
+            add_file(path, script.encode(), 0o755)
     return buffer.getvalue()
 
 
@@ -231,13 +272,16 @@ def build_standins(client: docker.DockerClient, standins: Iterable[Standin]) -> 
         )
         repository, tag = _split_tag(standin.tag)
         changes = [f"LABEL {STANDIN_LABEL}={standin.kind}"]
-        if standin.kind == "shell":
+        if standin.entrypoint:
+            changes.append(f'ENV STANDIN_PORTS="{" ".join(str(p) for p in standin.ports)}"')
+            changes.append('ENTRYPOINT ["/standin"]')
+        elif standin.kind == "shell":
             changes.append('CMD ["sh"]')
         else:
             changes.append(f'ENV STANDIN_PORTS="{" ".join(str(p) for p in standin.ports)}"')
             changes.append('CMD ["/standin"]')
         result: Any = client.api.import_image_from_data(
-            rootfs_tar(page, applets, standin.commands),
+            rootfs_tar(page, applets, standin.commands, health=standin.health),
             repository=repository,
             tag=tag,
             changes=changes,

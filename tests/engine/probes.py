@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from plan import Registration
-from tests.engine.realize import CONTAINER, NETWORK
+from plan import SECRET_SIG, Registration
+from tests.engine.realize import CONTAINER, NETWORK, VOLUME
 
 PROJECT = "proof"
 STACK = "engine"
@@ -104,3 +104,16 @@ def container(
         urn=urn(CONTAINER, name), type=CONTAINER, name=name, custom=True, parent="",
         inputs=wire, dependencies=tuple(r.urn for r in depends_on),
     )  # fmt: skip
+
+
+def volume(name: str, **inputs: Any) -> Registration:
+    """A `docker.Volume` registration named `name` (engine name too)."""
+    return Registration(
+        urn=urn(VOLUME, name), type=VOLUME, name=name, custom=True, parent="",
+        inputs={"name": name, **inputs},
+    )  # fmt: skip
+
+
+def secret(text: str) -> dict[str, str]:
+    """`text` as a secret value on the wire."""
+    return {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "value": text}

@@ -18,8 +18,11 @@ the Terraform provider pulumi-docker 5.x is bridged from,
   `start = false`); a container that is not running after the start while `must_run` is true
   (the default) is deleted and the create fails ("container failed to be in running state");
 - ports become exposed ports plus port bindings (`internal/protocol` -> host ip and external
-  port); labels, hosts, env, dns, dns options and search domains, capabilities, restart policy
-  and healthcheck map one to one onto the container config and host config;
+  port); labels, hosts, env, dns, dns options and search domains, capabilities, restart policy,
+  healthcheck, user, working dir, init, mounts (type, source, target, read-only, tmpfs size and
+  mode), devices, sysctls, ulimits, log driver and options, stop signal and timeout, security
+  options, read-only root, pid and ipc modes map one to one onto the container config and host
+  config; `memory` and `shm_size` are MiB, `cpus` becomes nano-CPUs;
 - `volumes` (`volumeSetToDockerVolumes`): `volumeName`, else `hostPath`, becomes a bind
   `source:containerPath:rw|ro`; `fromContainer` becomes a `VolumesFrom` entry; a bare
   `containerPath` an anonymous volume. `mounts` become `HostConfig.Mounts` (type, source,
@@ -28,8 +31,17 @@ the Terraform provider pulumi-docker 5.x is bridged from,
   the host path and then the permissions are `rwm`, whatever was given. pid, ipc and userns
   modes, device cgroup rules, security options, sysctls and group adds go to the host config
   as they are;
-- a volume (`resource_docker_volume.go`) is one `VolumeCreate` with name, driver, driver
-  options and labels.
+- each `upload` is one tar entry (the file's absolute path, mode `permissions` in octal, else
+  0744 when `executable`, else 0644; numeric `owner`/`group` as its uid/gid) copied to `/` of
+  the created container after the network connects and before the start;
+- after the start, `wait` polls the container until its health check reports `healthy`, for
+  up to `wait_timeout` seconds (60 by default), and fails the create when it does not
+  ("container failed to be in healthy state"); then `attach` waits until the container is no
+  longer running;
+- a volume is one `VolumeCreate` with name, driver, driver options and labels.
+
+Secret inputs (Pulumi's `{"4dabf1...": ..., "value": ...}` wire form) reach the provider as their
+plain value, so they are unwrapped first.
 
 Any input this does not translate raises `UntranslatedInput` naming the resource and the
 property: nothing is dropped silently. One deliberate change: ports the plan publishes on all
@@ -39,18 +51,21 @@ machine; `Realization.port_rebinds` records every such change.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import io
 import re
+import tarfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import docker
 import docker.errors
 import docker.types
 
-from plan import UNKNOWN, Plan, Registration
+from plan import SECRET_SIG, UNKNOWN, Plan, Registration
 
 NETWORK = "docker:index/network:Network"
 CONTAINER = "docker:index/container:Container"
@@ -64,6 +79,12 @@ _MUST_RUN_DEFAULT = True
 # How long a started container gets to show that it exits immediately (the provider polls
 # its state for up to 15 s; a stand-in that exits does so within milliseconds).
 _RUNNING_GRACE_S = 0.3
+# The provider's `wait_timeout` default, and how often this polls the health status.
+_WAIT_TIMEOUT_DEFAULT_S = 60
+_HEALTH_POLL_S = 0.5
+# How long `attach` may wait for a container to exit (the provider: its create timeout).
+_ATTACH_TIMEOUT_S = 120
+_MIB = 1024 * 1024
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)")
 _DURATION_NS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
@@ -99,10 +120,12 @@ class Realization:
     """Network resource name (engine name) -> docker Network."""
     containers: dict[str, Any] = field(default_factory=dict)
     """Container name (engine name) -> docker Container."""
-    volumes: list[str] = field(default_factory=list)
-    """Names of the volumes this realization made (or that the engine made for its mounts)."""
     images: dict[str, str] = field(default_factory=dict)
     """RemoteImage `name` -> the local image id it resolved to."""
+    volumes: list[str] = field(default_factory=list)
+    """Volumes created (engine names), in creation order."""
+    healthy_at: dict[str, float] = field(default_factory=dict)
+    """Container name -> when (`time.time()`) `wait` saw it healthy."""
     port_rebinds: list[str] = field(default_factory=list)
     """Every published port moved from all interfaces to `bind_ip`."""
     _ids: dict[str, str] = field(default_factory=dict)
@@ -139,17 +162,18 @@ class Realization:
 
     def apply(self, resources: Sequence[Registration]) -> None:
         """Create `resources` (components and the stack are skipped) in dependency order."""
-        ordered = dependency_order(resources)
+        # The provider gets a secret's plain value.
+        ordered = [_revealed(r) for r in dependency_order(resources)]
         # Every translation first: an untranslatable input fails before anything is made.
         for registration in ordered:
             _check_inputs(registration)
         for registration in ordered:
             if registration.type == NETWORK:
                 self._network(registration)
-            elif registration.type == REMOTE_IMAGE:
-                self._remote_image(registration)
             elif registration.type == VOLUME:
                 self._volume(registration)
+            elif registration.type == REMOTE_IMAGE:
+                self._remote_image(registration)
             elif registration.type == CONTAINER:
                 self._container(registration)
         self._check_running(ordered)
@@ -198,7 +222,7 @@ class Realization:
         try:
             self.client.api.create_volume(
                 name,
-                driver=inputs.get("driver") or "local",
+                driver=inputs.get("driver") or None,
                 driver_opts=inputs.get("driverOpts") or None,
                 labels=_labels(inputs.get("labels")),
             )
@@ -235,40 +259,8 @@ class Realization:
         name = _engine_name(r)
         api = self.client.api
         image = self._resolve(str(inputs["image"]))
-        network_mode = self._resolve_mode(str(inputs.get("networkMode") or "bridge"))
-
-        exposed: list[Any] = []
-        bindings: dict[str, list[tuple[str, int] | int | None]] = {}
-        for port in inputs.get("ports") or []:
-            internal = int(port["internal"])
-            protocol = str(port.get("protocol") or "tcp")
-            key = f"{internal}/{protocol}"
-            exposed.append((internal, protocol) if protocol != "tcp" else internal)
-            host_ip = str(port.get("ip") or "0.0.0.0")
-            if self.bind_ip and host_ip in ("0.0.0.0", "", "::"):
-                self.port_rebinds.append(f"{name} {key}: {host_ip} -> {self.bind_ip}")
-                host_ip = self.bind_ip
-            external = port.get("external")
-            binding: tuple[str, int] | tuple[str] = (
-                (host_ip, int(external)) if external else (host_ip,)
-            )
-            bindings.setdefault(key, []).append(binding)  # type: ignore[arg-type]
-
-        capabilities = inputs.get("capabilities") or {}
-        host_config = api.create_host_config(
-            network_mode=network_mode,
-            port_bindings=bindings or None,
-            publish_all_ports=bool(inputs.get("publishAllPorts", False)),
-            dns=inputs.get("dns") or None,
-            dns_opt=inputs.get("dnsOpts") or None,
-            dns_search=inputs.get("dnsSearches") or None,
-            extra_hosts={h["host"]: h["ip"] for h in inputs.get("hosts") or []} or None,
-            cap_add=capabilities.get("adds") or None,
-            cap_drop=capabilities.get("drops") or None,
-            privileged=bool(inputs.get("privileged", False)),
-            restart_policy=_restart_policy(inputs),
-            init=inputs.get("init"),
-        )
+        exposed, bindings = self._ports(name, inputs)
+        host_config = self._host_config(inputs, bindings)
         anonymous, named = self._storage_and_isolation(inputs, host_config)
         self._claim_volumes(named)
         try:
@@ -284,10 +276,12 @@ class Realization:
                 environment=list(inputs.get("envs") or []) or None,
                 labels=_labels(inputs.get("labels")),
                 ports=exposed or None,
-                volumes=anonymous or None,
                 healthcheck=_healthcheck(r.name, inputs.get("healthcheck")),
                 tty=bool(inputs.get("tty", False)),
                 stdin_open=bool(inputs.get("stdinOpen", False)),
+                stop_signal=inputs.get("stopSignal") or None,
+                stop_timeout=int(inputs["stopTimeout"]) if inputs.get("stopTimeout") else None,
+                volumes=anonymous or None,
                 host_config=host_config,
                 networking_config=None,
                 use_config_proxy=False,
@@ -297,34 +291,22 @@ class Realization:
         container = self.client.containers.get(created["Id"])
         self.containers[name] = container
         self._remember(r, container.id, name)
-
-        attachments = inputs.get("networksAdvanced") or []
-        if attachments:
+        self._connect(r, container.id, inputs.get("networksAdvanced") or [])
+        for upload in inputs.get("uploads") or []:
             try:
-                api.disconnect_container_from_network(container.id, "bridge")
+                api.put_archive(container.id, "/", _upload_tar(upload))
             except docker.errors.APIError as error:
-                if "is not connected to the network bridge" not in _explain(error):
-                    raise EngineRefused(r.name, "disconnect from bridge", _explain(error)) from None
-            for attachment in attachments:
-                network = self._resolve(str(attachment["name"]))
-                try:
-                    api.connect_container_to_network(
-                        container.id,
-                        network,
-                        aliases=attachment.get("aliases") or None,
-                        ipv4_address=attachment.get("ipv4Address") or None,
-                        ipv6_address=attachment.get("ipv6Address") or None,
-                    )
-                except docker.errors.APIError as error:
-                    raise EngineRefused(
-                        r.name, f"connect to {attachment['name']}", _explain(error)
-                    ) from None
-
+                raise EngineRefused(r.name, f"upload {upload['file']}", _explain(error)) from None
         if inputs.get("start", True):
             try:
                 api.start(container.id)
             except docker.errors.APIError as error:
                 raise EngineRefused(r.name, "container start", _explain(error)) from None
+            if inputs.get("wait"):
+                timeout = float(inputs.get("waitTimeout") or _WAIT_TIMEOUT_DEFAULT_S)
+                self._wait_healthy(r, name, container.id, timeout)
+        if inputs.get("attach"):
+            self._wait_exit(r, container.id)
 
     def _storage_and_isolation(
         self, inputs: Mapping[str, Any], host_config: dict[str, Any]
@@ -332,7 +314,7 @@ class Realization:
         """Put volumes, mounts, devices and the namespace and confinement settings into
         `host_config`; return the anonymous volume paths and the named volumes used."""
         binds, volumes_from, anonymous, named = self._volumes_of(inputs)
-        mounts = [self._mount(m) for m in inputs.get("mounts") or []]
+        mounts = [self._mount_spec(m) for m in inputs.get("mounts") or []]
         named += [m["Source"] for m in mounts if m["Type"] == "volume" and m.get("Source")]
         extra: dict[str, Any] = {
             "Binds": binds,
@@ -373,7 +355,7 @@ class Realization:
                 anonymous.append(path)
         return binds, volumes_from, anonymous, named
 
-    def _mount(self, mount: Mapping[str, Any]) -> dict[str, Any]:
+    def _mount_spec(self, mount: Mapping[str, Any]) -> dict[str, Any]:
         kind = str(mount["type"])
         source = mount.get("source") or ""
         result: dict[str, Any] = {
@@ -404,6 +386,130 @@ class Realization:
                 "Mode": int(tmpfs.get("mode") or 0),
             }
         return result
+
+    def _ports(
+        self, name: str, inputs: Mapping[str, Any]
+    ) -> tuple[list[Any], dict[str, list[Any]]]:
+        """Exposed ports and port bindings; all-interface bindings moved to `bind_ip`."""
+        exposed: list[Any] = []
+        bindings: dict[str, list[Any]] = {}
+        for port in inputs.get("ports") or []:
+            internal = int(port["internal"])
+            protocol = str(port.get("protocol") or "tcp")
+            key = f"{internal}/{protocol}"
+            exposed.append((internal, protocol) if protocol != "tcp" else internal)
+            host_ip = str(port.get("ip") or "0.0.0.0")
+            if self.bind_ip and host_ip in ("0.0.0.0", "", "::"):
+                self.port_rebinds.append(f"{name} {key}: {host_ip} -> {self.bind_ip}")
+                host_ip = self.bind_ip
+            external = port.get("external")
+            bindings.setdefault(key, []).append(
+                (host_ip, int(external)) if external else (host_ip,)
+            )
+        return exposed, bindings
+
+    def _host_config(self, inputs: Mapping[str, Any], bindings: dict[str, list[Any]]) -> Any:
+        capabilities = inputs.get("capabilities") or {}
+        restart = inputs.get("restart")
+        restart_policy = None
+        if restart:
+            restart_policy = {"Name": restart}
+            if inputs.get("maxRetryCount"):
+                restart_policy["MaximumRetryCount"] = int(inputs["maxRetryCount"])
+        log_config = None
+        if inputs.get("logDriver"):
+            log_config = docker.types.LogConfig(
+                type=inputs["logDriver"], config=inputs.get("logOpts") or {}
+            )
+        return self.client.api.create_host_config(
+            network_mode=self._resolve_mode(str(inputs.get("networkMode") or "bridge")),
+            port_bindings=bindings or None,
+            publish_all_ports=bool(inputs.get("publishAllPorts", False)),
+            dns=inputs.get("dns") or None,
+            dns_opt=inputs.get("dnsOpts") or None,
+            dns_search=inputs.get("dnsSearches") or None,
+            extra_hosts={h["host"]: h["ip"] for h in inputs.get("hosts") or []} or None,
+            cap_add=capabilities.get("adds") or None,
+            cap_drop=capabilities.get("drops") or None,
+            privileged=bool(inputs.get("privileged", False)),
+            restart_policy=restart_policy,
+            init=inputs.get("init"),
+            mounts=[_mount(m) for m in inputs.get("mounts") or []] or None,
+            devices=[
+                f"{d['hostPath']}:{d.get('containerPath') or d['hostPath']}:"
+                f"{d.get('permissions') or 'rwm'}"
+                for d in inputs.get("devices") or []
+            ]
+            or None,
+            sysctls=inputs.get("sysctls") or None,
+            ulimits=[
+                docker.types.Ulimit(name=u["name"], soft=int(u["soft"]), hard=int(u["hard"]))
+                for u in inputs.get("ulimits") or []
+            ]
+            or None,
+            log_config=log_config,
+            security_opt=inputs.get("securityOpts") or None,
+            read_only=bool(inputs.get("readOnly", False)) or None,
+            shm_size=int(inputs["shmSize"]) * _MIB if inputs.get("shmSize") else None,
+            mem_limit=int(inputs["memory"]) * _MIB if inputs.get("memory") else None,
+            nano_cpus=int(float(inputs["cpus"]) * 10**9) if inputs.get("cpus") else None,
+            pid_mode=inputs.get("pidMode") or None,
+            ipc_mode=inputs.get("ipcMode") or None,
+        )
+
+    def _connect(self, r: Registration, container_id: str, attachments: list[Any]) -> None:
+        """Leave `bridge` and join each `networks_advanced` entry, as the provider does."""
+        if not attachments:
+            return
+        api = self.client.api
+        try:
+            api.disconnect_container_from_network(container_id, "bridge")
+        except docker.errors.APIError as error:
+            if "is not connected to the network bridge" not in _explain(error):
+                raise EngineRefused(r.name, "disconnect from bridge", _explain(error)) from None
+        for attachment in attachments:
+            network = self._resolve(str(attachment["name"]))
+            try:
+                api.connect_container_to_network(
+                    container_id,
+                    network,
+                    aliases=attachment.get("aliases") or None,
+                    ipv4_address=attachment.get("ipv4Address") or None,
+                    ipv6_address=attachment.get("ipv6Address") or None,
+                )
+            except docker.errors.APIError as error:
+                raise EngineRefused(
+                    r.name, f"connect to {attachment['name']}", _explain(error)
+                ) from None
+
+    def _wait_healthy(self, r: Registration, name: str, container_id: str, timeout: float) -> None:
+        """Poll until the engine reports the container healthy, as the provider's `wait`."""
+        deadline = time.monotonic() + timeout
+        status = "(none yet)"
+        while time.monotonic() < deadline:
+            state = self.client.api.inspect_container(container_id)["State"]
+            health = state.get("Health")
+            if health is None:
+                raise EngineRefused(
+                    r.name, "wait healthy", "the container has no health check to wait for"
+                )
+            status = str(health.get("Status"))
+            if status == "healthy":
+                self.healthy_at[name] = time.time()
+                return
+            time.sleep(_HEALTH_POLL_S)
+        raise EngineRefused(
+            r.name,
+            "wait healthy",
+            f"container failed to be in healthy state (after {timeout:g} s: {status})",
+        )
+
+    def _wait_exit(self, r: Registration, container_id: str) -> None:
+        """Wait until the container is no longer running, as the provider's `attach`."""
+        try:
+            self.client.api.wait(container_id, timeout=_ATTACH_TIMEOUT_S, condition="not-running")
+        except Exception as error:  # the SDK raises a requests timeout or an APIError
+            raise EngineRefused(r.name, "attach", f"still running: {error}") from None
 
     def _check_running(self, ordered: Iterable[Registration]) -> None:
         must_run = [
@@ -441,7 +547,6 @@ class Realization:
         return self._ids.get(value, value)
 
     def _resolve_mode(self, mode: str) -> str:
-        """A `container:<x>` mode with x resolved to the engine's id; any other mode as it is."""
         if mode.startswith("container:") and mode != "container:":
             return "container:" + self._resolve(mode[len("container:") :])
         return mode
@@ -462,21 +567,18 @@ _NETWORK_KEYS = {
     "attachable", "ingress",
 }  # fmt: skip
 _IPAM_KEYS = {"subnet", "gateway", "ipRange", "auxAddress"}
+_VOLUME_KEYS = {"name", "driver", "driverOpts", "labels"}
 _CONTAINER_KEYS = {
     "name", "image", "command", "entrypoint", "entrypoints", "envs", "labels", "ports",
     "networkMode", "networksAdvanced", "hostname", "domainname", "dns", "dnsOpts",
     "dnsSearches", "hosts",
     "capabilities", "privileged", "restart", "maxRetryCount", "mustRun", "healthcheck",
     "publishAllPorts", "user", "workingDir", "tty", "stdinOpen", "start", "init",
-    "wait", "waitTimeout", "volumes", "mounts", "devices", "pidMode", "ipcMode",
-    "usernsMode", "deviceCgroupRules", "securityOpts", "sysctls", "groupAdds",
+    "wait", "waitTimeout", "attach", "mounts", "uploads", "devices", "sysctls", "ulimits",
+    "volumes", "usernsMode", "deviceCgroupRules", "groupAdds",
+    "logDriver", "logOpts", "stopSignal", "stopTimeout", "securityOpts", "readOnly",
+    "shmSize", "memory", "cpus", "pidMode", "ipcMode",
 }  # fmt: skip
-_ATTACHMENT_KEYS = {"name", "aliases", "ipv4Address", "ipv6Address"}
-_PORT_KEYS = {"internal", "external", "ip", "protocol"}
-_HEALTH_KEYS = {"tests", "interval", "timeout", "retries", "startPeriod"}
-_IMAGE_KEYS = {"name", "keepLocally"}
-_VOLUME_KEYS = {"name", "driver", "driverOpts", "labels"}
-_VOLUME_ENTRY_KEYS = {"hostPath", "containerPath", "volumeName", "fromContainer", "readOnly"}
 _MOUNT_KEYS = {
     "type", "source", "target", "readOnly", "bindOptions", "volumeOptions", "tmpfsOptions",
 }  # fmt: skip
@@ -485,7 +587,15 @@ _MOUNT_OPTION_KEYS = {
     "volumeOptions": {"noCopy", "labels", "driverName", "driverOptions"},
     "tmpfsOptions": {"sizeBytes", "mode"},
 }
+_VOLUME_ENTRY_KEYS = {"hostPath", "containerPath", "volumeName", "fromContainer", "readOnly"}
+_TMPFS_KEYS = {"sizeBytes", "mode"}
+_UPLOAD_KEYS = {"file", "content", "contentBase64", "executable", "permissions", "owner", "group"}
 _DEVICE_KEYS = {"hostPath", "containerPath", "permissions"}
+_ULIMIT_KEYS = {"name", "soft", "hard"}
+_ATTACHMENT_KEYS = {"name", "aliases", "ipv4Address", "ipv6Address"}
+_PORT_KEYS = {"internal", "external", "ip", "protocol"}
+_HEALTH_KEYS = {"tests", "interval", "timeout", "retries", "startPeriod"}
+_IMAGE_KEYS = {"name", "keepLocally"}
 
 
 def _check_inputs(r: Registration) -> None:
@@ -508,22 +618,31 @@ def _check_inputs(r: Registration) -> None:
         caps = r.inputs.get("capabilities")
         if caps:
             _only(r, "capabilities.", caps, {"adds", "drops"})
-        for i, volume in enumerate(r.inputs.get("volumes") or []):
-            _only(r, f"volumes[{i}].", volume, _VOLUME_ENTRY_KEYS)
         for i, mount in enumerate(r.inputs.get("mounts") or []):
             _only(r, f"mounts[{i}].", mount, _MOUNT_KEYS)
             for key, known in _MOUNT_OPTION_KEYS.items():
                 _only(r, f"mounts[{i}].{key}.", mount.get(key) or {}, known)
+        for i, volume in enumerate(r.inputs.get("volumes") or []):
+            _only(r, f"volumes[{i}].", volume, _VOLUME_ENTRY_KEYS)
+        for i, upload in enumerate(r.inputs.get("uploads") or []):
+            _only(r, f"uploads[{i}].", upload, _UPLOAD_KEYS)
+            for key in ("owner", "group"):
+                if upload.get(key) and not str(upload[key]).isdigit():
+                    raise UntranslatedInput(
+                        r.name, f"uploads[{i}].{key}", upload[key], "a name (not a number), so not"
+                    )
         for i, device in enumerate(r.inputs.get("devices") or []):
             _only(r, f"devices[{i}].", device, _DEVICE_KEYS)
-        if r.inputs.get("wait"):
-            raise UntranslatedInput(r.name, "wait", True, "(waiting for healthy) not translated")
+        for i, ulimit in enumerate(r.inputs.get("ulimits") or []):
+            _only(r, f"ulimits[{i}].", ulimit, _ULIMIT_KEYS)
+        if r.inputs.get("logOpts") and not r.inputs.get("logDriver"):
+            raise UntranslatedInput(r.name, "logOpts", r.inputs["logOpts"], "without logDriver")
         if "image" not in r.inputs:
             raise UntranslatedInput(r.name, "image", None, "missing, so not translated")
-    elif r.type == REMOTE_IMAGE:
-        _only(r, "", r.inputs, _IMAGE_KEYS)
     elif r.type == VOLUME:
         _only(r, "", r.inputs, _VOLUME_KEYS)
+    elif r.type == REMOTE_IMAGE:
+        _only(r, "", r.inputs, _IMAGE_KEYS)
     elif r.type.startswith("pulumi:providers:"):
         if any(v not in (None, "", [], {}, False) for k, v in r.inputs.items() if k != "version"):
             raise UntranslatedInput(
@@ -544,6 +663,55 @@ def _only(r: Registration, prefix: str, inputs: Mapping[str, Any], known: set[st
         raise UntranslatedInput(r.name, prefix + key, value)
 
 
+def _revealed(r: Registration) -> Registration:
+    """`r` with every secret input as its plain value, as the provider receives it."""
+
+    def reveal(value: Any) -> Any:
+        if isinstance(value, dict):
+            if SECRET_SIG in value:
+                return reveal(value.get("value"))
+            return {key: reveal(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [reveal(item) for item in value]
+        return value
+
+    return replace(r, inputs=reveal(r.inputs))
+
+
+def _mount(mount: Mapping[str, Any]) -> docker.types.Mount:
+    tmpfs = mount.get("tmpfsOptions") or {}
+    return docker.types.Mount(
+        target=str(mount["target"]),
+        source=mount.get("source") or None,
+        type=str(mount.get("type") or "volume"),
+        read_only=bool(mount.get("readOnly", False)),
+        tmpfs_size=int(tmpfs["sizeBytes"]) if tmpfs.get("sizeBytes") else None,
+        tmpfs_mode=int(tmpfs["mode"]) if tmpfs.get("mode") else None,
+    )
+
+
+def _upload_tar(upload: Mapping[str, Any]) -> bytes:
+    """One upload as the provider writes it: a tar of the single file, copied to `/`."""
+    if upload.get("contentBase64"):
+        data = base64.b64decode(str(upload["contentBase64"]))
+    else:
+        data = str(upload.get("content") or "").encode("utf-8")
+    if upload.get("permissions"):
+        mode = int(str(upload["permissions"]), 8)
+    else:
+        mode = 0o744 if upload.get("executable") else 0o644
+    entry = tarfile.TarInfo(str(upload["file"]))
+    entry.size = len(data)
+    entry.mode = mode
+    entry.mtime = int(time.time())
+    entry.uid = int(upload.get("owner") or 0)
+    entry.gid = int(upload.get("group") or 0)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.addfile(entry, io.BytesIO(data))
+    return buffer.getvalue()
+
+
 def _engine_name(r: Registration) -> str:
     return str(r.inputs.get("name") or r.name)
 
@@ -554,27 +722,6 @@ def _labels(labels: Any) -> dict[str, str] | None:
     if isinstance(labels, Mapping):
         return {str(k): str(v) for k, v in labels.items()}
     return {str(item["label"]): str(item["value"]) for item in labels}
-
-
-def _restart_policy(inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-    restart = inputs.get("restart")
-    if not restart:
-        return None
-    policy: dict[str, Any] = {"Name": restart}
-    if inputs.get("maxRetryCount"):
-        policy["MaximumRetryCount"] = int(inputs["maxRetryCount"])
-    return policy
-
-
-def _device(device: Mapping[str, Any]) -> dict[str, str]:
-    host = str(device["hostPath"])
-    inside = str(device.get("containerPath") or "")
-    permissions = str(device.get("permissions") or "")
-    if not inside:  # the provider's switch falls through: permissions become rwm
-        inside, permissions = host, "rwm"
-    elif not permissions:
-        permissions = "rwm"
-    return {"PathOnHost": host, "PathInContainer": inside, "CgroupPermissions": permissions}
 
 
 def _duration_ns(resource: str, prop: str, text: Any) -> int | None:
@@ -667,3 +814,14 @@ def dependency_order(resources: Sequence[Registration]) -> list[Registration]:
         done.add(first.urn)
         pending.remove(first)
     return ordered
+
+
+def _device(device: Mapping[str, Any]) -> dict[str, str]:
+    host = str(device["hostPath"])
+    inside = str(device.get("containerPath") or "")
+    permissions = str(device.get("permissions") or "")
+    if not inside:  # the provider's switch falls through: permissions become rwm
+        inside, permissions = host, "rwm"
+    elif not permissions:
+        permissions = "rwm"
+    return {"PathOnHost": host, "PathInContainer": inside, "CgroupPermissions": permissions}

@@ -977,7 +977,7 @@ def test_fix_passes_the_pack_realizes_and_communicates(
         case.fix_check(realization, engine_netns)
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "prod", "app"])
 def test_stacks_the_engine_proofs_realize_pass_the_pack(stack: str) -> None:
     plan = stack_plan(stack)
     verdict = _verdict(plan.resources)

@@ -46,10 +46,18 @@ DEFAULT_LEVELS = {
     "docker-container-require-shared-network-for-dns": "mandatory",
     "docker-network-disallow-duplicate-dns-name": "advisory",
     "docker-container-disallow-host-network": "mandatory",
+    "docker-container-disallow-host-namespaces": "mandatory",
+    "docker-container-disallow-host-user-namespace": "advisory",
     "docker-container-disallow-privileged": "mandatory",
-    "docker-container-disallow-docker-socket-mount": "mandatory",
     "docker-container-enforce-allowed-capabilities": "mandatory",
+    "docker-container-disallow-unknown-capability": "mandatory",
+    "docker-container-enforce-valid-security-opt": "mandatory",
+    "docker-container-disallow-unconfined-security-opt": "advisory",
     "docker-container-enforce-port-bind-address": "advisory",
+    "docker-container-disallow-docker-socket-mount": "mandatory",
+    "docker-container-disallow-writable-host-system-mount": "mandatory",
+    "docker-container-disallow-read-only-host-system-mount": "advisory",
+    "docker-container-disallow-host-disk-device": "mandatory",
 }
 
 CONFIG_KEYS = {
@@ -57,7 +65,11 @@ CONFIG_KEYS = {
     "docker-network-enforce-allowed-subnets": {"allowedSubnets"},
     "docker-container-require-running-join-target": {"externalContainers"},
     "docker-container-enforce-allowed-capabilities": {"allowedCapabilities", "monitorCapabilities"},
+    "docker-container-disallow-unknown-capability": {"extraKnownCapabilities"},
     "docker-container-enforce-port-bind-address": {"allowedBindAddresses"},
+    "docker-container-disallow-docker-socket-mount": {"engineSockets"},
+    "docker-container-disallow-writable-host-system-mount": {"hostSystemFolders"},
+    "docker-container-disallow-read-only-host-system-mount": {"hostSystemFolders"},
 }
 
 
@@ -69,7 +81,7 @@ def test_names_follow_the_convention_and_match_their_variables() -> None:
     assert len({p.name for p in POLICIES}) == len(POLICIES)
     modules = [
         importlib.import_module(f"policies.rules.{m}")
-        for m in ("container", "network", "joined", "dns", "security")
+        for m in ("container", "network", "joined", "dns", "security", "host")
     ]
     for policy in POLICIES:
         assert NAME.match(policy.name), policy.name

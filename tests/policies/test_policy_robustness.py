@@ -16,6 +16,7 @@ from policies.analyzer import Resource, build_analyzer
 from policies.rules import POLICIES
 from policies.rules._props import UNKNOWN_SENTINELS
 from tests.policies.policy_cases import CONTAINER, DNS_GROUP, JOINED_GROUP, NETWORK, run_direct
+from tests.policies.security_cases import VOLUME
 
 KEYS = [
     "auxAddress", "ipv6Address", "ipv6", "ipamDriver", "start", "tty", "stdinOpen", "image",
@@ -25,6 +26,9 @@ KEYS = [
     "host", "mustRun", "restart", "capabilities", "adds", "labels", "label", "value", "volumes",
     "hostPath", "mounts", "source", "privileged", "command", "entrypoints", "envs",
     "healthcheck", "tests", "network", "members", "owner", "sidecars", "id",
+    "volumeName", "fromContainer", "readOnly", "containerPath", "type", "target",
+    "volumeOptions", "driverName", "driverOptions", "device", "o", "driver", "driverOpts",
+    "devices", "deviceCgroupRules", "pidMode", "ipcMode", "usernsMode", "drops", "securityOpts",
 ]  # fmt: skip
 INTERESTING = [
     *sorted(UNKNOWN_SENTINELS),
@@ -34,6 +38,8 @@ INTERESTING = [
     "web1", "my_net2", "10.0.0.1", "172.22.16.8", "172.22.16.0/24", "172.17.0.0/16", "::/0",
     "0.0.0.0", "/var/run/docker.sock", "monitor", "container-comms.preset", "NET_RAW",
     "SYS_ADMIN", "no", "DB_HOST=web1", "ping web1", "=", "",
+    "/", "/etc", "/run/", "//var/run", "bind", "rbind,ro", "volume", "local", "/dev/sda",
+    "b 7:* rwm", "ALL", "CHOWN", "FOO", "seccomp=unconfined", "seccomp=/x", "disable", "x:",
 ]  # fmt: skip
 
 leaves = st.one_of(
@@ -54,7 +60,7 @@ values = st.recursive(
 )
 props = st.dictionaries(st.sampled_from(KEYS), values, max_size=10)
 kinds = st.sampled_from(
-    [CONTAINER, CONTAINER, NETWORK, DNS_GROUP, JOINED_GROUP, "pulumi:providers:docker"]
+    [CONTAINER, CONTAINER, NETWORK, DNS_GROUP, JOINED_GROUP, VOLUME, "pulumi:providers:docker"]
 )
 
 

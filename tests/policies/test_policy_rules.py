@@ -23,6 +23,7 @@ from tests.policies.policy_cases import (
     run_direct,
     set_field,
 )
+from tests.policies.security_cases import BIND_ADDRESS, SECURITY_CASES
 
 STATIC_PREDEFINED = "docker-container-disallow-static-ip-on-predefined-network"
 ALIAS_PREDEFINED = "docker-container-disallow-alias-on-predefined-network"
@@ -48,11 +49,6 @@ JOIN_DEPENDENCY = "docker-container-require-dependency-on-join-target"
 DNS_GROUP = "docker-dns-group-require-user-defined-network"
 DNS_TRAP = "docker-container-require-shared-network-for-dns"
 DUPLICATE_DNS = "docker-network-disallow-duplicate-dns-name"
-HOST_NETWORK = "docker-container-disallow-host-network"
-PRIVILEGED = "docker-container-disallow-privileged"
-SOCKET = "docker-container-disallow-docker-socket-mount"
-CAPABILITIES = "docker-container-enforce-allowed-capabilities"
-BIND_ADDRESS = "docker-container-enforce-port-bind-address"
 
 
 def _static_predefined(name: str, address: str, network: str) -> str:
@@ -127,21 +123,6 @@ def _trap(name: str, where: str, token: str, what: str) -> str:
         f'container "{name}": {where} names "{token}" ({what}), but the two share no '
         "user-defined network, so the name does not resolve (the embedded DNS server answers "
         "only on user-defined networks); attach both to one user-defined network."
-    )
-
-
-def _capability(name: str, capability: str, allowed: str = "none") -> str:
-    return (
-        f'container "{name}": capabilities.adds has "{capability}", which is not allowed '
-        f"(allowed here: {allowed}); drop it, or list it in this policy's allowedCapabilities "
-        "config."
-    )
-
-
-def _socket(key: str, path: str) -> str:
-    return (
-        f'container "bbox1": {key} mounts "{path}", which exposes the Docker socket and so gives '
-        "the container control of the engine and the host; remove the mount."
     )
 
 
@@ -1370,113 +1351,10 @@ CASES = [
             ),
         ),
     ),
-    # Security.
-    Case(
-        "host-network",
-        HOST_NETWORK,
-        "bboxes-bbox1",
-        set_field("networkMode", "host"),
-        (
-            (
-                'container "bbox1": network mode "host" shares the Docker host\'s network stack '
-                "with the container; attach it to a user-defined network and publish only the "
-                "ports it needs.",
-                "",
-            ),
-        ),
-    ),
-    Case(
-        "privileged",
-        PRIVILEGED,
-        "bboxes-bbox1",
-        set_field("privileged", True),
-        (
-            (
-                'container "bbox1": privileged true gives the container every capability and all '
-                "host devices; set privileged false and add only the capabilities it needs.",
-                "",
-            ),
-        ),
-    ),
-    Case(
-        "socket-volume",
-        SOCKET,
-        "bboxes-bbox1",
-        set_field(
-            "volumes",
-            [{"hostPath": "/var/run/docker.sock", "containerPath": "/var/run/docker.sock"}],
-        ),
-        ((_socket("volumes", "/var/run/docker.sock"), ""),),
-    ),
-    Case(
-        "socket-mount",
-        SOCKET,
-        "bboxes-bbox1",
-        set_field("mounts", [{"source": "/run/", "target": "/host-run", "type": "bind"}]),
-        ((_socket("mounts", "/run/"), ""),),
-    ),
-    Case(
-        "capability-outside-allowlist",
-        CAPABILITIES,
-        "bboxes-bbox1",
-        set_field("capabilities", {"adds": ["SYS_ADMIN"]}),
-        ((_capability("bbox1", "SYS_ADMIN"), ""),),
-    ),
-    Case(
-        "capability-in-allowlist",
-        CAPABILITIES,
-        "bboxes-bbox1",
-        set_field("capabilities", {"adds": ["CAP_SYS_ADMIN"]}),
-        (),
-        config={"allowedCapabilities": ["sys_admin"]},
-    ),
-    Case(
-        "monitor-capabilities-without-monitor-label",
-        CAPABILITIES,
-        "web-web1-monitor",
-        set_field("labels", []),
-        (
-            (_capability("web1-monitor", "NET_ADMIN"), ""),
-            (_capability("web1-monitor", "NET_RAW"), ""),
-        ),
-    ),
-    Case(
-        "port-on-all-interfaces",
-        BIND_ADDRESS,
-        "web-web1",
-        set_field("ports.0.ip", "0.0.0.0"),
-        (
-            (
-                'container "web1": port 80 is published on 0.0.0.0 (all host interfaces); bind '
-                "it to an allowed address (127.0.0.1, ::1) with the port's ip, or list the "
-                "address in this policy's allowedBindAddresses config.",
-                "",
-            ),
-        ),
-    ),
-    Case(
-        "port-without-ip",
-        BIND_ADDRESS,
-        "web-web1",
-        set_field("ports.0", {"internal": 80.0, "external": 8080.0}),
-        (
-            (
-                'container "web1": port 80 is published on 0.0.0.0 (all host interfaces); bind '
-                "it to an allowed address (127.0.0.1, ::1) with the port's ip, or list the "
-                "address in this policy's allowedBindAddresses config.",
-                "",
-            ),
-        ),
-    ),
-    Case(
-        "port-on-configured-address",
-        BIND_ADDRESS,
-        "web-web1",
-        set_field("ports.0.ip", "0.0.0.0"),
-        (),
-        config={"allowedBindAddresses": ["0.0.0.0"]},
-    ),
 ]
+
+
+ALL_CASES = [*CASES, *SECURITY_CASES]
 
 
 def _urn_of(case: Case, name: str) -> str:
@@ -1484,7 +1362,7 @@ def _urn_of(case: Case, name: str) -> str:
 
 
 def test_every_policy_has_failing_cases() -> None:
-    covered = {case.policy for case in CASES if case.expected}
+    covered = {case.policy for case in ALL_CASES if case.expected}
     assert covered == {p.name for p in POLICIES}
 
 
@@ -1502,7 +1380,7 @@ def test_compliant_stack_passes_the_analyzer() -> None:
     assert verdict.not_applicable == ()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", ALL_CASES, ids=[c.id for c in ALL_CASES])
 def test_rule_directly(case: Case) -> None:
     result = run_direct(BY_NAME[case.policy], case.resources(), case.config)
     expected = [(message, _urn_of(case, name)) for message, name in case.expected]
@@ -1510,7 +1388,7 @@ def test_rule_directly(case: Case) -> None:
     assert result.not_applicable == []
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", ALL_CASES, ids=[c.id for c in ALL_CASES])
 def test_rule_through_the_analyzer(case: Case) -> None:
     config: dict[str, Any] = {case.policy: dict(case.config)} if case.config else {}
     verdict = build_analyzer(config).analyze_all(case.resources())
@@ -1529,16 +1407,17 @@ def test_enforcement_level_is_configurable(level: str) -> None:
 
 
 def test_level_and_settings_configure_together() -> None:
-    case = next(c for c in CASES if c.id == "port-on-all-interfaces")
+    case = next(c for c in ALL_CASES if c.id == "port-on-all-interfaces")
     config = {BIND_ADDRESS: {"enforcementLevel": "mandatory", "allowedBindAddresses": ["::1"]}}
     verdict = build_analyzer(config).analyze_all(case.resources())
     found = [(f.level, f.message) for f in verdict.findings if f.policy == BIND_ADDRESS]
     assert found == [
         (
             "mandatory",
-            'container "web1": port 80 is published on 0.0.0.0 (all host interfaces); bind it to '
-            "an allowed address (::1) with the port's ip, or list the address in this policy's "
-            "allowedBindAddresses config.",
+            'container "web1": port 80 is published on 0.0.0.0 (all host interfaces: what Docker '
+            "and compose do with a port that names no address); bind it to an allowed address "
+            "(::1) with the port's ip, or list the address in this policy's allowedBindAddresses "
+            "config.",
         )
     ]
 

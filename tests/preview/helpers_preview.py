@@ -40,8 +40,7 @@ def real_project(tmp_path: Path, stacks: dict[str, str]) -> Path:
     (project / "stacks").mkdir(parents=True)
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(REPO / name, project / name)
-    for package in ("components", "topology"):
-        (project / package).symlink_to(REPO / package)
+    (project / "components").symlink_to(REPO / "components")
     for stack, text in stacks.items():
         (project / "stacks" / f"Pulumi.{stack}.yaml").write_text(text, encoding="utf-8")
     return project

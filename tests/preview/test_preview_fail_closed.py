@@ -57,7 +57,10 @@ def test_pack_that_crashes_is_reported(capsys: pytest.CaptureFixture[str]) -> No
 
 @pytest.mark.parametrize(
     ("pack", "message"),
-    [("silent", "printed no port within 2 s"), ("hang", "did not answer ConfigureStack within")],
+    [
+        ("silent", "printed no port within the 2 s allowed (--timeout)"),
+        ("hang", "did not answer ConfigureStack within the 2 s allowed (--timeout)"),
+    ],
 )
 def test_pack_that_never_answers_is_stopped_within_the_timeout(
     capsys: pytest.CaptureFixture[str], pack: str, message: str

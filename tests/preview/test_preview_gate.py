@@ -47,7 +47,7 @@ config:
 PROBE = "(docker:index/container:Container: probe-container)"
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "prod", "app"])
 def test_real_stacks_pass_the_gate(capsys: pytest.CaptureFixture[str], stack: str) -> None:
     outcome = run_preview(capsys, stack, "--project", str(REPO), "--pack", str(REAL_PACK))
     assert outcome.code == 0, outcome.out + outcome.err

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.preview.helpers_preview import PACKS, TINY, run_preview
+from tests.preview.helpers_preview import PACKS, REPO, TINY, run_preview
 
 # The README's "JSON document" block, as types: keep the two in step.
 DOCUMENT = {
@@ -42,6 +42,7 @@ VIOLATION = {
     "enforcementLevel": str,
     "configuredLevel": str,
     "undecided": bool,
+    "notApplicable": bool,
     "blocking": bool,
     "urn": (str, type(None)),
     "resourceType": (str, type(None)),
@@ -114,3 +115,22 @@ def test_json_document_of_a_stack_that_could_not_be_checked(
     assert (document["passed"], document["exitCode"], document["policy"]) == (False, 2, None)
     _conforms(document["error"], ERROR, "error")
     assert document["error"]["stage"] == "program"
+
+
+def test_no_secret_text_reaches_the_report_the_json_or_the_diagram(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    secret = (REPO / "stacks" / "secrets" / "app-db-password.txt").read_text(encoding="utf-8")
+    target, diagram = tmp_path / "app.json", tmp_path / "app.md"
+    outcome = run_preview(
+        capsys, "app", "--project", str(REPO), "--json", str(target), "--diagram", str(diagram)
+    )
+    assert outcome.code == 0, outcome.err
+    shown = [outcome.out, outcome.err, target.read_text("utf-8"), diagram.read_text("utf-8")]
+    for text in shown:
+        assert secret.strip() not in text
+    document = json.loads(shown[2])
+    db = next(r for r in document["resources"] if r["name"] == "app-db")
+    assert db["inputs"]["uploads"] == [
+        {"file": "/run/secrets/db-password", "content": "[secret]", "permissions": "0400"}
+    ]

@@ -1,0 +1,401 @@
+"""Parity with the reference: Docker Compose's own deployment of a corpus file and this project's
+deployment of the same file give the same network, seen from inside the containers.
+
+For each file: `docker compose -p <app> up -d` (the pinned Compose v2 binary the program
+normalises with, `DOCKER_HOST` at the private engine) deploys it; every container is observed
+(`tests/engine/parity.py`: DNS answers of every name from every container, labelled with the
+container and network each address belongs to; pings between every container and every address;
+fetches on 127.0.0.1 inside each joined namespace; files seen through each named volume);
+`docker compose down -v` removes it. Then the program records its plan for the same file and
+project name (`composeFile`, `composeProject`), `tests/engine/realize.py` creates it as the
+pulumi-docker provider would, the same observations are made, and the plan is torn down. The two
+observation sets must be equal, entry for entry.
+
+Images are stand-ins (`tests/engine/images.py`) tagged under each image name the file uses,
+with `/standin` as their entrypoint: whatever command the file gives becomes ignored arguments,
+and each serves HTTP on its image's well-known port (80 when none is known). The files run as
+they are written, on both sides. What a file needs from outside its project (an external volume
+or network, the source of a long-syntax bind mount) is made before each side and removed after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import pytest
+
+from components.compose_file import compose_binary, normalise_compose_file
+from plan import record_program
+from tests.engine.conftest import REPO, engine_exports, engine_sh
+from tests.engine.images import Standin, build_standins, kind_of, plan_standins
+from tests.engine.parity import (
+    Observations,
+    differences,
+    observe,
+    wait_until_serving,
+)
+from tests.engine.realize import EngineRefused, Realization
+
+pytestmark = pytest.mark.engine
+
+PROJECT = "container-comms"
+CORPUS = Path("tests/compose/corpus")
+
+APPS = {
+    "compose-e2e-ipam": "a fixed address on the default network's configured subnet",
+    "compose-spec-networking": (
+        "a service on two networks with another alias on each; fixed IPv4 and IPv6 addresses "
+        "on a dual-stack subnet"
+    ),
+    "compose-e2e-networks": (
+        "services on one to three networks, two named by the file; a `network_mode: service:` "
+        "sidecar"
+    ),
+    "compose-spec-volumes": (
+        "a named volume shared read-write and read-only; an external volume; a bind mount, a "
+        "sized tmpfs and a read-only root"
+    ),
+    "prometheus-grafana": "fixed container names on the default network; a named volume",
+    "nextcloud-traefik": "an external default network and an internal one; three named volumes",
+    "gitea-postgres": "a fixed container name; short-syntax bind mounts of missing folders",
+}
+"""The corpus files that run with stand-ins, and what each brings to the proof."""
+
+KNOWN_DIFFERENCES: dict[str, tuple[str, str]] = {}
+"""Files on which this project's deployment is known to differ: why, and the engine's exact
+refusal of this project's deployment (each is a strict xfail, so a fix shows as a failure)."""
+
+COMPOSE_TIMEOUT_S = 180
+
+
+@dataclass(frozen=True)
+class App:
+    """One corpus file, as Docker Compose normalises it, and what the proof asks of it."""
+
+    name: str
+    model: dict[str, Any]
+
+    @property
+    def file(self) -> str:
+        return str(CORPUS / self.name / "compose.yaml")
+
+    @property
+    def services(self) -> dict[str, Any]:
+        return dict(self.model["services"])
+
+    def container(self, key: str) -> str:
+        return str(self.services[key].get("container_name") or f"{self.name}-{key}-1")
+
+    @property
+    def containers(self) -> list[str]:
+        return sorted(self.container(key) for key in self.services)
+
+    def network_name(self, key: str) -> str:
+        return str(self.model["networks"][key]["name"])
+
+    def service_networks(self, key: str) -> list[str]:
+        return sorted(self.network_name(n) for n in self.services[key].get("networks") or {})
+
+    @property
+    def lookups(self) -> list[str]:
+        """Every name a container might be reached by: service names, aliases, container
+        names."""
+        names = set(self.services) | set(self.containers)
+        for service in self.services.values():
+            for attachment in (service.get("networks") or {}).values():
+                names.update((attachment or {}).get("aliases") or [])
+        return sorted(names)
+
+    def served(self, ports: Mapping[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+        """Container -> the ports its image's stand-in serves (none when the file gives the
+        service an entrypoint of its own, which runs instead of `/standin`)."""
+        return {
+            self.container(k): () if s.get("entrypoint") else ports[s["image"]]
+            for k, s in self.services.items()
+        }
+
+    @property
+    def volumes(self) -> list[str]:
+        return sorted(v["name"] for v in (self.model.get("volumes") or {}).values())
+
+    def external(self, kind: str) -> list[str]:
+        return sorted(v["name"] for v in (self.model.get(kind) or {}).values() if v.get("external"))
+
+    @property
+    def configured_networks(self) -> list[str]:
+        """Engine names of the networks the file gives subnets."""
+        return sorted(
+            n["name"]
+            for n in (self.model.get("networks") or {}).values()
+            if (n.get("ipam") or {}).get("config")
+        )
+
+    def _binds(self, *, created: bool) -> list[Path]:
+        return sorted(
+            {
+                Path(m["source"])
+                for s in self.services.values()
+                for m in s.get("volumes") or []
+                if m.get("type") == "bind"
+                and bool((m.get("bind") or {}).get("create_host_path")) == created
+            }
+        )
+
+    @property
+    def bind_sources(self) -> list[Path]:
+        """Sources of the long-syntax bind mounts, which must exist before a deployment."""
+        return self._binds(created=False)
+
+    @property
+    def created_bind_sources(self) -> list[Path]:
+        """Sources of the short-syntax bind mounts, which the engine makes when missing."""
+        return self._binds(created=True)
+
+
+def load_app(name: str) -> App:
+    return App(name, normalise_compose_file(REPO, f"{CORPUS}/{name}/compose.yaml",
+                                            project_name=name).model)  # fmt: skip
+
+
+# -- stand-ins ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def standin_ports(engine: docker.DockerClient) -> Iterator[dict[str, tuple[int, ...]]]:
+    """Entrypoint stand-ins for every image the files use: image name -> ports it serves.
+
+    Tags that already existed (the other engine proofs' stand-ins) are put back afterwards;
+    tags made here are removed.
+    """
+    images = sorted({s["image"] for app in APPS for s in load_app(app).services.values()})
+    planned = plan_standins(images, {})
+    standins = [
+        Standin(
+            tag=s.tag,
+            kind=s.kind,
+            ports=s.ports if kind_of(s.tag) != "shell" else (80,),
+            entrypoint=True,
+        )
+        for s in planned
+    ]
+    before: dict[str, str] = {}
+    for standin in standins:
+        with contextlib.suppress(docker.errors.ImageNotFound):
+            before[standin.tag] = engine.images.get(standin.tag).id
+    build_standins(engine, standins)
+    try:
+        yield {s.tag: s.ports for s in standins}
+    finally:
+        for standin in standins:
+            if standin.tag in before:
+                repository, tag = _repository_and_tag(standin.tag)
+                engine.api.tag(before[standin.tag], repository, tag, force=True)
+            else:
+                with contextlib.suppress(docker.errors.APIError):
+                    engine.api.remove_image(standin.tag)
+
+
+def _repository_and_tag(image: str) -> tuple[str, str]:
+    slash, colon = image.rfind("/"), image.rfind(":")
+    if colon > slash:
+        return image[:colon], image[colon + 1 :]
+    return image, "latest"
+
+
+# -- what a file needs from outside its project -------------------------------------------
+
+
+@contextlib.contextmanager
+def host_paths(files: list[Path], folders: list[Path]) -> Iterator[None]:
+    """Each missing path of `files` made as an empty file (with its missing folders), and each
+    missing one of `folders` that a deployment makes, removed after."""
+    made: list[Path] = [p for p in folders if not p.exists()]
+    try:
+        for path in files:
+            if path.exists():
+                continue
+            missing = [p for p in reversed(path.parents) if not p.exists()]
+            for folder in missing:
+                folder.mkdir()
+                made.append(folder)
+            path.touch()
+            made.append(path)
+        yield
+    finally:
+        for path in reversed(made):
+            if path.is_dir():
+                path.rmdir()
+            elif path.exists():
+                path.unlink()
+
+
+@contextlib.contextmanager
+def externals(engine: docker.DockerClient, app: App) -> Iterator[None]:
+    """The file's external volumes and networks, made empty and removed after."""
+    volumes = app.external("volumes")
+    networks = app.external("networks")
+    try:
+        for volume in volumes:
+            engine.api.create_volume(volume)
+        for network in networks:
+            engine.api.create_network(network, driver="bridge")
+        yield
+    finally:
+        for network in networks:
+            with contextlib.suppress(docker.errors.NotFound):
+                engine.api.remove_network(network)
+        for volume in volumes:
+            with contextlib.suppress(docker.errors.NotFound):
+                engine.api.remove_volume(volume, force=True)
+
+
+# -- the two deployments ------------------------------------------------------------------
+
+
+def docker_host() -> str:
+    host = engine_exports(engine_sh("env").stdout).get("DOCKER_HOST")
+    assert host, "scripts/engine.sh env names no DOCKER_HOST"
+    return host
+
+
+def compose(app: App, *args: str) -> subprocess.CompletedProcess[str]:
+    """`docker compose -f FILE -p APP ARGS` against the private engine, failing with stderr."""
+    with tempfile.TemporaryDirectory(prefix="compose-parity-") as config:
+        env = {
+            "DOCKER_HOST": docker_host(),
+            "DOCKER_CONFIG": config,
+            "HOME": config,
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        }
+        argv = [str(compose_binary()), "-f", str(REPO / app.file), "-p", app.name, *args]
+        done = subprocess.run(
+            argv, capture_output=True, text=True, env=env, cwd=REPO,
+            timeout=COMPOSE_TIMEOUT_S, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, f"docker compose {' '.join(args)}: {done.stderr.strip()}"
+    return done
+
+
+def leftovers(engine: docker.DockerClient, app: App) -> list[str]:
+    """What of the project is still on the engine, by name."""
+    label = f"com.docker.compose.project={app.name}"
+    found = [
+        f"container {c.name}" for c in engine.containers.list(all=True, filters={"label": label})
+    ]
+    found += [
+        f"network {n.name}"
+        for n in engine.networks.list(filters={"label": label})
+        if n.name not in {"bridge", "host", "none"}
+    ]
+    found += [f"volume {v.name}" for v in engine.volumes.list(filters={"label": label})]
+    return found
+
+
+def observed(
+    engine: docker.DockerClient, app: App, ports: dict[str, tuple[int, ...]]
+) -> Observations:
+    served = app.served(ports)
+    wait_until_serving(engine, app.containers, served)
+    return observe(
+        engine,
+        app.containers,
+        lookups=app.lookups,
+        served=served,
+        volumes=app.volumes,
+        configured_networks=app.configured_networks,
+    )
+
+
+def deployed_by_compose(
+    engine: docker.DockerClient, app: App, ports: dict[str, tuple[int, ...]]
+) -> Observations:
+    with externals(engine, app):
+        compose(app, "up", "-d", "--pull", "never")
+        try:
+            return observed(engine, app, ports)
+        finally:
+            compose(app, "down", "-v", "--timeout", "0")
+            assert leftovers(engine, app) == [], "docker compose down left these behind"
+
+
+def deployed_by_this_project(
+    engine: docker.DockerClient, app: App, ports: dict[str, tuple[int, ...]]
+) -> Observations:
+    config = {f"{PROJECT}:composeFile": app.file, f"{PROJECT}:composeProject": app.name}
+    plan = record_program(
+        REPO / "__main__.py", project=PROJECT, stack="parity", config=config, preview=False
+    )
+    with externals(engine, app), Realization(engine) as realization:
+        realization.apply_plan(plan)
+        return observed(engine, app, ports)
+
+
+# -- the proof ----------------------------------------------------------------------------
+
+
+def check_reference(app: App, seen: Observations) -> None:
+    """What any correct deployment of the file shows, asserted of Compose's own: the probes
+    see what they are meant to see, so an equality of two blind observation sets cannot pass."""
+    assert seen.containers == {c: "running" for c in app.containers}
+    for key, service in app.services.items():
+        mode = service.get("network_mode") or ""
+        me = app.container(key)
+        if mode.startswith("service:"):
+            owner = app.container(mode.removeprefix("service:"))
+            assert seen.modes[me] == (f"joins {owner}",)
+            continue
+        networks = app.service_networks(key)
+        # The embedded DNS server answers with the address on one network the asker shares.
+        answers = {label.rsplit("/", 1)[0] for label in seen.dns[(me, key)]}
+        assert answers, f"{me} looking up {key}: no answer"
+        assert answers <= {f"{me}/{n}" for n in networks}, f"{me} looking up {key}"
+        for network in networks:
+            assert seen.reach[(me, f"{me}/{network}/v4")], f"{me} pinging itself on {network}"
+    for (member, port), page in seen.loopback.items():
+        assert page, f"{member} fetching 127.0.0.1:{port}"
+    writers: dict[str, set[str]] = {}
+    for (container, _target), (volume, wrote, _files) in seen.volumes.items():
+        if wrote:
+            writers.setdefault(volume, set()).add(container)
+    for (container, _target), (volume, _wrote, files) in seen.volumes.items():
+        assert set(files) >= writers.get(volume, set()), f"{container} reading {volume}"
+
+
+def _marks(name: str) -> tuple[pytest.MarkDecorator, ...]:
+    if name not in KNOWN_DIFFERENCES:
+        return ()
+    reason, _refusal = KNOWN_DIFFERENCES[name]
+    return (pytest.mark.xfail(raises=EngineRefused, strict=True, reason=reason),)
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=_marks(name)) for name in sorted(APPS)])
+def test_compose_and_this_project_give_the_same_dns_and_connectivity(
+    name: str, engine: docker.DockerClient, standin_ports: dict[str, tuple[int, ...]]
+) -> None:
+    app = load_app(name)
+    # Each side starts from the same host: what one made there is gone before the other runs.
+    with host_paths(app.bind_sources, app.created_bind_sources):
+        reference = deployed_by_compose(engine, app, standin_ports)
+    check_reference(app, reference)
+    with host_paths(app.bind_sources, app.created_bind_sources):
+        try:
+            ours = deployed_by_this_project(engine, app, standin_ports)
+        except EngineRefused as refused:
+            if name in KNOWN_DIFFERENCES:  # only the known refusal counts as the known one
+                wanted = KNOWN_DIFFERENCES[name][1].format(corpus=REPO / CORPUS)
+                assert refused.message == wanted, f"{name}: {refused}"
+            raise
+    found = differences(reference, ours)
+    assert not found, f"{name}: this project's deployment differs from docker compose's:\n" + (
+        "\n".join(found)
+    )
+    assert ours == reference

@@ -1,0 +1,149 @@
+"""The security and host access rules with values unknown at preview: each says it cannot decide
+(naming what it needs), reports what it can, and never lets the analyzer fall back to its
+"can't run policy" note. Their failing cases run with every other rule's in test_policy_rules.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from policies.analyzer import build_analyzer
+from tests.policies.policy_cases import (
+    BY_NAME,
+    UNKNOWN,
+    compliant_stack,
+    mutated,
+    run_direct,
+    set_field,
+)
+from tests.policies.security_cases import (
+    CAPABILITIES,
+    DISK,
+    NAMESPACES,
+    SOCKET,
+    USERNS,
+    WRITABLE_SYSTEM,
+    StackCase,
+    bind_volume,
+    holder_container,
+)
+
+
+def _undecided(what: str) -> str:
+    return (
+        f"cannot decide during preview: {what} unknown until the update; the rule decides when "
+        "the update runs"
+    )
+
+
+UNDECIDED = [
+    (
+        "socket-host-path",
+        SOCKET,
+        set_field("volumes", [{"hostPath": UNKNOWN, "containerPath": "/x"}]),
+        'volumes[0].hostPath of container "bbox1" is',
+    ),
+    (
+        "socket-mounts",
+        SOCKET,
+        set_field("mounts", UNKNOWN),
+        'the mounts of container "bbox1" are',
+    ),
+    (
+        "socket-inline-volume-device",
+        SOCKET,
+        set_field(
+            "mounts",
+            [
+                {
+                    "type": "volume",
+                    "target": "/x",
+                    "volumeOptions": {"driverOptions": {"o": "bind", "device": UNKNOWN}},
+                }
+            ],
+        ),
+        'mounts[0].volumeOptions of container "bbox1" are',
+    ),
+    (
+        "writable-read-only-flag",
+        WRITABLE_SYSTEM,
+        set_field("volumes", [{"hostPath": "/etc", "containerPath": "/x", "readOnly": UNKNOWN}]),
+        'whether volumes[0].hostPath "/etc" of "bbox1" is read-only is',
+    ),
+    ("pid-mode", NAMESPACES, set_field("pidMode", UNKNOWN), 'pidMode of container "bbox1" is'),
+    (
+        "userns-mode",
+        USERNS,
+        set_field("usernsMode", UNKNOWN),
+        'usernsMode of container "bbox1" is',
+    ),
+    (
+        "devices",
+        DISK,
+        set_field("devices", [{"hostPath": UNKNOWN}]),
+        'devices[0].hostPath of container "bbox1" is',
+    ),
+    (
+        "added-capabilities",
+        CAPABILITIES,
+        set_field("capabilities", {"adds": [UNKNOWN]}),
+        'the added capabilities of container "bbox1" are',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("policy", "change", "what"), [u[1:] for u in UNDECIDED], ids=[u[0] for u in UNDECIDED]
+)
+def test_unknown_values_leave_the_rule_undecided(policy: str, change: Any, what: str) -> None:
+    resources = mutated(compliant_stack(), "bboxes-bbox1", change)
+    result = run_direct(BY_NAME[policy], resources)
+    assert result.violations == []
+    assert result.not_applicable == [_undecided(what)]
+    verdict = build_analyzer().analyze_all(resources)
+    assert verdict.cant_run == ()
+    assert (policy, _undecided(what)) in verdict.not_applicable
+
+
+def test_a_volume_named_at_deploy_time_leaves_the_socket_rule_undecided() -> None:
+    volume = bind_volume("engine", "/run")
+    case = StackCase(
+        "unknown-volume-name",
+        SOCKET,
+        "bboxes-bbox1",
+        set_field("volumes", [{"volumeName": "engine", "containerPath": "/engine"}]),
+        (),
+        added=(
+            type(volume)(volume.type, volume.name, volume.urn, {**volume.props, "name": UNKNOWN}),
+        ),
+    )
+    result = run_direct(BY_NAME[SOCKET], case.resources())
+    assert result.violations == []
+    assert result.not_applicable == [
+        _undecided('whether volume "engine" of container "bbox1" binds a host path is')
+    ]
+
+
+def test_volumes_from_a_container_that_takes_them_back_ends() -> None:
+    """Two containers taking each other's volumes: each rule reads each mount once."""
+    case = StackCase(
+        "volumes-from-loop",
+        SOCKET,
+        "bboxes-bbox1",
+        set_field(
+            "volumes",
+            [
+                {"fromContainer": "holder"},
+                {"hostPath": "/run/docker.sock", "containerPath": "/docker.sock"},
+            ],
+        ),
+        (),
+        added=(holder_container(volumes=[{"fromContainer": "bbox1"}]),),
+    )
+    result = run_direct(BY_NAME[SOCKET], case.resources())
+    assert [urn.rsplit("::", 1)[-1] for _, urn in result.violations] == [
+        "bboxes-bbox1",
+        "holder",
+    ]
