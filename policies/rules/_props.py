@@ -25,6 +25,8 @@ CONTAINER: Final = "docker:index/container:Container"
 """Type token of a pulumi-docker container."""
 NETWORK: Final = "docker:index/network:Network"
 """Type token of a pulumi-docker network."""
+REMOTE_IMAGE: Final = "docker:index/remoteImage:RemoteImage"
+"""Type token of a pulumi-docker pulled image."""
 DNS_GROUP: Final = "container-comms:index:DnsGroup"
 """Type token of the DNS group component."""
 
@@ -219,7 +221,10 @@ def port_number(value: Any) -> str:
 
 
 def parse_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    """A CIDR subnet, or None when it is not one."""
+    """A CIDR subnet (host bits allowed, as the engine allows them), or None when it is not
+    one; like the engine, a bare address without a prefix length is not one."""
+    if "/" not in value:
+        return None
     try:
         return ipaddress.ip_network(value, strict=False)
     except ValueError:
@@ -248,6 +253,8 @@ class Attachment:
     """The static MAC address, if any."""
     unknown_aliases: bool = False
     """Whether some aliases are unknown."""
+    ipv6_address: str | Unknown | None = None
+    """The static IPv6 address, if any."""
 
 
 @dataclass(frozen=True)
@@ -281,6 +288,7 @@ class ContainerView:
                     ipv4_address=text(entry, "ipv4Address"),
                     mac_address=text(entry, "macAddress"),
                     unknown_aliases=unknown_aliases,
+                    ipv6_address=text(entry, "ipv6Address"),
                 )
             )
         return attachments, False

@@ -17,13 +17,16 @@ from ._props import (
     CONTAINER,
     NETWORK,
     PREDEFINED_NETWORKS,
+    REMOTE_IMAGE,
     UNKNOWN,
     ContainerView,
     Unknown,
     container_view,
     flag,
+    is_unknown,
     items,
     parse_network,
+    record,
     text,
     unwrap,
 )
@@ -45,6 +48,10 @@ class Ipam:
     """The ip range as written."""
     ip_range: Subnet | None
     """The parsed ip range."""
+    aux: dict[str, str | Unknown] = field(default_factory=dict)
+    """The aux addresses as written, by name."""
+    aux_unknown: bool = False
+    """Whether the aux address map itself is unknown."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,8 @@ class NetworkEntry:
     """Whether the IPAM config list is unknown."""
     internal: bool | Unknown | None
     """The internal flag."""
+    ipv6: bool | Unknown | None = None
+    """The ipv6 flag (the engine ignores IPv6 subnets and addresses unless it is true)."""
 
     @property
     def label(self) -> str:
@@ -84,6 +93,8 @@ class ContainerEntry:
     """The networking view of its props."""
     dependencies: frozenset[str] = field(default_factory=frozenset)
     """URNs it depends on, directly or through a property."""
+    image_sources: tuple[str, ...] = ()
+    """URNs its `image` input came from (the `RemoteImage` whose id it is)."""
 
 
 def _dependency_urns(resource: PolicyResource) -> frozenset[str]:
@@ -93,15 +104,25 @@ def _dependency_urns(resource: PolicyResource) -> frozenset[str]:
     return frozenset(urns)
 
 
-def _ipam(entry: Any) -> Ipam:
+def ipam_entry(entry: Any) -> Ipam:
+    """One `ipamConfigs` entry, read."""
     subnet_text = text(entry, "subnet")
     ip_range_text = text(entry, "ipRange")
+    aux = record(entry, "auxAddress")
     return Ipam(
         subnet_text=subnet_text,
         subnet=parse_network(subnet_text) if isinstance(subnet_text, str) else None,
         gateway=text(entry, "gateway"),
         ip_range_text=ip_range_text,
         ip_range=parse_network(ip_range_text) if isinstance(ip_range_text, str) else None,
+        aux={}
+        if isinstance(aux, Unknown)
+        else {
+            str(k): UNKNOWN if is_unknown(v) else v
+            for k, v in aux.items()
+            if isinstance(v, str) and v != ""
+        },
+        aux_unknown=isinstance(aux, Unknown),
     )
 
 
@@ -118,17 +139,21 @@ class StackIndex:
         self.containers_by_name: dict[str, list[ContainerEntry]] = {}
         self.containers_by_urn: dict[str, ContainerEntry] = {}
         self.networks_by_name: dict[str, NetworkEntry] = {}
+        self.image_names: dict[str, str] = {}
+        """The image name of each `RemoteImage`, by URN."""
         for resource in sorted(resources, key=lambda r: str(r.urn)):
             kind = resource.resource_type
-            if kind not in (CONTAINER, NETWORK):
+            if kind not in (CONTAINER, NETWORK, REMOTE_IMAGE):
                 continue
             props = unwrap(resource.props)
             if not isinstance(props, dict):
                 props = {}
             if kind == CONTAINER:
                 self._add_container(resource, props)
-            else:
+            elif kind == NETWORK:
                 self._add_network(resource, props)
+            elif isinstance(image := text(props, "name"), str):
+                self.image_names[resource.urn] = image
 
     def _add_container(self, resource: PolicyResource, props: dict[str, Any]) -> None:
         entry = ContainerEntry(
@@ -137,6 +162,9 @@ class StackIndex:
             props=props,
             view=container_view(props, resource.name),
             dependencies=_dependency_urns(resource),
+            image_sources=tuple(
+                d.urn for d in (resource.property_dependencies or {}).get("image") or []
+            ),
         )
         self.containers.append(entry)
         self.containers_by_urn[entry.urn] = entry
@@ -149,9 +177,10 @@ class StackIndex:
             urn=resource.urn,
             resource_name=resource.name,
             name=text(props, "name"),
-            ipams=[] if isinstance(configs, Unknown) else [_ipam(c) for c in configs],
+            ipams=[] if isinstance(configs, Unknown) else [ipam_entry(c) for c in configs],
             ipams_unknown=isinstance(configs, Unknown),
             internal=flag(props, "internal"),
+            ipv6=flag(props, "ipv6"),
         )
         self.networks.append(entry)
         if isinstance(entry.name, str):
@@ -178,6 +207,16 @@ class StackIndex:
             ]
             self._ids = cached
         return cached
+
+    def image_of(self, entry: ContainerEntry) -> str | Unknown | None:
+        """A container's image name: its `image` input, or, when that is the id of a
+        `RemoteImage` of the stack (unknown at preview), that image's name."""
+        image = text(entry.props, "image")
+        if isinstance(image, Unknown):
+            names = {self.image_names[u] for u in entry.image_sources if u in self.image_names}
+            if len(names) == 1:
+                return names.pop()
+        return image
 
     def own_networks(self, entry: ContainerEntry) -> set[str] | Unknown:
         """The networks a container attaches to itself (not through a joined namespace)."""

@@ -16,6 +16,7 @@ from pulumi_policy import (
 from ._props import (
     CONTAINER,
     PREDEFINED_NETWORKS,
+    ContainerView,
     Unknown,
     container_view,
     finish,
@@ -47,6 +48,8 @@ def _static_ip_on_predefined(args: ResourceValidationArgs, report: ReportViolati
     for index, attachment in enumerate(view.attachments):
         address = attachment.ipv4_address
         if address is None:
+            address = attachment.ipv6_address
+        if address is None:
             continue
         if isinstance(attachment.network, Unknown):
             unknowns.append(f'the network of networksAdvanced[{index}] of "{view.label}" is')
@@ -66,8 +69,8 @@ def _static_ip_on_predefined(args: ResourceValidationArgs, report: ReportViolati
 docker_container_disallow_static_ip_on_predefined_network = ResourceValidationPolicy(
     name="docker-container-disallow-static-ip-on-predefined-network",
     description=(
-        "A container may give a static IPv4 address only on a user-defined network, never on "
-        "bridge, default, host or none."
+        "A container may give a static IPv4 or IPv6 address only on a user-defined network, "
+        "never on bridge, default, host or none."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_static_ip_on_predefined,
@@ -106,6 +109,110 @@ docker_container_disallow_alias_on_predefined_network = ResourceValidationPolicy
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_alias_on_predefined,
+)
+
+
+_HOST_CONNECT = "container cannot be disconnected from host network or connected to host network"
+_SHARED = (
+    "container sharing network namespace with another container or host cannot be connected to "
+    "any other network"
+)
+_NONE = (
+    "container cannot be connected to multiple networks with one of the networks in private "
+    "(none) mode"
+)
+
+
+def _attachment_problems(view: ContainerView) -> list[tuple[str, str, str]]:
+    """(what, when and the engine's message, fix) for attachments the engine refuses."""
+    mode = view.network_mode
+    if isinstance(mode, Unknown):
+        return []
+    names = [a.network for a in view.attachments if isinstance(a.network, str)]
+    found: list[tuple[str, str, str]] = []
+    if mode == "host":
+        others = [n for n in names if n != "host"]
+        if others:
+            found.append(
+                (
+                    f'network mode "host" together with networksAdvanced {quoted(others)}',
+                    f'at connect: "{_SHARED}"',
+                    "a container on the host's network joins no other network; drop them, or "
+                    "use a user-defined network instead of host",
+                )
+            )
+        return found
+    if "host" in names:
+        found.append(
+            (
+                'networksAdvanced names "host"',
+                f'at connect: "{_HOST_CONNECT}"',
+                'drop it; a container reaches the host\'s network only through network mode "host"',
+            )
+        )
+    if "default" in names:
+        found.append(
+            (
+                'networksAdvanced names "default"',
+                'at start: "network default not found"',
+                'name "bridge" for the default bridge, or a user-defined network',
+            )
+        )
+    others = [n for n in names if n not in ("none", "host", "default")]
+    if mode == "none" and others:
+        found.append(
+            (
+                f'network mode "none" together with networksAdvanced {quoted(others)}',
+                f'at connect: "{_NONE}"',
+                'drop network mode "none", or the networks',
+            )
+        )
+    elif "none" in names:
+        if mode not in (None, "bridge", "default", "none") and mode not in names:
+            others = [mode, *others]
+        if others:
+            found.append(
+                (
+                    f'networksAdvanced names "none" beside {quoted(others)}',
+                    f'at connect: "{_NONE}"',
+                    'a container on "none" has no other network; drop "none", or the others',
+                )
+            )
+    return found
+
+
+def _network_attachments(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    view = container_view(unwrap(args.props), args.name)
+    mode = view.network_mode
+    if mode is not None and not isinstance(mode, Unknown) and mode.startswith("container:"):
+        return  # docker-container-disallow-ignored-options-with-joined-network says so
+    unknowns: list[str] = []
+    if view.attachments_unknown:
+        unknowns.append(f'networksAdvanced of container "{view.label}" is')
+    if any(isinstance(a.network, Unknown) for a in view.attachments):
+        unknowns.append(f'a network of container "{view.label}" is')
+    if isinstance(mode, Unknown):
+        if view.attachments:
+            unknowns.append(f'the network mode of container "{view.label}" is')
+    else:
+        for what, engine, fix in _attachment_problems(view):
+            report(
+                f'container "{view.label}": {what}; the engine refuses it {engine}; {fix}.', None
+            )
+    finish(args, unknowns)
+
+
+docker_container_enforce_valid_network_attachments = ResourceValidationPolicy(
+    name="docker-container-enforce-valid-network-attachments",
+    description=(
+        "A container's networksAdvanced name networks it can join: never host (a container "
+        "reaches the host's network only through network mode host) or default, and none only "
+        "on its own; a host or none network mode comes with no other network."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_network_attachments,
 )
 
 
@@ -201,6 +308,7 @@ docker_container_enforce_valid_alias = ResourceValidationPolicy(
 CONTAINER_POLICIES = [
     docker_container_disallow_static_ip_on_predefined_network,
     docker_container_disallow_alias_on_predefined_network,
+    docker_container_enforce_valid_network_attachments,
     docker_container_enforce_valid_name,
     docker_container_disallow_duplicate_name,
     docker_container_enforce_valid_alias,

@@ -15,6 +15,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from ._argv import host_words
 from ._props import (
     DNS_GROUP,
     PREDEFINED_NETWORKS,
@@ -59,21 +60,37 @@ docker_dns_group_require_user_defined_network = ResourceValidationPolicy(
 )
 
 
+_NOT_HOST_ENV_WORDS = frozenset(
+    {"USER", "USERNAME", "PASSWORD", "PASS", "PASSWD", "DB", "DATABASE", "DBNAME"}
+)
+"""Last words of environment variable names whose values are never host names
+(`POSTGRES_USER=postgres`, `MYSQL_DATABASE=app`)."""
+
+
 def _mentions(props: Any) -> tuple[list[tuple[str, str]], list[str]]:
-    """(where, text) pairs a container's processes read, and the fields unknown at preview."""
+    """(where, text) pairs a container's processes may read as host names, and the fields
+    unknown at preview.
+
+    Program names and the values of options that take no host are left out (see `_argv`).
+    """
     found: list[tuple[str, str]] = []
     unknown: list[str] = []
-    for key, where in (("command", "command"), ("entrypoints", "entrypoint")):
-        values, is_unknown = strings(items(props, key))
-        if is_unknown:
-            unknown.append(where)
-        found.extend((where, v) for v in values)
+    entrypoint, entrypoint_unknown = strings(items(props, "entrypoints"))
+    command, command_unknown = strings(items(props, "command"))
+    if entrypoint_unknown:
+        unknown.append("entrypoint")
+    if command_unknown:
+        unknown.append("command")
+    # The process runs the entrypoint with the command as its arguments; without an entrypoint
+    # the command's first word is the program (or the image entrypoint's sub-command).
+    for index, word in host_words([*entrypoint, *command]):
+        found.append(("entrypoint" if index < len(entrypoint) else "command", word))
     envs, envs_unknown = strings(items(props, "envs"))
     if envs_unknown:
         unknown.append("envs")
     for env in envs:
         key, sep, value = env.partition("=")
-        if sep:
+        if sep and key.rsplit("_", 1)[-1].upper() not in _NOT_HOST_ENV_WORDS:
             found.append((f"env {key}", value))
     healthcheck = record(props, "healthcheck")
     tests, tests_unknown = strings(
@@ -81,7 +98,12 @@ def _mentions(props: Any) -> tuple[list[tuple[str, str]], list[str]]:
     )
     if tests_unknown:
         unknown.append("healthcheck")
-    found.extend(("healthcheck", t) for t in tests)
+    if tests and tests[0] == "CMD-SHELL":
+        found.extend(("healthcheck", w) for _, w in host_words(["sh", "-c", *tests[1:2]]))
+    elif tests and tests[0] == "CMD":
+        found.extend(("healthcheck", w) for _, w in host_words(tests[1:]))
+    elif tests and tests[0] != "NONE":
+        found.extend(("healthcheck", w) for _, w in host_words(tests))
     return found, unknown
 
 

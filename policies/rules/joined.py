@@ -14,8 +14,10 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from ._argv import ends_at_once
 from ._props import (
     CONTAINER,
+    UNKNOWN,
     Unknown,
     config_strings,
     container_view,
@@ -74,18 +76,6 @@ def _set_options(props: Any) -> tuple[list[Finding], list[str]]:
                 "conflicting options: custom host-to-IP mapping and the network mode",
             )
         )
-    view = container_view(props, "")
-    if view.attachments_unknown:
-        unknown.append("networksAdvanced")
-    elif view.attachments:
-        names = [a.network if isinstance(a.network, str) else "(unknown)" for a in view.attachments]
-        found.append(
-            (
-                f"networksAdvanced {quoted(names)}",
-                "container sharing network namespace with another container or host cannot be "
-                "connected to any other network",
-            )
-        )
     return found, unknown
 
 
@@ -124,8 +114,7 @@ docker_container_disallow_options_with_joined_network = ResourceValidationPolicy
     name="docker-container-disallow-options-with-joined-network",
     description=(
         "A container in container:<name> network mode sets no ports, publish-all-ports, "
-        "hostname, dns servers, extra hosts or networks of its own, and names the container "
-        "it joins."
+        "hostname, dns servers or extra hosts, and names the container it joins."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_options_with_joined,
@@ -153,6 +142,11 @@ def _ignored_options(args: ResourceValidationArgs, report: ReportViolation) -> N
             unknown.append(key)
         if values:
             found.append(f"{key} {quoted(values)}")
+    if view.attachments_unknown:
+        unknown.append("networksAdvanced")
+    elif view.attachments:
+        names = [a.network if isinstance(a.network, str) else "(unknown)" for a in view.attachments]
+        found.append(f"networksAdvanced {quoted(names)}")
     if isinstance(target, Unknown):
         if found or unknown:
             finish(args, [f'the network mode of container "{view.label}" is'])
@@ -170,28 +164,72 @@ def _ignored_options(args: ResourceValidationArgs, report: ReportViolation) -> N
 docker_container_disallow_ignored_options_with_joined_network = ResourceValidationPolicy(
     name="docker-container-disallow-ignored-options-with-joined-network",
     description=(
-        "A container in container:<name> network mode sets no domainname, dns search domains "
-        "or dns options, which the engine would silently ignore."
+        "A container in container:<name> network mode sets no domainname, dns search domains, "
+        "dns options or networks of its own, which the engine would silently ignore."
     ),
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=_ignored_options,
 )
 
 
-def _kept_running_problem(props: Any) -> str | Unknown | None:
-    must_run = flag(props, "mustRun")
-    if isinstance(must_run, Unknown):
-        return must_run
-    if must_run is False:
-        return "mustRun false"
-    restart = text(props, "restart")
-    if isinstance(restart, Unknown):
-        return restart
-    if restart is None:
-        return 'no restart policy (the provider\'s default is "no")'
-    if restart == "no":
-        return 'restart "no"'
+_SHELL_IMAGES = frozenset({"busybox", "alpine", "debian", "ubuntu"})
+"""Images whose default command is a shell, which ends at once without a terminal."""
+
+
+def _repository(image: str) -> str:
+    """`busybox` for `docker.io/library/busybox:1.36@sha256:...`."""
+    name = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return name.split(":", 1)[0]
+
+
+def _never_running(props: Any, image: str | Unknown | None) -> str | Unknown | None:
+    """Why a container is not running once the provider has created it; None when it runs
+    (or when nothing says otherwise: an image whose name is unknown is not guessed at)."""
+    start = flag(props, "start")
+    if isinstance(start, Unknown):
+        return start
+    if start is False:
+        return "start false, so it is never started"
+    entrypoint, entrypoint_unknown = strings(items(props, "entrypoints"))
+    command, command_unknown = strings(items(props, "command"))
+    if entrypoint_unknown or command_unknown:
+        return UNKNOWN
+    argv = [*entrypoint, *command]
+    if argv:
+        if ends_at_once(argv):
+            return f"the command {quoted(argv)}, which ends as soon as it starts"
+        return None
+    tty, stdin_open = flag(props, "tty"), flag(props, "stdinOpen")
+    for value in (tty, stdin_open):
+        if isinstance(value, Unknown):
+            return value
+    if (
+        isinstance(image, str)
+        and _repository(image) in _SHELL_IMAGES
+        and tty is not True
+        and stdin_open is not True
+    ):
+        return (
+            f'no command, so the image "{image}" runs its shell, which ends as soon as it '
+            "starts without a terminal"
+        )
     return None
+
+
+def _not_kept_running(props: Any) -> list[str] | Unknown:
+    """What may leave a running container stopped later (after a host or engine restart)."""
+    must_run = flag(props, "mustRun")
+    restart = text(props, "restart")
+    if isinstance(must_run, Unknown) or isinstance(restart, Unknown):
+        return UNKNOWN
+    found: list[str] = []
+    if must_run is False:
+        found.append("mustRun false")
+    if restart is None:
+        found.append('no restart policy (the provider\'s default is "no")')
+    elif restart == "no":
+        found.append('restart "no"')
+    return found
 
 
 def _running_join_target(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -220,15 +258,15 @@ def _running_join_target(args: StackValidationArgs, report: ReportViolation) -> 
                 container.urn,
             )
             continue
-        problem = _kept_running_problem(owner.props)
+        problem = _never_running(owner.props, index.image_of(owner))
         if isinstance(problem, Unknown):
-            unknowns.append(f'whether "{owner.view.label}" is kept running is')
+            unknowns.append(f'whether "{owner.view.label}" keeps running is')
         elif problem is not None:
             report(
                 f'container "{label}": joins the network namespace of "{owner.view.label}", which '
                 f"has {problem}; the engine refuses to start a container that joins a stopped one "
-                '("cannot join network of a non running container"); set mustRun true and restart '
-                f'"unless-stopped" (or "always") on "{owner.view.label}".',
+                '("cannot join network of a non running container"); give '
+                f'"{owner.view.label}" a command that keeps running, and no start false.',
                 container.urn,
             )
     finish(args, unknowns)
@@ -238,7 +276,7 @@ docker_container_require_running_join_target = StackValidationPolicy(
     name="docker-container-require-running-join-target",
     description=(
         "A container in container:<name> network mode joins a container of the stack (or a "
-        "configured external one) that is kept running."
+        "configured external one) that is running when it starts."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
@@ -252,6 +290,49 @@ docker_container_require_running_join_target = StackValidationPolicy(
         }
     ),
     validate=_running_join_target,
+)
+
+
+def _kept_running_join_target(args: StackValidationArgs, report: ReportViolation) -> None:
+    index = StackIndex(args.resources)
+    unknowns: list[str] = []
+    for container in index.containers:
+        target = container.view.join_target
+        if isinstance(target, Unknown):
+            unknowns.append(f'the network mode of container "{container.view.label}" is')
+            continue
+        if not target:
+            continue
+        owner = index.container_named(target)
+        if owner is None or owner.urn == container.urn:
+            continue
+        problems = _not_kept_running(owner.props)
+        if isinstance(problems, Unknown):
+            unknowns.append(f'whether "{owner.view.label}" is kept running is')
+            continue
+        if not problems:
+            continue
+        label, held = container.view.label, owner.view.label
+        report(
+            f'container "{label}": joins the network namespace of "{held}", which has '
+            f'{" and ".join(problems)}; the engine starts "{label}" while "{held}" runs, but '
+            f'nothing brings "{held}" back once it stops (after a host or engine restart it '
+            f'stays stopped), and the engine then refuses to start "{label}" ("cannot join '
+            'network of a non running container"); set mustRun true and restart '
+            f'"unless-stopped" (or "always") on "{held}".',
+            container.urn,
+        )
+    finish(args, unknowns)
+
+
+docker_container_require_kept_running_join_target = StackValidationPolicy(
+    name="docker-container-require-kept-running-join-target",
+    description=(
+        "A container in container:<name> network mode joins a container the engine keeps "
+        "running: mustRun true and a restart policy that starts it again after a host restart."
+    ),
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_kept_running_join_target,
 )
 
 
@@ -293,6 +374,7 @@ JOINED_POLICIES = [
     docker_container_disallow_options_with_joined_network,
     docker_container_disallow_ignored_options_with_joined_network,
     docker_container_require_running_join_target,
+    docker_container_require_kept_running_join_target,
     docker_container_require_dependency_on_join_target,
 ]
 """The joined-group rules, in README order."""

@@ -1,10 +1,10 @@
 """Shared by the policy tests: one compliant stack, one-field mutations, and two ways to run a rule.
 
-`compliant_stack()` is a stack shaped like the components' wire output (the seed's three ways
-plus an internal backend pair); every rule passes it. A failing case changes one field of one
-resource and names the exact messages the rule must report. Each case runs twice: by calling
-the policy's `validate` directly, and through the pack's own analyzer (`Analyze` /
-`AnalyzeStack`, with config and enforcement levels).
+`compliant_stack()` is a stack shaped like the components' wire output (the seed's three ways,
+with IPv6 on `my_net2`, plus an internal backend pair); every rule passes it. A failing case
+changes one field of one resource and names the exact messages the rule must report. Each case
+runs twice: by calling the policy's `validate` directly, and through the pack's own analyzer
+(`Analyze` / `AnalyzeStack`, with config and enforcement levels).
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ def _container(name: str, role: str, group: str, **props: Any) -> dict[str, Any]
 def compliant_stack() -> list[Resource]:
     """A stack every rule passes, as the components put it on the wire (fresh copies)."""
     web1 = urn(CONTAINER, "web-web1")
+    bbox1 = urn(CONTAINER, "bboxes-bbox1")
     resources = [
         Resource(STACK, "container-comms-test", urn(STACK, "container-comms-test"), {}),
         Resource(
@@ -78,12 +79,14 @@ def compliant_stack() -> list[Resource]:
                 "name": "my_net2",
                 "driver": "bridge",
                 "internal": False,
+                "ipv6": True,
                 "ipamConfigs": [
                     {
                         "subnet": "172.22.16.0/24",
                         "gateway": "172.22.16.1",
                         "ipRange": "172.22.16.128/25",
-                    }
+                    },
+                    {"subnet": "fd00:16::/64"},
                 ],
             },
         ),
@@ -143,8 +146,11 @@ def compliant_stack() -> list[Resource]:
                 "bbox3",
                 "static",
                 "bbox3",
-                networksAdvanced=[{"name": "my_net2", "ipv4Address": "172.22.16.8"}],
+                networksAdvanced=[
+                    {"name": "my_net2", "ipv4Address": "172.22.16.8", "ipv6Address": "fd00:16::8"}
+                ],
             ),
+            dependencies=(bbox1,),
         ),
         Resource(
             CONTAINER,
@@ -154,7 +160,8 @@ def compliant_stack() -> list[Resource]:
                 "db",
                 "dns-member",
                 "data",
-                envs=["POSTGRES_HOST_AUTH_METHOD=trust"],
+                envs=["POSTGRES_HOST_AUTH_METHOD=trust", "POSTGRES_USER=postgres"],
+                healthcheck={"tests": ["CMD", "pg_isready", "-U", "postgres"], "retries": 5.0},
                 networksAdvanced=[{"name": "backend", "ipv4Address": "172.22.17.20"}],
             ),
         ),
@@ -166,6 +173,7 @@ def compliant_stack() -> list[Resource]:
                 "api",
                 "dns-member",
                 "data",
+                command=["sh", "-c", "exec whoami --port 80"],
                 envs=["DB_HOST=db", "DB_PORT=5432"],
                 networksAdvanced=[{"name": "backend", "aliases": ["api.internal"]}],
             ),

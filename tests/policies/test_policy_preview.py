@@ -70,6 +70,7 @@ def test_a_plain_program_with_an_id_as_join_target_is_undecided_not_crashed() ->
         "docker-container-disallow-host-network",
         "docker-network-disallow-duplicate-dns-name",
         "docker-container-require-running-join-target",
+        "docker-container-require-kept-running-join-target",
         "docker-container-require-dependency-on-join-target",
         "docker-container-require-shared-network-for-dns",
     }
@@ -84,12 +85,13 @@ def test_a_join_target_given_by_id_is_matched_once_the_id_is_known() -> None:
     found = [
         f.message
         for f in verdict.findings
-        if f.policy == "docker-container-require-running-join-target"
+        if f.policy == "docker-container-require-kept-running-join-target"
     ]
     assert found == [
         f'container "{sidecar}": joins the network namespace of "web1", which has restart "no"; '
-        'the engine refuses to start a container that joins a stopped one ("cannot join network '
-        'of a non running container"); set mustRun true and restart "unless-stopped" (or '
-        '"always") on "web1".'
+        f'the engine starts "{sidecar}" while "web1" runs, but nothing brings "web1" back once it '
+        "stops (after a host or engine restart it stays stopped), and the engine then refuses to "
+        f'start "{sidecar}" ("cannot join network of a non running container"); set mustRun true '
+        'and restart "unless-stopped" (or "always") on "web1".'
         for sidecar in ("web1-monitor", "web1-shell")
     ]

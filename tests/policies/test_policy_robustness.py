@@ -19,6 +19,7 @@ from tests.policies.policy_cases import CONTAINER, DNS_GROUP, JOINED_GROUP, NETW
 from tests.policies.security_cases import VOLUME
 
 KEYS = [
+    "auxAddress", "ipv6Address", "ipv6", "ipamDriver", "start", "tty", "stdinOpen", "image",
     "name", "networkMode", "networksAdvanced", "aliases", "ipv4Address", "macAddress",
     "ipamConfigs", "subnet", "gateway", "ipRange", "internal", "ports", "internal", "external",
     "ip", "publishAllPorts", "hostname", "domainname", "dns", "dnsOpts", "dnsSearches", "hosts",
@@ -31,6 +32,8 @@ KEYS = [
 ]  # fmt: skip
 INTERESTING = [
     *sorted(UNKNOWN_SENTINELS),
+    "fd00::/64", "fd00::1", "172.22.16.128/25", "10.0.0.0/8", "busybox", "sh", "-c", "true",
+    "-U", "CMD-SHELL", "sh -c 'ping web1", "overlay",
     "bridge", "default", "host", "none", "container:", "container:web1", "container:ghost",
     "web1", "my_net2", "10.0.0.1", "172.22.16.8", "172.22.16.0/24", "172.17.0.0/16", "::/0",
     "0.0.0.0", "/var/run/docker.sock", "monitor", "container-comms.preset", "NET_RAW",

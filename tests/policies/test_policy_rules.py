@@ -18,6 +18,7 @@ from tests.policies.policy_cases import (
     compliant_stack,
     drop_field,
     level_name,
+    mutated,
     named,
     run_direct,
     set_field,
@@ -26,18 +27,24 @@ from tests.policies.security_cases import BIND_ADDRESS, SECURITY_CASES
 
 STATIC_PREDEFINED = "docker-container-disallow-static-ip-on-predefined-network"
 ALIAS_PREDEFINED = "docker-container-disallow-alias-on-predefined-network"
+VALID_ATTACHMENTS = "docker-container-enforce-valid-network-attachments"
 VALID_NAME = "docker-container-enforce-valid-name"
 DUPLICATE_NAME = "docker-container-disallow-duplicate-name"
 VALID_ALIAS = "docker-container-enforce-valid-alias"
 OVERLAP = "docker-network-disallow-overlapping-subnets"
 ALLOWED_SUBNETS = "docker-network-enforce-allowed-subnets"
+VALID_IPAM = "docker-network-enforce-valid-ipam-config"
+DUPLICATE_NETWORK = "docker-network-disallow-duplicate-name"
+IGNORED_IP = "docker-network-disallow-ignored-ip-settings"
 NEEDS_SUBNET = "docker-container-require-subnet-for-static-ip"
 IN_SUBNET = "docker-container-enforce-static-ip-in-subnet"
+TAKEN_DYNAMICALLY = "docker-container-disallow-static-ip-taken-dynamically"
 IN_RANGE = "docker-container-disallow-static-ip-in-ip-range"
 INTERNAL_PORTS = "docker-container-disallow-ports-on-internal-network"
 JOINED_OPTIONS = "docker-container-disallow-options-with-joined-network"
 JOINED_IGNORED = "docker-container-disallow-ignored-options-with-joined-network"
 JOIN_TARGET = "docker-container-require-running-join-target"
+KEPT_RUNNING = "docker-container-require-kept-running-join-target"
 JOIN_DEPENDENCY = "docker-container-require-dependency-on-join-target"
 DNS_GROUP = "docker-dns-group-require-user-defined-network"
 DNS_TRAP = "docker-container-require-shared-network-for-dns"
@@ -81,9 +88,34 @@ def _not_running(problem: str) -> str:
     return (
         f'container "{{sidecar}}": joins the network namespace of "web1", which has {problem}; '
         'the engine refuses to start a container that joins a stopped one ("cannot join network '
-        'of a non running container"); set mustRun true and restart "unless-stopped" (or '
-        '"always") on "web1".'
+        'of a non running container"); give "web1" a command that keeps running, and no start '
+        "false."
     )
+
+
+def _not_kept_running(problem: str) -> str:
+    return (
+        f'container "{{sidecar}}": joins the network namespace of "web1", which has {problem}; '
+        'the engine starts "{sidecar}" while "web1" runs, but nothing brings "web1" back once it '
+        "stops (after a host or engine restart it stays stopped), and the engine then refuses to "
+        'start "{sidecar}" ("cannot join network of a non running container"); set mustRun true '
+        'and restart "unless-stopped" (or "always") on "web1".'
+    )
+
+
+def _ipam(network: str, what: str, engine: str, fix: str) -> str:
+    return f'network "{network}": {what}; the engine refuses the network with "{engine}"; {fix}.'
+
+
+def _attachment(name: str, what: str, engine: str, fix: str) -> str:
+    return f'container "{name}": {what}; the engine refuses it {engine}; {fix}.'
+
+
+HOST_CONNECT = "container cannot be disconnected from host network or connected to host network"
+NONE_CONNECT = (
+    "container cannot be connected to multiple networks with one of the networks in private "
+    "(none) mode"
+)
 
 
 def _trap(name: str, where: str, token: str, what: str) -> str:
@@ -112,6 +144,13 @@ CASES = [
         set_field("networksAdvanced.0.name", "host"),
         ((_static_predefined("bbox3", "172.22.16.8", "host"), ""),),
     ),
+    Case(
+        "ipv6-static-on-bridge",
+        STATIC_PREDEFINED,
+        "bbox3",
+        set_field("networksAdvanced", [{"name": "bridge", "ipv6Address": "fd00:16::8"}]),
+        ((_static_predefined("bbox3", "fd00:16::8", "bridge"), ""),),
+    ),
     # 4. Aliases on a predefined network.
     Case(
         "alias-on-bridge",
@@ -123,6 +162,102 @@ CASES = [
                 'container "bbox1": aliases ["box1"] on the predefined network "default"; the '
                 'engine refuses them with "network-scoped aliases are only supported for '
                 'user-defined networks"; give aliases only on a user-defined network.',
+                "",
+            ),
+        ),
+    ),
+    # host, none and default reached as network attachments.
+    Case(
+        "attached-to-host",
+        VALID_ATTACHMENTS,
+        "bbox3",
+        set_field("networksAdvanced", [{"name": "host"}]),
+        (
+            (
+                _attachment(
+                    "bbox3",
+                    'networksAdvanced names "host"',
+                    f'at connect: "{HOST_CONNECT}"',
+                    "drop it; a container reaches the host's network only through network mode "
+                    '"host"',
+                ),
+                "",
+            ),
+        ),
+    ),
+    Case(
+        "attached-to-default",
+        VALID_ATTACHMENTS,
+        "bbox3",
+        set_field("networksAdvanced", [{"name": "default"}]),
+        (
+            (
+                _attachment(
+                    "bbox3",
+                    'networksAdvanced names "default"',
+                    'at start: "network default not found"',
+                    'name "bridge" for the default bridge, or a user-defined network',
+                ),
+                "",
+            ),
+        ),
+    ),
+    Case(
+        "attached-to-none-and-another",
+        VALID_ATTACHMENTS,
+        "web-web1",
+        set_field("networksAdvanced", [{"name": "my_net2", "aliases": ["www"]}, {"name": "none"}]),
+        (
+            (
+                _attachment(
+                    "web1",
+                    'networksAdvanced names "none" beside ["my_net2"]',
+                    f'at connect: "{NONE_CONNECT}"',
+                    'a container on "none" has no other network; drop "none", or the others',
+                ),
+                "",
+            ),
+        ),
+    ),
+    Case(
+        "attached-to-none-alone",
+        VALID_ATTACHMENTS,
+        "bbox3",
+        set_field("networksAdvanced", [{"name": "none"}]),
+        (),  # accepted: the container has no network, as network mode none gives
+    ),
+    Case(
+        "host-mode-with-networks",
+        VALID_ATTACHMENTS,
+        "web-web1",
+        set_field("networkMode", "host"),
+        (
+            (
+                _attachment(
+                    "web1",
+                    'network mode "host" together with networksAdvanced ["my_net2"]',
+                    'at connect: "container sharing network namespace with another container or '
+                    'host cannot be connected to any other network"',
+                    "a container on the host's network joins no other network; drop them, or use "
+                    "a user-defined network instead of host",
+                ),
+                "",
+            ),
+        ),
+    ),
+    Case(
+        "none-mode-with-networks",
+        VALID_ATTACHMENTS,
+        "web-web1",
+        set_field("networkMode", "none"),
+        (
+            (
+                _attachment(
+                    "web1",
+                    'network mode "none" together with networksAdvanced ["my_net2"]',
+                    f'at connect: "{NONE_CONNECT}"',
+                    'drop network mode "none", or the networks',
+                ),
                 "",
             ),
         ),
@@ -261,19 +396,366 @@ CASES = [
                 "extend allowedSubnets.",
                 "",
             ),
+            (
+                'network "my_net2": subnet "fd00:16::/64" is outside the allowed ranges '
+                "10.0.0.0/8 (policy config allowedSubnets); pick a subnet inside them, or "
+                "extend allowedSubnets.",
+                "",
+            ),
         ),
         config={"allowedSubnets": ["10.0.0.0/8"]},
     ),
+    # The IPAM config the engine refuses at network create.
+    *[
+        Case(
+            f"ipam-{case_id}",
+            VALID_IPAM,
+            network,
+            set_field(path, value),
+            tuple((_ipam(network.removesuffix("-network"), *m), "") for m in messages),
+        )
+        for case_id, network, path, value, messages in [
+            (
+                "subnet-not-cidr",
+                "backend-network",
+                "ipamConfigs.0.subnet",
+                "172.22.17.0/33",
+                [
+                    (
+                        'ipamConfigs[0].subnet "172.22.17.0/33" is not a CIDR subnet',
+                        "Invalid subnet 172.22.17.0/33 : invalid CIDR address: 172.22.17.0/33",
+                        "write it as address/prefix, e.g. 172.22.16.0/24",
+                    )
+                ],
+            ),
+            (
+                "subnet-without-prefix",
+                "backend-network",
+                "ipamConfigs.0.subnet",
+                "172.22.17.0",
+                [
+                    (
+                        'ipamConfigs[0].subnet "172.22.17.0" is not a CIDR subnet',
+                        "Invalid subnet 172.22.17.0 : invalid CIDR address: 172.22.17.0",
+                        "write it as address/prefix, e.g. 172.22.16.0/24",
+                    )
+                ],
+            ),
+            (
+                "no-subnet",
+                "backend-network",
+                "ipamConfigs.0",
+                {"gateway": "172.22.17.1"},
+                [
+                    (
+                        "ipamConfigs[0] has no subnet",
+                        "Invalid subnet  : invalid CIDR address: ",
+                        "give every ipamConfigs entry a subnet, e.g. 172.22.16.0/24",
+                    )
+                ],
+            ),
+            (
+                "gateway-outside-subnet",
+                "my_net2-network",
+                "ipamConfigs.0.gateway",
+                "172.22.99.1",
+                [
+                    (
+                        'ipamConfigs[0].gateway "172.22.99.1" is outside subnet 172.22.16.0/24',
+                        "failed to allocate gateway (172.22.99.1): Requested address is out of "
+                        "range",
+                        "give a host address of 172.22.16.0/24",
+                    )
+                ],
+            ),
+            (
+                "gateway-is-network-address",
+                "my_net2-network",
+                "ipamConfigs.0.gateway",
+                "172.22.16.0",
+                [
+                    (
+                        'ipamConfigs[0].gateway "172.22.16.0" is the network address of '
+                        "172.22.16.0/24",
+                        "failed to allocate gateway (172.22.16.0): Address already in use",
+                        "give a host address of 172.22.16.0/24",
+                    )
+                ],
+            ),
+            (
+                "gateway-is-broadcast-address",
+                "my_net2-network",
+                "ipamConfigs.0.gateway",
+                "172.22.16.255",
+                [
+                    (
+                        'ipamConfigs[0].gateway "172.22.16.255" is the broadcast address of '
+                        "172.22.16.0/24",
+                        "failed to allocate gateway (172.22.16.255): Address already in use",
+                        "give a host address of 172.22.16.0/24",
+                    )
+                ],
+            ),
+            (
+                "gateway-not-an-address",
+                "my_net2-network",
+                "ipamConfigs.0.gateway",
+                "router",
+                [
+                    (
+                        'ipamConfigs[0].gateway "router" is not an IP address',
+                        "invalid gateway address router in Ipam configuration",
+                        "give a host address of 172.22.16.0/24",
+                    )
+                ],
+            ),
+            (
+                "ipv6-gateway-outside-subnet",
+                "my_net2-network",
+                "ipamConfigs.1.gateway",
+                "fd00:17::1",
+                [
+                    (
+                        'ipamConfigs[1].gateway "fd00:17::1" is outside subnet fd00:16::/64',
+                        "failed to allocate gateway (fd00:17::1): Requested address is out of "
+                        "range",
+                        "give a host address of fd00:16::/64",
+                    )
+                ],
+            ),
+            (
+                "ip-range-not-cidr",
+                "my_net2-network",
+                "ipamConfigs.0.ipRange",
+                "172.22.16.128",
+                [
+                    (
+                        'ipamConfigs[0].ipRange "172.22.16.128" is not a CIDR range',
+                        'failed to parse pool request for address space "LocalDefault" pool '
+                        '"172.22.16.0/24" subpool "172.22.16.128": Invalid Address SubPool',
+                        "write it as address/prefix inside 172.22.16.0/24",
+                    )
+                ],
+            ),
+            (
+                "ip-range-of-another-version",
+                "my_net2-network",
+                "ipamConfigs.0.ipRange",
+                "fd00:16::/80",
+                [
+                    (
+                        'ipamConfigs[0].ipRange "fd00:16::/80" is not of the IP version of subnet '
+                        "172.22.16.0/24",
+                        'failed to parse pool request for address space "LocalDefault" pool '
+                        '"172.22.16.0/24" subpool "fd00:16::/80": failed to compute range\'s '
+                        "lowest ip address",
+                        "give an ipRange inside 172.22.16.0/24",
+                    )
+                ],
+            ),
+            (
+                "aux-outside-subnet",
+                "my_net2-network",
+                "ipamConfigs.0.auxAddress",
+                {"router": "172.22.99.5"},
+                [
+                    (
+                        'ipamConfigs[0].auxAddress "router" ("172.22.99.5") is outside subnet '
+                        "172.22.16.0/24",
+                        "auxiliary address: (router:172.22.99.5) must belong to the master pool: "
+                        "172.22.16.0/24",
+                        "give an address inside 172.22.16.0/24",
+                    )
+                ],
+            ),
+            (
+                "aux-not-an-address",
+                "my_net2-network",
+                "ipamConfigs.0.auxAddress",
+                {"router": "gw"},
+                [
+                    (
+                        'ipamConfigs[0].auxAddress "router" ("gw") is not an IP address',
+                        "non parsable secondary ip address (router:gw) passed for network my_net2",
+                        "give a host address of 172.22.16.0/24",
+                    )
+                ],
+            ),
+            (
+                "aux-is-the-gateway",
+                "my_net2-network",
+                "ipamConfigs.0.auxAddress",
+                {"router": "172.22.16.1"},
+                [
+                    (
+                        'ipamConfigs[0].auxAddress "router" ("172.22.16.1") is the gateway',
+                        "failed to allocate secondary ip address (router:172.22.16.1): Address "
+                        "already in use",
+                        "give each aux address a host address of 172.22.16.0/24 of its own, not "
+                        "the gateway",
+                    )
+                ],
+            ),
+            (
+                "aux-is-the-implicit-gateway",
+                "my_net2-network",
+                "ipamConfigs.0",
+                {
+                    "subnet": "172.22.16.0/24",
+                    "ipRange": "172.22.16.128/25",
+                    "auxAddress": {"router": "172.22.16.128"},
+                },
+                [
+                    (
+                        'ipamConfigs[0].auxAddress "router" ("172.22.16.128") is the gateway',
+                        "failed to allocate secondary ip address (router:172.22.16.128): Address "
+                        "already in use",
+                        "give each aux address a host address of 172.22.16.0/24 of its own, not "
+                        "the gateway",
+                    )
+                ],
+            ),
+            (
+                "aux-is-the-broadcast-address",
+                "my_net2-network",
+                "ipamConfigs.0.auxAddress",
+                {"router": "172.22.16.255"},
+                [
+                    (
+                        'ipamConfigs[0].auxAddress "router" ("172.22.16.255") is the broadcast '
+                        "address of 172.22.16.0/24",
+                        "failed to allocate secondary ip address (router:172.22.16.255): Address "
+                        "already in use",
+                        "give each aux address a host address of 172.22.16.0/24 of its own, not "
+                        "the gateway",
+                    )
+                ],
+            ),
+            (
+                "aux-twice",
+                "my_net2-network",
+                "ipamConfigs.0.auxAddress",
+                {"router": "172.22.16.5", "spare": "172.22.16.5"},
+                [
+                    (
+                        'ipamConfigs[0].auxAddress "spare" ("172.22.16.5") is auxAddress "router"',
+                        "failed to allocate secondary ip address (spare:172.22.16.5): Address "
+                        "already in use",
+                        "give each aux address a host address of 172.22.16.0/24 of its own, not "
+                        "the gateway",
+                    )
+                ],
+            ),
+            (
+                "two-ipv4-subnets",
+                "backend-network",
+                "ipamConfigs",
+                [
+                    {"subnet": "172.22.17.0/24", "gateway": "172.22.17.1"},
+                    {"subnet": "172.22.18.0/24"},
+                ],
+                [
+                    (
+                        "ipamConfigs has 2 IPv4 subnets (172.22.17.0/24, 172.22.18.0/24)",
+                        "bridge driver doesn't support multiple subnets",
+                        "give a bridge network one IPv4 subnet",
+                    )
+                ],
+            ),
+            (
+                "ipv6-without-ipv6-subnet",
+                "backend-network",
+                "ipv6",
+                True,
+                [
+                    (
+                        "ipv6 is true but ipamConfigs has no IPv6 subnet",
+                        "could not find an available, non-overlapping IPv6 address pool among "
+                        "the defaults to assign to the network",
+                        "add an ipamConfigs entry with an IPv6 subnet, e.g. fd00:16::/64",
+                    )
+                ],
+            ),
+            # Accepted: an IPv6 entry on a network without ipv6 is ignored, whatever it says
+            # (docker-network-disallow-ignored-ip-settings warns); a range wider than the subnet
+            # is accepted too.
+            (
+                "ignored-ipv6-entry",
+                "backend-network",
+                "ipamConfigs",
+                [
+                    {"subnet": "172.22.17.0/24", "gateway": "172.22.17.1"},
+                    {"subnet": "fd00:17::/64", "gateway": "nope"},
+                ],
+                [],
+            ),
+            ("wide-ip-range", "my_net2-network", "ipamConfigs.0.ipRange", "172.22.0.0/16", []),
+            ("another-ipam-driver", "my_net2-network", "ipamDriver", "infoblox", []),
+        ]
+    ],
+    # One network name for two networks.
     Case(
-        "invalid-cidr",
-        ALLOWED_SUBNETS,
+        "two-networks-one-name",
+        DUPLICATE_NETWORK,
         "backend-network",
-        set_field("ipamConfigs.0.subnet", "172.22.17.0/33"),
+        set_field("name", "my_net2"),
         (
             (
-                'network "backend": subnet "172.22.17.0/33" is not a valid CIDR subnet; the '
-                "engine refuses the network; write it as address/prefix, e.g. 172.22.16.0/24.",
-                "",
+                'network "my_net2": name "my_net2" is already used by network resource '
+                '"backend-network"; the engine refuses the second with "network with name my_net2 '
+                'already exists"; give every network of the stack its own name.',
+                "my_net2-network",
+            ),
+        ),
+    ),
+    Case(
+        "network-named-host",
+        DUPLICATE_NETWORK,
+        "backend-network",
+        set_field("name", "host"),
+        (
+            (
+                'network "host": name "host" is the name of a network the engine defines itself; '
+                'the engine refuses it with "operation is not permitted on predefined host '
+                'network"; give the network another name.',
+                "backend-network",
+            ),
+        ),
+    ),
+    # Settings the engine accepts and ignores.
+    Case(
+        "ip-range-outside-subnet",
+        IGNORED_IP,
+        "my_net2-network",
+        set_field("ipamConfigs.0.ipRange", "172.22.99.128/25"),
+        (
+            (
+                'network "my_net2": ipamConfigs[0].ipRange "172.22.99.128/25" is not inside its '
+                "subnet 172.22.16.0/24; the engine accepts it and hands out dynamic addresses "
+                "from 172.22.16.128 to 172.22.16.255 instead; give an ipRange inside "
+                "172.22.16.0/24.",
+                "my_net2-network",
+            ),
+        ),
+    ),
+    Case(
+        "ipv6-off",
+        IGNORED_IP,
+        "my_net2-network",
+        set_field("ipv6", False),
+        (
+            (
+                'network "my_net2": ipamConfigs[1].subnet "fd00:16::/64" is an IPv6 subnet, but '
+                "ipv6 is not true; the engine accepts it and ignores it, so no container gets an "
+                "IPv6 address on this network; set ipv6 true on the network, or drop the IPv6 "
+                "subnet.",
+                "my_net2-network",
+            ),
+            (
+                'container "bbox3": IPv6 address "fd00:16::8" on network "my_net2", which does '
+                "not have ipv6 true; the engine accepts it and ignores it, so the container has "
+                'no IPv6 address there; set ipv6 true on network "my_net2".',
+                "bbox3",
             ),
         ),
     ),
@@ -290,6 +772,45 @@ CASES = [
                 'supported only when connecting to networks with user configured subnets"; give '
                 'network "my_net2" an ipamConfigs subnet that contains the address.',
                 "bbox3",
+            ),
+            (
+                'container "bbox3": static IPv6 address "fd00:16::8" on network "my_net2", which '
+                'has no configured IPv6 subnet; the engine refuses it with "user specified IP '
+                "address is supported only when connecting to networks with user configured "
+                'subnets"; give network "my_net2" an IPv6 ipamConfigs subnet that contains the '
+                "address, and ipv6 true.",
+                "bbox3",
+            ),
+        ),
+    ),
+    Case(
+        "ipv4-on-ipv6-only-network",
+        NEEDS_SUBNET,
+        "my_net2-network",
+        set_field("ipamConfigs", [{"subnet": "fd00:16::/64"}]),
+        (
+            (
+                'container "bbox3": static address "172.22.16.8" on network "my_net2", which has '
+                'no configured IPv4 subnet; the engine refuses it with "user specified IP address '
+                'is supported only when connecting to networks with user configured subnets"; '
+                'give network "my_net2" an IPv4 ipamConfigs subnet that contains the address.',
+                "bbox3",
+            ),
+        ),
+    ),
+    Case(
+        "ipv6-on-ipv4-only-network",
+        NEEDS_SUBNET,
+        "data-db",
+        set_field("networksAdvanced.0.ipv6Address", "fd00:17::20"),
+        (
+            (
+                'container "db": static IPv6 address "fd00:17::20" on network "backend", which '
+                'has no configured IPv6 subnet; the engine refuses it with "user specified IP '
+                "address is supported only when connecting to networks with user configured "
+                'subnets"; give network "backend" an IPv6 ipamConfigs subnet that contains the '
+                "address, and ipv6 true.",
+                "data-db",
             ),
         ),
     ),
@@ -338,6 +859,51 @@ CASES = [
         (),  # .8 stays valid once the engine picks the gateway itself
     ),
     Case(
+        "aux-address",
+        IN_SUBNET,
+        "my_net2-network",
+        set_field("ipamConfigs.0.auxAddress", {"router": "172.22.16.8"}),
+        (
+            (
+                'container "bbox3": static address "172.22.16.8" on network "my_net2" is the aux '
+                'address "router" of network "my_net2"; the engine refuses it with "Address '
+                'already in use"; pick a host address of 172.22.16.0/24 that is not the gateway '
+                "or an aux address.",
+                "bbox3",
+            ),
+        ),
+    ),
+    Case(
+        "ipv6-outside-subnet",
+        IN_SUBNET,
+        "bbox3",
+        set_field("networksAdvanced.0.ipv6Address", "fd00:99::8"),
+        (
+            (
+                'container "bbox3": static IPv6 address "fd00:99::8" on network "my_net2" is '
+                'outside its subnet fd00:16::/64; the engine refuses it with "Invalid address '
+                "fd00:99::8: It does not belong to any of this network's subnets\"; pick an "
+                "address inside fd00:16::/64.",
+                "bbox3",
+            ),
+        ),
+    ),
+    Case(
+        "ipv6-implicit-gateway",
+        IN_SUBNET,
+        "bbox3",
+        set_field("networksAdvanced.0.ipv6Address", "fd00:16::1"),
+        (
+            (
+                'container "bbox3": static IPv6 address "fd00:16::1" on network "my_net2" is the '
+                'gateway the engine gives network "my_net2" (the first address of '
+                'fd00:16::/64); the engine refuses it with "Address already in use"; pick a host '
+                "address of fd00:16::/64 that is not the gateway.",
+                "bbox3",
+            ),
+        ),
+    ),
+    Case(
         "address-taken",
         IN_SUBNET,
         "bboxes-bbox2",
@@ -365,7 +931,7 @@ CASES = [
             ),
         ),
     ),
-    # 12. Static address inside the dynamic pool.
+    # 12. Static address the engine may hand out dynamically first.
     Case(
         "inside-ip-range",
         IN_RANGE,
@@ -373,10 +939,81 @@ CASES = [
         set_field("networksAdvanced.0.ipv4Address", "172.22.16.130"),
         (
             (
-                'container "bbox3": static address "172.22.16.130" on network "my_net2" is inside '
-                "its ipRange 172.22.16.128/25, the pool the engine hands out to containers "
-                'without a static address, so one started earlier can hold it ("Address already '
-                'in use"); pick an address outside 172.22.16.128/25.',
+                'container "bbox3": static address "172.22.16.130" on network "my_net2" lies in '
+                "ipRange 172.22.16.128/25, whose lowest free addresses the engine gives to the 3 "
+                "containers there without a static address; with 2 free addresses below it, one "
+                "of them gets it if it starts first (Pulumi creates containers in parallel, and a "
+                "host restart starts them in any order), and the engine then refuses this "
+                'container with "Address already in use"; pick an address outside '
+                "172.22.16.128/25.",
+                "bbox3",
+            ),
+        ),
+    ),
+    Case(
+        "above-the-dynamic-containers-in-ip-range",
+        IN_RANGE,
+        "bbox3",
+        set_field("networksAdvanced.0.ipv4Address", "172.22.16.131"),
+        (),  # three dynamic containers take .128 to .130 at most
+    ),
+    Case(
+        "no-ip-range",
+        IN_RANGE,
+        "data-db",
+        set_field("networksAdvanced.0.ipv4Address", "172.22.17.2"),
+        (
+            (
+                'container "db": static address "172.22.17.2" on network "backend" lies in its '
+                "subnet 172.22.17.0/24 (without an ipRange every address of it is dynamic), whose "
+                "lowest free addresses the engine gives to the 1 container there without a static "
+                "address; with 0 free addresses below it, one of them gets it if it starts first "
+                "(Pulumi creates containers in parallel, and a host restart starts them in any "
+                'order), and the engine then refuses this container with "Address already in '
+                'use"; give network "backend" an ipRange for dynamic addresses and pick a static '
+                "address outside it.",
+                "data-db",
+            ),
+        ),
+    ),
+    Case(
+        "no-ip-range-above-the-dynamic-containers",
+        IN_RANGE,
+        "data-db",
+        set_field("networksAdvanced.0.ipv4Address", "172.22.17.3"),
+        (),  # the one dynamic container there takes .2
+    ),
+    Case(
+        "in-misapplied-ip-range",
+        IN_RANGE,
+        "backend-network",
+        set_field("ipamConfigs.0.ipRange", "10.9.9.20/30"),
+        (
+            (
+                'container "db": static address "172.22.17.20" on network "backend" lies in its '
+                "ipRange as the engine applies it (172.22.17.20 to 172.22.17.23), whose lowest "
+                "free addresses the engine gives to the 1 container there without a static "
+                "address; with 0 free addresses below it, one of them gets it if it starts first "
+                "(Pulumi creates containers in parallel, and a host restart starts them in any "
+                'order), and the engine then refuses this container with "Address already in '
+                'use"; pick an address outside 172.22.17.20 to 172.22.17.23.',
+                "data-db",
+            ),
+        ),
+    ),
+    Case(
+        "taken-by-a-container-it-depends-on",
+        TAKEN_DYNAMICALLY,
+        "bbox3",
+        set_field("networksAdvanced.0.ipv4Address", "172.22.16.128"),
+        (
+            (
+                'container "bbox3": static address "172.22.16.128" on network "my_net2" goes to a '
+                "container without a static address first: this container depends on 1 container "
+                'without one there ("bbox1"), which start before it and get the lowest free '
+                "addresses of ipRange 172.22.16.128/25, this one among them; the engine then "
+                'refuses this container with "Address already in use"; pick an address outside '
+                "172.22.16.128/25.",
                 "bbox3",
             ),
         ),
@@ -459,23 +1096,6 @@ CASES = [
         ),
     ),
     Case(
-        "joined-networks",
-        JOINED_OPTIONS,
-        "web-web1-shell",
-        set_field("networksAdvanced", [{"name": "my_net2", "macAddress": "02:42:ac:16:10:09"}]),
-        (
-            (
-                _joined(
-                    "web1-shell",
-                    'networksAdvanced ["my_net2"]',
-                    "container sharing network namespace with another container or host cannot "
-                    "be connected to any other network",
-                ),
-                "",
-            ),
-        ),
-    ),
-    Case(
         "joined-nothing",
         JOINED_OPTIONS,
         "web-web1-shell",
@@ -510,6 +1130,13 @@ CASES = [
         "web-web1-shell",
         set_field("dnsOpts", ["ndots:2"]),
         ((_ignored('dnsOpts ["ndots:2"]'), ""),),
+    ),
+    Case(
+        "joined-networks",
+        JOINED_IGNORED,
+        "web-web1-shell",
+        set_field("networksAdvanced", [{"name": "my_net2", "macAddress": "02:42:ac:16:10:09"}]),
+        ((_ignored('networksAdvanced ["my_net2"]'), ""),),
     ),
     # 8. container:<x> where x is missing or not kept running.
     Case(
@@ -547,6 +1174,43 @@ CASES = [
             ),
         )
         for case_id, change, problem in (
+            ("never-started", set_field("start", False), "start false, so it is never started"),
+            (
+                "command-ends-at-once",
+                set_field("command", ["sh", "-c", "echo ready"]),
+                'the command ["sh", "-c", "echo ready"], which ends as soon as it starts',
+            ),
+            (
+                "shell-image-without-command",
+                set_field("image", "busybox:1.36"),
+                'no command, so the image "busybox:1.36" runs its shell, which ends as soon as it '
+                "starts without a terminal",
+            ),
+        )
+    ],
+    Case("owner-shell-image-with-a-terminal", JOIN_TARGET, "web-web1", set_field("tty", True), ()),
+    Case(
+        "owner-restart-no-that-runs",
+        JOIN_TARGET,
+        "web-web1",
+        set_field("restart", "no"),
+        (),  # the source note's `docker run -d --name=web1 httpd`: it works
+    ),
+    *[
+        Case(
+            f"owner-{case_id}",
+            KEPT_RUNNING,
+            "web-web1",
+            change,
+            (  # in URN order, as every stack rule reports
+                (
+                    _not_kept_running(problem).format(sidecar="web1-monitor"),
+                    "web-web1-monitor",
+                ),
+                (_not_kept_running(problem).format(sidecar="web1-shell"), "web-web1-shell"),
+            ),
+        )
+        for case_id, change, problem in (
             ("must-run-false", set_field("mustRun", False), "mustRun false"),
             ("restart-no", set_field("restart", "no"), 'restart "no"'),
             (
@@ -556,6 +1220,13 @@ CASES = [
             ),
         )
     ],
+    Case(
+        "owner-restart-always",
+        KEPT_RUNNING,
+        "web-web1",
+        set_field("restart", "always"),
+        (),
+    ),
     # 11. A sidecar that does not depend on its owner.
     Case(
         "no-dependency",
@@ -607,6 +1278,35 @@ CASES = [
             ),
             (_trap("web1-shell", "env UPSTREAM", "bbox1", 'container "bbox1"'), "web-web1-shell"),
         ),
+    ),
+    Case(
+        "trap-host-option",
+        DNS_TRAP,
+        "data-db",
+        set_field("healthcheck.tests", ["CMD", "pg_isready", "-h", "bbox1", "-U", "postgres"]),
+        ((_trap("db", "healthcheck", "bbox1", 'container "bbox1"'), "data-db"),),
+    ),
+    Case(
+        "trap-shell-script",
+        DNS_TRAP,
+        "data-api",
+        set_field("command", ["sh", "-c", "until nc -z bbox1 80; do sleep 1; done; exec whoami"]),
+        ((_trap("api", "command", "bbox1", 'container "bbox1"'), "data-api"),),
+    ),
+    # Option values and program names are not container names.
+    Case(
+        "option-value-beside-a-container-named-like-it",
+        DNS_TRAP,
+        "bboxes-bbox1",
+        set_field("name", "postgres"),
+        (),  # db's `pg_isready -U postgres` and POSTGRES_USER=postgres name a user
+    ),
+    Case(
+        "program-beside-a-container-named-like-it",
+        DNS_TRAP,
+        "bboxes-bbox1",
+        set_field("name", "sh"),
+        (),  # api's `sh -c ...` runs a program
     ),
     Case(
         "trap-env-on-default-bridge",
@@ -720,3 +1420,34 @@ def test_level_and_settings_configure_together() -> None:
             "config.",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("172.22.16.1", []),
+        (
+            "172.22.16.128",
+            [
+                'container "bbox3": static address "172.22.16.128" on network "my_net2" is the '
+                'gateway the engine gives network "my_net2" (the first address of its ipRange '
+                '172.22.16.128/25); the engine refuses it with "Address already in use"; pick a '
+                "host address of 172.22.16.0/24 that is not the gateway."
+            ],
+        ),
+    ],
+)
+def test_without_a_gateway_the_engine_takes_the_first_address_of_ip_range(
+    address: str, expected: list[str]
+) -> None:
+    """Seen on engine 20.10: subnet /24 with ipRange .192/26 and no gateway gets gateway .192;
+    a static .1 then runs."""
+    stack = mutated(
+        compliant_stack(),
+        "my_net2-network",
+        set_field("ipamConfigs.0", {"subnet": "172.22.16.0/24", "ipRange": "172.22.16.128/25"}),
+    )
+    stack = mutated(stack, "bbox3", set_field("networksAdvanced.0.ipv4Address", address))
+    result = run_direct(BY_NAME[IN_SUBNET], stack)
+    assert [message for message, _ in result.violations] == expected
+    assert result.not_applicable == []

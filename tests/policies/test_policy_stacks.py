@@ -231,12 +231,30 @@ def test_prod_owner_not_restarted(prod: Recorded) -> None:
     broken, _ = _broken(prod, CONTAINER, "edge-web", _set("restart", "no"))
     assert _new(prod, broken) == [
         (
+            "docker-container-require-kept-running-join-target",
+            "advisory",
+            f'container "{sidecar}": joins the network namespace of "edge-web", which has '
+            f'restart "no"; the engine starts "{sidecar}" while "edge-web" runs, but nothing '
+            'brings "edge-web" back once it stops (after a host or engine restart it stays '
+            f'stopped), and the engine then refuses to start "{sidecar}" ("cannot join network of '
+            'a non running container"); set mustRun true and restart "unless-stopped" (or '
+            '"always") on "edge-web".',
+            _urn(prod, sidecar),
+        )
+        for sidecar in ("edge-app", "edge-monitor")
+    ]
+
+
+def test_prod_owner_whose_command_ends(prod: Recorded) -> None:
+    broken, _ = _broken(prod, CONTAINER, "edge-web", _set("command", ["true"]))
+    assert _new(prod, broken) == [
+        (
             "docker-container-require-running-join-target",
             "mandatory",
-            f'container "{sidecar}": joins the network namespace of "edge-web", which has '
-            'restart "no"; the engine refuses to start a container that joins a stopped one '
-            '("cannot join network of a non running container"); set mustRun true and restart '
-            '"unless-stopped" (or "always") on "edge-web".',
+            f'container "{sidecar}": joins the network namespace of "edge-web", which has the '
+            'command ["true"], which ends as soon as it starts; the engine refuses to start a '
+            'container that joins a stopped one ("cannot join network of a non running '
+            'container"); give "edge-web" a command that keeps running, and no start false.',
             _urn(prod, sidecar),
         )
         for sidecar in ("edge-app", "edge-monitor")
