@@ -124,7 +124,7 @@ def test_mandatory_policy_that_cannot_decide_at_preview_blocks(
     assert lines[lines.index("Policies:") + 1 :][:6] == [
         f"    FAILED  container-comms@v0.1.0 (local: {REAL_PACK})",
         "        could not decide at preview (a value it reads is unknown, or the policy said it "
-        "does not apply) (4)",
+        "does not apply) (5)",
         "        - [mandatory]  docker-container-disallow-host-network  "
         "(docker:index/container:Container: probe)",
         undecided,
@@ -139,6 +139,7 @@ def test_mandatory_policy_that_cannot_decide_at_preview_blocks(
     assert flagged == [
         ("docker-container-disallow-host-network", True),
         ("docker-container-require-running-join-target", True),
+        ("docker-container-require-kept-running-join-target", False),
         ("docker-container-require-dependency-on-join-target", False),
         ("docker-network-disallow-duplicate-dns-name", False),
     ]
@@ -439,10 +440,12 @@ def test_timeout_covers_program_and_pack_together(
     elapsed = time.monotonic() - started
     assert outcome.code == 2
     assert elapsed < 2 + 2  # the budget, and the pack's stop (SIGTERM, then SIGKILL)
-    assert _errors(outcome)[0] == (
-        f"error (pack): policy pack {PACKS / 'hang'} did not answer ConfigureStack within the "
-        "2 s allowed (--timeout)"
-    )
+    # The budget runs out while the pack starts or while it is asked: which one depends on how
+    # fast the machine starts a Python process, so both exact endings are accepted.
+    assert _errors(outcome)[0] in {
+        f"error (pack): policy pack {PACKS / 'hang'} {phase} within the 2 s allowed (--timeout)"
+        for phase in ("did not answer ConfigureStack", "printed no port")
+    }
     assert _processes_in(PACKS / "hang") == []
 
 
