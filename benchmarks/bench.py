@@ -74,7 +74,7 @@ def gate(project: Path, pack: Path) -> dict[str, Any]:
     """`python -m preview bench` with `pack`, end to end in a process of its own."""
     out = project / f"gate-{pack.name}.json"
     command = [PYTHON, "-m", "preview", "bench", "--project", str(project), "--pack", str(pack)]
-    # Past ~600 containers the topology is over the CLI's PULUMI_CONFIG limit (see README).
+    # Past ~900 containers the topology is over the CLI's PULUMI_CONFIG limit (docs/preview.md).
     flags = ["--json", str(out), "--timeout", "3600", "--allow-oversized-config"]
     wall, rss, code, err = _run([*command, *flags])
     document = json.loads(out.read_text(encoding="utf-8"))

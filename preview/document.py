@@ -1,6 +1,6 @@
 """The `--json` document: the plan and the policy report in one stable, documented shape.
 
-Its shape (version 1) is described in the README's offline-preview section and checked by
+Its shape (version 1) is described in docs/preview.md ("The JSON document") and checked by
 `tests/preview/test_preview_json.py`; change both with it.
 """
 

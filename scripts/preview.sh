@@ -4,7 +4,7 @@
 # Creates .venv when missing, installs the pinned requirements-dev.txt into it (again only when
 # that file changes), then runs `python -m preview` from the repository root, so relative
 # paths given to it are relative to the repository root.
-# Exit status: 0 passed, 1 blocked by policy, 2 not checked (see README).
+# Exit status: 0 passed, 1 blocked by policy, 2 not checked (README.md; in full: docs/preview.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,4 +1,4 @@
-"""The `--json` document has exactly the shape the README documents."""
+"""The `--json` document has exactly the shape docs/preview.md documents."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from tests.preview.helpers_preview import PACKS, REPO, TINY, run_preview
 
-# The README's "JSON document" block, as types: keep the two in step.
+# The "JSON document" block of docs/preview.md, as types: keep the two in step.
 DOCUMENT = {
     "version": int,
     "project": str,
