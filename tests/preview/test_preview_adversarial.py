@@ -123,7 +123,7 @@ def test_mandatory_policy_that_cannot_decide_at_preview_blocks(
     assert lines[lines.index("Policies:") + 1 :][:6] == [
         f"    FAILED  container-comms@v0.1.0 (local: {REAL_PACK})",
         "        could not decide at preview (a value it reads is unknown, or the policy said it "
-        "does not apply) (4)",
+        "does not apply) (5)",
         "        - [mandatory]  docker-container-disallow-host-network  "
         "(docker:index/container:Container: probe)",
         undecided,
@@ -138,6 +138,7 @@ def test_mandatory_policy_that_cannot_decide_at_preview_blocks(
     assert flagged == [
         ("docker-container-disallow-host-network", True),
         ("docker-container-require-running-join-target", True),
+        ("docker-container-require-kept-running-join-target", False),
         ("docker-container-require-dependency-on-join-target", False),
         ("docker-network-disallow-duplicate-dns-name", False),
     ]
