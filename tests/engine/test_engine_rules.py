@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import random
 import signal
 import time
 from collections.abc import Callable
@@ -361,7 +360,6 @@ def _started_after_a_dynamic_one(address: str) -> list[Registration]:
 # -- the cases ---------------------------------------------------------------------------------
 
 _SUB = "10.70.0.0/24"
-_LEAKED = f"10.89.{random.randrange(256)}.0/24"
 
 CASES = [
     Case(
@@ -572,14 +570,6 @@ CASES = [
                 {"subnet": "10.80.0.0/24", "ipRange": "10.80.0.128"},
                 'failed to parse pool request for address space "LocalDefault" pool '
                 '"10.80.0.0/24" subpool "10.80.0.128": Invalid Address SubPool',
-            ),
-            (
-                # This refusal leaves the subnet's pool allocated in engine 20.10 until it
-                # restarts (a later network on it gets "Pool overlaps ..."), so it has a
-                # subnet of its own, picked anew for each run.
-                "aux-outside-subnet",
-                {"subnet": _LEAKED, "auxAddress": {"router": "10.81.0.5"}},
-                f"auxiliary address: (router:10.81.0.5) must belong to the master pool: {_LEAKED}",
             ),
             (
                 "aux-is-the-gateway",
@@ -1159,3 +1149,44 @@ def test_the_pack_passes_what_the_engine_runs(
     for name in realization.containers:
         assert realization.container(name).status == "running"
     case.check(realization, engine_netns)
+
+
+# -- a refusal that leaves the subnet taken ----------------------------------------------------
+
+
+def _subnet_the_engine_still_gives(engine: docker.DockerClient) -> str:
+    """The first 10.89.x.0/24 a network can still be made on (and is removed again)."""
+    for third in range(256):
+        subnet = f"10.89.{third}.0/24"
+        ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=subnet)])
+        try:
+            made = engine.api.create_network("ax_probe", driver="bridge", ipam=ipam)
+        except docker.errors.APIError as error:
+            assert "Pool overlaps" in str(error.explanation), error
+            continue
+        engine.api.remove_network(made["Id"])
+        return subnet
+    raise AssertionError("no 10.89.x.0/24 subnet is free on the engine")
+
+
+def test_aux_address_outside_the_subnet_is_refused(
+    engine: docker.DockerClient, realize: Callable[[], Realization]
+) -> None:
+    """Refused at network create; and on engine 20.10 this refusal leaves the subnet's pool
+    allocated until the engine restarts (a later network on it gets "Pool overlaps with other
+    one on this address space"), so each run takes a subnet the engine still gives."""
+    rule = "docker-network-enforce-valid-ipam-config"
+    subnet = _subnet_the_engine_still_gives(engine)
+    resources = [_ipam_net("ax_net", subnet=subnet, auxAddress={"router": "10.81.0.5"})]
+    verdict = _verdict(resources)
+    assert [(f.policy, f.level) for f in verdict.findings] == [(rule, "mandatory")]
+    with pytest.raises(EngineRefused) as refused:
+        realize().apply(resources)
+    assert (refused.value.step, refused.value.message) == (
+        "network create",
+        f"auxiliary address: (router:10.81.0.5) must belong to the master pool: {subnet}",
+    )
+    # The leak: the same subnet is now refused as taken.
+    with pytest.raises(EngineRefused) as again:
+        realize().apply([_ipam_net("ax_net", subnet=subnet)])
+    assert again.value.message == "Pool overlaps with other one on this address space"
