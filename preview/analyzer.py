@@ -75,6 +75,9 @@ class Diagnostic:
     not_applicable: bool = False
     """True when the policy answered "not applicable" (the message is its reason): it did not
     decide, so it counts as undecided."""
+    reported_urn: str = ""
+    """The URN the diagnostic itself named ("" when it named none: a resource policy's
+    violation, which `urn` attributes to the resource analyzed)."""
 
 
 @dataclass
@@ -341,6 +344,7 @@ class _Answers:
                     undecided=d.message.startswith("can't run policy")
                     and UNDECIDED_MARK in d.message,
                     configured_level=self.levels[d.policyName],
+                    reported_urn=d.urn,
                 )
             )
         for item in response.not_applicable:

@@ -28,6 +28,7 @@ from components.naming import capability_problem, container_name_problem, dns_na
 from policies.rules import vocabulary as v
 from policies.rules.security import docker_container_enforce_allowed_capabilities
 from tests.conftest import PROJECT_DIR
+from tests.pack_client import PackClient
 from tests.policies.policy_cases import BY_NAME, compliant_stack, mutated, run_direct, set_field
 
 VOCABULARY = PROJECT_DIR / "policies" / "rules" / "vocabulary.py"
@@ -296,17 +297,18 @@ VALID_NAME = "docker-container-enforce-valid-name"
 VALID_ALIAS = "docker-container-enforce-valid-alias"
 
 
-def test_the_pack_refuses_a_name_with_a_trailing_newline() -> None:
+def test_the_pack_refuses_a_name_with_a_trailing_newline(pack: PackClient) -> None:
     stack = mutated(compliant_stack(), "bbox3", set_field("name", "bbox3\n"))
-    result = run_direct(BY_NAME[VALID_NAME], stack)
-    assert result.violations == [
-        (
-            'container "bbox3\n": name "bbox3\n" is not a valid container name; the engine '
-            'refuses it with "Invalid container name (bbox3\n), only [a-zA-Z0-9][a-zA-Z0-9_.-] '
-            'are allowed"; use two or more characters of [a-zA-Z0-9_.-], starting with a letter '
-            "or digit.",
-            "",
-        )
+    message = (
+        'container "bbox3\n": name "bbox3\n" is not a valid container name; the engine refuses '
+        'it with "Invalid container name (bbox3\n), only [a-zA-Z0-9][a-zA-Z0-9_.-] are '
+        'allowed"; use two or more characters of [a-zA-Z0-9_.-], starting with a letter or '
+        "digit."
+    )
+    assert run_direct(BY_NAME[VALID_NAME], stack).violations == [(message, "")]
+    found = pack.analyze_all(stack).findings
+    assert [(f.message, f.urn, f.level) for f in found if f.policy == VALID_NAME] == [
+        (message, "", "mandatory")
     ]
 
 

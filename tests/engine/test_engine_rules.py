@@ -1,12 +1,12 @@
 """Proofs 3 and 4: each rule of the policy pack matches what the real engine does.
 
-For every mandatory rule, a minimal configuration that violates it is flagged by the pack's own
-analyzer (at the mandatory level) and, realized on the engine the way the provider would, is
-refused with the exact message the rule pre-empts; or, for the DNS rules, is accepted and then
-provably broken. For the advisory rules whose hazard the engine can show, the pack flags the
-configuration (advisory) and the engine accepts it without the effect the configuration asks
-for. Every compliant variant (the fix the violation message suggests) passes the pack without a
-mandatory finding, realizes, and communicates.
+For every mandatory rule, a minimal configuration that violates it is flagged by the pack (at
+the mandatory level, asked as the offline gate asks it) and, realized on the engine the way the
+provider would, is refused with the exact message the rule pre-empts; or, for the DNS rules, is
+accepted and then provably broken. For the advisory rules whose hazard the engine can show, the
+pack flags the configuration (advisory) and the engine accepts it without the effect the
+configuration asks for. Every compliant variant (the fix the violation message suggests) passes
+the pack without a mandatory finding, realizes, and communicates.
 """
 
 from __future__ import annotations
@@ -28,10 +28,9 @@ from tests.engine.conftest import stack_plan
 from tests.engine.netns import EngineNetns
 from tests.engine.probes import container, eventually, network, sh, sh_until
 from tests.engine.realize import EngineRefused, Realization
+from tests.pack_client import PackClient, Verdict
 
 pytestmark = pytest.mark.engine
-
-analyzer_module = pytest.importorskip("policies.analyzer", reason="the policy pack is not there")
 
 # A proof about a realization; the engine's network namespace is where a client of its
 # published ports runs.
@@ -63,9 +62,8 @@ class Case:
     id: str = field(default="")
 
 
-def _verdict(resources: list[Registration]) -> Any:
-    inputs, outputs = analyzer_module.resources_from_plan(resources)
-    return analyzer_module.build_analyzer().analyze_all(inputs, outputs)
+def _verdict(pack: PackClient, resources: list[Registration]) -> Verdict:
+    return pack.check(resources)
 
 
 def _kept(name: str, **inputs: Any) -> Registration:
@@ -920,13 +918,14 @@ def bridge_subnet(engine: docker.DockerClient) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_rule_matches_the_engine(
+    pack: PackClient,
     case: Case,
     bridge_subnet: str,
     realize: Callable[[], Realization],
     engine_netns: EngineNetns,
 ) -> None:
     resources = case.resources(bridge_subnet)
-    verdict = _verdict(resources)
+    verdict = _verdict(pack, resources)
     flagged = [f for f in verdict.findings if f.policy == case.rule]
     assert flagged, f"the pack does not flag {case.id}: {verdict.findings}"
     assert {f.level for f in flagged} == {case.level}, flagged
@@ -959,6 +958,7 @@ FIXES = [c for c in CASES if c.fix is not None]
 
 @pytest.mark.parametrize("case", FIXES, ids=[c.id for c in FIXES])
 def test_fix_passes_the_pack_realizes_and_communicates(
+    pack: PackClient,
     case: Case,
     bridge_subnet: str,
     realize: Callable[[], Realization],
@@ -966,7 +966,7 @@ def test_fix_passes_the_pack_realizes_and_communicates(
 ) -> None:
     assert case.fix is not None
     resources = case.fix(bridge_subnet)
-    verdict = _verdict(resources)
+    verdict = _verdict(pack, resources)
     assert not verdict.mandatory, verdict.mandatory
     assert not [f for f in verdict.findings if f.policy == case.rule], verdict.findings
     realization = realize()
@@ -978,9 +978,9 @@ def test_fix_passes_the_pack_realizes_and_communicates(
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod", "app"])
-def test_stacks_the_engine_proofs_realize_pass_the_pack(stack: str) -> None:
+def test_stacks_the_engine_proofs_realize_pass_the_pack(pack: PackClient, stack: str) -> None:
     plan = stack_plan(stack)
-    verdict = _verdict(plan.resources)
+    verdict = _verdict(pack, plan.resources)
     assert not verdict.mandatory, verdict.mandatory
 
 
@@ -1026,14 +1026,14 @@ RACES = [
 
 @pytest.mark.parametrize("race", RACES, ids=[r.id for r in RACES])
 def test_static_ip_the_engine_may_hand_out_first(
-    race: Race, realize: Callable[[], Realization]
+    pack: PackClient, race: Race, realize: Callable[[], Realization]
 ) -> None:
     """The engine gives a container without a static address the lowest free address of the
     pool (ipRange, else the subnet): whether the static one gets its address depends on which
     starts first, which nothing fixes here, so the pack warns (advisory) and does not block."""
     ip_range = race.ip_range
     resources = _dynamic_and_static(ip_range, static_first=False)
-    verdict = _verdict(resources)
+    verdict = _verdict(pack, resources)
     assert [(f.policy, f.level) for f in verdict.findings] == [(race.rule, "advisory")]
     wanted = resources[2].inputs["networksAdvanced"][0]["ipv4Address"]
 
@@ -1144,13 +1144,14 @@ WORKS = [
 
 @pytest.mark.parametrize("case", WORKS, ids=[c.id for c in WORKS])
 def test_the_pack_passes_what_the_engine_runs(
+    pack: PackClient,
     case: Works,
     bridge_subnet: str,
     realize: Callable[[], Realization],
     engine_netns: EngineNetns,
 ) -> None:
     resources = case.resources(bridge_subnet)
-    verdict = _verdict(resources)
+    verdict = _verdict(pack, resources)
     assert not verdict.mandatory, verdict.mandatory
     assert not [f for f in verdict.findings if f.policy in case.quiet], verdict.findings
     assert sorted(f.policy for f in verdict.findings) == sorted(case.advisories)

@@ -3,8 +3,8 @@
 `compliant_stack()` is a stack shaped like the components' wire output (the seed's three ways,
 with IPv6 on `my_net2`, plus an internal backend pair); every rule passes it. A failing case
 changes one field of one resource and names the exact messages the rule must report. Each case
-runs twice: by calling the policy's `validate` directly, and through the pack's own analyzer
-(`Analyze` / `AnalyzeStack`, with config and enforcement levels).
+runs twice: by calling the policy's `validate` directly, and through the pack's process as the
+offline gate asks it (`Analyze` / `AnalyzeStack`, with config and enforcement levels).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policies.analyzer import Resource
 from policies.rules import POLICIES, vocabulary
 from policies.rules.vocabulary import (
     LABEL_GROUP,
@@ -35,6 +34,7 @@ from policies.rules.vocabulary import (
     MONITOR_CAPABILITIES,
     PRESET_MONITOR,
 )
+from tests.pack_client import Resource
 
 UNKNOWN = vocabulary.UNKNOWN_STRING_VALUE
 CONTAINER = vocabulary.CONTAINER_TYPE

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies.analyzer import Resource
 from policies.rules.vocabulary import ENGINE_DEFAULT_CAPABILITIES, VOLUME_TYPE
+from tests.pack_client import Resource
 from tests.policies.policy_cases import (
     CONTAINER,
     Case,

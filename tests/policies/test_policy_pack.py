@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import subprocess
 import sys
@@ -12,8 +13,8 @@ import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
-from policies.analyzer import build_analyzer
 from policies.rules import POLICIES
+from tests.pack_client import PackClient
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 NAME = re.compile(
@@ -73,8 +74,8 @@ CONFIG_KEYS = {
 }
 
 
-def test_default_levels() -> None:
-    assert build_analyzer().default_levels() == DEFAULT_LEVELS
+def test_default_levels(pack: PackClient) -> None:
+    assert pack.default_levels() == DEFAULT_LEVELS
 
 
 def test_names_follow_the_convention_and_match_their_variables() -> None:
@@ -97,8 +98,8 @@ def test_descriptions_are_one_sentence() -> None:
         assert ". " not in description and "\n" not in description, policy.name
 
 
-def test_settings_have_config_schemas() -> None:
-    info = build_analyzer().info()
+def test_settings_have_config_schemas(pack: PackClient) -> None:
+    info = pack.info()
     schemas = {
         p.name: set(p.configSchema.properties.keys())
         for p in info.policies
@@ -128,3 +129,28 @@ def test_the_pack_starts_like_the_cli_starts_it() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_pack_is_its_rules_and_its_entry_point() -> None:
+    """The shipped pack carries no analyzer of its own: the CLI, the gate and the tests all
+    reach it as its own process."""
+    modules = sorted(
+        str(p.relative_to(PACK_DIR))
+        for p in PACK_DIR.rglob("*.py")
+        if not {"venv", "__pycache__"} & set(p.relative_to(PACK_DIR).parts)
+    )
+    assert [m for m in modules if not m.startswith("rules/")] == ["__init__.py", "__main__.py"]
+    tracked = subprocess.run(
+        ["git", "grep", "-l", "_PolicyAnalyzerServicer", "--", "*.py"],
+        cwd=PACK_DIR.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    assert tracked == ["tests/policies/test_policy_pack.py"]
+
+
+def test_the_tests_ask_the_pack_in_its_own_process(pack: PackClient) -> None:
+    assert pack.pack.process.pid != os.getpid()
+    assert pack.pack.process.poll() is None
+    assert pack.info().name == "container-comms"
