@@ -174,6 +174,23 @@ def _duplicate_name_is_ambiguous(r: Realization, _netns: EngineNetns) -> None:
     eventually(both_answer, what="dup_probe looking up svc")
 
 
+def _trailing_dot_alias_never_answers(r: Realization, _netns: EngineNetns) -> None:
+    aliases = r.container("ad_one").attrs["NetworkSettings"]["Networks"]["ad_net"]["Aliases"]
+    assert "svc." in aliases, aliases  # accepted and recorded as given
+    probe = r.container("ad_two")
+    lookup = "nslookup -timeout=2 -retry=1 {} 127.0.0.11"
+    # The embedded DNS server knows ad_one: its other alias answers (with or without the dot)...
+    for name in ("ad_plain", "ad_plain."):
+        sh_until(probe, lookup.format(name), context=f"looking up {name}")
+    # ...and the alias with the trailing dot answers under neither spelling: the server passes
+    # the query on to the engine's upstream resolver, which has no answer.
+    for name in ("svc", "svc."):
+        assert sh(probe, lookup.format(name)) == (
+            1,
+            ";; connection timed out; no servers could be reached",
+        )
+
+
 def _published_port_dead(r: Realization, netns: EngineNetns) -> None:
     attrs = r.container("int_web").attrs
     assert attrs["HostConfig"]["PortBindings"] == {
@@ -896,6 +913,25 @@ CASES = [
             _kept("dup_probe", networksAdvanced=_on(net), depends_on=(net,)),
         ],
         check=_duplicate_name_is_ambiguous,
+    ),
+    Case(
+        id="alias-with-trailing-dot",
+        rule="docker-container-enforce-valid-alias",
+        level="advisory",
+        resources=lambda _br: [
+            net := _user_net("ad_net", _SUB),
+            _kept(
+                "ad_one", networksAdvanced=_on(net, aliases=["svc.", "ad_plain"]), depends_on=(net,)
+            ),
+            _kept("ad_two", networksAdvanced=_on(net), depends_on=(net,)),
+        ],
+        check=_trailing_dot_alias_never_answers,
+        fix=lambda _br: [
+            net := _user_net("ad_net", _SUB),
+            _kept("ad_one", networksAdvanced=_on(net, aliases=["svc"]), depends_on=(net,)),
+            _kept("ad_two", networksAdvanced=_on(net), depends_on=(net,)),
+        ],
+        fix_check=_ping("ad_two", "svc"),
     ),
     Case(
         id="ports-on-internal-network",
