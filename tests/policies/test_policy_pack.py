@@ -5,16 +5,20 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import grpc
+import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
 from policies.rules import POLICIES
+from preview.pack import start_pack
 from tests.pack_client import PackClient
+from tests.policies.policy_cases import compliant_stack, mutated, set_field
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 NAME = re.compile(
@@ -154,3 +158,22 @@ def test_the_tests_ask_the_pack_in_its_own_process(pack: PackClient) -> None:
     assert pack.pack.process.pid != os.getpid()
     assert pack.pack.process.poll() is None
     assert pack.info().name == "container-comms"
+
+
+def test_the_pack_runs_alone_from_a_copy_of_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Published alone, the folder is the whole pack: its vocabulary travels inside `rules/`."""
+    alone = tmp_path / "published" / "container-comms"
+    shutil.copytree(PACK_DIR, alone, ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    stack = mutated(compliant_stack(), "bbox3", set_field("name", "bbox3\n"))
+    with start_pack(
+        alone, project="container-comms", stack="test", config={}, start_timeout=60
+    ) as p:
+        verdict = PackClient(p).analyze_all(stack)
+    assert [(f.policy, f.level) for f in verdict.findings] == [
+        ("docker-container-enforce-valid-name", "mandatory")
+    ]
+    assert verdict.run is not None and verdict.run.pack_path == str(alone)
+    assert [p.name for p in verdict.run.policies] == list(DEFAULT_LEVELS)
