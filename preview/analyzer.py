@@ -41,6 +41,8 @@ def _malformed(pack: RunningPack, what: str, detail: str) -> PackError:
     return PackError(f"policy pack {pack.project.path} gave a malformed answer: {what}: {detail}")
 
 
+CANT_RUN = "can't run policy"
+"""How pulumi-policy's own note starts when a rule raised instead of deciding."""
 UNDECIDED_MARK = "during preview: "
 """How pulumi-policy words a rule that read a value unknown at preview (`can't run policy ...`)."""
 
@@ -341,8 +343,7 @@ class _Answers:
                     message=d.message,
                     description=d.description,
                     stage=stage,
-                    undecided=d.message.startswith("can't run policy")
-                    and UNDECIDED_MARK in d.message,
+                    undecided=d.message.startswith(CANT_RUN) and UNDECIDED_MARK in d.message,
                     configured_level=self.levels[d.policyName],
                     reported_urn=d.urn,
                 )

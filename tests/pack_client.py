@@ -26,7 +26,7 @@ from typing import Any
 from google.protobuf import empty_pb2  # type: ignore[import-untyped]
 
 from plan import Plan, Registration
-from preview.analyzer import PolicyRun, run_policies
+from preview.analyzer import CANT_RUN, PolicyRun, run_policies
 from preview.pack import RunningPack, start_pack
 from preview.policy_config import parse_policy_config
 
@@ -35,8 +35,6 @@ PROJECT = "container-comms"
 STACK = "test"
 TIMEOUT = 120.0
 """Seconds one check (or the pack's start) may take."""
-CANT_RUN = "can't run policy"
-"""How pulumi-policy's own note starts when a rule read a value unknown at preview."""
 
 
 @dataclass(frozen=True)
