@@ -19,7 +19,6 @@ from .application import Application, ApplicationArgs
 from .attachment import Attachment, NetworkRef
 from .checking import CONFIG as _CONFIG
 from .container import (
-    MONITOR_CAPABILITIES,
     ContainerSpec,
     DeviceSpec,
     HealthcheckSpec,
@@ -36,6 +35,7 @@ from .network import UserDefinedNetwork, UserDefinedNetworkArgs
 from .problems import ComponentError, Problem
 from .service import Condition, Service, ServiceArgs, ServiceSpec, Sidecar
 from .static_ip import StaticIpContainer, StaticIpContainerArgs
+from .vocabulary import MONITOR_CAPABILITIES
 from .volume import NamedVolume, NamedVolumeArgs
 
 __all__ = [

@@ -25,8 +25,9 @@ from .service import (
     service_container_name,
     service_problems,
 )
+from .vocabulary import APPLICATION_TYPE
 
-TYPE = "container-comms:index:Application"
+TYPE = APPLICATION_TYPE
 
 RESTARTS = ("always", "unless-stopped")
 """Restart policies under which the engine starts a container again whenever it exits."""

@@ -15,13 +15,16 @@ import pulumi_docker as docker
 from .images import BuildSpec, ImageSet
 from .naming import capability_problem, container_name_problem, image_reference_problem
 from .problems import Problem
+from .vocabulary import (
+    LABEL_EXPOSE,
+    LABEL_GROUP,
+    LABEL_PRESET,
+    LABEL_ROLE,
+    LABEL_STACK,
+    MONITOR_CAPABILITIES,
+    PRESET_MONITOR,
+)
 from .volume import NamedVolume
-
-LABEL_PREFIX = "container-comms"
-"""Prefix of the labels naming a container's stack, group, role and preset."""
-
-MONITOR_CAPABILITIES = ("NET_ADMIN", "NET_RAW")
-"""What capturing another container's traffic needs, and all the monitor preset adds."""
 
 Role = Literal["static", "dns-member", "joined-owner", "joined-sidecar", "service", "sidecar"]
 Restart = Literal["no", "on-failure", "always", "unless-stopped"]
@@ -509,15 +512,15 @@ def build_container(
     """
     labels = {
         **spec.labels,
-        f"{LABEL_PREFIX}.stack": pulumi.get_stack(),
-        f"{LABEL_PREFIX}.group": group,
-        f"{LABEL_PREFIX}.role": role,
+        LABEL_STACK: pulumi.get_stack(),
+        LABEL_GROUP: group,
+        LABEL_ROLE: role,
     }
     if spec.expose:
-        labels[f"{LABEL_PREFIX}.expose"] = ",".join(spec.expose)
+        labels[LABEL_EXPOSE] = ",".join(spec.expose)
     adds = list(spec.capabilities_add)
     if monitor:
-        labels[f"{LABEL_PREFIX}.preset"] = "monitor"
+        labels[LABEL_PRESET] = PRESET_MONITOR
         adds += [cap for cap in MONITOR_CAPABILITIES if cap not in adds]
     capabilities = (
         docker.ContainerCapabilitiesArgs(

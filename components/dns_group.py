@@ -21,8 +21,9 @@ from .service import (
     duplicate_dns_problems,
     service_problems,
 )
+from .vocabulary import DNS_GROUP_TYPE
 
-TYPE = "container-comms:index:DnsGroup"
+TYPE = DNS_GROUP_TYPE
 
 
 @dataclass(frozen=True, kw_only=True)

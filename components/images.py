@@ -12,8 +12,9 @@ import pulumi_docker as docker
 
 from .naming import slug
 from .problems import ComponentError, Problem
+from .vocabulary import IMAGE_SET_TYPE
 
-TYPE = "container-comms:index:ImageSet"
+TYPE = IMAGE_SET_TYPE
 
 
 @dataclass(frozen=True)

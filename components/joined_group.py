@@ -22,8 +22,9 @@ from .service import (
     service_problems,
     sidecar_option_problem,
 )
+from .vocabulary import JOINED_GROUP_TYPE
 
-TYPE = "container-comms:index:JoinedGroup"
+TYPE = JOINED_GROUP_TYPE
 
 __all__ = [
     "SIDECAR_REASONS",

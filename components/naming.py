@@ -5,26 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-# Matched whole (`fullmatch`), as Go's regexp anchors `^...$`: Python's `$` also matches before
-# a trailing newline, so `re.match` would take "bbox1\n" for a valid name.
-_CONTAINER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
-_DNS_LABEL = re.compile(r"(?!-)[a-zA-Z0-9-]{1,63}(?<!-)")
-
-PREDEFINED_NETWORKS = frozenset({"bridge", "default", "host", "none"})
-"""Networks the engine defines itself; names never resolve on them."""
-
-CAPABILITIES = frozenset(
-    {
-        "AUDIT_CONTROL", "AUDIT_READ", "AUDIT_WRITE", "BLOCK_SUSPEND", "BPF", "CHECKPOINT_RESTORE",
-        "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER",
-        "KILL", "LEASE", "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN",
-        "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW", "PERFMON", "SETFCAP", "SETGID",
-        "SETPCAP", "SETUID", "SYSLOG", "SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE",
-        "SYS_NICE", "SYS_PACCT", "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME",
-        "SYS_TTY_CONFIG", "WAKE_ALARM",
-    }
-)  # fmt: skip
-"""The Linux capabilities the engine knows (without the `CAP_` prefix); `ALL` means all."""
+from .vocabulary import KNOWN_CAPABILITIES, NAME_CHARS, PREDEFINED_NETWORKS, is_dns_name, is_name
 
 # The image reference grammar of the engine (distribution/reference): an optional registry
 # host, path components of lower-case letters and digits with separators, a tag, a digest.
@@ -39,17 +20,17 @@ _REFERENCE = re.compile(
 
 def container_name_problem(name: str) -> str | None:
     """Why the engine would refuse `name` as a container name, or None when it is valid."""
-    if _CONTAINER_NAME.fullmatch(name):
+    if is_name(name):  # no leading "/": the name is also looked up as a DNS name
         return None
     return (
         f"{_quoted(name)} is not a valid container name: the engine wants two or more characters "
-        "of [a-zA-Z0-9][a-zA-Z0-9_.-]"
+        f"of {NAME_CHARS}"
     )
 
 
 def dns_name_problem(name: str) -> str | None:
     """Why `name` cannot be looked up as a DNS name, or None when it can."""
-    if len(name) <= 253 and all(_DNS_LABEL.fullmatch(label) for label in name.split(".")):
+    if is_dns_name(name):
         return None
     return (
         f"{_quoted(name)} is not a valid DNS name: use labels of letters, digits and hyphens, "
@@ -60,7 +41,7 @@ def dns_name_problem(name: str) -> str | None:
 def capability_problem(name: str) -> str | None:
     """Why the engine would refuse `name` as a capability, or None when it knows it."""
     bare = name.upper().removeprefix("CAP_")
-    if bare in CAPABILITIES or bare == "ALL":
+    if bare in KNOWN_CAPABILITIES or bare == "ALL":
         return None
     return f"{_quoted(name)} is not a Linux capability the engine knows (e.g. NET_ADMIN, SYS_TIME)"
 

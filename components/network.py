@@ -13,10 +13,11 @@ import pulumi_docker as docker
 from .addressing import AUTO, AddressPool, network_problems
 from .naming import is_predefined_network
 from .problems import ComponentError, Problem, raise_if_any
+from .vocabulary import NAME_CHARS, USER_DEFINED_NETWORK_TYPE
 
-TYPE = "container-comms:index:UserDefinedNetwork"
+TYPE = USER_DEFINED_NETWORK_TYPE
 
-_NETWORK_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+_NETWORK_NAME = re.compile(f"{NAME_CHARS}*")  # matched whole, like Go's `^...$`
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ def network_args_problems(network_name: str, args: UserDefinedNetworkArgs) -> li
                 f'"{network_name}" is a network the engine predefines; choose another name',
             )
         )
-    elif not _NETWORK_NAME.match(network_name):
+    elif not _NETWORK_NAME.fullmatch(network_name):
         problems.append(
             Problem(
                 "network_name",

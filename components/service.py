@@ -29,8 +29,9 @@ from .images import ImageSet
 from .naming import is_predefined_network
 from .network import UserDefinedNetwork
 from .problems import ComponentError, Problem, raise_if_any
+from .vocabulary import DNS_LABEL_LIMIT, SERVICE_TYPE, NetworkMode
 
-TYPE = "container-comms:index:Service"
+TYPE = SERVICE_TYPE
 
 Condition = Literal["service_started", "service_healthy", "service_completed_successfully"]
 """When a dependent may start: once the dependency runs, is healthy, or has exited."""
@@ -78,7 +79,7 @@ class ServiceSpec(ContainerSpec):
     networks: tuple[Attachment, ...] = ()
     """The networks it is on, each with aliases and static addresses; the default bridge when
     empty and `network_mode` is None."""
-    network_mode: Literal["bridge", "host", "none"] | None = None
+    network_mode: NetworkMode | None = None
     """The default bridge, the host's network stack, or no network; None: `networks`."""
     sidecars: Mapping[str, Sidecar] = field(default_factory=dict)
     """Containers joined to this one's network namespace, by container name."""
@@ -238,12 +239,12 @@ def service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
         not (isinstance(n, str) and is_predefined_network(n))
         for n in (network_name(a.network) for a in spec.networks)
     )
-    if resolvable and len(name) > 63:
+    if resolvable and len(name) > DNS_LABEL_LIMIT:
         problems.append(
             Problem(
                 "container_name" if spec.container_name else "",
-                f'"{name}" is longer than a DNS label (63 characters), so peers cannot resolve '
-                "it; choose a shorter name",
+                f'"{name}" is longer than a DNS label ({DNS_LABEL_LIMIT} characters), so peers '
+                "cannot resolve it; choose a shorter name",
             )
         )
     seen: dict[str, int] = {}

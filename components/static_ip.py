@@ -14,8 +14,9 @@ from .container import ContainerSpec
 from .images import ImageSet
 from .problems import Problem, raise_if_any
 from .service import ServiceSpec, address_problems, build_service, service_problems
+from .vocabulary import STATIC_IP_CONTAINER_TYPE
 
-TYPE = "container-comms:index:StaticIpContainer"
+TYPE = STATIC_IP_CONTAINER_TYPE
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ import pulumi_docker as docker
 
 from .naming import container_name_problem
 from .problems import Problem, raise_if_any
+from .vocabulary import NAME_CHARS, NAMED_VOLUME_TYPE
 
-TYPE = "container-comms:index:NamedVolume"
+TYPE = NAMED_VOLUME_TYPE
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def volume_args_problems(volume_name: str, args: NamedVolumeArgs) -> list[Proble
             Problem(
                 "volume_name",
                 f'"{volume_name}" is not a valid volume name: the engine wants two or more '
-                "characters of [a-zA-Z0-9][a-zA-Z0-9_.-]",
+                f"characters of {NAME_CHARS}",
             )
         )
     if args.external and (args.driver or args.driver_opts or args.labels):

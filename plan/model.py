@@ -6,10 +6,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-"""The sentinel string the Pulumi engine uses on the wire for a value unknown at preview."""
+from components.vocabulary import STACK_TYPE
+from components.vocabulary import UNKNOWN_STRING_VALUE as UNKNOWN
 
-STACK_TYPE = "pulumi:pulumi:Stack"
+__all__ = [
+    "SECRET_SHOWN",
+    "SECRET_SIG",
+    "STACK_TYPE",
+    "UNKNOWN",
+    "Plan",
+    "Registration",
+    "without_secrets",
+]
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 """The key that marks a secret value on the wire: `{SECRET_SIG: <marker>, "value": <text>}`."""

@@ -20,6 +20,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from components.vocabulary import CONTAINER_TYPE, NETWORK_TYPE, REMOTE_IMAGE_TYPE
 from plan.model import STACK_TYPE, UNKNOWN, Plan, Registration
 
 
@@ -40,7 +41,7 @@ class PlanMocks(pulumi.runtime.Mocks):
         if self.preview:
             # A preview knows the inputs and nothing the provider computes: no id, no outputs.
             return None, state
-        if args.typ == "docker:index/container:Container":
+        if args.typ == CONTAINER_TYPE:
             state["networkDatas"] = [
                 {
                     "networkName": attachment.get("name", ""),
@@ -48,9 +49,9 @@ class PlanMocks(pulumi.runtime.Mocks):
                 }
                 for attachment in state.get("networksAdvanced", [])
             ]
-        elif args.typ == "docker:index/network:Network":
+        elif args.typ == NETWORK_TYPE:
             state.setdefault("scope", "local")
-        elif args.typ == "docker:index/remoteImage:RemoteImage":
+        elif args.typ == REMOTE_IMAGE_TYPE:
             state["imageId"] = f"sha256:{args.name}"
             state["repoDigest"] = f"{state.get('name', args.name)}@sha256:{args.name}"
         return f"{args.name}-id", state

@@ -41,6 +41,8 @@ def _malformed(pack: RunningPack, what: str, detail: str) -> PackError:
     return PackError(f"policy pack {pack.project.path} gave a malformed answer: {what}: {detail}")
 
 
+CANT_RUN = "can't run policy"
+"""How pulumi-policy's own note starts when a rule raised instead of deciding."""
 UNDECIDED_MARK = "during preview: "
 """How pulumi-policy words a rule that read a value unknown at preview (`can't run policy ...`)."""
 
@@ -75,6 +77,9 @@ class Diagnostic:
     not_applicable: bool = False
     """True when the policy answered "not applicable" (the message is its reason): it did not
     decide, so it counts as undecided."""
+    reported_urn: str = ""
+    """The URN the diagnostic itself named ("" when it named none: a resource policy's
+    violation, which `urn` attributes to the resource analyzed)."""
 
 
 @dataclass
@@ -338,9 +343,9 @@ class _Answers:
                     message=d.message,
                     description=d.description,
                     stage=stage,
-                    undecided=d.message.startswith("can't run policy")
-                    and UNDECIDED_MARK in d.message,
+                    undecided=d.message.startswith(CANT_RUN) and UNDECIDED_MARK in d.message,
                     configured_level=self.levels[d.policyName],
+                    reported_urn=d.urn,
                 )
             )
         for item in response.not_applicable:

@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.vocabulary import CONTAINER_TYPE as CONTAINER
+from components.vocabulary import NETWORK_TYPE as NETWORK
+from components.vocabulary import PREDEFINED_NETWORKS, STACK_TYPE
 from plan import UNKNOWN, Plan, Registration
-
-CONTAINER = "docker:index/container:Container"
-NETWORK = "docker:index/network:Network"
-PREDEFINED = ("bridge", "default", "host", "none")
 
 
 @dataclass
@@ -150,7 +149,9 @@ def mermaid(plan: Plan) -> str:
         kind = "internal network" if network.internal else "network"
         lines.append(f"  {network.id}{{{{{_label(f'{kind} {network.name}', *network.subnets)}}}}}")
     for name, node_id in others.items():
-        title = f"{name} (predefined)" if name in PREDEFINED else f"{name} (not in this stack)"
+        title = (
+            f"{name} (predefined)" if name in PREDEFINED_NETWORKS else f"{name} (not in this stack)"
+        )
         lines.append(f"  {node_id}{{{{{_label(title)}}}}}")
     lines.extend(_boxes(containers))
     lines.extend(edges)
@@ -187,7 +188,7 @@ def _group(registration: Registration, by_urn: dict[str, Registration]) -> str:
     """`<ComponentType> <name>` of the nearest component the resource belongs to."""
     parent = by_urn.get(registration.parent)
     while parent is not None:
-        if not parent.custom and parent.type != "pulumi:pulumi:Stack":
+        if not parent.custom and parent.type != STACK_TYPE:
             short = parent.type.rsplit(":", 1)[-1]
             return f"{short} {parent.name}"
         parent = by_urn.get(parent.parent)

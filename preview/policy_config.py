@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from components.inputfiles import InputFileError, read_text
-
-LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+from components.vocabulary import LEVELS
 
 
 class PolicyConfigError(Exception):

@@ -1,15 +1,17 @@
-"""The one recorder the tests share: programs and components run under `plan`'s mocks."""
+"""What the tests share: one recorder (programs and components run under `plan`'s mocks), and
+one policy pack process per session, asked the way the offline gate asks it."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from plan import Plan, load_stack_config, record, record_program
+from tests.pack_client import PackClient, started_pack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROGRAM = PROJECT_DIR / "__main__.py"
@@ -40,3 +42,11 @@ class Recorder:
 def recorder() -> Recorder:
     """Records programs and components under Pulumi mocks."""
     return Recorder()
+
+
+@pytest.fixture(scope="session")
+def pack() -> Iterator[PackClient]:
+    """The policy pack in `policies/`, started once per session as the Pulumi CLI starts it and
+    asked through the offline gate's own client; stopped when the session ends."""
+    with started_pack() as client:
+        yield client

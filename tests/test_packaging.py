@@ -17,15 +17,18 @@ from tests.conftest import PROJECT_DIR
 
 CHECK = """
 import importlib.util, json
-import container_comms, container_comms.topology
+import container_comms, container_comms.topology, container_comms.vocabulary
 print(json.dumps({
     "file": container_comms.__file__,
     "topology": container_comms.topology.__file__,
+    "vocabulary": container_comms.vocabulary.__file__,
+    "predefined": sorted(container_comms.vocabulary.PREDEFINED_NETWORKS),
     "exports": sorted(n for n in ("Application", "Service", "NamedVolume", "ComponentError")
                       if hasattr(container_comms, n)),
     "loads": type(container_comms.topology.load_topology({"networks": {}})).__name__,
     "components": importlib.util.find_spec("components") is not None,
     "topology_top": importlib.util.find_spec("topology") is not None,
+    "policies": importlib.util.find_spec("policies") is not None,
 }))
 """
 
@@ -47,6 +50,10 @@ def test_pip_install_gives_container_comms_and_no_generic_top_level_name(tmp_pat
     package = site / "container_comms"
     for typed in (package / "py.typed", package / "topology" / "py.typed"):
         assert typed.is_file(), typed
+    # The wheel carries the pack's vocabulary file itself (components/vocabulary.py links to it).
+    vocabulary = package / "vocabulary.py"
+    assert not vocabulary.is_symlink()
+    assert vocabulary.read_bytes() == (PROJECT_DIR / "policies/rules/vocabulary.py").read_bytes()
     # A fresh interpreter in an empty folder, the installed copy first on its path.
     empty = tmp_path / "elsewhere"
     empty.mkdir()
@@ -59,8 +66,11 @@ def test_pip_install_gives_container_comms_and_no_generic_top_level_name(tmp_pat
     assert found == {
         "file": str(package / "__init__.py"),
         "topology": str(package / "topology" / "__init__.py"),
+        "vocabulary": str(vocabulary),
+        "predefined": ["bridge", "default", "host", "none"],
         "exports": ["Application", "ComponentError", "NamedVolume", "Service"],
         "loads": "TopologyConfig",
         "components": False,
         "topology_top": False,
+        "policies": False,
     }

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..problems import Problem
+from ..vocabulary import NETWORK_MODES
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
@@ -106,7 +107,7 @@ def _service(
     out["container_name"] = _container_name(project, key, service)
     mode = service.get("network_mode")
     networks = service.get("networks") or {}
-    if mode in {"host", "none", "bridge"}:
+    if mode in NETWORK_MODES:
         out["network_mode"] = mode
     elif mode:
         problems.append(

@@ -23,6 +23,12 @@ from ..joined_group import JoinedGroup, joined_group_problems, sidecar_option_pr
 from ..problems import Problem
 from ..service import child_name
 from ..static_ip import StaticIpContainer, static_problems
+from ..vocabulary import (
+    APPLICATION_TYPE,
+    DNS_GROUP_TYPE,
+    JOINED_GROUP_TYPE,
+    STATIC_IP_CONTAINER_TYPE,
+)
 from .args import (
     NetworkLookup,
     SpecMap,
@@ -137,7 +143,7 @@ class DnsGroups(Kind[DnsGroupConfig]):
     """`dns_groups`: members of one network that resolve each other by name."""
 
     key = "dns_groups"
-    component = "container-comms:index:DnsGroup"
+    component = DNS_GROUP_TYPE
 
     def members(self, name: str, value: DnsGroupConfig, config: TopologyConfig) -> list[Member]:
         at = self.at(name)
@@ -198,7 +204,7 @@ class JoinedGroups(Kind[JoinedGroupConfig]):
     """`joined_groups`: an owner and the sidecars that share its network namespace."""
 
     key = "joined_groups"
-    component = "container-comms:index:JoinedGroup"
+    component = JOINED_GROUP_TYPE
 
     def members(self, name: str, value: JoinedGroupConfig, config: TopologyConfig) -> list[Member]:
         at = self.at(name)
@@ -269,7 +275,7 @@ class StaticContainers(Kind[StaticContainerConfig]):
     """`containers`: one container each, at a fixed address."""
 
     key = "containers"
-    component = "container-comms:index:StaticIpContainer"
+    component = STATIC_IP_CONTAINER_TYPE
 
     def members(
         self, name: str, value: StaticContainerConfig, config: TopologyConfig
@@ -316,7 +322,7 @@ class Services(Kind[ServiceConfig]):
     """`services`: containers on any number of networks with sidecars, one `Application`."""
 
     key = "services"
-    component = "container-comms:index:Application"
+    component = APPLICATION_TYPE
 
     def members(self, name: str, value: ServiceConfig, config: TopologyConfig) -> list[Member]:
         at = self.at(name)

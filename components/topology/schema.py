@@ -7,13 +7,14 @@ component API never drift apart; networks are referred to by their key under `ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from ..checking import CONFIG
 from ..container import ContainerSpec
 from ..dns_group import DnsMember
 from ..network import UserDefinedNetworkArgs
 from ..service import Condition, Sidecar
+from ..vocabulary import NetworkMode
 from ..volume import NamedVolumeArgs
 
 
@@ -128,7 +129,7 @@ class ServiceConfig(ContainerSpec):
     """The container's name; the service's key when None."""
     networks: dict[str, ServiceAttachmentConfig | None] = field(default_factory=dict)
     """Networks by key, each with aliases and addresses; the default bridge when empty."""
-    network_mode: Literal["bridge", "host", "none"] | None = None
+    network_mode: NetworkMode | None = None
     """The default bridge, the host's network, or none, instead of `networks`."""
     sidecars: dict[str, SidecarConfig] = field(default_factory=dict)
     """Sidecars joined to its network namespace, by container name."""

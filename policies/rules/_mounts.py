@@ -23,7 +23,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from pulumi_policy import PolicyResource
 
@@ -39,9 +39,7 @@ from ._props import (
     text,
     unwrap,
 )
-
-VOLUME: Final = "docker:index/volume:Volume"
-"""Type token of a pulumi-docker volume."""
+from .vocabulary import VOLUME_TYPE as VOLUME
 
 
 def host_path(value: str) -> str | None:

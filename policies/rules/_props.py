@@ -19,35 +19,24 @@ from typing import Any, Final, Protocol
 
 from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
 
+# The wire vocabulary, under the names the rules use (the facts themselves live in vocabulary.py).
+from .vocabulary import CONTAINER_TYPE as CONTAINER
+from .vocabulary import DNS_GROUP_TYPE as DNS_GROUP
+from .vocabulary import LABEL_PRESET, PREDEFINED_NETWORKS, UNKNOWN_SENTINELS
+from .vocabulary import NETWORK_TYPE as NETWORK
+from .vocabulary import REMOTE_IMAGE_TYPE as REMOTE_IMAGE
+
+__all__ = [
+    "CONTAINER",
+    "DNS_GROUP",
+    "LABEL_PRESET",
+    "NETWORK",
+    "PREDEFINED_NETWORKS",
+    "REMOTE_IMAGE",
+    "UNKNOWN_SENTINELS",
+]
+
 _PROXIES = (_DictProxy, _ListProxy)
-
-CONTAINER: Final = "docker:index/container:Container"
-"""Type token of a pulumi-docker container."""
-NETWORK: Final = "docker:index/network:Network"
-"""Type token of a pulumi-docker network."""
-REMOTE_IMAGE: Final = "docker:index/remoteImage:RemoteImage"
-"""Type token of a pulumi-docker pulled image."""
-DNS_GROUP: Final = "container-comms:index:DnsGroup"
-"""Type token of the DNS group component."""
-
-PREDEFINED_NETWORKS: Final = frozenset({"bridge", "default", "host", "none"})
-"""Networks the engine defines itself: no embedded DNS, no aliases, no static addresses."""
-
-LABEL_PRESET: Final = "container-comms.preset"
-"""Label naming the preset a container was built from (`monitor` for traffic monitors)."""
-
-UNKNOWN_SENTINELS: Final = frozenset(
-    {
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
-        "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
-        "e48ece36-62e2-4504-bad9-02848725956a",  # archive
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
-    }
-)
-"""The strings that stand for values unknown at preview (`pulumi_policy.proxy.UNKNOWN_*`)."""
 
 
 class Unknown:

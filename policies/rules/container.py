@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
@@ -25,17 +23,7 @@ from ._props import (
     unwrap,
 )
 from ._stack import StackIndex
-
-CONTAINER_NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
-"""What the engine accepts as a container name."""
-DNS_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-"""One label of a DNS name (RFC 1123)."""
-
-
-def is_dns_name(value: str) -> bool:
-    """Whether `value` is a DNS name: dot-separated RFC 1123 labels, at most 253 characters."""
-    name = value[:-1] if value.endswith(".") else value
-    return 0 < len(name) <= 253 and all(DNS_LABEL.match(part) for part in name.split("."))
+from .vocabulary import NAME_CHARS, is_container_name, is_dns_name
 
 
 def _static_ip_on_predefined(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -223,10 +211,10 @@ def _valid_name(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if isinstance(name, Unknown):
         finish(args, [f'the name of container resource "{args.name}" is'])
         return
-    if name is not None and not CONTAINER_NAME.match(name):
+    if name is not None and not is_container_name(name):
         report(
             f'container "{name}": name "{name}" is not a valid container name; the engine refuses '
-            f'it with "Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are '
+            f'it with "Invalid container name ({name}), only {NAME_CHARS} are '
             'allowed"; use two or more characters of [a-zA-Z0-9_.-], starting with a letter or '
             "digit.",
             None,

@@ -29,8 +29,15 @@ from ._props import (
     text,
     unwrap,
 )
+from .vocabulary import (
+    ENGINE_CAPABILITIES,
+    ENGINE_DEFAULT_CAPABILITIES,
+    LATER_ENGINE_CAPABILITIES,
+    MONITOR_CAPABILITIES,
+    PRESET_MONITOR,
+)
 
-DEFAULT_MONITOR_CAPABILITIES = ["NET_ADMIN", "NET_RAW"]
+DEFAULT_MONITOR_CAPABILITIES = list(MONITOR_CAPABILITIES)
 """What the monitor preset adds to capture another container's traffic."""
 DEFAULT_BIND_ADDRESSES = ["127.0.0.1", "::1"]
 """Host addresses ports may be published on by default: loopback only."""
@@ -90,31 +97,6 @@ docker_container_disallow_privileged = ResourceValidationPolicy(
 )
 
 
-ENGINE_DEFAULT_CAPABILITIES = frozenset(
-    {
-        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
-        "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
-    }
-)  # fmt: skip
-"""The capabilities Docker gives every container (CapEff a80425fb on engine 20.10): adding one
-of them changes nothing."""
-
-ENGINE_CAPABILITIES = frozenset(
-    {
-        "AUDIT_CONTROL", "AUDIT_READ", "AUDIT_WRITE", "BLOCK_SUSPEND", "CHOWN", "DAC_OVERRIDE",
-        "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER", "KILL", "LEASE",
-        "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN", "NET_BIND_SERVICE",
-        "NET_BROADCAST", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYSLOG",
-        "SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE", "SYS_NICE", "SYS_PACCT",
-        "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "WAKE_ALARM",
-    }
-)  # fmt: skip
-"""The capability names engine 20.10 accepts (besides ALL)."""
-
-LATER_ENGINE_CAPABILITIES = frozenset({"PERFMON", "BPF", "CHECKPOINT_RESTORE"})
-"""Linux capabilities later engines accept and engine 20.10 refuses."""
-
-
 def _capability(value: str) -> str:
     """A capability as the allowlist compares it: upper case, without `CAP_`."""
     upper = value.strip().upper()
@@ -165,7 +147,7 @@ def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None
         preset = view.labels.get(LABEL_PRESET)
         if isinstance(preset, Unknown):
             unknowns.append(f'the {LABEL_PRESET} label of container "{view.label}" is')
-        elif preset == "monitor":
+        elif preset == PRESET_MONITOR:
             monitor = config_strings(args, "monitorCapabilities", DEFAULT_MONITOR_CAPABILITIES)
             allowed.extend(_capability(c) for c in monitor)
     for add in escalating:
@@ -184,7 +166,7 @@ docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
     name="docker-container-enforce-allowed-capabilities",
     description=(
         "A container adds no capability beyond Docker's default set but allowed ones; containers "
-        "labelled container-comms.preset=monitor may also add NET_RAW and NET_ADMIN."
+        f"labelled {LABEL_PRESET}={PRESET_MONITOR} may also add NET_RAW and NET_ADMIN."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(

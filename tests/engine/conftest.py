@@ -21,6 +21,7 @@ import docker
 import docker.errors
 import pytest
 
+from components.vocabulary import PREDEFINED_NETWORKS
 from plan import Plan, ProgramError, StackConfigError, load_stack_config, record_program
 from tests.engine.images import Standin, StandinError, build_standins, plan_standins
 from tests.engine.netns import EngineNetns
@@ -69,7 +70,7 @@ def _clear(client: docker.DockerClient) -> None:
     for container in client.containers.list(all=True):
         container.remove(force=True)
     for network in client.networks.list():
-        if network.name not in {"bridge", "host", "none"}:
+        if network.name not in PREDEFINED_NETWORKS:
             with contextlib.suppress(docker.errors.NotFound):
                 network.remove()
 

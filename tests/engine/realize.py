@@ -65,14 +65,13 @@ import docker
 import docker.errors
 import docker.types
 
+from components import vocabulary
 from plan import SECRET_SIG, UNKNOWN, Plan, Registration
 
-NETWORK = "docker:index/network:Network"
-CONTAINER = "docker:index/container:Container"
-REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
-VOLUME = "docker:index/volume:Volume"
-
-PREDEFINED_NETWORKS = frozenset({"bridge", "host", "none", "default"})
+NETWORK = vocabulary.NETWORK_TYPE
+CONTAINER = vocabulary.CONTAINER_TYPE
+REMOTE_IMAGE = vocabulary.REMOTE_IMAGE_TYPE
+VOLUME = vocabulary.VOLUME_TYPE
 
 # The provider's default, when the program does not set `must_run`.
 _MUST_RUN_DEFAULT = True

@@ -1,12 +1,12 @@
 """Proofs 3 and 4: each rule of the policy pack matches what the real engine does.
 
-For every mandatory rule, a minimal configuration that violates it is flagged by the pack's own
-analyzer (at the mandatory level) and, realized on the engine the way the provider would, is
-refused with the exact message the rule pre-empts; or, for the DNS rules, is accepted and then
-provably broken. For the advisory rules whose hazard the engine can show, the pack flags the
-configuration (advisory) and the engine accepts it without the effect the configuration asks
-for. Every compliant variant (the fix the violation message suggests) passes the pack without a
-mandatory finding, realizes, and communicates.
+For every mandatory rule, a minimal configuration that violates it is flagged by the pack (at
+the mandatory level, asked as the offline gate asks it) and, realized on the engine the way the
+provider would, is refused with the exact message the rule pre-empts; or, for the DNS rules, is
+accepted and then provably broken. For the advisory rules whose hazard the engine can show, the
+pack flags the configuration (advisory) and the engine accepts it without the effect the
+configuration asks for. Every compliant variant (the fix the violation message suggests) passes
+the pack without a mandatory finding, realizes, and communicates.
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ from tests.engine.conftest import stack_plan
 from tests.engine.netns import EngineNetns
 from tests.engine.probes import container, eventually, network, sh, sh_until
 from tests.engine.realize import EngineRefused, Realization
+from tests.pack_client import PackClient, Verdict
 
 pytestmark = pytest.mark.engine
-
-analyzer_module = pytest.importorskip("policies.analyzer", reason="the policy pack is not there")
 
 # A proof about a realization; the engine's network namespace is where a client of its
 # published ports runs.
@@ -62,9 +61,8 @@ class Case:
     id: str = field(default="")
 
 
-def _verdict(resources: list[Registration]) -> Any:
-    inputs, outputs = analyzer_module.resources_from_plan(resources)
-    return analyzer_module.build_analyzer().analyze_all(inputs, outputs)
+def _verdict(pack: PackClient, resources: list[Registration]) -> Verdict:
+    return pack.check(resources)
 
 
 def _kept(name: str, **inputs: Any) -> Registration:
@@ -173,6 +171,23 @@ def _duplicate_name_is_ambiguous(r: Realization, _netns: EngineNetns) -> None:
         assert answered == addresses, f"expected {sorted(addresses)}: {out}"
 
     eventually(both_answer, what="dup_probe looking up svc")
+
+
+def _trailing_dot_alias_never_answers(r: Realization, _netns: EngineNetns) -> None:
+    aliases = r.container("ad_one").attrs["NetworkSettings"]["Networks"]["ad_net"]["Aliases"]
+    assert "svc." in aliases, aliases  # accepted and recorded as given
+    probe = r.container("ad_two")
+    lookup = "nslookup -timeout=2 -retry=1 {} 127.0.0.11"
+    # The embedded DNS server knows ad_one: its other alias answers (with or without the dot)...
+    for name in ("ad_plain", "ad_plain."):
+        sh_until(probe, lookup.format(name), context=f"looking up {name}")
+    # ...and the alias with the trailing dot answers under neither spelling: the server passes
+    # the query on to the engine's upstream resolver, which has no answer.
+    for name in ("svc", "svc."):
+        assert sh(probe, lookup.format(name)) == (
+            1,
+            ";; connection timed out; no servers could be reached",
+        )
 
 
 def _published_port_dead(r: Realization, netns: EngineNetns) -> None:
@@ -890,6 +905,25 @@ CASES = [
         check=_duplicate_name_is_ambiguous,
     ),
     Case(
+        id="alias-with-trailing-dot",
+        rule="docker-container-enforce-valid-alias",
+        level="advisory",
+        resources=lambda _br: [
+            net := _user_net("ad_net", _SUB),
+            _kept(
+                "ad_one", networksAdvanced=_on(net, aliases=["svc.", "ad_plain"]), depends_on=(net,)
+            ),
+            _kept("ad_two", networksAdvanced=_on(net), depends_on=(net,)),
+        ],
+        check=_trailing_dot_alias_never_answers,
+        fix=lambda _br: [
+            net := _user_net("ad_net", _SUB),
+            _kept("ad_one", networksAdvanced=_on(net, aliases=["svc"]), depends_on=(net,)),
+            _kept("ad_two", networksAdvanced=_on(net), depends_on=(net,)),
+        ],
+        fix_check=_ping("ad_two", "svc"),
+    ),
+    Case(
         id="ports-on-internal-network",
         rule="docker-container-disallow-ports-on-internal-network",
         level="advisory",
@@ -910,13 +944,14 @@ def bridge_subnet(engine: docker.DockerClient) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_rule_matches_the_engine(
+    pack: PackClient,
     case: Case,
     bridge_subnet: str,
     realize: Callable[[], Realization],
     engine_netns: EngineNetns,
 ) -> None:
     resources = case.resources(bridge_subnet)
-    verdict = _verdict(resources)
+    verdict = _verdict(pack, resources)
     flagged = [f for f in verdict.findings if f.policy == case.rule]
     assert flagged, f"the pack does not flag {case.id}: {verdict.findings}"
     assert {f.level for f in flagged} == {case.level}, flagged
@@ -949,6 +984,7 @@ FIXES = [c for c in CASES if c.fix is not None]
 
 @pytest.mark.parametrize("case", FIXES, ids=[c.id for c in FIXES])
 def test_fix_passes_the_pack_realizes_and_communicates(
+    pack: PackClient,
     case: Case,
     bridge_subnet: str,
     realize: Callable[[], Realization],
@@ -956,7 +992,7 @@ def test_fix_passes_the_pack_realizes_and_communicates(
 ) -> None:
     assert case.fix is not None
     resources = case.fix(bridge_subnet)
-    verdict = _verdict(resources)
+    verdict = _verdict(pack, resources)
     assert not verdict.mandatory, verdict.mandatory
     assert not [f for f in verdict.findings if f.policy == case.rule], verdict.findings
     realization = realize()
@@ -968,9 +1004,9 @@ def test_fix_passes_the_pack_realizes_and_communicates(
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod", "app"])
-def test_stacks_the_engine_proofs_realize_pass_the_pack(stack: str) -> None:
+def test_stacks_the_engine_proofs_realize_pass_the_pack(pack: PackClient, stack: str) -> None:
     plan = stack_plan(stack)
-    verdict = _verdict(plan.resources)
+    verdict = _verdict(pack, plan.resources)
     assert not verdict.mandatory, verdict.mandatory
 
 
@@ -1016,14 +1052,14 @@ RACES = [
 
 @pytest.mark.parametrize("race", RACES, ids=[r.id for r in RACES])
 def test_static_ip_the_engine_may_hand_out_first(
-    race: Race, realize: Callable[[], Realization]
+    pack: PackClient, race: Race, realize: Callable[[], Realization]
 ) -> None:
     """The engine gives a container without a static address the lowest free address of the
     pool (ipRange, else the subnet): whether the static one gets its address depends on which
     starts first, which nothing fixes here, so the pack warns (advisory) and does not block."""
     ip_range = race.ip_range
     resources = _dynamic_and_static(ip_range, static_first=False)
-    verdict = _verdict(resources)
+    verdict = _verdict(pack, resources)
     assert [(f.policy, f.level) for f in verdict.findings] == [(race.rule, "advisory")]
     wanted = resources[2].inputs["networksAdvanced"][0]["ipv4Address"]
 
@@ -1134,13 +1170,14 @@ WORKS = [
 
 @pytest.mark.parametrize("case", WORKS, ids=[c.id for c in WORKS])
 def test_the_pack_passes_what_the_engine_runs(
+    pack: PackClient,
     case: Works,
     bridge_subnet: str,
     realize: Callable[[], Realization],
     engine_netns: EngineNetns,
 ) -> None:
     resources = case.resources(bridge_subnet)
-    verdict = _verdict(resources)
+    verdict = _verdict(pack, resources)
     assert not verdict.mandatory, verdict.mandatory
     assert not [f for f in verdict.findings if f.policy in case.quiet], verdict.findings
     assert sorted(f.policy for f in verdict.findings) == sorted(case.advisories)

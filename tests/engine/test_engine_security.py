@@ -1,14 +1,14 @@
 """Proofs on the real engine for the security and host access rules.
 
-The engine accepts every setting these rules report, so a proof shows what the setting gives
-the container: for each, the pack's own analyzer flags a minimal configuration at the rule's
-level, the configuration is realized as the provider would, and the container then does what
-the rule's message says it can (drive the engine through its socket, write the host's files,
-read the host's disk, kill a host process, share the host's shared memory, use a capability),
-next to a control container without the setting that cannot. What the pack lets pass is shown
-harmless the same way: capabilities from Docker's default set change nothing, the project's
-own files mount and nothing else shows. The unknown capability names are refused, with the
-engine's exact message. Every effect is polled for with a deadline.
+The engine accepts every setting these rules report, so a proof shows what the setting gives the
+container: for each, the pack (asked as the offline gate asks it) flags a minimal configuration
+at the rule's level, the configuration is realized as the provider would, and the container then
+does what the rule's message says it can (drive the engine through its socket, write the host's
+files, read the host's disk, kill a host process, share the host's shared memory, use a
+capability), next to a control container without the setting that cannot. What the pack lets
+pass is shown harmless the same way: capabilities from Docker's default set change nothing, the
+project's own files mount and nothing else shows. The unknown capability names are refused, with
+the engine's exact message. Every effect is polled for with a deadline.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from tests.engine.conftest import ENGINE_SH
 from tests.engine.probes import container, sh, urn
 from tests.engine.realize import EngineRefused, Realization
 from tests.engine.unix_client import install, supported
+from tests.pack_client import PackClient, Verdict
 
 pytestmark = pytest.mark.engine
 
-analyzer = pytest.importorskip("policies.analyzer", reason="the policy pack is not there")
 security = pytest.importorskip("policies.rules.security", reason="the policy pack is not there")
 
 VOLUME = "docker:index/volume:Volume"
@@ -52,12 +52,14 @@ def _volume(name: str, **inputs: Any) -> Registration:
     )  # fmt: skip
 
 
-def _findings(resources: list[Registration], config: dict[str, Any] | None = None) -> Any:
-    inputs, outputs = analyzer.resources_from_plan(resources)
-    return analyzer.build_analyzer(config or {}).analyze_all(inputs, outputs)
+def _findings(
+    pack: PackClient, resources: list[Registration], config: dict[str, Any] | None = None
+) -> Verdict:
+    return pack.check(resources, config)
 
 
 def _flags(
+    pack: PackClient,
     resources: list[Registration],
     *,
     rule: str,
@@ -66,7 +68,7 @@ def _flags(
     config: dict[str, Any] | None = None,
 ) -> None:
     """The pack reports `rule` at `level` for container `on` (a stack rule names its urn)."""
-    verdict = _findings(resources, {rule: config} if config else None)
+    verdict = _findings(pack, resources, {rule: config} if config else None)
     found = [f for f in verdict.findings if f.policy == rule]
     assert found, f"the pack does not flag {rule}: {verdict.findings}"
     assert {f.level for f in found} == {level}, found
@@ -163,12 +165,13 @@ def _socket_forms(socket: str) -> dict[str, tuple[list[Registration], str]]:
     "form", ["read-only-volume", "folder-bind-mount", "bind-made-volume", "volumes-from"]
 )
 def test_socket_reaches_the_engine(
-    form: str, engine_socket: str, realize: Callable[[], Realization]
+    pack: PackClient, form: str, engine_socket: str, realize: Callable[[], Realization]
 ) -> None:
     if reason := supported():
         pytest.skip(reason)
     resources, inside = _socket_forms(engine_socket)[form]
     _flags(
+        pack,
         resources,
         rule="docker-container-disallow-docker-socket-mount",
         level="mandatory",
@@ -192,10 +195,12 @@ READ_ONLY_SYSTEM = "docker-container-disallow-read-only-host-system-mount"
 
 
 def test_writable_host_root_lets_the_container_write_host_files(
+    pack: PackClient,
     realize: Callable[[], Realization],
 ) -> None:
     resources = [_kept("hs_root", volumes=[{"hostPath": "/", "containerPath": "/host"}])]
     _flags(
+        pack,
         resources,
         rule="docker-container-disallow-writable-host-system-mount",
         level="mandatory",
@@ -217,19 +222,22 @@ def test_writable_host_root_lets_the_container_write_host_files(
         marker.unlink(missing_ok=True)
 
 
-def test_read_only_host_etc_shows_the_host_files(realize: Callable[[], Realization]) -> None:
+def test_read_only_host_etc_shows_the_host_files(
+    pack: PackClient, realize: Callable[[], Realization]
+) -> None:
     resources = [
         _kept(
             "hs_etc", volumes=[{"hostPath": "/etc", "containerPath": "/host-etc", "readOnly": True}]
         )
     ]
     _flags(
+        pack,
         resources,
         rule="docker-container-disallow-read-only-host-system-mount",
         level="advisory",
         on="hs_etc",
     )
-    verdict = _findings(resources)
+    verdict = _findings(pack, resources)
     assert not verdict.mandatory, verdict.mandatory
     r = realize()
     r.apply(resources)
@@ -240,7 +248,7 @@ def test_read_only_host_etc_shows_the_host_files(realize: Callable[[], Realizati
 
 
 def test_project_files_pass_the_pack_and_mount(
-    tmp_path: Path, realize: Callable[[], Realization]
+    pack: PackClient, tmp_path: Path, realize: Callable[[], Realization]
 ) -> None:
     """What compose apps do: the project's config read-only, its data folder writable."""
     (tmp_path / "nginx.conf").write_text("worker_processes 1;\n")
@@ -259,7 +267,7 @@ def test_project_files_pass_the_pack_and_mount(
             ],
         )
     ]
-    verdict = _findings(resources)
+    verdict = _findings(pack, resources)
     host_rules = {SOCKET, WRITABLE_SYSTEM, READ_ONLY_SYSTEM}
     assert [f for f in verdict.findings if f.policy in host_rules] == []
     assert not verdict.mandatory, verdict.mandatory
@@ -295,7 +303,7 @@ def loop_disk(tmp_path: Path) -> Iterator[str]:
 
 
 def test_disk_device_reads_the_host_disk(
-    loop_disk: str, realize: Callable[[], Realization]
+    pack: PackClient, loop_disk: str, realize: Callable[[], Realization]
 ) -> None:
     resources = [
         _kept(
@@ -304,6 +312,7 @@ def test_disk_device_reads_the_host_disk(
         )
     ]
     _flags(
+        pack,
         resources,
         rule="docker-container-disallow-host-disk-device",
         level="mandatory",
@@ -315,7 +324,7 @@ def test_disk_device_reads_the_host_disk(
 
 
 def test_block_device_cgroup_rule_reads_the_host_disk(
-    loop_disk: str, realize: Callable[[], Realization]
+    pack: PackClient, loop_disk: str, realize: Callable[[], Realization]
 ) -> None:
     minor = os.minor(os.stat(loop_disk).st_rdev)
     major = os.major(os.stat(loop_disk).st_rdev)
@@ -324,6 +333,7 @@ def test_block_device_cgroup_rule_reads_the_host_disk(
         _kept("dk_control"),
     ]
     _flags(
+        pack,
         resources,
         rule="docker-container-disallow-host-disk-device",
         level="mandatory",
@@ -341,11 +351,16 @@ def test_block_device_cgroup_rule_reads_the_host_disk(
 
 
 def test_host_pid_namespace_lets_the_container_kill_host_processes(
+    pack: PackClient,
     realize: Callable[[], Realization],
 ) -> None:
     resources = [_kept("ns_pid", pidMode="host"), _kept("ns_control")]
     _flags(
-        resources, rule="docker-container-disallow-host-namespaces", level="mandatory", on="ns_pid"
+        pack,
+        resources,
+        rule="docker-container-disallow-host-namespaces",
+        level="mandatory",
+        on="ns_pid",
     )
     victim = subprocess.Popen(["sleep", "600"], start_new_session=True)
     try:
@@ -365,11 +380,16 @@ def test_host_pid_namespace_lets_the_container_kill_host_processes(
 
 
 def test_host_ipc_namespace_shares_the_host_shared_memory(
+    pack: PackClient,
     realize: Callable[[], Realization],
 ) -> None:
     resources = [_kept("ns_ipc", ipcMode="host"), _kept("ns_control")]
     _flags(
-        resources, rule="docker-container-disallow-host-namespaces", level="mandatory", on="ns_ipc"
+        pack,
+        resources,
+        rule="docker-container-disallow-host-namespaces",
+        level="mandatory",
+        on="ns_ipc",
     )
     marker = Path("/dev/shm") / f"container-comms-proof-{uuid.uuid4().hex}"
     answer = marker.with_name(marker.name + "-answer")
@@ -390,10 +410,12 @@ def test_host_ipc_namespace_shares_the_host_shared_memory(
 
 
 def test_host_user_namespace_changes_nothing_on_an_engine_without_remapping(
+    pack: PackClient,
     realize: Callable[[], Realization],
 ) -> None:
     resources = [_kept("ns_userns", usernsMode="host"), _kept("ns_control")]
     _flags(
+        pack,
         resources,
         rule="docker-container-disallow-host-user-namespace",
         level="advisory",
@@ -428,13 +450,15 @@ def _effective(r: Realization, name: str) -> set[str]:
     return {cap for number, cap in enumerate(CAPABILITY_BITS) if bits >> number & 1}
 
 
-def test_default_capabilities_added_change_nothing(realize: Callable[[], Realization]) -> None:
+def test_default_capabilities_added_change_nothing(
+    pack: PackClient, realize: Callable[[], Realization]
+) -> None:
     defaults = sorted(security.ENGINE_DEFAULT_CAPABILITIES)
     resources = [
         _kept("cp_defaults", capabilities={"adds": [*defaults, "cap_chown", "net_raw"]}),
         _kept("cp_control"),
     ]
-    verdict = _findings(resources)
+    verdict = _findings(pack, resources)
     assert [f for f in verdict.findings if f.policy in (CAPABILITIES, UNKNOWN_CAPABILITY)] == []
     r = realize()
     r.apply(resources)
@@ -443,10 +467,12 @@ def test_default_capabilities_added_change_nothing(realize: Callable[[], Realiza
 
 
 def test_capability_beyond_the_default_set_is_effective(
+    pack: PackClient,
     realize: Callable[[], Realization],
 ) -> None:
     resources = [_kept("cp_admin", capabilities={"adds": ["SYS_ADMIN"]}), _kept("cp_control")]
     _flags(
+        pack,
         resources,
         rule="docker-container-enforce-allowed-capabilities",
         level="mandatory",
@@ -471,10 +497,11 @@ def test_capability_beyond_the_default_set_is_effective(
     ids=["unknown-name", "newer-engines-name", "unknown-drop"],
 )
 def test_unknown_capability_is_refused(
-    key: str, value: str, message: str, realize: Callable[[], Realization]
+    pack: PackClient, key: str, value: str, message: str, realize: Callable[[], Realization]
 ) -> None:
     resources = [_kept("cp_unknown", capabilities={key: [value]})]
     _flags(
+        pack,
         resources,
         rule="docker-container-disallow-unknown-capability",
         level="mandatory",
@@ -486,9 +513,11 @@ def test_unknown_capability_is_refused(
     assert refused.value.message == message
 
 
-def test_capability_names_in_any_case_are_known(realize: Callable[[], Realization]) -> None:
+def test_capability_names_in_any_case_are_known(
+    pack: PackClient, realize: Callable[[], Realization]
+) -> None:
     resources = [_kept("cp_case", capabilities={"adds": ["net_admin"], "drops": ["Cap_Mknod"]})]
-    verdict = _findings(resources)
+    verdict = _findings(pack, resources)
     assert [f for f in verdict.findings if f.policy == UNKNOWN_CAPABILITY] == []
     r = realize()
     r.apply(resources)
@@ -500,11 +529,15 @@ def test_capability_names_in_any_case_are_known(realize: Callable[[], Realizatio
 
 
 def test_host_network_shares_the_engine_hosts_interfaces(
-    engine: docker.DockerClient, realize: Callable[[], Realization]
+    pack: PackClient, engine: docker.DockerClient, realize: Callable[[], Realization]
 ) -> None:
     resources = [_kept("hn_host", networkMode="host"), _kept("hn_control")]
     _flags(
-        resources, rule="docker-container-disallow-host-network", level="mandatory", on="hn_host"
+        pack,
+        resources,
+        rule="docker-container-disallow-host-network",
+        level="mandatory",
+        on="hn_host",
     )
     bridge = engine.networks.get("bridge").attrs["Options"]["com.docker.network.bridge.name"]
     r = realize()
@@ -536,10 +569,10 @@ def test_host_network_shares_the_engine_hosts_interfaces(
     ids=["no-separator", "unknown-key", "systempaths", "seccomp-file-name"],
 )
 def test_security_opt_is_refused(
-    option: str, step: str, message: str, realize: Callable[[], Realization]
+    pack: PackClient, option: str, step: str, message: str, realize: Callable[[], Realization]
 ) -> None:
     resources = [_kept("so_refused", securityOpts=[option])]
-    _flags(
+    _flags(pack,
         resources, rule="docker-container-enforce-valid-security-opt", level="mandatory",
         on="so_refused",
     )  # fmt: skip
@@ -549,14 +582,15 @@ def test_security_opt_is_refused(
 
 
 def test_unconfined_seccomp_lets_the_container_make_user_namespaces(
+    pack: PackClient,
     realize: Callable[[], Realization],
 ) -> None:
     resources = [_kept("so_open", securityOpts=["seccomp=unconfined"]), _kept("so_control")]
-    _flags(
+    _flags(pack,
         resources, rule="docker-container-disallow-unconfined-security-opt", level="advisory",
         on="so_open",
     )  # fmt: skip
-    assert not _findings(resources).mandatory
+    assert not _findings(pack, resources).mandatory
     r = realize()
     r.apply(resources)
     _runs(r, "so_open", "grep '^Seccomp:' /proc/self/status", "Seccomp:\t0")

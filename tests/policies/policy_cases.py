@@ -3,8 +3,8 @@
 `compliant_stack()` is a stack shaped like the components' wire output (the seed's three ways,
 with IPv6 on `my_net2`, plus an internal backend pair); every rule passes it. A failing case
 changes one field of one resource and names the exact messages the rule must report. Each case
-runs twice: by calling the policy's `validate` directly, and through the pack's own analyzer
-(`Analyze` / `AnalyzeStack`, with config and enforcement levels).
+runs twice: by calling the policy's `validate` directly, and through the pack's process as the
+offline gate asks it (`Analyze` / `AnalyzeStack`, with config and enforcement levels).
 """
 
 from __future__ import annotations
@@ -25,15 +25,23 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policies.analyzer import Resource
-from policies.rules import POLICIES
+from policies.rules import POLICIES, vocabulary
+from policies.rules.vocabulary import (
+    LABEL_GROUP,
+    LABEL_PRESET,
+    LABEL_ROLE,
+    LABEL_STACK,
+    MONITOR_CAPABILITIES,
+    PRESET_MONITOR,
+)
+from tests.pack_client import Resource
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-CONTAINER = "docker:index/container:Container"
-NETWORK = "docker:index/network:Network"
-DNS_GROUP = "container-comms:index:DnsGroup"
-JOINED_GROUP = "container-comms:index:JoinedGroup"
-STACK = "pulumi:pulumi:Stack"
+UNKNOWN = vocabulary.UNKNOWN_STRING_VALUE
+CONTAINER = vocabulary.CONTAINER_TYPE
+NETWORK = vocabulary.NETWORK_TYPE
+DNS_GROUP = vocabulary.DNS_GROUP_TYPE
+JOINED_GROUP = vocabulary.JOINED_GROUP_TYPE
+STACK = vocabulary.STACK_TYPE
 
 BY_NAME: dict[str, Policy] = {p.name: p for p in POLICIES}
 
@@ -44,12 +52,7 @@ def urn(kind: str, name: str) -> str:
 
 
 def _labels(role: str, group: str, **extra: str) -> list[dict[str, str]]:
-    labels = {
-        "container-comms.stack": "test",
-        "container-comms.group": group,
-        "container-comms.role": role,
-        **extra,
-    }
+    labels = {LABEL_STACK: "test", LABEL_GROUP: group, LABEL_ROLE: role, **extra}
     return [{"label": k, "value": v} for k, v in labels.items()]
 
 
@@ -217,8 +220,8 @@ def compliant_stack() -> list[Resource]:
                 "web",
                 networkMode="container:web1",
                 command=["tcpdump", "-i", "any", "-w", "/dev/null"],
-                capabilities={"adds": ["NET_ADMIN", "NET_RAW"], "drops": []},
-                labels=_labels("joined-sidecar", "web", **{"container-comms.preset": "monitor"}),
+                capabilities={"adds": list(MONITOR_CAPABILITIES), "drops": []},
+                labels=_labels("joined-sidecar", "web", **{LABEL_PRESET: PRESET_MONITOR}),
             ),
             dependencies=(web1,),
         ),

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies.analyzer import Resource
+from policies.rules.vocabulary import ENGINE_DEFAULT_CAPABILITIES, VOLUME_TYPE
+from tests.pack_client import Resource
 from tests.policies.policy_cases import (
     CONTAINER,
     Case,
@@ -34,13 +35,7 @@ WRITABLE_SYSTEM = "docker-container-disallow-writable-host-system-mount"
 READ_ONLY_SYSTEM = "docker-container-disallow-read-only-host-system-mount"
 DISK = "docker-container-disallow-host-disk-device"
 
-VOLUME = "docker:index/volume:Volume"
-
-ENGINE_DEFAULT_CAPABILITIES = [
-    "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID",
-    "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
-]  # fmt: skip
-"""Docker's default set, as the task lists it (the engine proof reads it from CapEff)."""
+VOLUME = VOLUME_TYPE
 
 
 @dataclass(frozen=True)
@@ -293,7 +288,7 @@ SECURITY_CASES: list[Case] = [
         "bboxes-bbox1",
         set_field(
             "capabilities",
-            {"adds": [*ENGINE_DEFAULT_CAPABILITIES, "cap_chown", "net_raw", "CAP_KILL"]},
+            {"adds": [*sorted(ENGINE_DEFAULT_CAPABILITIES), "cap_chown", "net_raw", "CAP_KILL"]},
         ),
         (),
     ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policies.analyzer import Resource, build_analyzer
+from tests.pack_client import PackClient, Resource
 from tests.policies.policy_cases import CONTAINER, NETWORK, STACK, urn
 
 VOLUME = "docker:index/volume:Volume"
@@ -85,8 +85,8 @@ def compose_app() -> list[Resource]:
     ]
 
 
-def test_a_plain_compose_app_passes_with_only_the_port_advice() -> None:
-    verdict = build_analyzer().analyze_all(compose_app())
+def test_a_plain_compose_app_passes_with_only_the_port_advice(pack: PackClient) -> None:
+    verdict = pack.analyze_all(compose_app())
     assert verdict.mandatory == ()
     assert verdict.cant_run == ()
     assert [(f.policy, f.level, f.message) for f in verdict.findings] == [
@@ -102,7 +102,7 @@ def test_a_plain_compose_app_passes_with_only_the_port_advice() -> None:
     assert verdict.not_applicable == ()
 
 
-def test_the_same_app_without_restart_or_addresses_still_blocks_nothing() -> None:
+def test_the_same_app_without_restart_or_addresses_still_blocks_nothing(pack: PackClient) -> None:
     """Compose leaves restart and a port's address out when they are the defaults."""
     resources = []
     for resource in compose_app():
@@ -111,6 +111,6 @@ def test_the_same_app_without_restart_or_addresses_still_blocks_nothing() -> Non
         for port in props.get("ports", []):
             port.pop("ip", None)
         resources.append(Resource(resource.type, resource.name, resource.urn, props))
-    verdict = build_analyzer().analyze_all(resources)
+    verdict = pack.analyze_all(resources)
     assert verdict.mandatory == ()
     assert [f.policy for f in verdict.findings] == ["docker-container-enforce-port-bind-address"]

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import grpc
+import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
-from policies.analyzer import build_analyzer
 from policies.rules import POLICIES
+from preview.pack import start_pack
+from tests.pack_client import PackClient
+from tests.policies.policy_cases import compliant_stack, mutated, set_field
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 NAME = re.compile(
@@ -73,8 +78,8 @@ CONFIG_KEYS = {
 }
 
 
-def test_default_levels() -> None:
-    assert build_analyzer().default_levels() == DEFAULT_LEVELS
+def test_default_levels(pack: PackClient) -> None:
+    assert pack.default_levels() == DEFAULT_LEVELS
 
 
 def test_names_follow_the_convention_and_match_their_variables() -> None:
@@ -97,8 +102,8 @@ def test_descriptions_are_one_sentence() -> None:
         assert ". " not in description and "\n" not in description, policy.name
 
 
-def test_settings_have_config_schemas() -> None:
-    info = build_analyzer().info()
+def test_settings_have_config_schemas(pack: PackClient) -> None:
+    info = pack.info()
     schemas = {
         p.name: set(p.configSchema.properties.keys())
         for p in info.policies
@@ -128,3 +133,47 @@ def test_the_pack_starts_like_the_cli_starts_it() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_pack_is_its_rules_and_its_entry_point() -> None:
+    """The shipped pack carries no analyzer of its own: the CLI, the gate and the tests all
+    reach it as its own process."""
+    modules = sorted(
+        str(p.relative_to(PACK_DIR))
+        for p in PACK_DIR.rglob("*.py")
+        if not {"venv", "__pycache__"} & set(p.relative_to(PACK_DIR).parts)
+    )
+    assert [m for m in modules if not m.startswith("rules/")] == ["__init__.py", "__main__.py"]
+    tracked = subprocess.run(
+        ["git", "grep", "-l", "_PolicyAnalyzerServicer", "--", "*.py"],
+        cwd=PACK_DIR.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    assert tracked == ["tests/policies/test_policy_pack.py"]
+
+
+def test_the_tests_ask_the_pack_in_its_own_process(pack: PackClient) -> None:
+    assert pack.pack.process.pid != os.getpid()
+    assert pack.pack.process.poll() is None
+    assert pack.info().name == "container-comms"
+
+
+def test_the_pack_runs_alone_from_a_copy_of_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Published alone, the folder is the whole pack: its vocabulary travels inside `rules/`."""
+    alone = tmp_path / "published" / "container-comms"
+    shutil.copytree(PACK_DIR, alone, ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    stack = mutated(compliant_stack(), "bbox3", set_field("name", "bbox3\n"))
+    with start_pack(
+        alone, project="container-comms", stack="test", config={}, start_timeout=60
+    ) as p:
+        verdict = PackClient(p).analyze_all(stack)
+    assert [(f.policy, f.level) for f in verdict.findings] == [
+        ("docker-container-enforce-valid-name", "mandatory")
+    ]
+    assert verdict.run is not None and verdict.run.pack_path == str(alone)
+    assert [p.name for p in verdict.run.policies] == list(DEFAULT_LEVELS)

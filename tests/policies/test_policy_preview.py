@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from policies.analyzer import Resource, build_analyzer
 from policies.rules import POLICIES
+from tests.pack_client import PackClient, Resource
 from tests.policies.policy_cases import (
     CONTAINER,
     NETWORK,
@@ -39,31 +39,32 @@ def _at_preview(resources: list[Resource]) -> tuple[list[Resource], list[Resourc
     return inputs, outputs
 
 
-def test_every_rule_reaches_its_verdict_at_preview() -> None:
-    analyzer = build_analyzer()
+def test_every_rule_reaches_its_verdict_at_preview(pack: PackClient) -> None:
     inputs, outputs = _at_preview(compliant_stack())
-    verdict = analyzer.analyze_all(inputs, outputs)
+    verdict = pack.analyze_all(inputs, outputs)
     assert verdict.cant_run == ()
     assert verdict.not_applicable == ()
     assert verdict.findings == ()
-    assert len(POLICIES) == len(analyzer.default_levels())
+    assert len(POLICIES) == len(pack.default_levels())
 
 
-def test_a_violation_is_still_found_at_preview() -> None:
+def test_a_violation_is_still_found_at_preview(pack: PackClient) -> None:
     broken = mutated(
         compliant_stack(), "bbox3", set_field("networksAdvanced.0.ipv4Address", "10.9.9.9")
     )
     inputs, outputs = _at_preview(broken)
-    verdict = build_analyzer().analyze_all(inputs, outputs)
+    verdict = pack.analyze_all(inputs, outputs)
     assert [(f.policy, f.level) for f in verdict.findings] == [
         ("docker-container-enforce-static-ip-in-subnet", "mandatory")
     ]
     assert verdict.not_applicable == ()
 
 
-def test_a_plain_program_with_an_id_as_join_target_is_undecided_not_crashed() -> None:
+def test_a_plain_program_with_an_id_as_join_target_is_undecided_not_crashed(
+    pack: PackClient,
+) -> None:
     broken = mutated(compliant_stack(), "web-web1-shell", set_field("networkMode", UNKNOWN))
-    verdict = build_analyzer().analyze_all(broken)
+    verdict = pack.analyze_all(broken)
     assert verdict.cant_run == ()
     assert verdict.findings == ()
     assert {name for name, _ in verdict.not_applicable} == {
@@ -76,12 +77,12 @@ def test_a_plain_program_with_an_id_as_join_target_is_undecided_not_crashed() ->
     }
 
 
-def test_a_join_target_given_by_id_is_matched_once_the_id_is_known() -> None:
+def test_a_join_target_given_by_id_is_matched_once_the_id_is_known(pack: PackClient) -> None:
     owner_id = "3f2a9c41b7d04e5f8a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071"
     stack = mutated(compliant_stack(), "web-web1", set_field("id", owner_id))
     stack = mutated(stack, "web-web1-shell", set_field("networkMode", f"container:{owner_id[:12]}"))
     stack = mutated(stack, "web-web1", set_field("restart", "no"))
-    verdict = build_analyzer().analyze_stack(stack)
+    verdict = pack.analyze_all(stack)
     found = [
         f.message
         for f in verdict.findings

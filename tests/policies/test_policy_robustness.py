@@ -2,7 +2,7 @@
 
 Props mix the wire names the rules read with nulls, floats, empty lists, wrong types, unknown
 sentinels and component props. A rule may report, or say that it could not decide; it may not
-raise, and the analyzer must never fall back to its "can't run policy" note.
+raise, and the pack must never fall back to pulumi-policy's "can't run policy" note.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policies.analyzer import Resource, build_analyzer
 from policies.rules import POLICIES
-from policies.rules._props import UNKNOWN_SENTINELS
+from policies.rules.vocabulary import UNKNOWN_SENTINELS
+from tests.pack_client import PackClient, Resource
 from tests.policies.policy_cases import CONTAINER, DNS_GROUP, JOINED_GROUP, NETWORK, run_direct
 from tests.policies.security_cases import VOLUME
 
@@ -91,13 +91,13 @@ def test_no_rule_raises_on_generated_props(resources: list[Resource]) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stacks())
-def test_the_analyzer_never_falls_back_to_cant_run(resources: list[Resource]) -> None:
-    verdict = build_analyzer().analyze_all(resources)
+def test_the_pack_never_falls_back_to_cant_run(pack: PackClient, resources: list[Resource]) -> None:
+    verdict = pack.analyze_all(resources)
     assert verdict.cant_run == ()
     assert all(f.level in ("advisory", "mandatory") for f in verdict.findings)
 
 
-def test_unknown_network_mode_is_reported_as_undecided() -> None:
+def test_unknown_network_mode_is_reported_as_undecided(pack: PackClient) -> None:
     sentinel: Any = sorted(UNKNOWN_SENTINELS)[0]
     resource = Resource(
         CONTAINER,
@@ -105,7 +105,7 @@ def test_unknown_network_mode_is_reported_as_undecided() -> None:
         "urn:pulumi:test::container-comms::docker:index/container:Container::probe",
         {"name": "probe", "networkMode": sentinel, "ports": [{"internal": 80.0}]},
     )
-    verdict = build_analyzer().analyze(resource)
+    verdict = pack.analyze_all([resource])
     assert verdict.cant_run == ()
     assert (
         "docker-container-disallow-options-with-joined-network",

@@ -1,7 +1,8 @@
 """Every rule: the compliant stack passes, and each one-field change gives exactly its message.
 
-Each case runs twice: `validate` called directly, and the pack's own analyzer servicer
-(`Analyze` for every resource, `AnalyzeStack` once) with the rule's config and level.
+Each case runs twice: `validate` called directly, and the pack's process asked as the offline
+gate asks it (`Analyze` for every resource, `AnalyzeStack` once) with the rule's config and
+level.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from policies.analyzer import build_analyzer
 from policies.rules import POLICIES
+from tests.pack_client import PackClient
 from tests.policies.policy_cases import (
     BY_NAME,
     Case,
@@ -1373,9 +1374,9 @@ def test_compliant_stack_passes_every_rule_directly() -> None:
         assert result.not_applicable == [], policy.name
 
 
-def test_compliant_stack_passes_the_analyzer() -> None:
+def test_compliant_stack_passes_the_pack(pack: PackClient) -> None:
     resources = compliant_stack()
-    verdict = build_analyzer().analyze_all(resources)
+    verdict = pack.analyze_all(resources)
     assert verdict.findings == ()
     assert verdict.not_applicable == ()
 
@@ -1389,9 +1390,9 @@ def test_rule_directly(case: Case) -> None:
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[c.id for c in ALL_CASES])
-def test_rule_through_the_analyzer(case: Case) -> None:
+def test_rule_through_the_pack(pack: PackClient, case: Case) -> None:
     config: dict[str, Any] = {case.policy: dict(case.config)} if case.config else {}
-    verdict = build_analyzer(config).analyze_all(case.resources())
+    verdict = pack.analyze_all(case.resources(), config=config)
     found = [(f.message, f.urn, f.level) for f in verdict.findings if f.policy == case.policy]
     level = level_name(BY_NAME[case.policy])
     assert found == [(m, _urn_of(case, n), level) for m, n in case.expected]
@@ -1399,17 +1400,17 @@ def test_rule_through_the_analyzer(case: Case) -> None:
 
 
 @pytest.mark.parametrize("level", ["advisory", "mandatory", "disabled"])
-def test_enforcement_level_is_configurable(level: str) -> None:
+def test_enforcement_level_is_configurable(pack: PackClient, level: str) -> None:
     case = next(c for c in CASES if c.id == "outside-subnet")
-    verdict = build_analyzer({IN_SUBNET: level}).analyze_all(case.resources())
+    verdict = pack.analyze_all(case.resources(), config={IN_SUBNET: level})
     found = [f.level for f in verdict.findings if f.policy == IN_SUBNET]
     assert found == ([] if level == "disabled" else [level])
 
 
-def test_level_and_settings_configure_together() -> None:
+def test_level_and_settings_configure_together(pack: PackClient) -> None:
     case = next(c for c in ALL_CASES if c.id == "port-on-all-interfaces")
     config = {BIND_ADDRESS: {"enforcementLevel": "mandatory", "allowedBindAddresses": ["::1"]}}
-    verdict = build_analyzer(config).analyze_all(case.resources())
+    verdict = pack.analyze_all(case.resources(), config=config)
     found = [(f.level, f.message) for f in verdict.findings if f.policy == BIND_ADDRESS]
     assert found == [
         (

@@ -1,5 +1,5 @@
 """The security and host access rules with values unknown at preview: each says it cannot decide
-(naming what it needs), reports what it can, and never lets the analyzer fall back to its
+(naming what it needs), reports what it can, and never lets pulumi-policy fall back to its
 "can't run policy" note. Their failing cases run with every other rule's in test_policy_rules.py.
 """
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from policies.analyzer import build_analyzer
+from tests.pack_client import PackClient
 from tests.policies.policy_cases import (
     BY_NAME,
     UNKNOWN,
@@ -97,12 +97,14 @@ UNDECIDED = [
 @pytest.mark.parametrize(
     ("policy", "change", "what"), [u[1:] for u in UNDECIDED], ids=[u[0] for u in UNDECIDED]
 )
-def test_unknown_values_leave_the_rule_undecided(policy: str, change: Any, what: str) -> None:
+def test_unknown_values_leave_the_rule_undecided(
+    pack: PackClient, policy: str, change: Any, what: str
+) -> None:
     resources = mutated(compliant_stack(), "bboxes-bbox1", change)
     result = run_direct(BY_NAME[policy], resources)
     assert result.violations == []
     assert result.not_applicable == [_undecided(what)]
-    verdict = build_analyzer().analyze_all(resources)
+    verdict = pack.analyze_all(resources)
     assert verdict.cant_run == ()
     assert (policy, _undecided(what)) in verdict.not_applicable
 

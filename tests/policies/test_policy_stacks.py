@@ -1,4 +1,4 @@
-"""The dev, prod and app stacks, recorded under mocks, through the pack's analyzer.
+"""The dev, prod and app stacks, recorded under mocks, checked by the pack as the gate checks them.
 
 None gives a mandatory violation; variants broken in one field of one recorded registration
 give exactly the expected new findings.
@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from plan import load_stack_config, record_program
-from policies.analyzer import Finding, Resource, build_analyzer, resources_from_plan
+from plan import Registration, load_stack_config, record_program
+from tests.pack_client import Finding, PackClient
 from tests.policies.policy_cases import CONTAINER, DNS_GROUP
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
-Recorded = tuple[list[Resource], list[Resource]]
+Recorded = list[Registration]
 
 
 def _record(stack: str) -> Recorded:
@@ -32,7 +32,7 @@ def _record(stack: str) -> Recorded:
         config=config.values,
         preview=True,
     )
-    return resources_from_plan(plan.resources)
+    return plan.resources
 
 
 @pytest.fixture(scope="module")
@@ -50,66 +50,68 @@ def app() -> Recorded:
     return _record("app")
 
 
-def _findings(recorded: Recorded) -> list[Finding]:
-    verdict = build_analyzer().analyze_all(*recorded)
+def _findings(pack: PackClient, recorded: Recorded) -> list[Finding]:
+    verdict = pack.check(recorded)
     assert verdict.cant_run == ()
     return list(verdict.findings)
 
 
-def _matches(resource: Resource, kind: str, name: str) -> bool:
+def _matches(resource: Registration, kind: str, name: str) -> bool:
     if resource.type != kind:
         return False
-    return resource.props.get("name") == name if kind == CONTAINER else resource.name == name
+    return resource.inputs.get("name") == name if kind == CONTAINER else resource.name == name
 
 
 def _broken(
     recorded: Recorded, kind: str, name: str, change: Callable[[dict[str, Any]], None]
 ) -> tuple[Recorded, str]:
     """`recorded` with one field of one resource changed (inputs and outputs alike)."""
-    lists: list[list[Resource]] = []
+    changed: Recorded = []
     urns: set[str] = set()
-    for resources in recorded:
-        changed: list[Resource] = []
-        for resource in resources:
-            if _matches(resource, kind, name):
-                props = copy.deepcopy(dict(resource.props))
-                change(props)
-                resource = replace(resource, props=props)  # noqa: PLW2901
-                urns.add(resource.urn)
-            changed.append(resource)
-        lists.append(changed)
+    for resource in recorded:
+        if _matches(resource, kind, name):
+            inputs = copy.deepcopy(resource.inputs)
+            change(inputs)
+            outputs = copy.deepcopy(resource.outputs)
+            if outputs:
+                change(outputs)
+            resource = replace(resource, inputs=inputs, outputs=outputs)  # noqa: PLW2901
+            urns.add(resource.urn)
+        changed.append(resource)
     assert len(urns) == 1, f"no single {kind} named {name}"
-    return (lists[0], lists[1]), urns.pop()
+    return changed, urns.pop()
 
 
 def _urn(recorded: Recorded, name: str) -> str:
-    return next(r.urn for r in recorded[0] if _matches(r, CONTAINER, name))
+    return next(r.urn for r in recorded if _matches(r, CONTAINER, name))
 
 
-def _new(recorded: Recorded, broken: Recorded) -> list[tuple[str, str, str, str]]:
-    before = set(_findings(recorded))
-    found = [(f.policy, f.level, f.message, f.urn) for f in _findings(broken) if f not in before]
+def _new(pack: PackClient, recorded: Recorded, broken: Recorded) -> list[tuple[str, str, str, str]]:
+    before = set(_findings(pack, recorded))
+    found = [
+        (f.policy, f.level, f.message, f.urn) for f in _findings(pack, broken) if f not in before
+    ]
     return sorted(found)  # registration order under mocks is not fixed
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod", "app"])
 def test_stack_has_no_mandatory_violation_and_every_rule_decides(
-    stack: str, request: pytest.FixtureRequest
+    pack: PackClient, stack: str, request: pytest.FixtureRequest
 ) -> None:
     recorded: Recorded = request.getfixturevalue(stack)
-    verdict = build_analyzer().analyze_all(*recorded)
+    verdict = pack.check(recorded)
     assert [f for f in verdict.findings if f.level == "mandatory"] == []
     assert verdict.cant_run == ()
     assert verdict.not_applicable == ()
-    assert sum(r.type == CONTAINER for r in recorded[0]) >= 4
+    assert sum(r.type == CONTAINER for r in recorded) >= 4
 
 
-def test_app_stack_has_no_finding_at_all(app: Recorded) -> None:
-    assert _findings(app) == []
+def test_app_stack_has_no_finding_at_all(pack: PackClient, app: Recorded) -> None:
+    assert _findings(pack, app) == []
 
 
-def test_prod_ingress_port_is_the_only_advisory(prod: Recorded) -> None:
-    findings = _findings(prod)
+def test_prod_ingress_port_is_the_only_advisory(pack: PackClient, prod: Recorded) -> None:
+    findings = _findings(pack, prod)
     assert [(f.policy, f.level) for f in findings] == [
         ("docker-container-enforce-port-bind-address", "advisory")
     ]
@@ -129,11 +131,11 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     return change
 
 
-def test_dev_static_address_outside_subnet(dev: Recorded) -> None:
+def test_dev_static_address_outside_subnet(pack: PackClient, dev: Recorded) -> None:
     broken, urn = _broken(
         dev, CONTAINER, "bbox3", _set("networksAdvanced.0.ipv4Address", "10.9.9.9")
     )
-    assert _new(dev, broken) == [
+    assert _new(pack, dev, broken) == [
         (
             "docker-container-enforce-static-ip-in-subnet",
             "mandatory",
@@ -146,9 +148,9 @@ def test_dev_static_address_outside_subnet(dev: Recorded) -> None:
     ]
 
 
-def test_dev_sidecar_joining_a_missing_container(dev: Recorded) -> None:
+def test_dev_sidecar_joining_a_missing_container(pack: PackClient, dev: Recorded) -> None:
     broken, urn = _broken(dev, CONTAINER, "web1-shell", _set("networkMode", "container:ghost"))
-    assert _new(dev, broken) == [
+    assert _new(pack, dev, broken) == [
         (
             "docker-container-require-running-join-target",
             "mandatory",
@@ -161,9 +163,9 @@ def test_dev_sidecar_joining_a_missing_container(dev: Recorded) -> None:
     ]
 
 
-def test_dev_dns_group_on_the_default_bridge(dev: Recorded) -> None:
+def test_dev_dns_group_on_the_default_bridge(pack: PackClient, dev: Recorded) -> None:
     broken, _ = _broken(dev, DNS_GROUP, "bboxes", _set("network", "bridge"))
-    assert _new(dev, broken) == [
+    assert _new(pack, dev, broken) == [
         (
             "docker-dns-group-require-user-defined-network",
             "mandatory",
@@ -175,9 +177,9 @@ def test_dev_dns_group_on_the_default_bridge(dev: Recorded) -> None:
     ]
 
 
-def test_dev_two_members_with_one_alias(dev: Recorded) -> None:
+def test_dev_two_members_with_one_alias(pack: PackClient, dev: Recorded) -> None:
     broken, urn = _broken(dev, CONTAINER, "bbox2", _set("networksAdvanced.0.aliases", ["box1"]))
-    assert _new(dev, broken) == [
+    assert _new(pack, dev, broken) == [
         (
             "docker-network-disallow-duplicate-dns-name",
             "advisory",
@@ -189,14 +191,16 @@ def test_dev_two_members_with_one_alias(dev: Recorded) -> None:
     ]
 
 
-def test_prod_owner_leaving_the_backend_breaks_the_sidecars_lookup(prod: Recorded) -> None:
+def test_prod_owner_leaving_the_backend_breaks_the_sidecars_lookup(
+    pack: PackClient, prod: Recorded
+) -> None:
     def leave_backend(props: dict[str, Any]) -> None:
         props["networksAdvanced"] = [
             a for a in props["networksAdvanced"] if a.get("name") != "backend"
         ]
 
     broken, _ = _broken(prod, CONTAINER, "edge-web", leave_backend)
-    assert _new(prod, broken) == [
+    assert _new(pack, prod, broken) == [
         (
             "docker-container-require-shared-network-for-dns",
             "mandatory",
@@ -208,14 +212,14 @@ def test_prod_owner_leaving_the_backend_breaks_the_sidecars_lookup(prod: Recorde
     ]
 
 
-def test_prod_monitor_without_its_label(prod: Recorded) -> None:
+def test_prod_monitor_without_its_label(pack: PackClient, prod: Recorded) -> None:
     def unlabel(props: dict[str, Any]) -> None:
         props["labels"] = [
             label for label in props["labels"] if label["label"] != "container-comms.preset"
         ]
 
     broken, _ = _broken(prod, CONTAINER, "edge-monitor", unlabel)
-    assert _new(prod, broken) == [
+    assert _new(pack, prod, broken) == [
         (
             "docker-container-enforce-allowed-capabilities",
             "mandatory",
@@ -227,9 +231,9 @@ def test_prod_monitor_without_its_label(prod: Recorded) -> None:
     ]  # NET_RAW, the monitor's other capability, is in Docker's default set
 
 
-def test_prod_owner_not_restarted(prod: Recorded) -> None:
+def test_prod_owner_not_restarted(pack: PackClient, prod: Recorded) -> None:
     broken, _ = _broken(prod, CONTAINER, "edge-web", _set("restart", "no"))
-    assert _new(prod, broken) == [
+    assert _new(pack, prod, broken) == [
         (
             "docker-container-require-kept-running-join-target",
             "advisory",
@@ -245,9 +249,9 @@ def test_prod_owner_not_restarted(prod: Recorded) -> None:
     ]
 
 
-def test_prod_owner_whose_command_ends(prod: Recorded) -> None:
+def test_prod_owner_whose_command_ends(pack: PackClient, prod: Recorded) -> None:
     broken, _ = _broken(prod, CONTAINER, "edge-web", _set("command", ["true"]))
-    assert _new(prod, broken) == [
+    assert _new(pack, prod, broken) == [
         (
             "docker-container-require-running-join-target",
             "mandatory",

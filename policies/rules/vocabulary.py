@@ -1,0 +1,193 @@
+"""The wire vocabulary: the facts the components, the policy pack and the preview share.
+
+Type tokens, the engine's predefined networks, its name and DNS-label rules, the labels the
+components write and the pack reads, capability sets, the sentinels that stand for values
+unknown at preview, and the enforcement level names. Each is written here once.
+
+This module uses the standard library only, so every side can import it:
+- the pack (`policies/rules/vocabulary.py`, imported as `.vocabulary`), which the Pulumi CLI
+  runs from inside its own folder (`rules` is then a top-level package) and which may be
+  published alone;
+- the components, through `components/vocabulary.py`, a symbolic link to this file; the
+  `container_comms` wheel carries this file as `container_comms.vocabulary`;
+- the plan and the preview, through `components.vocabulary` (never through `policies`, whose
+  rules need pulumi-policy and run in the pack's own process).
+
+`tests/test_vocabulary.py` fails when one of these facts is written a second time elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final, Literal, get_args
+
+# --- Type tokens -----------------------------------------------------------------------------
+
+STACK_TYPE: Final = "pulumi:pulumi:Stack"
+"""Type token of a stack's root resource."""
+CONTAINER_TYPE: Final = "docker:index/container:Container"
+"""Type token of a pulumi-docker container."""
+NETWORK_TYPE: Final = "docker:index/network:Network"
+"""Type token of a pulumi-docker network."""
+REMOTE_IMAGE_TYPE: Final = "docker:index/remoteImage:RemoteImage"
+"""Type token of a pulumi-docker pulled image."""
+VOLUME_TYPE: Final = "docker:index/volume:Volume"
+"""Type token of a pulumi-docker volume."""
+
+APPLICATION_TYPE: Final = "container-comms:index:Application"
+"""Type token of the `Application` component."""
+DNS_GROUP_TYPE: Final = "container-comms:index:DnsGroup"
+"""Type token of the `DnsGroup` component (its props: `network`, `members`)."""
+IMAGE_SET_TYPE: Final = "container-comms:index:ImageSet"
+"""Type token of the `ImageSet` component."""
+JOINED_GROUP_TYPE: Final = "container-comms:index:JoinedGroup"
+"""Type token of the `JoinedGroup` component (its props: `owner`, `sidecars`)."""
+NAMED_VOLUME_TYPE: Final = "container-comms:index:NamedVolume"
+"""Type token of the `NamedVolume` component."""
+SERVICE_TYPE: Final = "container-comms:index:Service"
+"""Type token of the `Service` component."""
+STATIC_IP_CONTAINER_TYPE: Final = "container-comms:index:StaticIpContainer"
+"""Type token of the `StaticIpContainer` component."""
+USER_DEFINED_NETWORK_TYPE: Final = "container-comms:index:UserDefinedNetwork"
+"""Type token of the `UserDefinedNetwork` component."""
+
+# --- Networks --------------------------------------------------------------------------------
+
+PREDEFINED_NETWORKS: Final = frozenset({"bridge", "default", "host", "none"})
+"""Networks the engine defines itself (`default` is the default bridge's other name): its
+embedded DNS server does not answer on them, and they take no aliases or static addresses."""
+
+NetworkMode = Literal["bridge", "host", "none"]
+"""The network modes a container may take instead of networks: the default bridge, the host's
+network stack, or no network (`container:<name>` joins another container's)."""
+NETWORK_MODES: Final[frozenset[str]] = frozenset(get_args(NetworkMode))
+"""The values of `NetworkMode`."""
+
+# --- Names (matched whole, as Go's regexp matches `^...$`) ----------------------------------
+# Python's `$` also matches before a trailing newline, so `re.match` with `^...$` would take
+# "bbox1\n" for a valid name; every pattern here is used with `fullmatch`.
+
+NAME_CHARS: Final = "[a-zA-Z0-9][a-zA-Z0-9_.-]"
+"""The engine's name characters (its `RestrictedNameChars`), as its refusals quote them: a
+letter or digit first, then letters, digits, `_`, `.` and `-`."""
+
+_NAME = re.compile(f"{NAME_CHARS}+")
+_CONTAINER_NAME = re.compile(f"/?{NAME_CHARS}+")
+
+DNS_LABEL_LIMIT: Final = 63
+"""The most characters of one DNS label."""
+DNS_NAME_LIMIT: Final = 253
+"""The most characters of a DNS name."""
+
+_DNS_LABEL = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
+
+
+def is_name(name: str) -> bool:
+    """Whether `name` is two or more of `NAME_CHARS` (the engine's `^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`:
+    volume names, and container names without the optional leading `/`)."""
+    return _NAME.fullmatch(name) is not None
+
+
+def is_container_name(name: str) -> bool:
+    """Whether the engine accepts `name` as a container name (`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`;
+    it stores the name with one leading `/`)."""
+    return _CONTAINER_NAME.fullmatch(name) is not None
+
+
+def is_dns_label(label: str) -> bool:
+    """Whether `label` is one RFC 1123 label: 1 to 63 letters, digits and hyphens, neither
+    starting nor ending with a hyphen."""
+    return _DNS_LABEL.fullmatch(label) is not None
+
+
+def is_dns_name(name: str) -> bool:
+    """Whether `name` is a DNS name the embedded DNS server can answer: dot-separated RFC 1123
+    labels, at most 253 characters, without a trailing dot."""
+    return 0 < len(name) <= DNS_NAME_LIMIT and all(is_dns_label(p) for p in name.split("."))
+
+
+# --- Labels the components write on every container and the pack reads ----------------------
+
+LABEL_PREFIX: Final = "container-comms"
+"""The prefix of the labels below."""
+LABEL_STACK: Final = f"{LABEL_PREFIX}.stack"
+"""Label naming the stack a container belongs to."""
+LABEL_GROUP: Final = f"{LABEL_PREFIX}.group"
+"""Label naming the group (or service) a container belongs to."""
+LABEL_ROLE: Final = f"{LABEL_PREFIX}.role"
+"""Label naming a container's role in its group (`dns-member`, `joined-sidecar`, ...)."""
+LABEL_PRESET: Final = f"{LABEL_PREFIX}.preset"
+"""Label naming the preset a container was built from (`PRESET_MONITOR` for traffic monitors)."""
+LABEL_EXPOSE: Final = f"{LABEL_PREFIX}.expose"
+"""Label listing the ports a container exposes to its peers."""
+PRESET_MONITOR: Final = "monitor"
+"""The `LABEL_PRESET` value of a traffic monitor."""
+
+# --- Capabilities (names without the `CAP_` prefix) ----------------------------------------
+
+MONITOR_CAPABILITIES: Final = ("NET_ADMIN", "NET_RAW")
+"""What capturing another container's traffic needs: all that the monitor preset adds, and all
+that the pack lets a container labelled as a monitor add by default."""
+
+ENGINE_DEFAULT_CAPABILITIES: Final = frozenset(
+    {
+        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+        "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    }
+)  # fmt: skip
+"""The capabilities Docker gives every container (CapEff a80425fb on engine 20.10): adding one
+of them changes nothing."""
+
+ENGINE_CAPABILITIES: Final = frozenset(
+    {
+        "AUDIT_CONTROL", "AUDIT_READ", "AUDIT_WRITE", "BLOCK_SUSPEND", "CHOWN", "DAC_OVERRIDE",
+        "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER", "KILL", "LEASE",
+        "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN", "NET_BIND_SERVICE",
+        "NET_BROADCAST", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYSLOG",
+        "SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE", "SYS_NICE", "SYS_PACCT",
+        "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "WAKE_ALARM",
+    }
+)  # fmt: skip
+"""The capability names engine 20.10 accepts (besides `ALL`)."""
+
+LATER_ENGINE_CAPABILITIES: Final = frozenset({"PERFMON", "BPF", "CHECKPOINT_RESTORE"})
+"""Linux capabilities later engines accept and engine 20.10 refuses."""
+
+KNOWN_CAPABILITIES: Final = ENGINE_CAPABILITIES | LATER_ENGINE_CAPABILITIES
+"""Every capability name some engine accepts (besides `ALL`)."""
+
+# --- Values unknown at preview (pulumi's and pulumi-policy's sentinels) ----------------------
+
+UNKNOWN_BOOLEAN_VALUE: Final = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
+"""Stands for a boolean unknown at preview."""
+UNKNOWN_NUMBER_VALUE: Final = "3eeb2bf0-c639-47a8-9e75-3b44932eb421"
+"""Stands for a number unknown at preview."""
+UNKNOWN_STRING_VALUE: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""Stands for a string unknown at preview; the engine sends it for any unknown value."""
+UNKNOWN_ARRAY_VALUE: Final = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2"
+"""Stands for an array unknown at preview."""
+UNKNOWN_ASSET_VALUE: Final = "030794c1-ac77-496b-92df-f27374a8bd58"
+"""Stands for an asset unknown at preview."""
+UNKNOWN_ARCHIVE_VALUE: Final = "e48ece36-62e2-4504-bad9-02848725956a"
+"""Stands for an archive unknown at preview."""
+UNKNOWN_OBJECT_VALUE: Final = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"
+"""Stands for an object unknown at preview."""
+
+UNKNOWN_SENTINELS: Final = frozenset(
+    {
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_STRING_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+    }
+)
+"""Every string that stands for a value unknown at preview."""
+
+# --- Enforcement levels ----------------------------------------------------------------------
+
+LEVELS: Final = ("advisory", "mandatory", "remediate", "disabled")
+"""The enforcement levels, as `--policy-pack-config` spells them (the analyzer protocol's
+`EnforcementLevel` names, lower-cased)."""
