@@ -1207,7 +1207,7 @@ def _subnet_the_engine_still_gives(engine: docker.DockerClient) -> str:
 
 
 def test_aux_address_outside_the_subnet_is_refused(
-    engine: docker.DockerClient, realize: Callable[[], Realization]
+    pack: PackClient, engine: docker.DockerClient, realize: Callable[[], Realization]
 ) -> None:
     """Refused at network create; and on engine 20.10 this refusal leaves the subnet's pool
     allocated until the engine restarts (a later network on it gets "Pool overlaps with other
@@ -1215,7 +1215,7 @@ def test_aux_address_outside_the_subnet_is_refused(
     rule = "docker-network-enforce-valid-ipam-config"
     subnet = _subnet_the_engine_still_gives(engine)
     resources = [_ipam_net("ax_net", subnet=subnet, auxAddress={"router": "10.81.0.5"})]
-    verdict = _verdict(resources)
+    verdict = _verdict(pack, resources)
     assert [(f.policy, f.level) for f in verdict.findings] == [(rule, "mandatory")]
     with pytest.raises(EngineRefused) as refused:
         realize().apply(resources)
