@@ -17,6 +17,7 @@ from ..images import ImageSet
 from ..joined_group import JoinedGroupArgs, Owner
 from ..service import ServiceSpec, Sidecar
 from ..static_ip import StaticIpContainerArgs
+from ..swarm import Deploy, SwarmServiceSpec
 from .schema import (
     DnsGroupConfig,
     JoinedGroupConfig,
@@ -96,6 +97,25 @@ def service_spec(key: str, service: ServiceConfig, network: NetworkLookup) -> Se
             for name, s in service.sidecars.items()
         },
         loopback_ports=service.loopback_ports,
+        depends_on=service.depends_on,
+    )
+
+
+def swarm_service_spec(
+    key: str, service: ServiceConfig, network: NetworkLookup
+) -> SwarmServiceSpec:
+    """The swarm service spec of a configured service (its sidecars, network mode and loopback
+    ports are refused by the loader before this is used)."""
+    return SwarmServiceSpec(
+        **spec_fields(service),
+        service_name=service.container_name,
+        networks=tuple(
+            Attachment(network(net), a.aliases, a.ipv4_address, a.ipv6_address)
+            if a is not None
+            else Attachment(network(net))
+            for net, a in service.networks.items()
+        ),
+        deploy=service.deploy or Deploy(),
         depends_on=service.depends_on,
     )
 

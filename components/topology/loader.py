@@ -18,6 +18,7 @@ import pydantic
 
 from ..addressing import AUTO, AddressPool
 from ..application import application_problems
+from ..attachment import not_attachable_reason
 from ..checking import problems as type_problems
 from ..container import port_conflicts
 from ..dns_group import dns_group_problems
@@ -26,6 +27,12 @@ from ..naming import is_predefined_network
 from ..network import network_args_problems, no_subnet_reason
 from ..problems import Problem
 from ..static_ip import static_problems
+from ..swarm import (
+    NO_JOINED_NAMESPACE,
+    NO_STATIC_ADDRESS,
+    local_network_reason,
+    swarm_application_problems,
+)
 from ..volume import volume_args_problems
 from .args import (
     NetworkLookup,
@@ -35,6 +42,7 @@ from .args import (
     replace_specs,
     service_spec,
     static_args,
+    swarm_service_spec,
 )
 from .errors import TopologyError
 from .schema import TopologyConfig
@@ -83,7 +91,8 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
     problems += _duplicate_names(config)
     problems += _network_references(config)
     problems += _volumes_and_secrets(config)
-    problems += port_conflicts(container_specs(config))
+    problems += _target_problems(config)
+    problems += port_conflicts(_engine_container_specs(config))
     if problems:
         return problems, config
     problems, resolved = _assign_addresses(config, pools)
@@ -93,6 +102,120 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
         config, lambda path, _key, _holder, current: resolved.get(path, current)
     )
     return _component_problems(resolved_config), resolved_config
+
+
+def network_driver(config: TopologyConfig, key: str) -> str:
+    """The driver of a network of the config: its own, else the target's."""
+    args = config.networks[key]
+    if args.driver is not None:
+        return args.driver
+    return "overlay" if config.target == "swarm" else "bridge"
+
+
+def _engine_container_specs(config: TopologyConfig) -> list[tuple[str, Any]]:
+    """(config path, spec) of every container the engine itself runs: on a swarm, services
+    are not containers of one engine, and their ports are checked as the swarm publishes."""
+    if config.target == "engine":
+        return list(container_specs(config))
+    services = f"{ROOT}.services."
+    return [(at, spec) for at, spec in container_specs(config) if not at.startswith(services)]
+
+
+def _target_problems(config: TopologyConfig) -> list[Problem]:
+    """What the target allows: overlay networks and deploy settings need a swarm; a swarm
+    service has no static address, no sidecars and no bridge network; plain containers join
+    only attachable overlays."""
+    problems: list[Problem] = []
+    swarm = config.target == "swarm"
+    for key, args in config.networks.items():
+        at = f"{ROOT}.networks.{key}"
+        driver = network_driver(config, key)
+        if driver == "overlay" and not swarm:
+            problems.append(
+                Problem(
+                    f"{at}.driver",
+                    'an overlay network needs a swarm; set target "swarm", or use driver '
+                    '"bridge" on one engine',
+                )
+            )
+        for option in ("attachable", "encrypted"):
+            if getattr(args, option) and driver != "overlay":
+                problems.append(
+                    Problem(f"{at}.{option}", "applies to overlay networks only; remove it")
+                )
+    for key, service in config.services.items():
+        at = f"{ROOT}.services.{key}"
+        if not swarm:
+            if service.deploy is not None:
+                problems.append(
+                    Problem(
+                        f"{at}.deploy",
+                        'applies to swarm services; set target "swarm", or remove it',
+                    )
+                )
+            continue
+        problems += _swarm_service_config_problems(config, at, service)
+    if swarm:
+        for path, key in _plain_container_networks(config):
+            joined = config.networks.get(key)
+            if (
+                joined is not None
+                and not joined.external
+                and network_driver(config, key) == "overlay"
+                and not joined.attachable
+            ):
+                problems.append(Problem(path, not_attachable_reason(joined.network_name or key)))
+    return problems
+
+
+def _swarm_service_config_problems(config: TopologyConfig, at: str, service: Any) -> list[Problem]:
+    problems: list[Problem] = []
+    if service.sidecars:
+        problems.append(Problem(f"{at}.sidecars", NO_JOINED_NAMESPACE))
+    if service.network_mode is not None:
+        problems.append(
+            Problem(
+                f"{at}.network_mode",
+                f'"{service.network_mode}": a swarm service is reached over overlay networks; '
+                "attach it to networks instead",
+            )
+        )
+    if service.loopback_ports:
+        problems.append(
+            Problem(
+                f"{at}.loopback_ports",
+                "only sidecars reach a container's loopback, and a swarm service has none; "
+                "remove it",
+            )
+        )
+    for net, attachment in service.networks.items():
+        where = f"{at}.networks.{net}"
+        args = config.networks.get(net)
+        if args is not None and not args.external and network_driver(config, net) != "overlay":
+            problems.append(
+                Problem(where, local_network_reason(args.network_name or net, "bridge"))
+            )
+        if attachment is None:
+            continue
+        for attr in ("ipv4_address", "ipv6_address"):
+            if getattr(attachment, attr) is not None:
+                problems.append(Problem(f"{where}.{attr}", NO_STATIC_ADDRESS))
+    return problems
+
+
+def _plain_container_networks(config: TopologyConfig) -> list[tuple[str, str]]:
+    """(config path, network key) of every network a plain container joins."""
+    found = [(f"{ROOT}.dns_groups.{g}.network", d.network) for g, d in config.dns_groups.items()]
+    for group, joined in config.joined_groups.items():
+        found += [
+            (f"{ROOT}.joined_groups.{group}.owner.networks[{i}].network", a.network)
+            for i, a in enumerate(joined.owner.networks)
+        ]
+    found += [(f"{ROOT}.containers.{c}.network", s.network) for c, s in config.containers.items()]
+    if config.target == "engine":
+        for key, service in config.services.items():
+            found += [(f"{ROOT}.services.{key}.networks.{net}", net) for net in service.networks]
+    return found
 
 
 def _networks(config: TopologyConfig) -> tuple[list[Problem], dict[str, AddressPool]]:
@@ -349,7 +472,11 @@ def _component_problems(config: TopologyConfig) -> list[Problem]:
         for problem in static_problems(name, static_args(static, network)):
             field = "" if problem.field == "container_name" else problem.field
             problems.append(Problem(field, problem.reason).under(at))
-    if config.services:
+    if config.services and config.target == "swarm":
+        swarm = {key: swarm_service_spec(key, s, network) for key, s in config.services.items()}
+        found, _order = swarm_application_problems(swarm)
+        problems += [_service_field(p, config).under(ROOT) for p in found]
+    elif config.services:
         specs = {key: service_spec(key, s, network) for key, s in config.services.items()}
         found, _order = application_problems(specs)
         problems += [_service_field(p, config).under(ROOT) for p in found]
@@ -357,8 +484,11 @@ def _component_problems(config: TopologyConfig) -> list[Problem]:
 
 
 def _service_field(problem: Problem, config: TopologyConfig) -> Problem:
-    """`services.web.networks[1].aliases[0]` -> `services.web.networks.back.aliases[0]`."""
+    """`services.web.networks[1].aliases[0]` -> `services.web.networks.back.aliases[0]`; a
+    swarm service's `service_name` is the config's `container_name`."""
     parts = problem.field.split(".")
+    if len(parts) == 3 and parts[0] == "services" and parts[2] == "service_name":
+        parts[2] = "container_name"
     if len(parts) >= 3 and parts[0] == "services" and parts[2].startswith("networks["):
         index = int(parts[2][len("networks[") : parts[2].index("]")])
         keys = list(config.services[parts[1]].networks)
