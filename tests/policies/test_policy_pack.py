@@ -44,6 +44,13 @@ DEFAULT_LEVELS = {
     "docker-container-disallow-docker-socket-mount": "mandatory",
     "docker-container-enforce-allowed-capabilities": "mandatory",
     "docker-container-enforce-port-bind-address": "advisory",
+    "docker-service-disallow-static-ip": "mandatory",
+    "docker-service-disallow-joined-network-mode": "mandatory",
+    "docker-container-require-attachable-overlay": "mandatory",
+    "docker-service-require-overlay-network": "mandatory",
+    "docker-network-disallow-overlapping-overlay-subnets": "mandatory",
+    "docker-service-disallow-host-ports-beyond-nodes": "mandatory",
+    "docker-service-disallow-secret-in-env": "mandatory",
 }
 
 CONFIG_KEYS = {
@@ -52,6 +59,8 @@ CONFIG_KEYS = {
     "docker-container-require-running-join-target": {"externalContainers"},
     "docker-container-enforce-allowed-capabilities": {"allowedCapabilities", "monitorCapabilities"},
     "docker-container-enforce-port-bind-address": {"allowedBindAddresses"},
+    "docker-service-disallow-host-ports-beyond-nodes": {"swarmNodes"},
+    "docker-service-disallow-secret-in-env": {"allowedEnv"},
 }
 
 
@@ -63,7 +72,7 @@ def test_names_follow_the_convention_and_match_their_variables() -> None:
     assert len({p.name for p in POLICIES}) == len(POLICIES)
     modules = [
         importlib.import_module(f"policies.rules.{m}")
-        for m in ("container", "network", "joined", "dns", "security")
+        for m in ("container", "network", "joined", "dns", "security", "swarm")
     ]
     for policy in POLICIES:
         assert NAME.match(policy.name), policy.name
