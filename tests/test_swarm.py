@@ -9,6 +9,7 @@ import copy
 import dataclasses
 from typing import Any
 
+import pulumi_docker as docker
 import pytest
 
 from components import (
@@ -210,6 +211,20 @@ def test_a_dependent_service_waits_for_its_dependency(recorder):
     assert plan.named("app-db").urn in api.dependencies
     assert api.inputs["taskSpec"]["restartPolicy"] == {"condition": "any"}  # unless-stopped
     assert plan.exports == {}
+
+
+def test_a_service_on_a_plain_docker_network_attaches_by_its_id(recorder):
+    def program() -> None:
+        net = docker.Network("plain", name="plain", driver="overlay", attachable=True)
+        _app({"web": SwarmServiceSpec(image="httpd:2.4", networks=(Attachment(net, ("www",)),))})
+
+    plan = recorder.run(program)
+    web = plan.named("app-web")
+    network = plan.named("plain")
+    assert web.inputs["taskSpec"]["networksAdvanceds"] == [
+        {"id": UNKNOWN, "aliases": ["www"]}  # the network's id, known once it exists
+    ]
+    assert network.urn in web.dependencies
 
 
 def _refusal(recorder: Any, services: dict[str, SwarmServiceSpec]) -> list[str]:
@@ -426,6 +441,11 @@ SWARM_CASES = [
         "services.web.networks.front.ipv4_address",
         "10.40.0.9",
         f"topology.services.web.networks.front.ipv4_address: {NO_STATIC}",
+    ),
+    (  # one message: a service's IPv6 address is not also checked against the network's subnets
+        "services.web.networks.front.ipv6_address",
+        "fd00::5",
+        f"topology.services.web.networks.front.ipv6_address: {NO_STATIC}",
     ),
     (
         "services.web.sidecars",
