@@ -11,6 +11,7 @@ from components.compose_file import FILE_KEY as COMPOSE_FILE_KEY
 from components.topology import (
     COMPOSE_PROFILES_KEY,
     COMPOSE_PROJECT_KEY,
+    COMPOSE_TARGET_KEY,
     FILE_KEY,
     ROOT,
     TopologyError,
@@ -36,6 +37,7 @@ else:
         profiles=tuple(str(p) for p in profiles),
         env_file=config.get(ENV_FILE_KEY),
         project_name=config.get(COMPOSE_PROJECT_KEY),
+        target=config.get(COMPOSE_TARGET_KEY) or "engine",
     )
 deployment = build_topology(topology, project_dir)
 for key, value in deployment.exports().items():

@@ -11,7 +11,9 @@ use all three at once.
 
 A `Service` is one container on any number of networks with its sidecars; an `Application`
 is a graph of services started in `depends_on` order. The seed's three patterns are views
-over the same service model. Installed, this package is `container_comms`.
+over the same service model. On a Docker Swarm, a `SwarmApplication` runs services on
+`OverlayNetwork`s (by name; no static addresses, no joined namespaces), while joined groups
+stay plain containers on an attachable overlay. Installed, this package is `container_comms`.
 """
 
 from .addressing import AUTO, AddressPool
@@ -32,9 +34,20 @@ from .dns_group import DnsGroup, DnsGroupArgs, DnsMember
 from .images import BuildSpec, ImageSet, ImageSetArgs
 from .joined_group import JoinedGroup, JoinedGroupArgs, Owner
 from .network import UserDefinedNetwork, UserDefinedNetworkArgs
+from .overlay import OverlayNetwork, OverlayNetworkArgs
 from .problems import ComponentError, Problem
 from .service import Condition, Service, ServiceArgs, ServiceSpec, Sidecar
 from .static_ip import StaticIpContainer, StaticIpContainerArgs
+from .swarm import (
+    Deploy,
+    EndpointMode,
+    Resources,
+    RestartPolicy,
+    SwarmApplication,
+    SwarmApplicationArgs,
+    SwarmServiceSpec,
+    UpdatePolicy,
+)
 from .vocabulary import MONITOR_CAPABILITIES
 from .volume import NamedVolume, NamedVolumeArgs
 
@@ -49,10 +62,12 @@ __all__ = [
     "ComponentError",
     "Condition",
     "ContainerSpec",
+    "Deploy",
     "DeviceSpec",
     "DnsGroup",
     "DnsGroupArgs",
     "DnsMember",
+    "EndpointMode",
     "HealthcheckSpec",
     "ImageSet",
     "ImageSetArgs",
@@ -63,9 +78,13 @@ __all__ = [
     "NamedVolume",
     "NamedVolumeArgs",
     "NetworkRef",
+    "OverlayNetwork",
+    "OverlayNetworkArgs",
     "Owner",
     "PortSpec",
     "Problem",
+    "Resources",
+    "RestartPolicy",
     "SecretSpec",
     "Service",
     "ServiceArgs",
@@ -73,7 +92,11 @@ __all__ = [
     "Sidecar",
     "StaticIpContainer",
     "StaticIpContainerArgs",
+    "SwarmApplication",
+    "SwarmApplicationArgs",
+    "SwarmServiceSpec",
     "UlimitSpec",
+    "UpdatePolicy",
     "UserDefinedNetwork",
     "UserDefinedNetworkArgs",
 ]
@@ -99,5 +122,10 @@ for _args_class in (
     StaticIpContainerArgs,
     ServiceArgs,
     ApplicationArgs,
+    UpdatePolicy,
+    Resources,
+    RestartPolicy,
+    Deploy,
+    SwarmApplicationArgs,
 ):
     setattr(_args_class, "__pydantic_config__", _CONFIG)  # noqa: B010

@@ -13,6 +13,7 @@ from .container import WireAttachment
 from .images import ImageSet, ImageSetArgs
 from .naming import dns_name_problem, is_predefined_network
 from .network import UserDefinedNetwork, no_subnet_reason
+from .overlay import OverlayNetwork
 from .problems import Problem
 
 NetworkRef = UserDefinedNetwork | docker.Network | str | pulumi.Output[str]
@@ -78,6 +79,8 @@ def attachment_problems(attachment: Attachment) -> list[Problem]:
                 )
     elif isinstance(attachment.network, UserDefinedNetwork):
         net = attachment.network
+        if isinstance(net, OverlayNetwork) and not net.attachable:
+            problems.append(Problem("network", not_attachable_reason(net.network_name)))
         if attachment.ipv4_address is not None and net.subnet is None:
             problems.append(Problem("ipv4_address", no_subnet_reason(net.network_name)))
         if attachment.ipv6_address is not None:
@@ -110,6 +113,14 @@ def attachment_problems(attachment: Attachment) -> list[Problem]:
         if reason_text:
             problems.append(Problem(f"aliases[{index}]", reason_text))
     return problems
+
+
+def not_attachable_reason(network: str) -> str:
+    """Why a standalone container cannot join an overlay network created without attachable."""
+    return (
+        f'overlay network "{network}" is not attachable, and the engine refuses standalone '
+        f'containers on it ("network {network} not manually attachable"); make it attachable'
+    )
 
 
 def ipv6_problems(address: str, subnet: str | None, network: str) -> list[Problem]:

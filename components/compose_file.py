@@ -463,6 +463,32 @@ _MOUNT = Keys(
         "tmpfs": Keys({"size": ANY, "mode": ANY}),
     }
 )
+_UPDATE = Keys(
+    {
+        "parallelism": ANY,
+        "delay": ANY,
+        "failure_action": ANY,
+        "monitor": ANY,
+        "max_failure_ratio": ANY,
+        "order": ANY,
+    }
+)
+_RESOURCES = Keys({"cpus": ANY, "memory": ANY})
+_DEPLOY = Keys(
+    {
+        "mode": OneOf(("replicated", "global")),
+        "replicas": ANY,
+        "labels": ANY,
+        "endpoint_mode": OneOf(("vip", "dnsrr")),
+        "placement": Keys({"constraints": ANY, "max_replicas_per_node": ANY}),
+        "update_config": _UPDATE,
+        "rollback_config": _UPDATE,
+        "resources": Keys({"limits": _RESOURCES, "reservations": _RESOURCES}),
+        "restart_policy": Keys(
+            {"condition": ANY, "delay": ANY, "max_attempts": ANY, "window": ANY}
+        ),
+    }
+)
 _SERVICE = Keys(
     {
         "image": ANY,
@@ -472,7 +498,7 @@ _SERVICE = Keys(
         "command": ANY,
         "entrypoint": ANY,
         "environment": ANY,
-        # Compose writes `mode: ingress` on every port.
+        # Compose writes `mode: ingress` on every port; `host` matters on a swarm.
         "ports": EachOf(
             Keys({"mode": ANY, "host_ip": ANY, "target": ANY, "published": ANY, "protocol": ANY})
         ),
@@ -522,6 +548,9 @@ _SERVICE = Keys(
         "privileged": ANY,
         "pid": ANY,
         "ipc": ANY,
+        # The swarm's settings of a service (composeTarget swarm), as `docker stack deploy`
+        # reads them.
+        "deploy": _DEPLOY,
     }
 )
 _NETWORK = Keys(

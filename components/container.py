@@ -26,7 +26,9 @@ from .vocabulary import (
 )
 from .volume import NamedVolume
 
-Role = Literal["static", "dns-member", "joined-owner", "joined-sidecar", "service", "sidecar"]
+Role = Literal[
+    "static", "dns-member", "joined-owner", "joined-sidecar", "service", "sidecar", "swarm-service"
+]
 Restart = Literal["no", "on-failure", "always", "unless-stopped"]
 StrInput = str | pulumi.Output[str]
 """A string known now, or one that another resource (or a secret) provides."""
@@ -44,6 +46,10 @@ class PortSpec:
     """The host address to bind; `0.0.0.0` publishes on every interface."""
     protocol: Literal["tcp", "udp", "sctp"] = "tcp"
     """The transport protocol."""
+    mode: Literal["ingress", "host"] = "ingress"
+    """How a swarm service publishes it: on every node through the routing mesh (`ingress`),
+    or on the node each task runs on (`host`: one task per node can bind it). A container on
+    one engine binds the port on its host either way."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""A user-defined bridge network: the only kind on which container names resolve."""
+"""A user-defined bridge network: the only kind on one engine on which container names resolve."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class UserDefinedNetworkArgs:
     ipv6_gateway: str | None = None
     """The IPv6 gateway; the engine picks the subnet's first address when None."""
     driver_opts: Mapping[str, str] = field(default_factory=dict)
-    """Options of the bridge driver (`com.docker.network.bridge.name`, ...)."""
+    """Options of the network's driver (`com.docker.network.bridge.name`, ...)."""
 
 
 class UserDefinedNetwork(pulumi.ComponentResource):
@@ -63,22 +63,42 @@ class UserDefinedNetwork(pulumi.ComponentResource):
     """The gateway address; None when the engine chooses the subnet."""
     internal: bool
     """Whether the network is cut off from everything outside it."""
+    driver: str
+    """The network driver: `bridge` here, `overlay` for an `OverlayNetwork`."""
     network: docker.Network
     """The docker network resource."""
 
     def __init__(
         self, name: str, args: UserDefinedNetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        self._register(TYPE, name, args, opts, driver="bridge")
+
+    def _register(
+        self,
+        type_token: str,
+        name: str,
+        args: UserDefinedNetworkArgs,
+        opts: pulumi.ResourceOptions | None,
+        *,
+        driver: str,
+        attachable: bool | None = None,
+        options: Mapping[str, str] | None = None,
+    ) -> None:
+        """Check `args`, then register the component and its `docker.Network` (one builder
+        for every driver)."""
         network_name = args.network_name or name
         problems = network_args_problems(network_name, args)
         raise_if_any(f'network "{network_name}"', problems)
-        super().__init__(TYPE, name, {"networkName": network_name, "subnet": args.subnet}, opts)
+        super().__init__(
+            type_token, name, {"networkName": network_name, "subnet": args.subnet}, opts
+        )
         self.pool = (
             AddressPool.for_network(args.subnet, args.gateway, args.ip_range, args.aux_addresses)
             if args.subnet is not None
             else None
         )
         self.network_name = network_name
+        self.driver = driver
         self.subnet = args.subnet
         self.gateway = str(self.pool.gateway) if self.pool is not None else None
         self.internal = args.internal
@@ -100,11 +120,12 @@ class UserDefinedNetwork(pulumi.ComponentResource):
         self.network = docker.Network(
             f"{name}-network",
             name=network_name,
-            driver="bridge",
+            driver=driver,
             internal=args.internal,
+            attachable=attachable,
             ipv6=bool(args.ipv6_subnet),
             ipam_configs=ipam or None,
-            options=dict(args.driver_opts) or None,
+            options={**args.driver_opts, **(options or {})} or None,
             labels=[docker.NetworkLabelArgs(label=k, value=v) for k, v in args.labels.items()]
             or None,
             opts=pulumi.ResourceOptions(parent=self),

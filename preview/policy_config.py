@@ -136,7 +136,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "boolean": (bool,),
     "number": (int, float),
-    "integer": (int,),
+    "integer": (int, float),  # a whole float is an integer (config crosses protobuf as floats)
     "null": (type(None),),
 }
 

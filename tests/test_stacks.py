@@ -33,6 +33,7 @@ def test_dev_stack_reproduces_the_source_note(recorder):
         },
         "dnsNames": {"bboxes": {"bbox1": ["bbox1", "box1"], "bbox2": ["bbox2", "box2"]}},
         "serviceNames": {},
+        "swarmServices": {},
         "loopbackEndpoints": {"web": ["127.0.0.1:80"]},
         "staticAddresses": {"my_net2": {"bbox3": "172.22.16.8"}},
     }
@@ -67,6 +68,7 @@ def test_prod_stack_exports_what_other_stacks_consume(recorder):
         },
         "dnsNames": {"data": {"api": ["api", "api.internal"], "db": ["db"]}},
         "serviceNames": {},
+        "swarmServices": {},
         "loopbackEndpoints": {"edge": ["127.0.0.1:80", "127.0.0.1:8000"]},
         "staticAddresses": {
             "backend": {"api": "10.30.1.2", "db": "10.30.1.20"},
@@ -106,6 +108,7 @@ def test_app_stack_is_web_app_and_db_as_services(recorder):
             "front": {"web": ["web", "www"], "app": ["app", "api"]},
             "back": {"app": ["app"], "db": ["db"]},
         },
+        "swarmServices": {},
         "loopbackEndpoints": {"db": ["127.0.0.1:5432"]},
         "staticAddresses": {"back": {"db": "10.40.1.20"}},
     }

@@ -93,7 +93,7 @@ CASES = [
         "172.22.16.0/24",
         "topology.networks.my_net2.subnett: is not a known key; expected one of: subnet, "
         "network_name, gateway, ip_range, aux_addresses, internal, labels, ipv6_subnet, "
-        "ipv6_gateway, driver_opts, external",
+        "ipv6_gateway, driver_opts, attachable, encrypted, driver, external",
     ),
     (
         "networks.my_net2.subnet",
@@ -172,7 +172,7 @@ CASES = [
         "dns_groups.bboxes.members.bbox1.ports",
         [{"internal": 80, "publish": True}],
         "topology.dns_groups.bboxes.members.bbox1.ports[0].publish: is not a known key; expected "
-        "one of: internal, external, host_ip, protocol",
+        "one of: internal, external, host_ip, protocol, mode",
     ),
     (
         "dns_groups.bboxes.members.bbox1.ports",
@@ -343,8 +343,8 @@ CASES = [
     (
         "zones",
         {},
-        "topology.zones: is not a known key; expected one of: networks, volumes, secrets, "
-        "services, dns_groups, joined_groups, containers, pull_images, application",
+        "topology.zones: is not a known key; expected one of: target, networks, volumes, "
+        "secrets, services, dns_groups, joined_groups, containers, pull_images, application",
     ),
 ]
 
@@ -400,8 +400,8 @@ def test_every_problem_is_reported_once_each():
     topology = changed("networks.my_net2.subnet", "nope")
     topology["zones"] = {}
     assert message(topology).splitlines() == [
-        "topology.zones: is not a known key; expected one of: networks, volumes, secrets, "
-        "services, dns_groups, joined_groups, containers, pull_images, application",
+        "topology.zones: is not a known key; expected one of: target, networks, volumes, "
+        "secrets, services, dns_groups, joined_groups, containers, pull_images, application",
     ]
 
 

@@ -108,7 +108,8 @@ CASES = [
         "capabilities_add, capabilities_drop, privileged, hostname, dns, extra_hosts, mounts, "
         "secrets, user, working_dir, init, devices, sysctls, ulimits, logging, stop_signal, "
         "stop_grace_period, security_opt, read_only, shm_size, memory, cpus, pid_mode, "
-        "ipc_mode, container_name, networks, network_mode, sidecars, loopback_ports, depends_on",
+        "ipc_mode, container_name, networks, network_mode, sidecars, loopback_ports, depends_on, "
+        "deploy",
     ),
     (
         "services.web.networks.front.aliases",

@@ -12,6 +12,7 @@ from .schema import TopologyConfig
 from .source import (
     COMPOSE_PROFILES_KEY,
     COMPOSE_PROJECT_KEY,
+    COMPOSE_TARGET_KEY,
     FILE_KEY,
     load_compose_source,
     load_topology_source,
@@ -20,6 +21,7 @@ from .source import (
 __all__ = [
     "COMPOSE_PROFILES_KEY",
     "COMPOSE_PROJECT_KEY",
+    "COMPOSE_TARGET_KEY",
     "FILE_KEY",
     "ROOT",
     "Deployment",

@@ -17,11 +17,13 @@ from ..images import ImageSet
 from ..joined_group import JoinedGroupArgs, Owner
 from ..service import ServiceSpec, Sidecar
 from ..static_ip import StaticIpContainerArgs
+from ..swarm import Deploy, SwarmServiceSpec
 from .schema import (
     DnsGroupConfig,
     JoinedGroupConfig,
     ServiceConfig,
     StaticContainerConfig,
+    TopologyConfig,
 )
 
 S = TypeVar("S", bound=ContainerSpec)
@@ -99,3 +101,30 @@ def service_spec(key: str, service: ServiceConfig, network: NetworkLookup) -> Se
         loopback_ports=service.loopback_ports,
         depends_on=service.depends_on,
     )
+
+
+def swarm_service_spec(
+    key: str, service: ServiceConfig, network: NetworkLookup
+) -> SwarmServiceSpec:
+    """The swarm service spec of a configured service (its sidecars, network mode and loopback
+    ports are refused by the loader before this is used)."""
+    return SwarmServiceSpec(
+        **spec_fields(service),
+        service_name=service.container_name,
+        networks=tuple(
+            Attachment(network(net), a.aliases, a.ipv4_address, a.ipv6_address)
+            if a is not None
+            else Attachment(network(net))
+            for net, a in service.networks.items()
+        ),
+        deploy=service.deploy or Deploy(),
+        depends_on=service.depends_on,
+    )
+
+
+def network_driver(config: TopologyConfig, key: str) -> str:
+    """The driver of a network of the config: its own, else the target's."""
+    args = config.networks[key]
+    if args.driver is not None:
+        return args.driver
+    return "overlay" if config.target == "swarm" else "bridge"

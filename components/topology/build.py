@@ -16,10 +16,13 @@ from ..container import SecretSpec
 from ..dns_group import DnsGroup
 from ..images import ImageSet, ImageSetArgs
 from ..joined_group import JoinedGroup
-from ..network import UserDefinedNetwork
+from ..network import UserDefinedNetwork, UserDefinedNetworkArgs
+from ..overlay import OverlayNetwork, OverlayNetworkArgs
 from ..problems import Problem
 from ..static_ip import StaticIpContainer
+from ..swarm import SwarmApplication
 from ..volume import NamedVolume
+from .args import network_driver
 from .errors import TopologyError
 from .kinds import KINDS, replace_specs
 from .loader import ROOT
@@ -45,7 +48,9 @@ class Deployment:
     containers: dict[str, StaticIpContainer] = field(default_factory=dict)
     """Static-address containers by name."""
     application: Application | None = None
-    """The services, when the topology has any."""
+    """The services, when the topology has any and targets one engine."""
+    swarm: SwarmApplication | None = None
+    """The services, when the topology has any and targets a swarm."""
 
     def exports(self) -> dict[str, Any]:
         """What other stacks consume: networks, DNS names, loopback endpoints, addresses."""
@@ -68,6 +73,13 @@ class Deployment:
                 static.setdefault(network, {}).update(addresses)
             loopback.update(self.application.loopback_endpoints)
             service_names = self.application.dns_names
+        swarm_services: dict[str, dict[str, str]] = {}
+        if self.swarm is not None:
+            service_names = self.swarm.dns_names
+            swarm_services = {
+                name: {"tasks": tasks, "endpointMode": self.swarm.endpoint_modes[name]}
+                for name, tasks in self.swarm.task_names.items()
+            }
         return {
             "networks": {
                 key: {
@@ -80,6 +92,7 @@ class Deployment:
             },
             "dnsNames": {name: group.dns_names for name, group in self.dns_groups.items()},
             "serviceNames": service_names,
+            "swarmServices": swarm_services,
             "loopbackEndpoints": loopback,
             "staticAddresses": static,
         }
@@ -98,8 +111,10 @@ def build_topology(config: TopologyConfig, project_dir: Path | None = None) -> D
     for key, args in config.networks.items():
         if args.external:
             deployment.external_networks[key] = args.network_name or key
+        elif network_driver(config, key) == "overlay":
+            deployment.networks[key] = OverlayNetwork(key, _args(OverlayNetworkArgs, args))
         else:
-            deployment.networks[key] = UserDefinedNetwork(key, args)
+            deployment.networks[key] = UserDefinedNetwork(key, _args(UserDefinedNetworkArgs, args))
     for key, volume in config.volumes.items():
         deployment.volumes[key] = NamedVolume(key, volume)
 
@@ -128,7 +143,13 @@ def build_topology(config: TopologyConfig, project_dir: Path | None = None) -> D
         n: c for (_, n), c in every.items() if isinstance(c, StaticIpContainer)
     }
     deployment.application = next((c for c in every.values() if isinstance(c, Application)), None)
+    deployment.swarm = next((c for c in every.values() if isinstance(c, SwarmApplication)), None)
     return deployment
+
+
+def _args(kind: type[Any], config: Any) -> Any:
+    """The component arguments of kind `kind` that a network's config holds."""
+    return kind(**{f.name: getattr(config, f.name) for f in dataclasses.fields(kind)})
 
 
 def _secret_values(

@@ -7,6 +7,11 @@ renames. Compose's conventions are kept: containers are `<project>-<service>-1` 
 `container_name` is set, every service answers to its service name on each of its networks,
 restart defaults to "no" and ports are published on every interface unless `host_ip` says
 otherwise. A service with `network_mode: service:<owner>` becomes a sidecar of its owner.
+
+With the swarm target, it follows `docker stack deploy`: services are swarm services named
+`<project>_<service>` (answering to the service key on each network), networks are overlays
+unless a driver is given, `deploy:` becomes the services' swarm settings, and restart is the
+swarm's (`any`) unless the file gives one.
 """
 
 from __future__ import annotations
@@ -32,11 +37,13 @@ class ComposeMappingError(Exception):
         self.problems = problems
 
 
-def compose_topology(model: Mapping[str, Any], file: str) -> dict[str, Any]:
-    """The `topology` value equivalent to compose's normalised `model` of `file`.
+def compose_topology(model: Mapping[str, Any], file: str, target: str = "engine") -> dict[str, Any]:
+    """The `topology` value equivalent to compose's normalised `model` of `file`, deployed on
+    `target` (`engine` or `swarm`).
 
     Raises `ComposeMappingError` naming file, service and key for what cannot be expressed.
     """
+    swarm = target == "swarm"
     project = str(model.get("name") or "")
     services: Mapping[str, Any] = model.get("services") or {}
     problems: list[Problem] = []
@@ -46,9 +53,10 @@ def compose_topology(model: Mapping[str, Any], file: str) -> dict[str, Any]:
         if mode.startswith("service:"):
             owners[key] = mode.removeprefix("service:")
     topology: dict[str, Any] = {
+        "target": target,
         "application": project or "app",
         "networks": {
-            key: _network(net, f"{file}: networks.{key}", problems)
+            key: _network(net, f"{file}: networks.{key}", problems, swarm)
             for key, net in (model.get("networks") or {}).items()
         },
         "volumes": {key: _volume(vol) for key, vol in (model.get("volumes") or {}).items()},
@@ -65,6 +73,18 @@ def compose_topology(model: Mapping[str, Any], file: str) -> dict[str, Any]:
         topology["services"][key] = _service(
             project, key, service, at, known=services, owners=owners, problems=problems
         )
+        if swarm:
+            _swarm_service(
+                project, key, service, at, out=topology["services"][key], problems=problems
+            )
+        elif service.get("deploy"):
+            problems.append(
+                Problem(
+                    f"{at}.deploy",
+                    "applies to swarm services; set the stack's composeTarget to swarm, or "
+                    "remove it",
+                )
+            )
     for key, owner in owners.items():
         at = f"{file}: services.{key}"
         if owner not in topology["services"]:
@@ -87,6 +107,79 @@ def compose_topology(model: Mapping[str, Any], file: str) -> dict[str, Any]:
     if problems:
         raise ComposeMappingError(problems)
     return topology
+
+
+def _swarm_service(
+    project: str,
+    key: str,
+    service: Mapping[str, Any],
+    at: str,
+    *,
+    out: dict[str, Any],
+    problems: list[Problem],
+) -> None:
+    """Turn a mapped service into a swarm service, as `docker stack deploy` names and runs it."""
+    if service.get("container_name"):
+        problems.append(
+            Problem(
+                f"{at}.container_name",
+                "a swarm names a service's containers itself (<service>.<slot>.<task id>); "
+                "remove container_name",
+            )
+        )
+    out["container_name"] = f"{project}_{key}" if project else key
+    if not service.get("restart"):
+        out.pop("restart", None)  # the swarm's own default: restart on any exit
+    deploy = service.get("deploy") or {}
+    if deploy:
+        out["deploy"] = _deploy(deploy)
+
+
+def _deploy(deploy: Mapping[str, Any]) -> dict[str, Any]:
+    """Compose's `deploy:` as the service's swarm settings (keys outside `SUPPORTED` were
+    refused before mapping)."""
+    out: dict[str, Any] = {}
+    for name in ("mode", "replicas", "endpoint_mode", "labels"):
+        if deploy.get(name) is not None:
+            out[name] = deploy[name]
+    placement = deploy.get("placement") or {}
+    if placement.get("constraints"):
+        out["constraints"] = list(placement["constraints"])
+    if placement.get("max_replicas_per_node"):
+        out["max_replicas_per_node"] = placement["max_replicas_per_node"]
+    for source, target in (("update_config", "update"), ("rollback_config", "rollback")):
+        policy = deploy.get(source)
+        if policy:
+            out[target] = {
+                k: policy[k]
+                for k in (
+                    "parallelism",
+                    "delay",
+                    "failure_action",
+                    "monitor",
+                    "max_failure_ratio",
+                    "order",
+                )
+                if policy.get(k) is not None
+            }
+    resources = deploy.get("resources") or {}
+    for source, target in (("limits", "limits"), ("reservations", "reservations")):
+        given = resources.get(source) or {}
+        mapped: dict[str, Any] = {}
+        if given.get("cpus") is not None:
+            mapped["cpus"] = f"{float(given['cpus']):g}"
+        if given.get("memory") not in (None, "", 0):
+            mapped["memory"] = -(-int(given["memory"]) // (1024 * 1024))
+        if mapped:
+            out[target] = mapped
+    restart = deploy.get("restart_policy")
+    if restart:
+        out["restart_policy"] = {
+            k: restart[k]
+            for k in ("condition", "delay", "max_attempts", "window")
+            if restart.get(k) is not None
+        }
+    return out
 
 
 def _container_name(project: str, key: str, service: Mapping[str, Any]) -> str:
@@ -268,6 +361,8 @@ def _port(port: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[str
         "host_ip": port.get("host_ip") or "0.0.0.0",
         "protocol": port.get("protocol") or "tcp",
     }
+    if port.get("mode") == "host":
+        out["mode"] = "host"
     if "-" in published:
         problems.append(
             Problem(at, f'the port range "{published}" is not supported; list each port')
@@ -321,16 +416,27 @@ def _secret_target(use: Mapping[str, Any]) -> str:
     return target if str(target).startswith("/") else f"/run/secrets/{target}"
 
 
-def _network(net: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[str, Any]:
+def _network(
+    net: Mapping[str, Any], at: str, problems: list[Problem], swarm: bool = False
+) -> dict[str, Any]:
     out: dict[str, Any] = {"network_name": net.get("name")}
     if net.get("external"):
         out["external"] = True
         return out
-    driver = net.get("driver") or "bridge"
-    if driver != "bridge":
-        problems.append(
-            Problem(f"{at}.driver", f'"{driver}" is not supported on one engine; use bridge')
-        )
+    driver = net.get("driver") or ("overlay" if swarm else "bridge")
+    allowed = ("bridge", "overlay") if swarm else ("bridge",)
+    if driver not in allowed:
+        fix = "use overlay or bridge" if swarm else "use bridge, or set composeTarget to swarm"
+        where = "on a swarm" if swarm else "on one engine"
+        problems.append(Problem(f"{at}.driver", f'"{driver}" is not supported {where}; {fix}'))
+    elif swarm:
+        out["driver"] = driver
+    options = dict(net.get("driver_opts") or {})
+    if driver == "overlay" and "encrypted" in options:
+        options.pop("encrypted")
+        out["encrypted"] = True
+    if net.get("attachable"):
+        out["attachable"] = True
     v4 = []
     for config in (net.get("ipam") or {}).get("config") or []:
         subnet = str(config.get("subnet") or "")
@@ -361,8 +467,8 @@ def _network(net: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[s
         out["internal"] = True
     if net.get("labels"):
         out["labels"] = dict(net["labels"])
-    if net.get("driver_opts"):
-        out["driver_opts"] = dict(net["driver_opts"])
+    if options:
+        out["driver_opts"] = options
     return out
 
 

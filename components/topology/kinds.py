@@ -2,9 +2,9 @@
 
 A kind (`dns_groups`, `joined_groups`, `containers`, `services`) says, in one place, where its
 containers, names, network references and static addresses are written (with their config
-paths), how its specs are rewritten, which component checks it, and which component builds
-it. The loader and the builder only loop over `KINDS`: adding a kind, or a key to one, is a
-change here and in `schema`.
+paths), how its specs are rewritten, what the stack's target (one engine or a swarm) allows of
+it, which component checks it, and which component builds it. The loader and the builder only
+loop over `KINDS`: adding a kind, or a key to one, is a change here and in `schema`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,14 @@ from ..joined_group import JoinedGroup, joined_group_problems, sidecar_option_pr
 from ..problems import Problem
 from ..service import child_name
 from ..static_ip import StaticIpContainer, static_problems
+from ..swarm import (
+    NO_JOINED_NAMESPACE,
+    NO_STATIC_ADDRESS,
+    SwarmApplication,
+    SwarmApplicationArgs,
+    local_network_reason,
+    swarm_application_problems,
+)
 from ..vocabulary import (
     APPLICATION_TYPE,
     DNS_GROUP_TYPE,
@@ -34,8 +42,10 @@ from .args import (
     SpecMap,
     dns_group_args,
     joined_group_args,
+    network_driver,
     service_spec,
     static_args,
+    swarm_service_spec,
 )
 from .schema import (
     DnsGroupConfig,
@@ -119,6 +129,15 @@ class Kind(Generic[V]):
     def with_specs(self, name: str, value: V, spec: SpecMap[Any]) -> V:
         """One entry with every container spec passed through `spec`."""
         raise NotImplementedError
+
+    def on_engine(self, config: TopologyConfig) -> bool:
+        """Whether the entries are containers of the engine the stack deploys through (on a
+        swarm, its manager), rather than services the swarm schedules."""
+        return True
+
+    def target_problems(self, config: TopologyConfig) -> list[Problem]:
+        """What the stack's target refuses of the section's entries, at config paths."""
+        return []
 
     def problems(self, config: TopologyConfig, network: NetworkLookup) -> list[Problem]:
         """The components' own checks of the whole section, at config paths."""
@@ -319,7 +338,9 @@ class StaticContainers(Kind[StaticContainerConfig]):
 
 
 class Services(Kind[ServiceConfig]):
-    """`services`: containers on any number of networks with sidecars, one `Application`."""
+    """`services`: containers on any number of networks with sidecars, one `Application`; on
+    a swarm (`target: swarm`), services the swarm schedules on overlay networks, one
+    `SwarmApplication`."""
 
     key = "services"
     component = APPLICATION_TYPE
@@ -377,8 +398,30 @@ class Services(Kind[ServiceConfig]):
         result: ServiceConfig = dataclasses.replace(spec(at, value), sidecars=sidecars)
         return result
 
+    def on_engine(self, config: TopologyConfig) -> bool:
+        return config.target == "engine"
+
+    def target_problems(self, config: TopologyConfig) -> list[Problem]:
+        problems: list[Problem] = []
+        for key, service in config.services.items():
+            at = self.at(key)
+            if config.target == "swarm":
+                problems += _swarm_service_config_problems(config, at, service)
+            elif service.deploy is not None:
+                problems.append(
+                    Problem(
+                        f"{at}.deploy",
+                        'applies to swarm services; set target "swarm", or remove it',
+                    )
+                )
+        return problems
+
     def problems(self, config: TopologyConfig, network: NetworkLookup) -> list[Problem]:
         problems: list[Problem] = []
+        if config.services and config.target == "swarm":
+            swarm = {key: swarm_service_spec(key, s, network) for key, s in config.services.items()}
+            found, _order = swarm_application_problems(swarm)
+            return [_service_field(p, config).under(ROOT) for p in found]
         for key, service in config.services.items():
             owner = service.container_name or key
             problems += _sidecar_networking(self.at(key), owner, service.sidecars)
@@ -393,6 +436,10 @@ class Services(Kind[ServiceConfig]):
     ) -> dict[str, pulumi.ComponentResource]:
         if not config.services:
             return {}
+        if config.target == "swarm":
+            swarm = {key: swarm_service_spec(key, s, network) for key, s in config.services.items()}
+            application = SwarmApplication(config.application, SwarmApplicationArgs(swarm))
+            return {config.application: application}
         services = {key: service_spec(key, s, network) for key, s in config.services.items()}
         app = Application(config.application, ApplicationArgs(services=services, images=images))
         return {config.application: app}
@@ -430,26 +477,70 @@ def members(config: TopologyConfig) -> list[tuple[Kind[Any], Member]]:
     ]
 
 
-def placements(config: TopologyConfig) -> list[Placement]:
-    """Every network attachment, in config order."""
+def placements(config: TopologyConfig, *, engine_only: bool = False) -> list[Placement]:
+    """Every network attachment, in config order; with `engine_only`, only those of containers
+    the engine runs (not a swarm's services)."""
     return [
         placement
         for kind in KINDS
+        if not engine_only or kind.on_engine(config)
         for name, value in kind.section(config).items()
         for placement in kind.placements(name, value)
     ]
 
 
-def container_specs(config: TopologyConfig) -> list[tuple[str, Any]]:
-    """(config path, spec) of every container, in config order."""
+def container_specs(config: TopologyConfig, *, engine_only: bool = False) -> list[tuple[str, Any]]:
+    """(config path, spec) of every container, in config order; with `engine_only`, only the
+    containers the engine runs (a swarm's services are scheduled, and publish, by the swarm)."""
     found: list[tuple[str, Any]] = []
 
     def collect(path: str, value: Any) -> Any:
         found.append((path, value))
         return value
 
-    replace_specs(config, collect)
+    for kind in KINDS:
+        if not engine_only or kind.on_engine(config):
+            for name, value in kind.section(config).items():
+                kind.with_specs(name, value, collect)
     return found
+
+
+def _swarm_service_config_problems(
+    config: TopologyConfig, at: str, service: ServiceConfig
+) -> list[Problem]:
+    """What a service's config holds that a swarm service cannot have."""
+    problems: list[Problem] = []
+    if service.sidecars:
+        problems.append(Problem(f"{at}.sidecars", NO_JOINED_NAMESPACE))
+    if service.network_mode is not None:
+        problems.append(
+            Problem(
+                f"{at}.network_mode",
+                f'"{service.network_mode}": a swarm service is reached over overlay networks; '
+                "attach it to networks instead",
+            )
+        )
+    if service.loopback_ports:
+        problems.append(
+            Problem(
+                f"{at}.loopback_ports",
+                "only sidecars reach a container's loopback, and a swarm service has none; "
+                "remove it",
+            )
+        )
+    for net, attachment in service.networks.items():
+        where = f"{at}.networks.{net}"
+        args = config.networks.get(net)
+        if args is not None and not args.external and network_driver(config, net) != "overlay":
+            problems.append(
+                Problem(where, local_network_reason(args.network_name or net, "bridge"))
+            )
+        if attachment is None:
+            continue
+        for attr in ("ipv4_address", "ipv6_address"):
+            if getattr(attachment, attr) is not None:
+                problems.append(Problem(f"{where}.{attr}", NO_STATIC_ADDRESS))
+    return problems
 
 
 def _sidecar_networking(
@@ -465,8 +556,11 @@ def _sidecar_networking(
 
 
 def _service_field(problem: Problem, config: TopologyConfig) -> Problem:
-    """`services.web.networks[1].aliases[0]` -> `services.web.networks.back.aliases[0]`."""
+    """`services.web.networks[1].aliases[0]` -> `services.web.networks.back.aliases[0]`; a
+    swarm service's `service_name` is the config's `container_name`."""
     parts = problem.field.split(".")
+    if len(parts) == 3 and parts[0] == "services" and parts[2] == "service_name":
+        parts[2] = "container_name"
     if len(parts) >= 3 and parts[0] == "services" and parts[2].startswith("networks["):
         index = int(parts[2][len("networks[") : parts[2].index("]")])
         keys = list(config.services[parts[1]].networks)

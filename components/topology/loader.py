@@ -16,7 +16,7 @@ from typing import Any
 import pydantic
 
 from ..addressing import AUTO, AddressPool
-from ..attachment import ipv6_problems
+from ..attachment import ipv6_problems, not_attachable_reason
 from ..checking import problems as type_problems
 from ..container import port_conflicts
 from ..images import build_problems
@@ -24,7 +24,7 @@ from ..naming import is_predefined_network
 from ..network import network_args_problems, no_subnet_reason
 from ..problems import Problem
 from ..volume import volume_args_problems
-from .args import NetworkLookup
+from .args import NetworkLookup, network_driver
 from .errors import TopologyError
 from .kinds import (
     KINDS,
@@ -82,9 +82,11 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
     problems += _resource_collisions(config)
     problems += _network_references(config)
     problems += _volumes_and_secrets(config)
-    problems += port_conflicts(container_specs(config))
+    problems += _target_problems(config)
+    engine = container_specs(config, engine_only=True)
+    problems += port_conflicts(engine)
     problems += _ipv6_addresses(config)
-    problems += build_problems((at, spec.image, spec.build) for at, spec in container_specs(config))
+    problems += build_problems((at, spec.image, spec.build) for at, spec in engine)
     if problems:
         return problems, config
     problems, resolved = _assign_addresses(config, pools)
@@ -92,6 +94,43 @@ def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
         return problems, config
     resolved_config = with_addresses(config, resolved)
     return _component_problems(resolved_config), resolved_config
+
+
+def _target_problems(config: TopologyConfig) -> list[Problem]:
+    """What the target allows: overlay networks need a swarm; each kind's own (a swarm
+    service has no static address, no sidecars and no bridge network); containers the engine
+    runs join only attachable overlays."""
+    problems: list[Problem] = []
+    swarm = config.target == "swarm"
+    for key, args in config.networks.items():
+        at = f"{ROOT}.networks.{key}"
+        driver = network_driver(config, key)
+        if driver == "overlay" and not swarm:
+            problems.append(
+                Problem(
+                    f"{at}.driver",
+                    'an overlay network needs a swarm; set target "swarm", or use driver '
+                    '"bridge" on one engine',
+                )
+            )
+        for option in ("attachable", "encrypted"):
+            if getattr(args, option) and driver != "overlay":
+                problems.append(
+                    Problem(f"{at}.{option}", "applies to overlay networks only; remove it")
+                )
+    problems += [problem for kind in KINDS for problem in kind.target_problems(config)]
+    if swarm:
+        joins = {p.network_path: p.network for p in placements(config, engine_only=True)}
+        for path, key in joins.items():
+            joined = config.networks.get(key)
+            if (
+                joined is not None
+                and not joined.external
+                and network_driver(config, key) == "overlay"
+                and not joined.attachable
+            ):
+                problems.append(Problem(path, not_attachable_reason(joined.network_name or key)))
+    return problems
 
 
 def _networks(config: TopologyConfig) -> tuple[list[Problem], dict[str, AddressPool]]:
@@ -144,7 +183,7 @@ def _external_settings(at: str, args: NetworkConfig) -> list[Problem]:
 def _ipv6_addresses(config: TopologyConfig) -> list[Problem]:
     """Static IPv6 addresses, each on a network of the stack that has an IPv6 subnet."""
     problems = []
-    for placement in placements(config):
+    for placement in placements(config, engine_only=True):
         args = config.networks.get(placement.network)
         if placement.ipv6_address is None or args is None or args.external:
             continue  # a predefined network is refused elsewhere; an external one is not known

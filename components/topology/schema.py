@@ -7,13 +7,14 @@ component API never drift apart; networks are referred to by their key under `ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..checking import CONFIG
 from ..container import ContainerSpec
 from ..dns_group import DnsMember
-from ..network import UserDefinedNetworkArgs
+from ..overlay import OverlayNetworkArgs
 from ..service import Condition, Sidecar
+from ..swarm import Deploy
 from ..vocabulary import NetworkMode
 from ..volume import NamedVolumeArgs
 
@@ -88,10 +89,17 @@ class StaticContainerConfig(ContainerSpec):
     """Extra DNS names on the network."""
 
 
+Target = Literal["engine", "swarm"]
+"""Where a stack deploys: one Docker engine, or a Docker Swarm (through a manager)."""
+
+
 @dataclass(frozen=True, kw_only=True)
-class NetworkConfig(UserDefinedNetworkArgs):
+class NetworkConfig(OverlayNetworkArgs):
     """A network of the stack: created here, or an external one that is only used."""
 
+    driver: Literal["bridge", "overlay"] | None = None
+    """`bridge` (one engine) or `overlay` (a swarm); None: the target's own (bridge on an
+    engine, overlay on a swarm). `attachable` and `encrypted` apply to overlays only."""
     external: bool = False
     """The network exists already (by `network_name`, else the key): used, never created or
     deleted; addresses on it are given, never `auto`."""
@@ -126,7 +134,7 @@ class ServiceConfig(ContainerSpec):
     """A service: one container on any number of networks, with sidecars joined to it."""
 
     container_name: str | None = None
-    """The container's name; the service's key when None."""
+    """The container's name (on a swarm, the service's name); the service's key when None."""
     networks: dict[str, ServiceAttachmentConfig | None] = field(default_factory=dict)
     """Networks by key, each with aliases and addresses; the default bridge when empty."""
     network_mode: NetworkMode | None = None
@@ -138,11 +146,18 @@ class ServiceConfig(ContainerSpec):
     depends_on: dict[str, Condition] = field(default_factory=dict)
     """Services it waits for, by key: service_started, service_healthy or
     service_completed_successfully."""
+    deploy: Deploy | None = None
+    """On a swarm: replicas, placement, update and rollback, resources, endpoint mode."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class TopologyConfig:
     """The whole topology of a stack."""
+
+    target: Target = "engine"
+    """`engine`: services are containers on one engine; `swarm`: services are swarm services
+    on overlay networks, and DNS groups, static containers and joined groups are plain
+    containers on the engine the stack deploys through (a manager)."""
 
     networks: dict[str, NetworkConfig] = field(default_factory=dict)
     """User-defined networks by key (the engine name is `network_name`, else the key)."""

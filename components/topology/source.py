@@ -53,6 +53,8 @@ def load_topology_source(inline: Any, file: str | None, project_dir: Path) -> To
 
 COMPOSE_PROFILES_KEY = "composeProfiles"
 """The config key listing the compose profiles to enable."""
+COMPOSE_TARGET_KEY = "composeTarget"
+"""The config key naming where a compose file deploys: `engine` (default) or `swarm`."""
 COMPOSE_PROJECT_KEY = "composeProject"
 """The config key naming the compose project (the prefix of container, network and volume
 names); compose's own default, the compose file's folder name, when unset."""
@@ -65,6 +67,7 @@ def load_compose_source(
     profiles: tuple[str, ...] = (),
     env_file: str | None = None,
     project_name: str | None = None,
+    target: str = "engine",
 ) -> TopologyConfig:
     """The validated topology of a compose file, as Docker Compose v2 itself reads it.
 
@@ -74,13 +77,22 @@ def load_compose_source(
     from ..compose_file import normalise_compose_file, unsupported_key_problems
     from .compose import ComposeMappingError, compose_topology
 
+    if target not in ("engine", "swarm"):
+        raise TopologyError(
+            [
+                Problem(
+                    COMPOSE_TARGET_KEY,
+                    f'"{target}" is not a target; use engine (one Docker engine) or swarm',
+                )
+            ]
+        )
     name = project_name or _default_project(project_dir / file)
     normalised = normalise_compose_file(
         project_dir, file, project_name=name, env_file=env_file, profiles=profiles
     )
     problems = unsupported_key_problems(file, normalised.model)
     try:
-        raw = compose_topology(normalised.model, file)
+        raw = compose_topology(normalised.model, file, target)
     except ComposeMappingError as error:
         problems += error.problems
     if problems:

@@ -10,6 +10,7 @@ from .host import HOST_POLICIES
 from .joined import JOINED_POLICIES
 from .network import NETWORK_POLICIES
 from .security import SECURITY_POLICIES
+from .swarm import SWARM_POLICIES
 
 PACK_NAME = "container-comms"
 """The policy pack's name (as in PulumiPolicy.yaml)."""
@@ -21,6 +22,7 @@ POLICIES: list[Policy] = [
     *DNS_POLICIES,
     *SECURITY_POLICIES,
     *HOST_POLICIES,
+    *SWARM_POLICIES,
 ]
 """Every rule of the pack."""
 

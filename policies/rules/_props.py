@@ -22,6 +22,8 @@ from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
 # The wire vocabulary, under the names the rules use (the facts themselves live in vocabulary.py).
 from .vocabulary import CONTAINER_TYPE as CONTAINER
 from .vocabulary import DNS_GROUP_TYPE as DNS_GROUP
+from .vocabulary import DOCKER_SECRET_TYPE as SECRET
+from .vocabulary import DOCKER_SERVICE_TYPE as SERVICE
 from .vocabulary import LABEL_PRESET, PREDEFINED_NETWORKS, UNKNOWN_SENTINELS
 from .vocabulary import NETWORK_TYPE as NETWORK
 from .vocabulary import REMOTE_IMAGE_TYPE as REMOTE_IMAGE
@@ -33,6 +35,8 @@ __all__ = [
     "NETWORK",
     "PREDEFINED_NETWORKS",
     "REMOTE_IMAGE",
+    "SECRET",
+    "SERVICE",
     "UNKNOWN_SENTINELS",
 ]
 

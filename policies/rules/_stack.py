@@ -18,6 +18,8 @@ from ._props import (
     NETWORK,
     PREDEFINED_NETWORKS,
     REMOTE_IMAGE,
+    SECRET,
+    SERVICE,
     UNKNOWN,
     ContainerView,
     Unknown,
@@ -72,11 +74,44 @@ class NetworkEntry:
     """The internal flag."""
     ipv6: bool | Unknown | None = None
     """The ipv6 flag (the engine ignores IPv6 subnets and addresses unless it is true)."""
+    driver: str | Unknown | None = None
+    """The driver; None when unset (the provider's default, `bridge`)."""
+    attachable: bool | Unknown | None = None
+    """The attachable flag (overlay networks)."""
+    ident: str | Unknown | None = None
+    """The network's id on the engine, when the props carry it (outputs at update time)."""
 
     @property
     def label(self) -> str:
         """How messages name the network."""
         return self.name if isinstance(self.name, str) else self.resource_name
+
+    @property
+    def is_overlay(self) -> bool | Unknown:
+        """Whether it is an overlay network (swarm-scoped)."""
+        if isinstance(self.driver, Unknown):
+            return self.driver
+        return self.driver == "overlay"
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    """A swarm service of the stack."""
+
+    urn: str
+    """The resource's URN."""
+    resource_name: str
+    """The resource's logical name."""
+    props: dict[str, Any]
+    """Its props, one level deep (read them with the `_props` accessors)."""
+    task_spec_dependencies: frozenset[str] = field(default_factory=frozenset)
+    """URNs its `taskSpec` was built from (its networks, secrets and configs, by id)."""
+
+    @property
+    def label(self) -> str:
+        """How messages name the service: its service name, else its resource name."""
+        name = text(self.props, "name")
+        return name if isinstance(name, str) else self.resource_name
 
 
 @dataclass(frozen=True)
@@ -139,11 +174,14 @@ class StackIndex:
         self.containers_by_name: dict[str, list[ContainerEntry]] = {}
         self.containers_by_urn: dict[str, ContainerEntry] = {}
         self.networks_by_name: dict[str, NetworkEntry] = {}
+        self.networks_by_urn: dict[str, NetworkEntry] = {}
+        self.services: list[ServiceEntry] = []
+        self.secrets: list[tuple[str, dict[str, Any]]] = []
         self.image_names: dict[str, str] = {}
         """The image name of each `RemoteImage`, by URN."""
         for resource in sorted(resources, key=lambda r: str(r.urn)):
             kind = resource.resource_type
-            if kind not in (CONTAINER, NETWORK, REMOTE_IMAGE):
+            if kind not in (CONTAINER, NETWORK, REMOTE_IMAGE, SERVICE, SECRET):
                 continue
             props = unwrap(resource.props)
             if not isinstance(props, dict):
@@ -152,6 +190,18 @@ class StackIndex:
                 self._add_container(resource, props)
             elif kind == NETWORK:
                 self._add_network(resource, props)
+            elif kind == SERVICE:
+                deps = (resource.property_dependencies or {}).get("taskSpec") or []
+                self.services.append(
+                    ServiceEntry(
+                        urn=resource.urn,
+                        resource_name=resource.name,
+                        props=props,
+                        task_spec_dependencies=frozenset(d.urn for d in deps),
+                    )
+                )
+            elif kind == SECRET:
+                self.secrets.append((resource.urn, props))
             elif isinstance(image := text(props, "name"), str):
                 self.image_names[resource.urn] = image
 
@@ -181,8 +231,12 @@ class StackIndex:
             ipams_unknown=isinstance(configs, Unknown),
             internal=flag(props, "internal"),
             ipv6=flag(props, "ipv6"),
+            driver=text(props, "driver"),
+            attachable=flag(props, "attachable"),
+            ident=text(props, "id"),
         )
         self.networks.append(entry)
+        self.networks_by_urn[entry.urn] = entry
         if isinstance(entry.name, str):
             self.networks_by_name.setdefault(entry.name, entry)
 
@@ -255,6 +309,58 @@ class StackIndex:
                 return set()
             seen.add(owner.urn)
             current = owner
+
+    def service_networks(self, service: ServiceEntry) -> list[ServiceNetwork] | Unknown:
+        """The networks a service's tasks join.
+
+        An entry given by name is that name (a network of the stack, or another one); an entry
+        given by id (the provider's way, unknown at preview) is found through the networks of
+        the stack its `taskSpec` was built from. Unknown when they cannot be told apart.
+        """
+        entries = items(record(service.props, "taskSpec"), "networksAdvanceds")
+        if isinstance(entries, Unknown):
+            return entries
+        found: list[ServiceNetwork] = []
+        by_id = 0
+        for entry in entries:
+            name = text(entry, "name")
+            if isinstance(name, Unknown):
+                return name
+            if name is None:
+                ident = text(entry, "id")
+                if isinstance(ident, str) and ident in self.networks_by_name:
+                    name = ident  # a name given where the provider wants an id
+                elif isinstance(ident, str) and (net := self._network_with_id(ident)):
+                    found.append(ServiceNetwork(net.label, net))
+                    continue
+                else:
+                    by_id += 1
+                    continue
+            found.append(ServiceNetwork(name, self.networks_by_name.get(name)))
+        if by_id:
+            named = {n.network.urn for n in found if n.network is not None}
+            built_from = [
+                self.networks_by_urn[u]
+                for u in sorted(service.task_spec_dependencies)
+                if u in self.networks_by_urn and u not in named
+            ]
+            if len(built_from) != by_id:
+                return UNKNOWN
+            found += [ServiceNetwork(net.label, net) for net in built_from]
+        return found
+
+    def _network_with_id(self, ident: str) -> NetworkEntry | None:
+        return next((n for n in self.networks if n.ident == ident), None)
+
+
+@dataclass(frozen=True)
+class ServiceNetwork:
+    """One network of a swarm service."""
+
+    name: str
+    """The network's name as the service names it (or the stack network's name)."""
+    network: NetworkEntry | None
+    """The network of the stack it is; None for a network outside the stack."""
 
 
 def user_defined(networks: Iterable[str]) -> set[str]:

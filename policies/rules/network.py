@@ -60,6 +60,8 @@ def _overlapping_subnets(args: StackValidationArgs, report: ReportViolation) -> 
         if parsed is not None:
             pools.append(_Pool(parsed, None, str(parsed)))
     for network in index.networks:
+        if network.is_overlay is True:
+            continue  # the swarm's address space; see the overlay subnet rule in swarm.py
         if network.ipams_unknown:
             unknowns.append(f'the ipamConfigs of network "{network.label}" are')
         for ipam in network.ipams:
@@ -128,8 +130,8 @@ def _report_overlap(
 docker_network_disallow_overlapping_subnets = StackValidationPolicy(
     name="docker-network-disallow-overlapping-subnets",
     description=(
-        "No two networks of a stack, nor a network of the stack and a subnet already in use on "
-        "the Docker host, have overlapping subnets."
+        "No two networks of a stack on one engine (overlays aside), nor such a network and a "
+        "subnet already in use on the Docker host, have overlapping subnets."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(

@@ -343,7 +343,13 @@ def test_supported_service_keys_are_the_documented_set() -> None:
         *("extra_hosts", "user", "working_dir", "init", "devices", "sysctls", "ulimits"),
         *("logging", "stop_signal", "stop_grace_period", "security_opt", "read_only"),
         *("shm_size", "mem_limit", "cpus", "container_name", "profiles", "privileged"),
-        *("pid", "ipc"),
+        *("pid", "ipc", "deploy"),
+    }
+    deploy = services.item.keys["deploy"]
+    assert isinstance(deploy, Keys)
+    assert set(deploy.keys) == {
+        *("mode", "replicas", "labels", "endpoint_mode", "placement", "update_config"),
+        *("rollback_config", "resources", "restart_policy"),
     }
 
 

@@ -38,7 +38,17 @@ the Terraform provider pulumi-docker 5.x is bridged from,
   up to `wait_timeout` seconds (60 by default), and fails the create when it does not
   ("container failed to be in healthy state"); then `attach` waits until the container is no
   longer running;
-- a volume is one `VolumeCreate` with name, driver, driver options and labels.
+- a volume (`resource_docker_volume.go`) is one `VolumeCreate` with name, driver, driver
+  options and labels;
+- a swarm secret (`resource_docker_secret.go`) is one `SecretCreate` with the name, the labels
+  and the data base64-decoded;
+- a swarm service (`resource_docker_service_funcs.go`, `createServiceSpec`) is one
+  `ServiceCreate`: the task template's container spec (`commands` is the swarm's Command, that
+  is the entrypoint; `args` its Args; env as `KEY=value`; hosts as `ip host`; durations in
+  nanoseconds; secrets by id with their file name and mode), networks by id or name with their
+  aliases and driver options, placement, resources, restart policy and log driver; the mode,
+  endpoint spec, update and rollback configs and labels. With `convergeConfig` the provider
+  then waits until every task runs (it fails the create after the timeout), and so does this.
 
 Secret inputs (Pulumi's `{"4dabf1...": ..., "value": ...}` wire form) reach the provider as their
 plain value, so they are unwrapped first.
@@ -72,6 +82,11 @@ NETWORK = vocabulary.NETWORK_TYPE
 CONTAINER = vocabulary.CONTAINER_TYPE
 REMOTE_IMAGE = vocabulary.REMOTE_IMAGE_TYPE
 VOLUME = vocabulary.VOLUME_TYPE
+SERVICE = vocabulary.DOCKER_SERVICE_TYPE
+SECRET = vocabulary.DOCKER_SECRET_TYPE
+_SERVICE_GONE_S = 30.0
+"""How long a removed service's tasks get to go before its networks are removed."""
+
 
 # The provider's default, when the program does not set `must_run`.
 _MUST_RUN_DEFAULT = True
@@ -125,6 +140,10 @@ class Realization:
     """Volumes created (engine names), in creation order."""
     healthy_at: dict[str, float] = field(default_factory=dict)
     """Container name -> when (`time.time()`) `wait` saw it healthy."""
+    services: dict[str, str] = field(default_factory=dict)
+    """Service name -> the service's id on the swarm."""
+    secrets: dict[str, str] = field(default_factory=dict)
+    """Secret name -> the secret's id on the swarm."""
     port_rebinds: list[str] = field(default_factory=list)
     """Every published port moved from all interfaces to `bind_ip`."""
     _ids: dict[str, str] = field(default_factory=dict)
@@ -139,7 +158,18 @@ class Realization:
         self.teardown()
 
     def teardown(self) -> None:
-        """Remove every container and network this realization created (images stay)."""
+        """Remove every service, secret, container and network this realization created
+        (images stay)."""
+        ids = set(self.services.values())
+        for name in reversed(list(self.services)):
+            with contextlib.suppress(docker.errors.NotFound):
+                self.client.api.remove_service(self.services[name])
+        self.services.clear()
+        self._wait_tasks_gone(ids)
+        for name in reversed(list(self.secrets)):
+            with contextlib.suppress(docker.errors.NotFound):
+                self.client.api.remove_secret(self.secrets[name])
+        self.secrets.clear()
         for name in reversed(list(self.containers)):
             with contextlib.suppress(docker.errors.NotFound):
                 self.client.api.remove_container(name, force=True, v=True)
@@ -175,6 +205,10 @@ class Realization:
                 self._remote_image(registration)
             elif registration.type == CONTAINER:
                 self._container(registration)
+            elif registration.type == SECRET:
+                self._secret(registration)
+            elif registration.type == SERVICE:
+                self._service(registration)
         self._check_running(ordered)
 
     # -- resources ------------------------------------------------------------------------
@@ -214,6 +248,194 @@ class Realization:
         network = self.client.networks.get(created["Id"])
         self.networks[name] = network
         self._remember(r, network.id, name)
+
+    def _secret(self, r: Registration) -> None:
+        inputs = r.inputs
+        name = _engine_name(r)
+        data = inputs["data"]
+        try:
+            created = self.client.api.create_secret(
+                name, base64.b64decode(str(data)), labels=_labels(inputs.get("labels"))
+            )
+        except docker.errors.APIError as error:
+            raise EngineRefused(r.name, "secret create", _explain(error)) from None
+        self.secrets[name] = created["ID"]
+        self._remember(r, created["ID"], name)
+
+    def _service(self, r: Registration) -> None:
+        inputs = r.inputs
+        name = _engine_name(r)
+        task = inputs["taskSpec"]
+        spec = task["containerSpec"]
+        container: dict[str, Any] = {
+            "Image": self._resolve(str(spec["image"])),
+            "Command": spec.get("commands"),
+            "Args": spec.get("args"),
+            "Env": [f"{k}={v}" for k, v in (spec.get("env") or {}).items()] or None,
+            "Labels": _labels(spec.get("labels")),
+            "Hostname": spec.get("hostname"),
+            "User": spec.get("user"),
+            "Dir": spec.get("dir"),
+            "Init": spec.get("init"),
+            "StopSignal": spec.get("stopSignal"),
+            "StopGracePeriod": _duration_ns(r.name, "stopGracePeriod", spec.get("stopGracePeriod")),
+            "ReadOnly": spec.get("readOnly"),
+            "Sysctls": spec.get("sysctl"),
+            "CapabilityAdd": spec.get("capAdds"),
+            "CapabilityDrop": spec.get("capDrops"),
+            "Hosts": [f"{h['ip']} {h['host']}" for h in spec.get("hosts") or []] or None,
+            "Healthcheck": _service_healthcheck(r.name, spec.get("healthcheck")),
+            "Mounts": [self._mount_spec(m) for m in spec.get("mounts") or []] or None,
+            "Secrets": [
+                {
+                    "SecretID": self._resolve(str(secret["secretId"])),
+                    "SecretName": secret.get("secretName"),
+                    "File": {
+                        "Name": secret["fileName"],
+                        "UID": str(secret.get("fileUid") or "0"),
+                        "GID": str(secret.get("fileGid") or "0"),
+                        "Mode": int(secret.get("fileMode") or 0o444),
+                    },
+                }
+                for secret in spec.get("secrets") or []
+            ]
+            or None,
+        }
+        dns = spec.get("dnsConfig") or {}
+        if dns:
+            container["DNSConfig"] = {
+                "Nameservers": dns.get("nameservers"),
+                "Search": dns.get("searches"),
+                "Options": dns.get("options"),
+            }
+        template: dict[str, Any] = {
+            "ContainerSpec": {k: v for k, v in container.items() if v not in (None, [], {})},
+            "Networks": [
+                {
+                    "Target": self._resolve(str(n.get("id") or n.get("name"))),
+                    "Aliases": n.get("aliases") or None,
+                    "DriverOpts": n.get("driverOpts") or None,
+                }
+                for n in task.get("networksAdvanceds") or []
+            ],
+            "RestartPolicy": _restart(r.name, task.get("restartPolicy")),
+        }
+        placement = task.get("placement") or {}
+        if placement:
+            template["Placement"] = {
+                "Constraints": placement.get("constraints"),
+                "MaxReplicas": int(placement.get("maxReplicas") or 0),
+            }
+        resources = task.get("resources") or {}
+        if resources:
+            template["Resources"] = {
+                key: {
+                    "NanoCPUs": int(given.get("nanoCpus") or 0),
+                    "MemoryBytes": int(given.get("memoryBytes") or 0),
+                }
+                for key, given in (
+                    ("Limits", resources.get("limits")),
+                    ("Reservations", resources.get("reservation")),
+                )
+                if given
+            }
+        log = task.get("logDriver") or {}
+        if log:
+            template["LogDriver"] = {"Name": log["name"], "Options": log.get("options")}
+        mode = inputs.get("mode") or {}
+        endpoint = inputs.get("endpointSpec") or {}
+        try:
+            created = self.client.api.create_service(
+                template,
+                name=name,
+                labels=_labels(inputs.get("labels")),
+                mode={"Global": {}}
+                if mode.get("global")
+                else {
+                    "Replicated": {
+                        "Replicas": int((mode.get("replicated") or {}).get("replicas", 1))
+                    }
+                },
+                endpoint_spec={
+                    "Mode": endpoint.get("mode") or "vip",
+                    "Ports": [
+                        {
+                            "Protocol": p.get("protocol") or "tcp",
+                            "TargetPort": int(p["targetPort"]),
+                            "PublishedPort": int(p.get("publishedPort") or 0),
+                            "PublishMode": p.get("publishMode") or "ingress",
+                        }
+                        for p in endpoint.get("ports") or []
+                    ],
+                },
+                update_config=_update(r.name, inputs.get("updateConfig")),
+                rollback_config=_update(r.name, inputs.get("rollbackConfig")),
+            )
+        except docker.errors.APIError as error:
+            raise EngineRefused(r.name, "service create", _explain(error)) from None
+        self.services[name] = created["ID"]
+        self._remember(r, created["ID"], name)
+        converge = inputs.get("convergeConfig")
+        if converge:
+            timeout = _duration_ns(r.name, "convergeConfig.timeout", converge.get("timeout"))
+            self.converge(name, (timeout or 180 * 10**9) / 1e9)
+
+    def converge(self, service: str, timeout: float) -> list[dict[str, Any]]:
+        """Wait until every task the service wants runs, as the provider's converge does; its
+        running tasks. Raises `EngineRefused` ("converge") with the tasks' states and errors."""
+        ident = self.services[service]
+        deadline = time.monotonic() + timeout
+        while True:
+            wanted = self._wanted_tasks(ident)
+            tasks = [
+                t
+                for t in self.client.api.tasks(filters={"service": ident})
+                if t.get("DesiredState") == "running"
+            ]
+            running = [t for t in tasks if t["Status"]["State"] == "running"]
+            if wanted is not None and len(running) >= wanted and len(tasks) == len(running):
+                return running
+            if time.monotonic() >= deadline:
+                states = sorted(
+                    f"{t['Status']['State']}"
+                    + (f" ({t['Status'].get('Err')})" if t["Status"].get("Err") else "")
+                    for t in tasks
+                )
+                raise EngineRefused(
+                    service,
+                    "converge",
+                    f"{len(running)} of {wanted} tasks running after {timeout:g} s: "
+                    + ", ".join(states),
+                )
+            time.sleep(0.25)
+
+    def _wanted_tasks(self, ident: str) -> int | None:
+        mode = self.client.api.inspect_service(ident)["Spec"]["Mode"]
+        if "Replicated" in mode:
+            return int(mode["Replicated"].get("Replicas", 1))
+        return len(self.client.api.nodes(filters={"role": "manager"})) + len(
+            self.client.api.nodes(filters={"role": "worker"})
+        )
+
+    def _wait_tasks_gone(self, service_ids: set[str]) -> None:
+        """Remove the containers of removed services at once (as `docker rm -f`: a task's
+        process need not take its stop grace period) and wait until none is left, so their
+        networks and secrets can go."""
+        if not service_ids:
+            return
+        deadline = time.monotonic() + _SERVICE_GONE_S
+        while time.monotonic() < deadline:
+            left = [
+                c["Id"]
+                for c in self.client.api.containers(all=True)
+                if (c.get("Labels") or {}).get("com.docker.swarm.service.id") in service_ids
+            ]
+            if not left:
+                return
+            for ident in left:
+                with contextlib.suppress(docker.errors.APIError):
+                    self.client.api.remove_container(ident, force=True, v=True)
+            time.sleep(0.25)
 
     def _volume(self, r: Registration) -> None:
         inputs = r.inputs
@@ -595,6 +817,18 @@ _ATTACHMENT_KEYS = {"name", "aliases", "ipv4Address", "ipv6Address"}
 _PORT_KEYS = {"internal", "external", "ip", "protocol"}
 _HEALTH_KEYS = {"tests", "interval", "timeout", "retries", "startPeriod"}
 _IMAGE_KEYS = {"name", "keepLocally"}
+_SERVICE_KEYS = {
+    "name", "labels", "mode", "taskSpec", "endpointSpec", "updateConfig", "rollbackConfig",
+    "convergeConfig",
+}  # fmt: skip
+_TASK_KEYS = {
+    "containerSpec", "networksAdvanceds", "placement", "resources", "restartPolicy", "logDriver",
+}  # fmt: skip
+_SERVICE_CONTAINER_KEYS = {
+    "image", "commands", "args", "env", "labels", "hostname", "user", "dir", "init",
+    "stopSignal", "stopGracePeriod", "readOnly", "sysctl", "capAdds", "capDrops", "hosts",
+    "healthcheck", "mounts", "secrets", "dnsConfig",
+}  # fmt: skip
 
 
 def _check_inputs(r: Registration) -> None:
@@ -638,6 +872,19 @@ def _check_inputs(r: Registration) -> None:
             raise UntranslatedInput(r.name, "logOpts", r.inputs["logOpts"], "without logDriver")
         if "image" not in r.inputs:
             raise UntranslatedInput(r.name, "image", None, "missing, so not translated")
+    elif r.type == SERVICE:
+        _only(r, "", r.inputs, _SERVICE_KEYS)
+        task = r.inputs.get("taskSpec") or {}
+        _only(r, "taskSpec.", task, _TASK_KEYS)
+        _only(
+            r, "taskSpec.containerSpec.", task.get("containerSpec") or {}, _SERVICE_CONTAINER_KEYS
+        )
+        for i, net in enumerate(task.get("networksAdvanceds") or []):
+            _only(
+                r, f"taskSpec.networksAdvanceds[{i}].", net, {"id", "name", "aliases", "driverOpts"}
+            )
+    elif r.type == SECRET:
+        _only(r, "", r.inputs, {"name", "data", "labels"})
     elif r.type == VOLUME:
         _only(r, "", r.inputs, _VOLUME_KEYS)
     elif r.type == REMOTE_IMAGE:
@@ -721,6 +968,44 @@ def _labels(labels: Any) -> dict[str, str] | None:
     if isinstance(labels, Mapping):
         return {str(k): str(v) for k, v in labels.items()}
     return {str(item["label"]): str(item["value"]) for item in labels}
+
+
+def _service_healthcheck(resource: str, health: Any) -> dict[str, Any] | None:
+    """A healthcheck as the swarm API spells it (the container API's keys, capitalised)."""
+    converted = _healthcheck(resource, health)
+    if converted is None:
+        return None
+    names = {"start_period": "StartPeriod"}
+    return {names.get(k, k.capitalize()): v for k, v in converted.items()}
+
+
+def _restart(resource: str, policy: Any) -> dict[str, Any] | None:
+    if not policy:
+        return None
+    result: dict[str, Any] = {"Condition": policy.get("condition") or "any"}
+    for key, wire in (("Delay", "delay"), ("Window", "window")):
+        ns = _duration_ns(resource, f"restartPolicy.{wire}", policy.get(wire))
+        if ns is not None:
+            result[key] = ns
+    if policy.get("maxAttempts") is not None:
+        result["MaxAttempts"] = int(policy["maxAttempts"])
+    return result
+
+
+def _update(resource: str, config: Any) -> dict[str, Any] | None:
+    if not config:
+        return None
+    result: dict[str, Any] = {
+        "Parallelism": int(config.get("parallelism") or 0),
+        "FailureAction": config.get("failureAction") or "pause",
+        "MaxFailureRatio": float(config.get("maxFailureRatio") or 0),
+        "Order": config.get("order") or "stop-first",
+    }
+    for key, wire in (("Delay", "delay"), ("Monitor", "monitor")):
+        ns = _duration_ns(resource, f"updateConfig.{wire}", config.get(wire))
+        if ns is not None:
+            result[key] = ns
+    return result
 
 
 def _duration_ns(resource: str, prop: str, text: Any) -> int | None:

@@ -63,6 +63,13 @@ DEFAULT_LEVELS = {
     "docker-container-disallow-writable-host-system-mount": "mandatory",
     "docker-container-disallow-read-only-host-system-mount": "advisory",
     "docker-container-disallow-host-disk-device": "mandatory",
+    "docker-service-disallow-static-ip": "mandatory",
+    "docker-service-disallow-joined-network-mode": "mandatory",
+    "docker-container-require-attachable-overlay": "mandatory",
+    "docker-service-require-overlay-network": "mandatory",
+    "docker-network-disallow-overlapping-overlay-subnets": "mandatory",
+    "docker-service-disallow-host-ports-beyond-nodes": "mandatory",
+    "docker-service-disallow-secret-in-env": "mandatory",
 }
 
 CONFIG_KEYS = {
@@ -75,6 +82,8 @@ CONFIG_KEYS = {
     "docker-container-disallow-docker-socket-mount": {"engineSockets"},
     "docker-container-disallow-writable-host-system-mount": {"hostSystemFolders"},
     "docker-container-disallow-read-only-host-system-mount": {"hostSystemFolders"},
+    "docker-service-disallow-host-ports-beyond-nodes": {"swarmNodes"},
+    "docker-service-disallow-secret-in-env": {"allowedEnv"},
 }
 
 
@@ -86,7 +95,7 @@ def test_names_follow_the_convention_and_match_their_variables() -> None:
     assert len({p.name for p in POLICIES}) == len(POLICIES)
     modules = [
         importlib.import_module(f"policies.rules.{m}")
-        for m in ("container", "network", "joined", "dns", "security", "host")
+        for m in ("container", "network", "joined", "dns", "security", "host", "swarm")
     ]
     for policy in POLICIES:
         assert NAME.match(policy.name), policy.name

@@ -1,0 +1,456 @@
+"""Swarm rules: what the engine refuses, or silently gets wrong, for swarm services, overlay
+networks and the plain containers beside them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from ._props import (
+    SERVICE,
+    Unknown,
+    config_strings,
+    finish,
+    items,
+    number,
+    parse_address,
+    port_number,
+    record,
+    text,
+    unwrap,
+)
+from ._stack import NetworkEntry, ServiceEntry, StackIndex, Subnet
+
+SWARM_NODES_DEFAULT = 1
+"""The nodes a swarm has when the policy config does not say (a one-node swarm)."""
+
+FIX_NAMES = (
+    'reach the service by its name (endpointSpec mode "vip") or each task by '
+    'tasks.<service> (mode "dnsrr")'
+)
+
+
+def _service_label(props: Any, resource_name: str) -> str:
+    name = text(props, "name")
+    return name if isinstance(name, str) else resource_name
+
+
+def _network_entries(props: Any) -> list[Any] | Unknown:
+    task_spec = record(props, "taskSpec")
+    if isinstance(task_spec, Unknown):
+        return task_spec
+    return items(task_spec, "networksAdvanceds")
+
+
+# -- static addresses ---------------------------------------------------------------------
+
+
+def _static_ip(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != SERVICE:
+        return
+    props = unwrap(args.props)
+    label = _service_label(props, args.name)
+    entries = _network_entries(props)
+    if isinstance(entries, Unknown):
+        finish(args, [f'the networks of service "{label}" are'])
+        return
+    unknowns: list[str] = []
+    for index, entry in enumerate(entries):
+        options = record(entry, "driverOpts")
+        if isinstance(options, Unknown):
+            unknowns.append(f'the driverOpts of service "{label}" are')
+            continue
+        for key, option in sorted(options.items()):
+            value = unwrap(option)
+            if isinstance(value, str) and parse_address(value) is not None:
+                report(
+                    f'service "{label}": networksAdvanceds[{index}].driverOpts "{key}" asks for '
+                    f'the address "{value}"; a swarm service has no static address: the engine '
+                    "accepts the option and ignores it, and the swarm's allocator gives each "
+                    f"task an address of its own; drop the option and {FIX_NAMES}.",
+                    None,
+                )
+    finish(args, unknowns)
+
+
+docker_service_disallow_static_ip = ResourceValidationPolicy(
+    name="docker-service-disallow-static-ip",
+    description="A swarm service asks for no static address (the swarm allocates every task's).",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_static_ip,
+)
+
+
+# -- container: mode ----------------------------------------------------------------------
+
+
+def _joined_mode(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != SERVICE:
+        return
+    props = unwrap(args.props)
+    label = _service_label(props, args.name)
+    entries = _network_entries(props)
+    if isinstance(entries, Unknown):
+        finish(args, [f'the networks of service "{label}" are'])
+        return
+    for index, entry in enumerate(entries):
+        for key in ("name", "id"):
+            target = text(entry, key)
+            if isinstance(target, str) and target.startswith("container:"):
+                report(
+                    f'service "{label}": networksAdvanceds[{index}].{key} is "{target}"; a swarm '
+                    "service has no container: network mode, and the engine refuses it with "
+                    f'"network {target} not found"; run the service and the container it would '
+                    "join as a joined group of plain containers, on an attachable overlay "
+                    "network.",
+                    None,
+                )
+
+
+docker_service_disallow_joined_network_mode = ResourceValidationPolicy(
+    name="docker-service-disallow-joined-network-mode",
+    description="A swarm service does not join another container's network namespace.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_joined_mode,
+)
+
+
+# -- plain containers on overlays ---------------------------------------------------------
+
+
+def _attachable_overlay(args: StackValidationArgs, report: ReportViolation) -> None:
+    index = StackIndex(args.resources)
+    unknowns: list[str] = []
+    if all(n.is_overlay is False or n.attachable is True for n in index.networks):
+        return  # no overlay of the stack refuses containers
+    for container in index.containers:
+        label = container.view.label
+        networks = index.own_networks(container)
+        if isinstance(networks, Unknown):
+            unknowns.append(f'the networks of container "{label}" are')
+            continue
+        for name in sorted(networks):
+            network = index.networks_by_name.get(name)
+            if network is None:
+                continue
+            overlay = network.is_overlay
+            if isinstance(overlay, Unknown) or isinstance(network.attachable, Unknown):
+                unknowns.append(f'the driver or attachable flag of network "{network.label}" is')
+            elif overlay and network.attachable is not True:
+                report(
+                    f'container "{label}": joins overlay network "{network.label}", which is '
+                    "not attachable; the engine refuses to start the container with "
+                    f'"Could not attach to network {network.label}: rpc error: code = '
+                    f'PermissionDenied desc = network {network.label} not manually attachable"; '
+                    f'create "{network.label}" with attachable true, or keep the container off '
+                    "it.",
+                    container.urn,
+                )
+    finish(args, unknowns)
+
+
+docker_container_require_attachable_overlay = StackValidationPolicy(
+    name="docker-container-require-attachable-overlay",
+    description="A standalone container joins only overlay networks created attachable.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_attachable_overlay,
+)
+
+
+# -- services on networks of one engine ---------------------------------------------------
+
+
+def _overlay_network(args: StackValidationArgs, report: ReportViolation) -> None:
+    index = StackIndex(args.resources)
+    unknowns: list[str] = []
+    for service in index.services:
+        label = service.label
+        networks = index.service_networks(service)
+        if isinstance(networks, Unknown):
+            unknowns.append(f'the networks of service "{label}" are')
+            continue
+        for found in networks:
+            network = found.network
+            if network is None:
+                if found.name in {"bridge", "default"}:
+                    report(
+                        f'service "{label}": attached to the predefined network "{found.name}"; '
+                        "the engine accepts it and runs the tasks on each node's default bridge, "
+                        "where no service or container name resolves; attach the service to an "
+                        "overlay network.",
+                        service.urn,
+                    )
+                continue
+            overlay = network.is_overlay
+            if isinstance(overlay, Unknown):
+                unknowns.append(f'the driver of network "{network.label}" is')
+            elif not overlay:
+                driver = network.driver if isinstance(network.driver, str) else "bridge"
+                report(
+                    f'service "{label}": attached to network "{network.label}" (driver '
+                    f'"{driver}"), a network of one engine; the engine refuses it with "The '
+                    f"network {network.label} cannot be used with services. Only networks scoped "
+                    'to the swarm can be used, such as those created with the overlay driver."; '
+                    "attach the service to an overlay network.",
+                    service.urn,
+                )
+    finish(args, unknowns)
+
+
+docker_service_require_overlay_network = StackValidationPolicy(
+    name="docker-service-require-overlay-network",
+    description="A swarm service is attached to overlay networks, not to a bridge.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_overlay_network,
+)
+
+
+# -- overlay subnets ----------------------------------------------------------------------
+
+
+def _overlay_subnets(args: StackValidationArgs, report: ReportViolation) -> None:
+    index = StackIndex(args.resources)
+    unknowns: list[str] = []
+    pools: list[tuple[Subnet, str, NetworkEntry]] = []
+    for network in index.networks:
+        overlay = network.is_overlay
+        if isinstance(overlay, Unknown):
+            unknowns.append(f'the driver of network "{network.label}" is')
+            continue
+        if not overlay:
+            continue
+        if network.ipams_unknown:
+            unknowns.append(f'the ipamConfigs of network "{network.label}" are')
+        for ipam in network.ipams:
+            if isinstance(ipam.subnet_text, Unknown):
+                unknowns.append(f'a subnet of network "{network.label}" is')
+            elif ipam.subnet is not None and isinstance(ipam.subnet_text, str):
+                pools.append((ipam.subnet, ipam.subnet_text, network))
+    pools.sort(key=lambda p: (p[0].version, int(p[0].network_address), p[0].prefixlen))
+    holder: tuple[Subnet, str, NetworkEntry] | None = None
+    reported: set[str] = set()
+    for pool in pools:
+        subnet, shown, network = pool
+        if (
+            holder is not None
+            and holder[0].version == subnet.version
+            and int(subnet.network_address) <= int(holder[0].broadcast_address)
+            and holder[2].urn != network.urn
+            and network.urn not in reported
+        ):
+            reported.add(network.urn)
+            report(
+                f'network "{network.label}": overlay subnet "{shown}" overlaps subnet '
+                f'"{holder[1]}" of overlay network "{holder[2].label}"; the engine accepts the '
+                'network, then never allocates it ("Pool overlaps with other one on this address '
+                'space" in its log), and tasks of services on it stay "new" and never start; '
+                "give each overlay network a subnet of its own.",
+                network.urn,
+            )
+        if (
+            holder is None
+            or holder[0].version != subnet.version
+            or int(subnet.broadcast_address) > int(holder[0].broadcast_address)
+        ):
+            holder = pool
+    finish(args, unknowns)
+
+
+docker_network_disallow_overlapping_overlay_subnets = StackValidationPolicy(
+    name="docker-network-disallow-overlapping-overlay-subnets",
+    description="No two overlay networks of a stack have overlapping subnets.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_overlay_subnets,
+)
+
+
+# -- host-mode ports ----------------------------------------------------------------------
+
+
+def _swarm_nodes(args: ResourceValidationArgs) -> int:
+    try:
+        value = unwrap(args.get_config()).get("swarmNodes")
+    except AttributeError:
+        return SWARM_NODES_DEFAULT
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 1:
+        return SWARM_NODES_DEFAULT
+    return int(value)  # numbers cross protobuf as floats
+
+
+def _host_ports(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != SERVICE:
+        return
+    props = unwrap(args.props)
+    label = _service_label(props, args.name)
+    ports = items(record(props, "endpointSpec"), "ports")
+    if isinstance(ports, Unknown):
+        finish(args, [f'the ports of service "{label}" are'])
+        return
+    host = [
+        p
+        for p in ports
+        if text(p, "publishMode") == "host" and isinstance(number(p, "publishedPort"), float)
+    ]
+    if not host:
+        return
+    mode = record(props, "mode")
+    if isinstance(mode, Unknown):
+        finish(args, [f'the mode of service "{label}" is'])
+        return
+    if "global" in mode and unwrap(mode["global"]) is True:
+        return
+    replicated = record(mode, "replicated")
+    replicas = number(replicated, "replicas") if not isinstance(replicated, Unknown) else None
+    if isinstance(replicas, Unknown) or isinstance(replicated, Unknown):
+        finish(args, [f'the replicas of service "{label}" are'])
+        return
+    count = int(replicas) if replicas is not None else 1
+    nodes = _swarm_nodes(args)
+    if count <= nodes:
+        return
+    for port in host:
+        published = port_number(number(port, "publishedPort"))
+        protocol = text(port, "protocol")
+        protocol = protocol if isinstance(protocol, str) else "tcp"
+        report(
+            f'service "{label}": {count} replicas publish port {published}/{protocol} in host '
+            f"mode, but a node binds a host-mode port for one task only and the swarm has "
+            f"{nodes} node{'s' if nodes != 1 else ''} (policy config swarmNodes); the engine "
+            f'leaves {count - nodes} task{"s" if count - nodes != 1 else ""} pending ("no '
+            f'suitable node (host-mode port already in use on {nodes} node)"); publish the port '
+            f"in ingress mode, run the service in mode global, or lower replicas to {nodes}.",
+            None,
+        )
+
+
+docker_service_disallow_host_ports_beyond_nodes = ResourceValidationPolicy(
+    name="docker-service-disallow-host-ports-beyond-nodes",
+    description=(
+        "A swarm service that publishes a port in host mode runs no more replicas than the "
+        "swarm has nodes."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "swarmNodes": {
+                "type": "integer",
+                "minimum": 1,
+                "default": SWARM_NODES_DEFAULT,
+                "description": "The nodes of the swarm the stack deploys to.",
+            }
+        }
+    ),
+    validate=_host_ports,
+)
+
+
+# -- secrets in env -----------------------------------------------------------------------
+
+_CREDENTIAL = re.compile(
+    r"(?:^|[_.-])(?:PASSWORD|PASSWD|PASS|PWD|SECRET|TOKEN|API[_.-]?KEY|SECRET[_.-]?KEY|"
+    r"PRIVATE[_.-]?KEY|ACCESS[_.-]?KEY|AUTH[_.-]?KEY)$",
+    re.IGNORECASE,
+)
+"""An environment variable name that says it holds a credential."""
+
+
+def _secret_texts(index: StackIndex) -> dict[str, str]:
+    """The text of each swarm secret of the stack whose data is known, by its name."""
+    texts: dict[str, str] = {}
+    for urn, props in index.secrets:
+        data = text(props, "data")
+        name = text(props, "name")
+        if not isinstance(data, str):
+            continue
+        try:
+            decoded = base64.b64decode(data, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            continue
+        if decoded:
+            texts[decoded] = name if isinstance(name, str) else urn.rsplit("::", 1)[-1]
+    return texts
+
+
+def _env_of(service: ServiceEntry) -> dict[str, Any] | Unknown:
+    spec = record(record(service.props, "taskSpec"), "containerSpec")
+    if isinstance(spec, Unknown):
+        return spec
+    return record(spec, "env")
+
+
+def _secret_in_env(args: StackValidationArgs, report: ReportViolation) -> None:
+    index = StackIndex(args.resources)
+    allowed = set(config_strings(args, "allowedEnv", []))
+    texts = _secret_texts(index)
+    unknowns: list[str] = []
+    shown = "the engine shows environment variables to anyone who can inspect the service or its"
+    for service in index.services:
+        label = service.label
+        env = _env_of(service)
+        if isinstance(env, Unknown):
+            unknowns.append(f'the env of service "{label}" is')
+            continue
+        for key in sorted(env):
+            value = unwrap(env[key])
+            if key in allowed or not isinstance(value, str) or not value:
+                continue
+            if value in texts:
+                report(
+                    f'service "{label}": env {key} holds the text of swarm secret '
+                    f'"{texts[value]}"; {shown} containers; read it from the secret\'s file '
+                    "instead (containerSpec.secrets; many images take <NAME>_FILE=/run/secrets/"
+                    "<name>).",
+                    service.urn,
+                )
+            elif _CREDENTIAL.search(key) and not value.startswith("/"):
+                report(
+                    f'service "{label}": env {key} looks like a credential and is given as '
+                    f"plain text; {shown} containers; pass it as a swarm secret (docker.Secret "
+                    "and containerSpec.secrets) and read it from its file, or list the variable "
+                    "in this policy's allowedEnv config if it is not secret.",
+                    service.urn,
+                )
+    finish(args, unknowns)
+
+
+docker_service_disallow_secret_in_env = StackValidationPolicy(
+    name="docker-service-disallow-secret-in-env",
+    description=(
+        "A swarm service gets secrets as swarm secrets (files), not as environment variables."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowedEnv": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": "Variable names that look like credentials but are not secret.",
+            }
+        }
+    ),
+    validate=_secret_in_env,
+)
+
+SWARM_POLICIES = [
+    docker_service_disallow_static_ip,
+    docker_service_disallow_joined_network_mode,
+    docker_container_require_attachable_overlay,
+    docker_service_require_overlay_network,
+    docker_network_disallow_overlapping_overlay_subnets,
+    docker_service_disallow_host_ports_beyond_nodes,
+    docker_service_disallow_secret_in_env,
+]
+"""The swarm rules, in README order."""

@@ -1,0 +1,457 @@
+"""The swarm rules: a compliant swarm stack passes every rule, and each one-field change gives
+exactly its message, directly and through the pack's process, as the offline gate asks it."""
+
+from __future__ import annotations
+
+import base64
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from policies.rules import POLICIES
+from policies.rules.swarm import SWARM_POLICIES
+from tests.pack_client import PackClient, Resource
+from tests.policies.policy_cases import (
+    BY_NAME,
+    CONTAINER,
+    NETWORK,
+    STACK,
+    UNKNOWN,
+    Mutation,
+    level_name,
+    mutated,
+    named,
+    run_direct,
+    set_field,
+    urn,
+)
+
+SERVICE = "docker:index/service:Service"
+SECRET = "docker:index/secret:Secret"
+
+STATIC_IP = "docker-service-disallow-static-ip"
+JOINED_MODE = "docker-service-disallow-joined-network-mode"
+ATTACHABLE = "docker-container-require-attachable-overlay"
+OVERLAY_ONLY = "docker-service-require-overlay-network"
+OVERLAY_OVERLAP = "docker-network-disallow-overlapping-overlay-subnets"
+HOST_PORTS = "docker-service-disallow-host-ports-beyond-nodes"
+SECRET_ENV = "docker-service-disallow-secret-in-env"
+LOCAL_OVERLAP = "docker-network-disallow-overlapping-subnets"
+
+FRONT = urn(NETWORK, "front-network")
+BACK = urn(NETWORK, "back-network")
+DB_SECRET = urn(SECRET, "app-secret-db")
+
+
+def _labels(role: str, group: str) -> list[dict[str, str]]:
+    return [
+        {"label": "container-comms.stack", "value": "test"},
+        {"label": "container-comms.group", "value": group},
+        {"label": "container-comms.role", "value": role},
+    ]
+
+
+def _service(name: str, replicas: float, networks: list[dict[str, Any]], **spec: Any) -> Any:
+    ports = spec.pop("ports", [])
+    return {
+        "name": name,
+        "labels": _labels("swarm-service", "app"),
+        "mode": {"replicated": {"replicas": replicas}},
+        "endpointSpec": {"mode": spec.pop("endpoint_mode", "vip"), "ports": ports},
+        "taskSpec": {
+            "containerSpec": {"image": "httpd:2.4", "labels": _labels("swarm-service", "app")}
+            | spec,
+            "networksAdvanceds": networks,
+            "restartPolicy": {"condition": "any"},
+        },
+        "convergeConfig": {"delay": "1s", "timeout": "3m"},
+    }
+
+
+def _overlay(name: str, subnet: str, attachable: bool) -> dict[str, Any]:
+    return {
+        "name": name,
+        "driver": "overlay",
+        "attachable": attachable,
+        "internal": False,
+        "ipamConfigs": [{"subnet": subnet, "gateway": subnet.replace(".0/24", ".1")}],
+    }
+
+
+def compliant_swarm_stack() -> list[Resource]:
+    """A swarm stack every rule passes, as the components put it on the wire."""
+    proxy = urn(CONTAINER, "edge-proxy")
+    resources = [
+        Resource(STACK, "container-comms-test", urn(STACK, "container-comms-test"), {}),
+        Resource(NETWORK, "front-network", FRONT, _overlay("front", "10.40.0.0/24", True)),
+        Resource(NETWORK, "back-network", BACK, _overlay("back", "10.40.1.0/24", False)),
+        Resource(
+            SECRET,
+            "app-secret-db",
+            DB_SECRET,
+            {"name": "app_db", "data": base64.b64encode(b"s3cret").decode()},
+        ),
+        Resource(
+            SERVICE,
+            "app-web",
+            urn(SERVICE, "app-web"),
+            _service(
+                "web",
+                2.0,
+                [{"id": UNKNOWN, "aliases": ["www"]}, {"id": UNKNOWN}],
+                endpoint_mode="dnsrr",
+                ports=[
+                    {
+                        "targetPort": 80.0,
+                        "publishedPort": 8080.0,
+                        "protocol": "tcp",
+                        "publishMode": "ingress",
+                    }
+                ],
+                env={"MODE": "prod", "DB_PASSWORD_FILE": "/run/secrets/db"},
+                secrets=[
+                    {
+                        "secretId": UNKNOWN,
+                        "secretName": "app_db",
+                        "fileName": "/run/secrets/db",
+                        "fileMode": 256.0,
+                    }
+                ],
+            ),
+            property_dependencies={"taskSpec": (FRONT, BACK, DB_SECRET)},
+            dependencies=(FRONT, BACK, DB_SECRET),
+        ),
+        Resource(
+            SERVICE,
+            "app-api",
+            urn(SERVICE, "app-api"),
+            _service(
+                "api",
+                1.0,
+                [{"name": "front"}],
+                ports=[
+                    {
+                        "targetPort": 80.0,
+                        "publishedPort": 9000.0,
+                        "protocol": "tcp",
+                        "publishMode": "host",
+                    }
+                ],
+            ),
+        ),
+        Resource(
+            CONTAINER,
+            "edge-proxy",
+            proxy,
+            {
+                "name": "edge-proxy",
+                "image": "httpd:2.4",
+                "mustRun": True,
+                "restart": "unless-stopped",
+                "labels": _labels("joined-owner", "edge"),
+                "networksAdvanced": [{"name": "front", "aliases": ["edge"]}],
+            },
+            dependencies=(FRONT,),
+        ),
+        Resource(
+            CONTAINER,
+            "edge-shell",
+            urn(CONTAINER, "edge-shell"),
+            {
+                "name": "edge-shell",
+                "image": "busybox:1.36",
+                "command": ["sleep", "3600"],
+                "mustRun": True,
+                "restart": "unless-stopped",
+                "labels": _labels("joined-sidecar", "edge"),
+                "networkMode": "container:edge-proxy",
+            },
+            dependencies=(proxy,),
+        ),
+    ]
+    return copy.deepcopy(resources)
+
+
+@dataclass(frozen=True)
+class SwarmCase:
+    """One failing (or, with no messages, passing) change of the compliant swarm stack."""
+
+    id: str
+    policy: str
+    resource: str
+    change: Mutation
+    expected: tuple[tuple[str, str], ...]
+    """(message, logical name of the resource the violation's urn names, or "")."""
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    def resources(self) -> list[Resource]:
+        return mutated(compliant_swarm_stack(), self.resource, self.change)
+
+
+def _unset(path: str) -> Mutation:
+    def change(props: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        target: Any = props
+        for part in parents:
+            target = target[int(part)] if isinstance(target, list) else target[part]
+        del target[last]
+
+    return change
+
+
+SHOWN = "the engine shows environment variables to anyone who can inspect the service or its"
+BRIDGE_REFUSAL = (
+    'a network of one engine; the engine refuses it with "The network {0} cannot be used with '
+    "services. Only networks scoped to the swarm can be used, such as those created with the "
+    'overlay driver."; attach the service to an overlay network.'
+)
+
+CASES = [
+    SwarmCase(
+        "driver-opts-address",
+        STATIC_IP,
+        "app-web",
+        set_field("taskSpec.networksAdvanceds.0.driverOpts", {"ipv4_address": "10.40.0.77"}),
+        (
+            (
+                'service "web": networksAdvanceds[0].driverOpts "ipv4_address" asks for the '
+                'address "10.40.0.77"; a swarm service has no static address: the engine accepts '
+                "the option and ignores it, and the swarm's allocator gives each task an address "
+                "of its own; drop the option and reach the service by its name (endpointSpec mode "
+                '"vip") or each task by tasks.<service> (mode "dnsrr").',
+                "",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "container-mode",
+        JOINED_MODE,
+        "app-api",
+        set_field("taskSpec.networksAdvanceds.0.name", "container:edge-proxy"),
+        (
+            (
+                'service "api": networksAdvanceds[0].name is "container:edge-proxy"; a swarm '
+                "service has no container: network mode, and the engine refuses it with "
+                '"network container:edge-proxy not found"; run the service and the container it '
+                "would join as a joined group of plain containers, on an attachable overlay "
+                "network.",
+                "",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "container-on-closed-overlay",
+        ATTACHABLE,
+        "front-network",
+        set_field("attachable", False),
+        (
+            (
+                'container "edge-proxy": joins overlay network "front", which is not attachable; '
+                'the engine refuses to start the container with "Could not attach to network '
+                "front: rpc error: code = PermissionDenied desc = network front not manually "
+                'attachable"; create "front" with attachable true, or keep the container off it.',
+                "edge-proxy",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "service-on-bridge-by-id",
+        OVERLAY_ONLY,
+        "back-network",
+        set_field("driver", "bridge"),
+        (
+            (
+                'service "web": attached to network "back" (driver "bridge"), '
+                + BRIDGE_REFUSAL.format("back"),
+                "app-web",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "service-on-default-driver",
+        OVERLAY_ONLY,
+        "back-network",
+        _unset("driver"),
+        (
+            (
+                'service "web": attached to network "back" (driver "bridge"), '
+                + BRIDGE_REFUSAL.format("back"),
+                "app-web",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "service-on-predefined-bridge",
+        OVERLAY_ONLY,
+        "app-api",
+        set_field("taskSpec.networksAdvanceds.0.name", "bridge"),
+        (
+            (
+                'service "api": attached to the predefined network "bridge"; the engine accepts '
+                "it and runs the tasks on each node's default bridge, where no service or "
+                "container name resolves; attach the service to an overlay network.",
+                "app-api",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "overlapping-overlays",
+        OVERLAY_OVERLAP,
+        "back-network",
+        set_field("ipamConfigs.0.subnet", "10.40.0.128/25"),
+        (
+            (
+                'network "back": overlay subnet "10.40.0.128/25" overlaps subnet "10.40.0.0/24" '
+                'of overlay network "front"; the engine accepts the network, then never '
+                'allocates it ("Pool overlaps with other one on this address space" in its log), '
+                'and tasks of services on it stay "new" and never start; give each overlay '
+                "network a subnet of its own.",
+                "back-network",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "overlapping-overlays-are-not-local-pools",
+        LOCAL_OVERLAP,
+        "back-network",
+        set_field("ipamConfigs.0.subnet", "10.40.0.128/25"),
+        (),
+    ),
+    SwarmCase(
+        "host-port-beyond-nodes",
+        HOST_PORTS,
+        "app-api",
+        set_field("mode.replicated.replicas", 3.0),
+        (
+            (
+                'service "api": 3 replicas publish port 9000/tcp in host mode, but a node binds '
+                "a host-mode port for one task only and the swarm has 1 node (policy config "
+                'swarmNodes); the engine leaves 2 tasks pending ("no suitable node (host-mode '
+                'port already in use on 1 node)"); publish the port in ingress mode, run the '
+                "service in mode global, or lower replicas to 1.",
+                "",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "host-port-within-configured-nodes",
+        HOST_PORTS,
+        "app-api",
+        set_field("mode.replicated.replicas", 3.0),
+        (),
+        config={"swarmNodes": 3},
+    ),
+    SwarmCase(
+        "host-port-global",
+        HOST_PORTS,
+        "app-api",
+        set_field("mode", {"global": True}),
+        (),
+    ),
+    SwarmCase(
+        "env-holds-a-swarm-secret",
+        SECRET_ENV,
+        "app-web",
+        set_field("taskSpec.containerSpec.env.MODE", "s3cret"),
+        (
+            (
+                'service "web": env MODE holds the text of swarm secret "app_db"; '
+                f"{SHOWN} containers; read it from the secret's file instead "
+                "(containerSpec.secrets; many images take <NAME>_FILE=/run/secrets/<name>).",
+                "app-web",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "env-credential",
+        SECRET_ENV,
+        "app-web",
+        set_field("taskSpec.containerSpec.env.DB_PASSWORD", "hunter2"),
+        (
+            (
+                'service "web": env DB_PASSWORD looks like a credential and is given as plain '
+                f"text; {SHOWN} containers; pass it as a swarm secret (docker.Secret and "
+                "containerSpec.secrets) and read it from its file, or list the variable in this "
+                "policy's allowedEnv config if it is not secret.",
+                "app-web",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "env-credential-allowed",
+        SECRET_ENV,
+        "app-web",
+        set_field("taskSpec.containerSpec.env.DB_PASSWORD", "hunter2"),
+        (),
+        config={"allowedEnv": ["DB_PASSWORD"]},
+    ),
+]
+
+
+def _urn_of(case: SwarmCase, name: str) -> str:
+    return named(case.resources(), name).urn if name else ""
+
+
+def test_every_swarm_rule_has_failing_cases() -> None:
+    covered = {case.policy for case in CASES if case.expected}
+    assert covered == {p.name for p in SWARM_POLICIES}
+
+
+def test_compliant_swarm_stack_passes_every_rule_directly() -> None:
+    for policy in POLICIES:
+        result = run_direct(policy, compliant_swarm_stack())
+        assert result.violations == [], policy.name
+        assert result.not_applicable == [], policy.name
+
+
+def test_compliant_swarm_stack_passes_the_pack(pack: PackClient) -> None:
+    verdict = pack.analyze_all(compliant_swarm_stack())
+    assert verdict.findings == ()
+    assert verdict.not_applicable == ()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_swarm_rule_directly(case: SwarmCase) -> None:
+    result = run_direct(BY_NAME[case.policy], case.resources(), case.config)
+    expected = [(message, _urn_of(case, name)) for message, name in case.expected]
+    assert result.violations == expected
+    assert result.not_applicable == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_swarm_rule_through_the_pack(pack: PackClient, case: SwarmCase) -> None:
+    config: dict[str, Any] = {case.policy: dict(case.config)} if case.config else {}
+    verdict = pack.analyze_all(case.resources(), config=config)
+    found = [(f.message, f.urn, f.level) for f in verdict.findings if f.policy == case.policy]
+    level = level_name(BY_NAME[case.policy])
+    assert found == [(m, _urn_of(case, n), level) for m, n in case.expected]
+    assert verdict.cant_run == ()
+
+
+def test_service_networks_that_cannot_be_told_apart_leave_the_rule_undecided() -> None:
+    # Two networks by id, but the taskSpec was built from one network only.
+    resources = mutated(
+        compliant_swarm_stack(),
+        "app-web",
+        lambda props: None,
+    )
+    web = named(resources, "app-web")
+    resources[resources.index(web)] = Resource(
+        web.type, web.name, web.urn, web.props, property_dependencies={"taskSpec": (FRONT,)}
+    )
+    result = run_direct(BY_NAME[OVERLAY_ONLY], resources)
+    assert result.violations == []
+    assert result.not_applicable == [
+        'cannot decide during preview: the networks of service "web" are unknown until the '
+        "update; the rule decides when the update runs"
+    ]
+
+
+def test_swarm_stack_of_the_project_passes_the_pack(recorder, pack: PackClient) -> None:
+    plan = recorder.stack("swarm", preview=True)
+    verdict = pack.check(plan.resources)
+    assert verdict.findings == ()
+    assert verdict.not_applicable == ()
