@@ -29,7 +29,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
-from synthetic import topology  # noqa: E402
+from synthetic import compose_model  # noqa: E402
 
 from components.compose_file import (  # noqa: E402
     compose_binary,
@@ -38,47 +38,6 @@ from components.compose_file import (  # noqa: E402
 )
 
 _DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-def compose_model(containers: int) -> dict[str, Any]:
-    """The compose file (as a mapping) of the synthetic topology of `containers`."""
-    source = topology(containers)
-    networks = {
-        key: {"ipam": {"config": [{"subnet": network["subnet"]}]}}
-        for key, network in source["networks"].items()
-    }
-    services: dict[str, Any] = {}
-    for group in source["dns_groups"].values():
-        for name, member in group["members"].items():
-            attachment: dict[str, Any] = {"aliases": member["aliases"]}
-            if "ipv4_address" in member:
-                attachment["ipv4_address"] = member["ipv4_address"]
-            services[name] = {
-                "image": member["image"],
-                "command": member["command"],
-                "networks": {group["network"]: attachment},
-            }
-    for group in source["joined_groups"].values():
-        owner = group["owner"]
-        services[owner["name"]] = {
-            "image": owner["image"],
-            "networks": {
-                link["network"]: {"aliases": link["aliases"]} for link in owner["networks"]
-            },
-        }
-        for name, sidecar in group["sidecars"].items():
-            services[name] = {
-                "image": sidecar["image"],
-                "command": sidecar["command"],
-                "network_mode": f"service:{owner['name']}",
-            }
-    for name, container in source["containers"].items():
-        services[name] = {
-            "image": container["image"],
-            "command": container["command"],
-            "networks": {container["network"]: {"ipv4_address": container["ipv4_address"]}},
-        }
-    return {"services": services, "networks": networks}
 
 
 def _best(runs: int, action: Any) -> tuple[float, float]:
