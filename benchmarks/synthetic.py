@@ -4,6 +4,9 @@ A topology of `n` containers is made of cells of ten: a DNS group of four (one p
 static address, each pinging the next by name), a joined group of an owner and two sidecars
 (the owner on the network with an alias, a sidecar reaching it over loopback), and three
 containers with static addresses. Fifty containers share one user-defined /24 network.
+
+A swarm stack of `n` services (`swarm_topology`) is made of cells of ten services and a joined
+group of plain containers, fifty services to an attachable overlay network.
 """
 
 from __future__ import annotations
