@@ -71,13 +71,15 @@ def load_config(project: Path) -> dict[str, str]:
     return {KEY: json.dumps(stack["config"][KEY])}
 
 
-def record_floor(project: Path, program: Path) -> Plan:
+def record_floor(project: Path, program: Path, config: dict[str, str] | None = None) -> Plan:
     """Floor 1's registrations: the raw `program` under the gate's mocks, with the `bench`
-    stack's config of `project`, run from `project` (where its secrets' files are)."""
+    stack's config of `project` (`config`, when already loaded), run from `project` (where its
+    secrets' files are)."""
     from plan import record_program
 
+    given = config if config is not None else load_config(project)
     with contextlib.chdir(project):
-        return record_program(program, project=PROJECT, stack=STACK, config=load_config(project))
+        return record_program(program, project=PROJECT, stack=STACK, config=given)
 
 
 def _run(command: list[str]) -> tuple[float, float, int, str]:
@@ -143,8 +145,9 @@ def record_raw(project: Path, program: Path, out: Path) -> None:
     """Internal: record the raw program (run by `raw_floor` in a child process)."""
     import plan as _loaded  # noqa: F401 (before the clock starts, as the gate loads it first)
 
+    config = load_config(project)  # read before the clock starts, as the gate reads it
     started, cpu = time.monotonic(), time.process_time()
-    recorded = record_floor(project, program)
+    recorded = record_floor(project, program, config)
     seconds, cpu = time.monotonic() - started, time.process_time() - cpu
     figures = {
         "programSeconds": seconds,
