@@ -4,14 +4,17 @@ For each size, in one run: the program under mocks written with raw pulumi_docke
 (floor 1), the same stack through two packs that check nothing (floor 2: the minimal pack, one
 resource and one stack policy; floor 2s: a pack of the real pack's shape, the same resource
 and stack policies accepting everything), and the gate end to end with the real pack. Each
-measurement runs in its own process, so peak memory is its own.
+measurement runs in its own process, so peak memory is its own. With `--swarm` the topology is
+a swarm stack of that many swarm services (`synthetic.swarm_topology`) and floor 1 is
+`raw_swarm_program/`.
 
-    .venv/bin/python benchmarks/bench.py [--sizes 100,1000,5000] [--out FILE]
+    .venv/bin/python benchmarks/bench.py [--swarm] [--sizes 100,1000,5000] [--repeat N] [--out FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -20,30 +23,63 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
-from synthetic import compose_model, topology  # noqa: E402
+from synthetic import (  # noqa: E402
+    compose_model,
+    make_swarm_secrets,
+    swarm_compose_model,
+    swarm_topology,
+    topology,
+)
+
+if TYPE_CHECKING:
+    from plan import Plan
 
 PYTHON = sys.executable
 NOOP_PACK = REPO / "benchmarks" / "noop_pack"
 SHAPED_PACK = REPO / "benchmarks" / "shaped_noop_pack"
 REAL_PACK = REPO / "policies"
+RAW_PROGRAM = REPO / "benchmarks" / "raw_program" / "__main__.py"
+RAW_SWARM_PROGRAM = REPO / "benchmarks" / "raw_swarm_program" / "__main__.py"
 KEY = "container-comms:topology"
+PROJECT = "container-comms"
+STACK = "bench"
 
 
-def make_project(root: Path, containers: int) -> Path:
-    """A project folder with the real program and one `bench` stack of `containers`."""
-    project = root / f"project-{containers}"
+def make_project(root: Path, size: int, *, swarm: bool = False) -> Path:
+    """A project folder with the real program and one `bench` stack: `size` containers, or
+    with `swarm` a swarm stack of `size` services (and its secrets' files)."""
+    project = root / f"project-{'swarm-' if swarm else ''}{size}"
     (project / "stacks").mkdir(parents=True)
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(REPO / name, project / name)
     (project / "components").symlink_to(REPO / "components")
-    stack = {"config": {KEY: topology(containers)}}
-    (project / "stacks" / "Pulumi.bench.yaml").write_text(json.dumps(stack), encoding="utf-8")
+    stack = {"config": {KEY: swarm_topology(size) if swarm else topology(size)}}
+    (project / "stacks" / f"Pulumi.{STACK}.yaml").write_text(json.dumps(stack), encoding="utf-8")
+    if swarm:
+        make_swarm_secrets(project)
     return project
+
+
+def load_config(project: Path) -> dict[str, str]:
+    """The `bench` stack's config of `project`, as the Pulumi CLI hands it to a program."""
+    stack = json.loads((project / "stacks" / f"Pulumi.{STACK}.yaml").read_text(encoding="utf-8"))
+    return {KEY: json.dumps(stack["config"][KEY])}
+
+
+def record_floor(project: Path, program: Path, config: dict[str, str] | None = None) -> Plan:
+    """Floor 1's registrations: the raw `program` under the gate's mocks, with the `bench`
+    stack's config of `project` (`config`, when already loaded), run from `project` (where its
+    secrets' files are)."""
+    from plan import record_program
+
+    given = config if config is not None else load_config(project)
+    with contextlib.chdir(project):
+        return record_program(program, project=PROJECT, stack=STACK, config=given)
 
 
 def _run(command: list[str]) -> tuple[float, float, int, str]:
@@ -60,10 +96,10 @@ def _run(command: list[str]) -> tuple[float, float, int, str]:
     return wall, usage.ru_maxrss / 1024, process.returncode, text
 
 
-def raw_floor(project: Path) -> dict[str, Any]:
-    """Floor 1: the raw program under mocks, in a process of its own."""
+def raw_floor(project: Path, program: Path) -> dict[str, Any]:
+    """Floor 1: the raw `program` under mocks, in a process of its own."""
     out = project / "raw.json"
-    wall, rss, code, err = _run([PYTHON, __file__, "--raw", str(project), str(out)])
+    wall, rss, code, err = _run([PYTHON, __file__, "--raw", str(project), str(program), str(out)])
     if code != 0:
         raise SystemExit(f"raw program failed: {err}")
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
@@ -90,13 +126,14 @@ def gate(project: Path, pack: Path) -> dict[str, Any]:
     }
 
 
-def compose_reference(project: Path, containers: int) -> dict[str, Any]:
+def compose_reference(project: Path, size: int, *, swarm: bool = False) -> dict[str, Any]:
     """Reference: Docker Compose v2's `config --format json` on the same topology written as a
     compose file (the time compose itself takes to read and normalise it)."""
     from components.compose_file import compose_binary
 
     file = project / "compose.json"  # JSON is YAML; compose reads it as it is
-    file.write_text(json.dumps(compose_model(containers)), encoding="utf-8")
+    model = swarm_compose_model(size) if swarm else compose_model(size)
+    file.write_text(json.dumps(model), encoding="utf-8")
     command = [str(compose_binary()), "-f", str(file), "-p", "bench", "config", "--format", "json"]
     wall, rss, code, err = _run(command)
     if code != 0:
@@ -104,61 +141,77 @@ def compose_reference(project: Path, containers: int) -> dict[str, Any]:
     return {"wall": wall, "peakMiB": rss}
 
 
-def record_raw(project: Path, out: Path) -> None:
+def record_raw(project: Path, program: Path, out: Path) -> None:
     """Internal: record the raw program (run by `raw_floor` in a child process)."""
-    from plan import record_program
+    import plan as _loaded  # noqa: F401 (before the clock starts, as the gate loads it first)
 
-    stack = json.loads((project / "stacks" / "Pulumi.bench.yaml").read_text(encoding="utf-8"))
-    config = {KEY: json.dumps(stack["config"][KEY])}
-    started = time.monotonic()
-    plan = record_program(
-        REPO / "benchmarks" / "raw_program" / "__main__.py",
-        project="container-comms",
-        stack="bench",
-        config=config,
-    )
-    seconds = time.monotonic() - started
-    out.write_text(
-        json.dumps({"programSeconds": seconds, "resources": len(plan.resources)}), encoding="utf-8"
-    )
+    config = load_config(project)  # read before the clock starts, as the gate reads it
+    started, cpu = time.monotonic(), time.process_time()
+    recorded = record_floor(project, program, config)
+    seconds, cpu = time.monotonic() - started, time.process_time() - cpu
+    figures = {
+        "programSeconds": seconds,
+        "programCpuSeconds": cpu,
+        "resources": len(recorded.resources),
+    }
+    out.write_text(json.dumps(figures), encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--swarm", action="store_true", help="a swarm stack of N services")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure each floor and the gate this many times and keep each figure's least",
+    )
     parser.add_argument("--out", help="also write the figures as JSON here")
-    parser.add_argument("--raw", nargs=2, metavar=("PROJECT", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--raw", nargs=3, metavar=("PROJECT", "PROGRAM", "OUT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.raw:
-        record_raw(Path(args.raw[0]), Path(args.raw[1]))
+        record_raw(Path(args.raw[0]), Path(args.raw[1]), Path(args.raw[2]))
         return
     sizes = [int(s) for s in args.sizes.split(",")]
+    unit = "services" if args.swarm else "containers"
     results: dict[int, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         for size in sizes:
-            project = make_project(Path(tmp), size)
-            raw = raw_floor(project)
-            noop = gate(project, NOOP_PACK)
-            shaped = gate(project, SHAPED_PACK)
-            rules = gate(project, REAL_PACK)
-            compose = compose_reference(project, size)
-            results[size] = {
-                "raw": raw,
-                "noop": noop,
-                "shaped": shaped,
-                "gate": rules,
-                "compose": compose,
-            }
-            print(_row(size, results[size]), flush=True)
+            project = make_project(Path(tmp), size, swarm=args.swarm)
+            runs: dict[str, list[dict[str, Any]]] = {}
+            for _ in range(args.repeat):  # interleaved, so a burst of load hits one of each
+                measured = {
+                    "raw": raw_floor(project, RAW_SWARM_PROGRAM if args.swarm else RAW_PROGRAM),
+                    "noop": gate(project, NOOP_PACK),
+                    "shaped": gate(project, SHAPED_PACK),
+                    "gate": gate(project, REAL_PACK),
+                    "compose": compose_reference(project, size, swarm=args.swarm),
+                }
+                for what, figures in measured.items():
+                    runs.setdefault(what, []).append(figures)
+            results[size] = {what: _least(figures) for what, figures in runs.items()}
+            print(_row(size, unit, results[size]), flush=True)
     print()
-    print(_report(results))
+    print(_report(results, unit))
+    print()
+    print(_cpu_report(results, unit))
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
-def _row(size: int, r: dict[str, Any]) -> str:
+def _least(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's least over the repetitions of one measurement (counts are the same in
+    every run); the others stay in `runs`."""
+    least = {key: min(run[key] for run in runs) for key in runs[0]}
+    return {**least, "runs": runs}
+
+
+def _row(size: int, unit: str, r: dict[str, Any]) -> str:
     return (
-        f"{size} containers: raw {r['raw']['programSeconds']:.2f}s ({r['raw']['resources']} res), "
+        f"{size} {unit}: raw {r['raw']['programSeconds']:.2f}s ({r['raw']['resources']} res), "
         f"components {r['gate']['programSeconds']:.2f}s ({r['gate']['resources']} res), "
         f"minimal no-op pack {r['noop']['policySeconds']:.2f}s, shaped no-op pack "
         f"{r['shaped']['policySeconds']:.2f}s, rules {r['gate']['policySeconds']:.2f}s, "
@@ -168,9 +221,9 @@ def _row(size: int, r: dict[str, Any]) -> str:
     )
 
 
-def _report(results: dict[int, dict[str, Any]]) -> str:
+def _report(results: dict[int, dict[str, Any]], unit: str) -> str:
     lines = [
-        "| containers | resources | floor 1: raw program | components program | floor 2: minimal "
+        f"| {unit} | resources | floor 1: raw program | components program | floor 2: minimal "
         "no-op pack | floor 2s: shaped no-op pack | rules | gate end to end | wall | peak RSS "
         "| components / raw (≤1.3) | rules / shaped no-op (≤2) | rules / minimal no-op "
         "| gate / (floor 1 + floor 2s) (≤1.3) | gate / (floor 1 + floor 2) "
@@ -208,6 +261,30 @@ def _report(results: dict[int, dict[str, Any]]) -> str:
                     ("minimal no-op pack", "noop", "policySeconds"),
                 )
             )
+        )
+    return "\n".join(lines)
+
+
+def _cpu_report(results: dict[int, dict[str, Any]], unit: str) -> str:
+    """The same spans in CPU seconds (user and system, the pack's process included), which the
+    machine's other load disturbs less than wall time."""
+    lines = [
+        f"| {unit} | CPU: floor 1: raw program | components program | floor 2: minimal no-op "
+        "pack | floor 2s: shaped no-op pack | rules | gate end to end | components / raw (≤1.3) "
+        "| rules / shaped no-op (≤2) | gate / (floor 1 + floor 2s) (≤1.3) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, r in results.items():
+        raw = r["raw"]["programCpuSeconds"]
+        noop = r["noop"]["policyCpuSeconds"]
+        shaped = r["shaped"]["policyCpuSeconds"]
+        program = r["gate"]["programCpuSeconds"]
+        rules = r["gate"]["policyCpuSeconds"]
+        total = r["gate"]["totalCpuSeconds"]
+        lines.append(
+            f"| {size:,} | {raw:.2f} s | {program:.2f} s | {noop:.2f} s | {shaped:.2f} s "
+            f"| {rules:.2f} s | {total:.2f} s | {program / raw:.2f}x | {rules / shaped:.2f}x "
+            f"| {total / (raw + shaped):.2f}x |"
         )
     return "\n".join(lines)
 

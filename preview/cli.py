@@ -17,6 +17,7 @@ import fcntl
 import json
 import math
 import os
+import resource
 import signal
 import sys
 import threading
@@ -129,11 +130,20 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_UNCHECKED
 
 
+def _cpu_seconds() -> float:
+    """CPU time (user and system) of this process and of the children it has waited for: a
+    phase's difference counts the pack's process, which is stopped and reaped within it."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _main(args: argparse.Namespace, out: TextIO) -> int:  # noqa: PLR0915 (one linear story)
     project_dir = Path(args.project)
     pack_dir = Path(args.pack) if args.pack else project_dir / "policies"
     timings: dict[str, float] = {}
     started = time.monotonic()
+    started_cpu = _cpu_seconds()
     deadline = started + args.timeout
     plan: Plan | None = None
     run: PolicyRun | None = None
@@ -152,14 +162,15 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:  # noqa: PLR0915 (one l
             given = load_policy_config(Path(args.policy_config))
         stage = "program"
         program = project_dir / str(read_project(project_dir).get("main") or "") / "__main__.py"
-        t = time.monotonic()
+        t, cpu = time.monotonic(), _cpu_seconds()
         with _alarm(deadline, args.timeout):
             plan = record_program(
                 program, project=config.project, stack=args.stack, config=config.values
             )
         timings["programSeconds"] = time.monotonic() - t
+        timings["programCpuSeconds"] = _cpu_seconds() - cpu
         stage = "pack"
-        t = time.monotonic()
+        t, cpu = time.monotonic(), _cpu_seconds()
         with start_pack(
             pack_dir,
             project=config.project,
@@ -179,6 +190,7 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:  # noqa: PLR0915 (one l
                 timeout=args.timeout,
             )
         timings["policySeconds"] = time.monotonic() - t
+        timings["policyCpuSeconds"] = _cpu_seconds() - cpu
     except StackConfigError as exc:
         error = ("config", str(exc))
     except PolicyConfigError as exc:
@@ -193,6 +205,7 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:  # noqa: PLR0915 (one l
     except Exception as exc:  # fail closed on anything unforeseen, with its message
         error = (stage, f"{type(exc).__name__}: {exc}")
     timings["totalSeconds"] = time.monotonic() - started
+    timings["totalCpuSeconds"] = _cpu_seconds() - started_cpu
     verdict = decide(run, error)
 
     if plan is not None:

@@ -114,6 +114,7 @@ def copies(source: str, path: str) -> list[Copy]:
 
 SELF_CONTAINED = (
     "benchmarks/raw_program/",  # the floor: plain pulumi_docker, nothing of this project
+    "benchmarks/raw_swarm_program/",  # the swarm floor, likewise
     "tests/preview/packs/",  # stand-in packs, each run from its own folder like a published pack
 )
 """Folders whose programs run on their own and import nothing of this project."""

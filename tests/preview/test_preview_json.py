@@ -104,7 +104,17 @@ def test_json_document_of_a_blocked_stack(
     ]
     _conforms(document["summary"], SUMMARY, "summary")
     assert document["summary"]["blocking"] == 1
-    assert set(document["timings"]) == {"programSeconds", "policySeconds", "totalSeconds"}
+    assert set(document["timings"]) == {
+        "programSeconds",
+        "policySeconds",
+        "totalSeconds",
+        "programCpuSeconds",
+        "policyCpuSeconds",
+        "totalCpuSeconds",
+    }
+    timings = document["timings"]
+    assert timings["programCpuSeconds"] > 0 and timings["policyCpuSeconds"] > 0
+    assert timings["programCpuSeconds"] + timings["policyCpuSeconds"] <= timings["totalCpuSeconds"]
 
 
 def test_json_document_of_a_stack_that_could_not_be_checked(
