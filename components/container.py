@@ -261,7 +261,7 @@ def spec_problems(spec: ContainerSpec) -> list[Problem]:
 
 def _reference_problems(spec: ContainerSpec) -> list[Problem]:
     """Names, addresses, ports and durations the engine would refuse."""
-    problems: list[Problem] = port_conflicts([("", spec)])
+    problems: list[Problem] = []
     if isinstance(spec.image, str) and not spec.image.strip():
         problems.append(Problem("image", "is empty; name an image such as busybox:1.36"))
     elif isinstance(spec.image, str):
@@ -404,7 +404,8 @@ def _ip_problem(value: str) -> bool:
 
 def port_conflicts(containers: Iterable[tuple[str, ContainerSpec]]) -> list[Problem]:
     """Host ports published twice (one port and protocol on one address, or on one address
-    and every address): the engine refuses the second container at start.
+    and every address): the engine refuses the second container at start. Each component
+    checks all its containers at once (one container publishing a port twice included).
 
     `containers` are (path, spec); a problem is placed at the later port's path.
     """

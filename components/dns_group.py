@@ -10,7 +10,7 @@ import pulumi_docker as docker
 
 from .attachment import Attachment, NetworkRef, images_for, network_name
 from .checking import checked
-from .container import ContainerSpec
+from .container import ContainerSpec, port_conflicts
 from .images import ImageSet
 from .naming import is_predefined_network
 from .problems import Problem, raise_if_any
@@ -141,4 +141,5 @@ def dns_group_problems(args: DnsGroupArgs) -> list[Problem]:
             )
     for problem in duplicate_dns_problems(services):
         problems.append(Problem(problem.field.replace(".networks[0]", ""), problem.reason))
+    problems += port_conflicts((f"members.{m}", member) for m, member in args.members.items())
     return problems

@@ -10,7 +10,7 @@ import pulumi_docker as docker
 
 from .attachment import Attachment, images_for
 from .checking import checked
-from .container import ContainerSpec
+from .container import ContainerSpec, port_conflicts
 from .images import ImageSet
 from .problems import Problem, raise_if_any
 from .service import (
@@ -138,6 +138,7 @@ def joined_group_problems(args: JoinedGroupArgs) -> list[Problem]:
         elif not field.startswith("sidecars."):
             field = f"owner.{field}" if field else "owner"
         problems.append(Problem(field, problem.reason))
+    problems += port_conflicts([("owner", args.owner)])
     for sidecar_name, sidecar in args.sidecars.items():
         if sidecar.depends_on:
             problems.append(

@@ -23,6 +23,7 @@ from .container import (
     WireAttachment,
     build_container,
     name_problems,
+    port_conflicts,
     spec_problems,
 )
 from .images import ImageSet
@@ -360,6 +361,7 @@ class Service(pulumi.ComponentResource):
 
         args = checked(f'service "{name}"', args, ServiceArgs)
         problems = service_problems(name, args.spec)
+        problems += port_conflicts([("", args.spec)])
         waits = [("depends_on", args.spec.depends_on)]
         waits += [(f"sidecars.{s}.depends_on", c.depends_on) for s, c in args.spec.sidecars.items()]
         for field_path, depends in waits:

@@ -10,7 +10,7 @@ import pulumi_docker as docker
 from .addressing import AUTO
 from .attachment import Attachment, NetworkRef, images_for, network_name
 from .checking import checked
-from .container import ContainerSpec
+from .container import ContainerSpec, port_conflicts
 from .images import ImageSet
 from .problems import Problem, raise_if_any
 from .service import ServiceSpec, address_problems, build_service, service_problems
@@ -99,4 +99,4 @@ def static_problems(container_name: str, args: StaticIpContainerArgs) -> list[Pr
     return [
         Problem(p.field.removeprefix("networks[0]."), p.reason)
         for p in service_problems(container_name, static_service(container_name, args))
-    ]
+    ] + port_conflicts([("", args.container)])

@@ -17,6 +17,9 @@ from components import (
     BuildSpec,
     ComponentError,
     DeviceSpec,
+    DnsGroup,
+    DnsGroupArgs,
+    DnsMember,
     HealthcheckSpec,
     ImageSet,
     ImageSetArgs,
@@ -24,6 +27,7 @@ from components import (
     MountSpec,
     NamedVolume,
     NamedVolumeArgs,
+    PortSpec,
     SecretSpec,
     Service,
     ServiceArgs,
@@ -829,3 +833,26 @@ def test_a_plain_docker_network_is_attached_by_its_name_output(recorder):
     assert container.inputs["networksAdvanced"] == [{"name": "raw", "aliases": ["www"]}]
     network_urn = next(r.urn for r in plan.resources if r.name == "raw-net")
     assert network_urn in container.dependencies
+
+
+def test_a_host_port_published_twice_in_an_application_is_told_once(recorder):
+    def program():
+        spec = ServiceSpec(image="busybox:1.36", ports=(PortSpec(80, 8080), PortSpec(81, 8080)))
+        Application("app", ApplicationArgs(services={"web": spec}))
+
+    assert refusal(recorder, program) == (
+        'application "app": services.web.ports[1]: host port 8080/tcp on 127.0.0.1 is already '
+        "published on 127.0.0.1 by services.web.ports[0]; publish another host port"
+    )
+
+
+def test_two_members_of_a_dns_group_publishing_one_host_port_are_refused(recorder):
+    def program():
+        net = UserDefinedNetwork("n", UserDefinedNetworkArgs(subnet="10.59.0.0/24"))
+        web = DnsMember(image="busybox:1.36", ports=(PortSpec(80, 8080),))
+        DnsGroup("g", DnsGroupArgs(network=net, members={"a1": web, "b1": web}))
+
+    assert refusal(recorder, program) == (
+        'dns group "g": members.b1.ports[0]: host port 8080/tcp on 127.0.0.1 is already '
+        "published on 127.0.0.1 by members.a1.ports[0]; publish another host port"
+    )
