@@ -2,8 +2,10 @@
 
 Networks are hexagons with their subnets; containers are boxes with their names, and the link
 to each network carries the aliases and static address used there; a container that joins
-another's network namespace has a dotted loopback link to its owner; containers registered by a
-component (a DNS group, a joined group) are drawn inside a box named after it. Everything is
+another's network namespace has a dotted loopback link to its owner; swarm services are rounded
+boxes with their replicas and endpoint mode, linked to each overlay they join with the aliases
+they answer to there; containers and services registered by a component (a DNS group, a joined
+group, a swarm application) are drawn inside a box named after it. Everything is
 read from the recorded plan, so a program of plain pulumi_docker resources is drawn as well.
 """
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.vocabulary import CONTAINER_TYPE as CONTAINER
+from components.vocabulary import DOCKER_SERVICE_TYPE as SERVICE
 from components.vocabulary import NETWORK_TYPE as NETWORK
 from components.vocabulary import PREDEFINED_NETWORKS, STACK_TYPE
 from plan import UNKNOWN, Plan, Registration
@@ -40,6 +43,12 @@ class _Container:
     mode: str
     links: list[_Link] = field(default_factory=list)
     group: str = ""
+    notes: list[str] = field(default_factory=list)
+    """For a swarm service: its replicas and endpoint mode (a container has none)."""
+
+    @property
+    def is_service(self) -> bool:
+        return bool(self.notes)
 
 
 def _text(value: Any) -> str:
@@ -110,10 +119,72 @@ def _containers(plan: Plan, network_by_urn: dict[str, _Network]) -> list[_Contai
     return containers
 
 
+def _services(plan: Plan, network_by_urn: dict[str, _Network], first: int) -> list[_Container]:
+    """The stack's swarm services with the overlays they join.
+
+    The provider names a service's network by its id, which is unknown at preview; the networks
+    are then the ones its `taskSpec` was built from. Aliases go on the link when the entry can
+    be told apart (by name, or as the one network), else on the service's box.
+    """
+    registrations = plan.by_urn()
+    services: list[_Container] = []
+    for registration in plan.of_type(SERVICE):
+        inputs = registration.inputs
+        task_spec = _record(inputs.get("taskSpec"))
+        service = _Container(
+            id=f"c{first + len(services)}",
+            name=_text(inputs.get("name") or registration.name),
+            mode="",
+            group=_group(registration, registrations),
+            notes=["swarm service", *_service_notes(inputs)],
+        )
+        built_from = [
+            network_by_urn[urn]
+            for urn in registration.property_dependencies.get("taskSpec", ())
+            if urn in network_by_urn
+        ]
+        entries = [e for e in task_spec.get("networksAdvanceds") or [] if isinstance(e, dict)]
+        by_id = [e for e in entries if not e.get("name")]
+        for entry in entries:
+            aliases = [_text(a) for a in entry.get("aliases") or []]
+            if entry.get("name"):
+                service.links.append(_Link(_text(entry["name"]), aliases, ""))
+            elif len(by_id) == 1 and len(built_from) == 1:
+                service.links.append(_Link(built_from[0].name, aliases, ""))
+            elif aliases:
+                service.notes.append("aliases: " + ", ".join(aliases))
+        if not (len(by_id) == 1 and len(built_from) == 1):
+            service.links += [_Link(network.name, [], "") for network in built_from]
+        services.append(service)
+    return services
+
+
+def _record(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _service_notes(inputs: dict[str, Any]) -> list[str]:
+    """A service's replicas (or global mode) and its endpoint mode."""
+    notes: list[str] = []
+    mode = _record(inputs.get("mode"))
+    replicated = mode.get("replicated")
+    if mode.get("global") is True:
+        notes.append("global: one task per node")
+    elif isinstance(replicated, dict) and replicated.get("replicas") is not None:
+        replicas = replicated["replicas"]
+        shown = int(replicas) if isinstance(replicas, float) and replicas.is_integer() else replicas
+        notes.append(f"replicas {_text(shown)}")
+    endpoint = inputs.get("endpointSpec")
+    if isinstance(endpoint, dict) and endpoint.get("mode"):
+        notes.append(f"endpoint {_text(endpoint['mode'])}")
+    return notes
+
+
 def mermaid(plan: Plan) -> str:
     """The Mermaid source (without the surrounding code fence)."""
     networks, network_by_urn = _networks(plan)
     containers = _containers(plan, network_by_urn)
+    containers += _services(plan, network_by_urn, len(containers))
     lines = ["flowchart LR"]
     others: dict[str, str] = {}  # predefined networks and networks the stack does not create
 
@@ -142,7 +213,7 @@ def mermaid(plan: Plan) -> str:
                 detail.append("ip " + link.address)
             arrow = f"---|{_label(*detail)}|" if detail else "---"
             edges.append(f"  {container.id} {arrow} {network_id(link.network)}")
-        if not container.links:
+        if not container.links and not container.is_service:
             edges.append(f"  {container.id} --- {network_id(container.mode or 'bridge')}")
 
     for network in networks.values():
@@ -168,12 +239,17 @@ def _boxes(containers: list[_Container]) -> list[str]:
         indent = "    " if group else "  "
         if group:
             lines.append(f"  subgraph g{index}[{_label(group)}]")
-        lines.extend(
-            f"{indent}{member.id}[{_label(member.name, _mode_note(member))}]" for member in members
-        )
+        lines.extend(f"{indent}{_node(member)}" for member in members)
         if group:
             lines.append("  end")
     return lines
+
+
+def _node(member: _Container) -> str:
+    """A container as a box; a swarm service as a rounded box with its notes."""
+    if member.is_service:
+        return f"{member.id}({_label(member.name, *member.notes)})"
+    return f"{member.id}[{_label(member.name, _mode_note(member))}]"
 
 
 def _mode_note(container: _Container) -> str:
