@@ -5,7 +5,9 @@ device would hang the reader or never end), and refused past a size limit before
 YAML is read with YAML 1.2 core semantics, as the CLI's Go YAML library reads it: only
 `true`/`false` are booleans (`restart: no`, `on:` and `yes:` stay strings), timestamps stay
 strings, and a key given twice in one map is an error with its file and line, not a silent
-last-wins. Nesting deeper than `MAX_DEPTH` and aliases that multiply the document are refused
+last-wins; a plain value with a colon inside a flow map (`{image: busybox:1.36}`) is one value, as
+YAML 1.2 says (libyaml parses first, for speed; what it refuses by YAML 1.1's rule is parsed again
+by ruamel.yaml's own YAML 1.2 parser). Nesting deeper than `MAX_DEPTH` and aliases that multiply the document are refused
 before anything is built from them. Messages name the file (and line) and never repeat the
 file's contents.
 """
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]  # libyaml (ruamel.yaml.clib)
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -30,7 +33,10 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
 )
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.parser import Parser
+from ruamel.yaml.reader import Reader
 from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.scanner import Scanner
 
 SIZE_LIMIT = 8 * 1024 * 1024
 """The most bytes a stack, project, topology, pack or policy config file may hold (8 MiB: ten
@@ -162,16 +168,17 @@ def load_yaml(
 def parse_yaml(text: str, source: str) -> YamlDocument:
     """Parse `text` (named `source` in errors) with YAML 1.2 core semantics."""
     try:
-        aliased = _check_events(text, source)
-        loader = _Loader(text)
         try:
-            node = loader.get_single_node()
-            if node is None:
-                return YamlDocument(None)
-            lines = _check_nodes(node, source, aliased)
-            return YamlDocument(loader.construct_document(node), lines)
-        finally:
-            loader.dispose()
+            return _parse_with(_FastLoader, text, source)
+        except MarkedYAMLError as refusal:
+            # libyaml keeps YAML 1.1's plain-scalar rule in flow context and refuses
+            # `{image: busybox:1.36}`, which YAML 1.2 (and the Pulumi CLI's Go parser) reads as
+            # one map: the pure-Python parser decides. When it refuses too, libyaml's wording
+            # is reported (the CLI's Go parser is a port of libyaml and words it the same).
+            try:
+                return _parse_with(_PureLoader, text, source)
+            except MarkedYAMLError:
+                raise refusal from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = f"malformed YAML: {error.problem or error.context or 'not valid YAML'}"
@@ -191,7 +198,22 @@ class _Constructor(SafeConstructor):
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
 
 
-class _Loader(CParser, _Constructor, VersionedResolver):  # type: ignore[misc]
+def _parse_with(
+    loader_type: type[_FastLoader | _PureLoader], text: str, source: str
+) -> YamlDocument:
+    aliased = _check_events(loader_type, text, source)
+    loader = loader_type(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlDocument(None)
+        lines = _check_nodes(node, source, aliased)
+        return YamlDocument(loader.construct_document(node), lines)
+    finally:
+        loader.dispose()
+
+
+class _FastLoader(CParser, _Constructor, VersionedResolver):  # type: ignore[misc]
     """libyaml's parser, the YAML 1.2 core resolver and the safe constructor."""
 
     def __init__(self, text: str) -> None:
@@ -201,14 +223,28 @@ class _Loader(CParser, _Constructor, VersionedResolver):  # type: ignore[misc]
         VersionedResolver.__init__(self, version=(1, 2), loadumper=self)
 
 
-def _check_events(text: str, source: str) -> bool:
+class _PureLoader(Reader, Scanner, Parser, Composer, _Constructor, VersionedResolver):
+    """ruamel.yaml's own YAML 1.2 parser, with the same resolver and constructor."""
+
+    def __init__(self, text: str) -> None:
+        self.comment_handling = None
+        self.max_depth = None  # nesting is bounded by `_check_events` first
+        Reader.__init__(self, text, loader=self)
+        Scanner.__init__(self, loader=self)
+        Parser.__init__(self, loader=self)
+        Composer.__init__(self, loader=self)
+        _Constructor.__init__(self, loader=self)
+        VersionedResolver.__init__(self, version=(1, 2), loader=self)
+
+
+def _check_events(loader_type: type[_FastLoader | _PureLoader], text: str, source: str) -> bool:
     """Refuse nesting deeper than `MAX_DEPTH` from the event stream, before composing; True
     when the document uses aliases.
 
     libyaml's composer recurses once per level (a file of "[[[[..." crashes the interpreter)
     and its scanner slows down with the square of the depth; events come one at a time.
     """
-    parser = CParser(text)
+    parser = CParser(text) if loader_type is _FastLoader else _PureLoader(text)
     depth = 0
     aliased = False
     try:
