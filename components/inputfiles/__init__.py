@@ -5,11 +5,11 @@ device would hang the reader or never end), and refused past a size limit before
 YAML is read with YAML 1.2 core semantics, as the CLI's Go YAML library reads it: only
 `true`/`false` are booleans (`restart: no`, `on:` and `yes:` stay strings), timestamps stay
 strings, and a key given twice in one map is an error with its file and line, not a silent
-last-wins; a plain value with a colon inside a flow map (`{image: busybox:1.36}`) is one value, as
-YAML 1.2 says (libyaml parses first, for speed; what it refuses by YAML 1.1's rule is parsed again
-by ruamel.yaml's own YAML 1.2 parser). Nesting deeper than `MAX_DEPTH` and aliases that multiply the document are refused
-before anything is built from them. Messages name the file (and line) and never repeat the
-file's contents.
+last-wins; a plain value with a colon inside a flow map (`{image: busybox:1.36}`) is one value,
+as YAML 1.2 says (libyaml parses first, for speed; what it refuses by YAML 1.1's rule is parsed
+again by ruamel.yaml's own YAML 1.2 parser). Nesting deeper than `MAX_DEPTH` and aliases that
+multiply the document are refused before anything is built from them. Messages name the file
+(and line) and never repeat the file's contents.
 """
 
 from __future__ import annotations
