@@ -115,6 +115,7 @@ for _args_class in (
     ContainerSpec,
     Attachment,
     UserDefinedNetworkArgs,
+    OverlayNetworkArgs,
     NamedVolumeArgs,
     ImageSetArgs,
     DnsGroupArgs,

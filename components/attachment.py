@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pulumi
 import pulumi_docker as docker
+import pydantic
 
 from .addressing import AUTO, parse_ipv4_address
+from .checking import Seq
 from .container import WireAttachment
 from .images import ImageSet, ImageSetArgs
 from .naming import dns_name_problem, is_predefined_network
@@ -28,12 +32,31 @@ class Attachment:
 
     network: NetworkRef
     """The network: a `UserDefinedNetwork`, or the name of an existing network."""
-    aliases: tuple[str, ...] = ()
+    aliases: Seq[str] = ()
     """Extra DNS names for the container on this network."""
     ipv4_address: str | None = None
     """A static IPv4 address, `"auto"` for one handed out by the network, None for dynamic."""
     ipv6_address: str | None = None
     """A static IPv6 address on a network with an IPv6 subnet, None for dynamic."""
+
+
+def _as_attachment(value: Any) -> Any:
+    """A network given on its own is an attachment to it with no aliases or address."""
+    if isinstance(value, UserDefinedNetwork | docker.Network | str | pulumi.Output):
+        return Attachment(value)
+    return value
+
+
+if TYPE_CHECKING:
+    AttachmentInput = Attachment | NetworkRef
+    """An `Attachment`, or a network on its own (`networks=[net]` for `[Attachment(net)]`)."""
+else:  # checked as an attachment once a network on its own is made one
+    AttachmentInput = Annotated[Attachment, pydantic.BeforeValidator(_as_attachment)]
+
+
+def attachments(given: Sequence[Attachment | NetworkRef]) -> tuple[Attachment, ...]:
+    """`given` with each network given on its own made an `Attachment`."""
+    return tuple(a if isinstance(a, Attachment) else Attachment(a) for a in given)
 
 
 def network_name(network: NetworkRef) -> str | pulumi.Output[str]:
@@ -87,11 +110,16 @@ def attachment_problems(attachment: Attachment) -> list[Problem]:
             problems += ipv6_problems(attachment.ipv6_address, net.ipv6_subnet, net.network_name)
     else:
         if attachment.ipv4_address == AUTO:
+            shown = (
+                f'network "{name}" is external'
+                if isinstance(name, str)
+                else "a network given as a docker.Network or an Output has no address pool here"
+            )
             problems.append(
                 Problem(
                     "ipv4_address",
-                    f'"auto" needs a UserDefinedNetwork to hand out addresses; network "{name}" '
-                    "is external, so give the address itself",
+                    f'"auto" needs a UserDefinedNetwork to hand out addresses; {shown}, so give '
+                    "the address itself",
                 )
             )
         elif attachment.ipv4_address is not None:
@@ -152,7 +180,7 @@ def resolve(attachment: Attachment, holder: str) -> tuple[WireAttachment, list[p
             address = attachment.network.assign(holder, address)
     wire = WireAttachment(
         network=network_name(attachment.network),
-        aliases=attachment.aliases,
+        aliases=tuple(attachment.aliases),
         ipv4_address=address,
         ipv6_address=attachment.ipv6_address,
     )

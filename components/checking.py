@@ -13,15 +13,30 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Sequence
 from functools import cache
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import pulumi
 import pydantic
+import pydantic_core
 
 from .problems import ComponentError, Problem
 
 T = TypeVar("T")
+
+
+def _whole_number(value: Any) -> Any:
+    if isinstance(value, bool):  # pydantic would read true as 1 (a port, a count)
+        raise pydantic_core.PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+Int = Annotated[int, pydantic.BeforeValidator(_whole_number)]
+"""A whole number; true and false are refused, not read as 1 and 0."""
+
+Seq = Annotated[Sequence[T], pydantic.AfterValidator(tuple)]
+"""Any sequence the caller has (a list or a tuple, never a string), held as a tuple."""
 
 CONFIG = pydantic.ConfigDict(
     extra="forbid", arbitrary_types_allowed=True, revalidate_instances="always"
@@ -79,7 +94,7 @@ def problems(
 
 _TYPE_ERRORS = frozenset(
     {"string_type", "is_instance_of", "int_type", "bool_type", "tuple_type", "list_type",
-     "dict_type", "dataclass_type", "none_required", "float_type"}
+     "dict_type", "dataclass_type", "none_required", "float_type", "sequence_str"}
 )  # fmt: skip
 _EXPECTED = {
     "string_type": "a string",
@@ -88,6 +103,7 @@ _EXPECTED = {
     "bool_type": "true or false",
     "tuple_type": "a list",
     "list_type": "a list",
+    "sequence_str": "a list",
     "dict_type": "a map",
     "dataclass_type": "a map",
     "none_required": "nothing (null)",
@@ -96,7 +112,12 @@ _EXPECTED = {
 
 def _class(item: Any) -> str:
     name = str(item.get("ctx", {}).get("class", "a value"))
-    return "an Output" if name == "Output" else f"a {name}"
+    if name in _DOCKER_RESOURCES:
+        return f"a docker.{name}"
+    return {"Output": "an Output", "Sequence": "a list"}.get(name, f"a {name}")
+
+
+_DOCKER_RESOURCES = frozenset({"Network", "Volume", "RemoteImage", "Image", "Container"})
 
 
 def _is_branch(part: int | str) -> bool:
@@ -135,7 +156,7 @@ def _reason(item: Any, loc: tuple[int | str, ...], root: Any) -> str:
         return f"expected a whole number, got {given}"
     if kind.startswith("bool_"):
         return f"expected true or false, got {given}"
-    if kind in {"tuple_type", "list_type", "iterable_type"}:
+    if kind in {"tuple_type", "list_type", "iterable_type", "sequence_str"}:
         return f"expected a list, got {given}"
     if kind in {"dict_type", "mapping_type", "dataclass_type", "dataclass_args_type"}:
         return f"expected a map of keys to values, got {given}"

@@ -12,7 +12,8 @@ from typing import Literal
 import pulumi
 import pulumi_docker as docker
 
-from .images import BuildSpec, ImageSet
+from .checking import Int, Seq
+from .images import BuildSpec, ImageInput, ImageSet
 from .naming import capability_problem, container_name_problem, image_reference_problem
 from .problems import Problem
 from .vocabulary import (
@@ -38,9 +39,9 @@ StrInput = str | pulumi.Output[str]
 class PortSpec:
     """A port published on the host."""
 
-    internal: int
+    internal: Int
     """The container port."""
-    external: int | None = None
+    external: Int | None = None
     """The host port; None lets the engine pick one."""
     host_ip: str = "127.0.0.1"
     """The host address to bind; `0.0.0.0` publishes on every interface."""
@@ -56,13 +57,13 @@ class PortSpec:
 class HealthcheckSpec:
     """How the engine checks that the container is healthy."""
 
-    test: tuple[str, ...]
+    test: Seq[str]
     """The check, e.g. `("CMD", "wget", "-q", "-O-", "http://127.0.0.1/")`."""
     interval: str = "10s"
     """Time between checks."""
     timeout: str = "5s"
     """Time a check may take."""
-    retries: int = 3
+    retries: Int = 3
     """Failures in a row before the container counts as unhealthy."""
     start_period: str = "0s"
     """Grace period after start."""
@@ -76,12 +77,13 @@ class MountSpec:
     """The absolute path inside the container."""
     type: Literal["volume", "bind", "tmpfs"] = "volume"
     """`volume` (a named volume), `bind` (a host path) or `tmpfs` (memory)."""
-    source: str | NamedVolume | None = None
-    """The volume (a `NamedVolume`, or the engine name of one) or the absolute host path;
-    None for a tmpfs, or for an anonymous volume."""
+    source: str | NamedVolume | docker.Volume | pulumi.Output[str] | None = None
+    """The volume (a `NamedVolume`, a `docker.Volume`, or the engine name of one, as a string
+    or an Output: a resource's name Output makes the container depend on it) or the absolute
+    host path; None for a tmpfs, or for an anonymous volume."""
     read_only: bool = False
     """Mount it read-only."""
-    tmpfs_size: int | None = None
+    tmpfs_size: Int | None = None
     """A tmpfs's size limit in bytes."""
     create_host_path: bool = False
     """A bind mount whose host folder is created when missing (as `docker run -v` and compose's
@@ -120,9 +122,9 @@ class DeviceSpec:
 class UlimitSpec:
     """A resource limit of the container's processes."""
 
-    soft: int
+    soft: Int
     """The soft limit."""
-    hard: int
+    hard: Int
     """The hard limit."""
 
 
@@ -140,21 +142,22 @@ class LoggingSpec:
 class ContainerSpec:
     """Everything about a container that is not how it is networked."""
 
-    image: StrInput
-    """The image reference, e.g. `busybox:1.36` (or an Output, such as a built image's)."""
+    image: ImageInput
+    """The image reference, e.g. `busybox:1.36`, or an image the program pulls or builds itself
+    (a `docker.RemoteImage`, a `docker.Image`, or an Output of a reference)."""
     build: BuildSpec | None = None
     """Build the image from a Dockerfile instead of pulling it; `image` names the result."""
     pull: bool | None = None
     """Pull the image (True), use the engine's copy (False); None follows the image set."""
-    command: tuple[str, ...] = ()
+    command: Seq[str] = ()
     """The command, replacing the image's default."""
-    entrypoint: tuple[str, ...] = ()
+    entrypoint: Seq[str] = ()
     """The entrypoint, replacing the image's default."""
     env: Mapping[str, StrInput] = field(default_factory=dict)
     """Environment variables."""
-    ports: tuple[PortSpec, ...] = ()
+    ports: Seq[PortSpec] = ()
     """Ports published on the host."""
-    expose: tuple[str, ...] = ()
+    expose: Seq[str] = ()
     """Ports the container serves to its peers, recorded as a label (peers on a user-defined
     network reach every port; nothing is published)."""
     healthcheck: HealthcheckSpec | None = None
@@ -163,19 +166,19 @@ class ContainerSpec:
     """The restart policy."""
     labels: Mapping[str, str] = field(default_factory=dict)
     """Extra labels (the component adds stack, group and role labels)."""
-    capabilities_add: tuple[str, ...] = ()
+    capabilities_add: Seq[str] = ()
     """Linux capabilities to add."""
-    capabilities_drop: tuple[str, ...] = ()
+    capabilities_drop: Seq[str] = ()
     """Linux capabilities to drop."""
     privileged: bool = False
     """Give the container every capability and every host device."""
     hostname: str | None = None
     """The hostname inside the container."""
-    dns: tuple[str, ...] = ()
+    dns: Seq[str] = ()
     """DNS servers replacing the engine's."""
     extra_hosts: Mapping[str, str] = field(default_factory=dict)
     """Extra host-to-IP mappings written into /etc/hosts."""
-    mounts: tuple[MountSpec, ...] = ()
+    mounts: Seq[MountSpec] = ()
     """Volumes, host paths and tmpfs mounts."""
     secrets: Mapping[str, SecretSpec] = field(default_factory=dict)
     """Secrets by name, written to files or environment variables."""
@@ -185,7 +188,7 @@ class ContainerSpec:
     """The working directory of the command."""
     init: bool = False
     """Run an init process that forwards signals and reaps zombies."""
-    devices: tuple[DeviceSpec, ...] = ()
+    devices: Seq[DeviceSpec] = ()
     """Host devices made available inside the container."""
     sysctls: Mapping[str, str] = field(default_factory=dict)
     """Namespaced kernel parameters."""
@@ -195,15 +198,15 @@ class ContainerSpec:
     """The log driver and its options; the engine's default when None."""
     stop_signal: str | None = None
     """The signal that stops the container; the image's default when None."""
-    stop_grace_period: int | None = None
+    stop_grace_period: Int | None = None
     """Seconds to wait after the stop signal before killing the container."""
-    security_opt: tuple[str, ...] = ()
+    security_opt: Seq[str] = ()
     """Security options (`no-new-privileges:true`, `seccomp=...`, `apparmor=...`)."""
     read_only: bool = False
     """Mount the container's root filesystem read-only."""
-    shm_size: int | None = None
+    shm_size: Int | None = None
     """The size of /dev/shm in MiB."""
-    memory: int | None = None
+    memory: Int | None = None
     """The memory limit in MiB."""
     cpus: str | None = None
     """How many CPUs the container may use, e.g. `"0.5"`."""
@@ -463,7 +466,11 @@ def _mount_problems(mount: MountSpec) -> list[Problem]:
     if not mount.target.startswith("/"):
         problems.append(Problem("target", f'"{mount.target}" is not an absolute path'))
     if mount.type == "bind":
-        if not isinstance(mount.source, str) or not mount.source.startswith("/"):
+        if (
+            isinstance(mount.source, NamedVolume | docker.Volume)
+            or mount.source is None
+            or (isinstance(mount.source, str) and not mount.source.startswith("/"))
+        ):
             problems.append(Problem("source", "a bind mount needs the absolute host path to mount"))
     elif mount.type == "tmpfs":
         if mount.source is not None:
@@ -667,12 +674,21 @@ def _env_entry(key: str, value: StrInput) -> pulumi.Input[str]:
     return pulumi.Output.concat(key, "=", value)
 
 
+def mount_source(mount: MountSpec) -> pulumi.Input[str] | None:
+    """What the provider mounts: a volume's engine name (a `docker.Volume`'s name Output, which
+    carries the dependency) or a host path."""
+    if isinstance(mount.source, NamedVolume):
+        return mount.source.volume_name
+    if isinstance(mount.source, docker.Volume):
+        return mount.source.name
+    return mount.source
+
+
 def _mount(mount: MountSpec) -> docker.ContainerMountArgs:
-    source = mount.source.volume_name if isinstance(mount.source, NamedVolume) else mount.source
     return docker.ContainerMountArgs(
         target=mount.target,
         type=mount.type,
-        source=source,
+        source=mount_source(mount),
         read_only=mount.read_only or None,
         tmpfs_options=docker.ContainerMountTmpfsOptionsArgs(size_bytes=mount.tmpfs_size)
         if mount.tmpfs_size is not None

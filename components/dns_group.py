@@ -9,7 +9,7 @@ import pulumi
 import pulumi_docker as docker
 
 from .attachment import Attachment, NetworkRef, images_for, network_name
-from .checking import checked
+from .checking import Seq, checked
 from .container import ContainerSpec, port_conflicts
 from .images import ImageSet
 from .naming import is_predefined_network
@@ -30,7 +30,7 @@ TYPE = DNS_GROUP_TYPE
 class DnsMember(ContainerSpec):
     """A container of a DNS group: its spec plus the names and addresses it has there."""
 
-    aliases: tuple[str, ...] = ()
+    aliases: Seq[str] = ()
     """Extra DNS names (network aliases) besides the container name."""
     ipv4_address: str | None = None
     """A static address, `"auto"` for one handed out by the network, None for dynamic."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_docker as docker
 
+from .checking import checked
 from .naming import slug
 from .problems import ComponentError, Problem
 from .vocabulary import IMAGE_SET_TYPE
@@ -42,8 +43,23 @@ class ImageSetArgs:
     `pull` setting overrides this for its image."""
 
 
+ImageInput = str | pulumi.Output[str] | docker.RemoteImage | docker.Image
+"""An image reference (`busybox:1.36`), or an image the program pulls or builds itself: a
+`docker.RemoteImage` (its image id is used), a `docker.Image` (its image name), or an Output of
+a reference; a resource or an Output makes the container depend on it."""
+
+
+def image_reference(image: ImageInput) -> pulumi.Input[str]:
+    """What the provider is given for `image`."""
+    if isinstance(image, docker.RemoteImage):
+        return image.image_id
+    if isinstance(image, docker.Image):
+        return image.image_name
+    return image
+
+
 def build_problems(
-    containers: Iterable[tuple[str, str | pulumi.Output[str], BuildSpec | None]],
+    containers: Iterable[tuple[str, ImageInput, BuildSpec | None]],
 ) -> list[Problem]:
     """Images built twice with different settings, or built for one container and pulled for
     another; `containers` are (field path, image, build)."""
@@ -93,6 +109,7 @@ class ImageSet(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ImageSetArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = checked(f'image set "{name}"', args, ImageSetArgs)
         super().__init__(TYPE, name, {"pull": args.pull}, opts)
         self._name = name
         self._pull = args.pull
@@ -157,15 +174,15 @@ class ImageSet(pulumi.ComponentResource):
         return self.built[image]
 
     def image_for(
-        self, image: str | pulumi.Output[str], build: BuildSpec | None, pull: bool | None
+        self, image: ImageInput, build: BuildSpec | None, pull: bool | None
     ) -> tuple[pulumi.Input[str], list[pulumi.Resource]]:
         """The image input of a container and what the container depends on.
 
-        An image given as an Output (one built elsewhere in the program) is used as it is:
-        the Output carries its own dependency.
+        An image given as a resource or an Output (one pulled or built elsewhere in the
+        program) is used as it is: the Output carries its own dependency.
         """
         if not isinstance(image, str):
-            return image, []
+            return image_reference(image), []
         if build is not None:
             built = self.build(image, build)
             return built.image_name, [built]

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from .attachment import Attachment, images_for
-from .checking import checked
+from .attachment import AttachmentInput, images_for
+from .checking import Int, Seq, checked
 from .container import ContainerSpec, port_conflicts
 from .images import ImageSet
 from .problems import Problem, raise_if_any
@@ -41,9 +41,9 @@ __all__ = [
 class Owner(ContainerSpec):
     """The container whose network namespace the sidecars join."""
 
-    networks: tuple[Attachment, ...] = ()
+    networks: Seq[AttachmentInput] = ()
     """Networks the owner (and so every sidecar) is on; the default bridge when empty."""
-    loopback_ports: tuple[int, ...] = ()
+    loopback_ports: Seq[Int] = ()
     """Ports the owner serves on 127.0.0.1 to its sidecars, besides its published ones."""
 
 

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_docker as docker
 
 from .addressing import AUTO, AddressPool, network_problems
+from .checking import checked
 from .naming import is_predefined_network
 from .problems import ComponentError, Problem, raise_if_any
 from .vocabulary import NAME_CHARS, USER_DEFINED_NETWORK_TYPE
@@ -71,6 +72,7 @@ class UserDefinedNetwork(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: UserDefinedNetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = checked(f'network "{name}"', args, UserDefinedNetworkArgs)
         self._register(TYPE, name, args, opts, driver="bridge")
 
     def _register(

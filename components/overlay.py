@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from .checking import checked
 from .network import UserDefinedNetwork, UserDefinedNetworkArgs
 from .vocabulary import OVERLAY_NETWORK_TYPE
 
@@ -45,6 +46,7 @@ class OverlayNetwork(UserDefinedNetwork):
     def __init__(
         self, name: str, args: OverlayNetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = checked(f'overlay network "{name}"', args, OverlayNetworkArgs)
         self.attachable = args.attachable
         self.encrypted = args.encrypted
         self._register(

@@ -15,7 +15,15 @@ import pulumi
 import pulumi_docker as docker
 
 from .addressing import AUTO
-from .attachment import Attachment, attachment_problems, images_for, network_name, resolve
+from .attachment import (
+    AttachmentInput,
+    attachment_problems,
+    attachments,
+    images_for,
+    network_name,
+    resolve,
+)
+from .checking import Int, Seq
 from .container import (
     ContainerSpec,
     Placement,
@@ -77,14 +85,14 @@ class ServiceSpec(ContainerSpec):
 
     container_name: str | None = None
     """The container's name on the engine; the service's key when None."""
-    networks: tuple[Attachment, ...] = ()
+    networks: Seq[AttachmentInput] = ()
     """The networks it is on, each with aliases and static addresses; the default bridge when
     empty and `network_mode` is None."""
     network_mode: NetworkMode | None = None
     """The default bridge, the host's network stack, or no network; None: `networks`."""
     sidecars: Mapping[str, Sidecar] = field(default_factory=dict)
     """Containers joined to this one's network namespace, by container name."""
-    loopback_ports: tuple[int, ...] = ()
+    loopback_ports: Seq[Int] = ()
     """Ports it serves on 127.0.0.1 to its sidecars, besides its published ones."""
     depends_on: Mapping[str, Condition] = field(default_factory=dict)
     """Other services of the application it waits for, by key, and for what."""
@@ -150,7 +158,7 @@ def build_service(
     holder = f'container "{name}"'
     wires: list[WireAttachment] = []
     needs: list[pulumi.Resource] = []
-    for attachment in spec.networks:
+    for attachment in attachments(spec.networks):
         wire, depends = resolve(attachment, holder)
         wires.append(wire)
         needs += depends
@@ -238,7 +246,7 @@ def service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
         )
     resolvable = any(
         not (isinstance(n, str) and is_predefined_network(n))
-        for n in (network_name(a.network) for a in spec.networks)
+        for n in (network_name(a.network) for a in attachments(spec.networks))
     )
     if resolvable and len(name) > DNS_LABEL_LIMIT:
         problems.append(
@@ -249,7 +257,7 @@ def service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
             )
         )
     seen: dict[str, int] = {}
-    for index, attachment in enumerate(spec.networks):
+    for index, attachment in enumerate(attachments(spec.networks)):
         at = f"networks[{index}]"
         problems += [p.under(at) for p in attachment_problems(attachment)]
         net = network_name(attachment.network)
@@ -281,7 +289,7 @@ def duplicate_dns_problems(services: Iterable[tuple[str, str, ServiceSpec]]) -> 
     problems = []
     for at, key, spec in services:
         name = service_container_name(key, spec)
-        for index, attachment in enumerate(spec.networks):
+        for index, attachment in enumerate(attachments(spec.networks)):
             net = network_name(attachment.network)
             if not isinstance(net, str) or is_predefined_network(net):
                 continue
@@ -307,7 +315,7 @@ def address_problems(services: Iterable[tuple[str, str, ServiceSpec]]) -> list[P
     requests: list[tuple[str, str, UserDefinedNetwork, str]] = []
     for prefix, key, spec in services:
         holder = f'container "{service_container_name(key, spec)}"'
-        for index, attachment in enumerate(spec.networks):
+        for index, attachment in enumerate(attachments(spec.networks)):
             net = attachment.network
             address = attachment.ipv4_address
             if isinstance(net, UserDefinedNetwork) and net.pool is not None and address:

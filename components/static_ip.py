@@ -9,7 +9,7 @@ import pulumi_docker as docker
 
 from .addressing import AUTO
 from .attachment import Attachment, NetworkRef, images_for, network_name
-from .checking import checked
+from .checking import Seq, checked
 from .container import ContainerSpec, port_conflicts
 from .images import ImageSet
 from .problems import Problem, raise_if_any
@@ -31,7 +31,7 @@ class StaticIpContainerArgs:
     """The address, or `"auto"` for the network's next free one."""
     container_name: str | None = None
     """The container's name on the engine; the component's name when None."""
-    aliases: tuple[str, ...] = ()
+    aliases: Seq[str] = ()
     """Extra DNS names on the network."""
     images: ImageSet | None = None
     """A shared image set; the container pulls its own image when None."""

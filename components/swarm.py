@@ -25,9 +25,10 @@ from typing import Any, Literal
 import pulumi
 import pulumi_docker as docker
 
-from .attachment import Attachment, network_name
-from .checking import checked
-from .container import ContainerSpec, MountSpec, spec_problems
+from .attachment import Attachment, AttachmentInput, attachments, network_name
+from .checking import Int, Seq, checked
+from .container import ContainerSpec, MountSpec, mount_source, spec_problems
+from .images import image_reference
 from .naming import dns_name_problem, is_predefined_network
 from .network import UserDefinedNetwork
 from .overlay import OverlayNetwork
@@ -109,7 +110,7 @@ _DEFAULTS: dict[str, Any] = {
 class UpdatePolicy:
     """How the swarm replaces a service's tasks on an update (or a rollback)."""
 
-    parallelism: int = 1
+    parallelism: Int = 1
     """Tasks replaced at once (0: all at once)."""
     delay: str = "0s"
     """Time between batches."""
@@ -129,7 +130,7 @@ class Resources:
 
     cpus: str | None = None
     """CPUs, e.g. `"0.5"`."""
-    memory: int | None = None
+    memory: Int | None = None
     """Memory in MiB."""
 
 
@@ -141,7 +142,7 @@ class RestartPolicy:
     """Never, after a non-zero exit, or always."""
     delay: str | None = None
     """Time between restarts."""
-    max_attempts: int | None = None
+    max_attempts: Int | None = None
     """Restarts before giving up; None: no limit."""
     window: str | None = None
     """The window in which restarts count."""
@@ -153,11 +154,11 @@ class Deploy:
 
     mode: Literal["replicated", "global"] = "replicated"
     """`replicas` tasks, or one task on every node that meets the constraints."""
-    replicas: int | None = None
+    replicas: Int | None = None
     """The number of tasks of a replicated service (1 when None)."""
-    constraints: tuple[str, ...] = ()
+    constraints: Seq[str] = ()
     """Placement constraints, e.g. `node.role == manager`, `node.labels.zone != b`."""
-    max_replicas_per_node: int | None = None
+    max_replicas_per_node: Int | None = None
     """The most tasks of the service one node runs."""
     update: UpdatePolicy | None = None
     """How tasks are replaced on an update; the engine's defaults when None."""
@@ -184,7 +185,7 @@ class SwarmServiceSpec(ContainerSpec):
 
     service_name: str | None = None
     """The service's name on the swarm; the key when None."""
-    networks: tuple[Attachment, ...] = ()
+    networks: Seq[AttachmentInput] = ()
     """Overlay networks, each with aliases (no static addresses)."""
     deploy: Deploy = field(default_factory=Deploy)
     """Replicas, placement, update and rollback, resources, endpoint mode."""
@@ -365,7 +366,7 @@ def swarm_service_problems(key: str, spec: SwarmServiceSpec) -> list[Problem]:
         if secret.env is not None:
             problems.append(Problem(f"secrets.{secret_name}.env", NO_ENV_SECRET))
     seen: dict[str, int] = {}
-    for index, attachment in enumerate(spec.networks):
+    for index, attachment in enumerate(attachments(spec.networks)):
         at = f"networks[{index}]"
         problems += [p.under(at) for p in _attachment_problems(attachment)]
         net = network_name(attachment.network)
@@ -505,11 +506,10 @@ def _resources(deploy: Deploy) -> docker.ServiceTaskSpecResourcesArgs | None:
 
 
 def _mount(mount: MountSpec) -> docker.ServiceTaskSpecContainerSpecMountArgs:
-    source = mount.source.volume_name if isinstance(mount.source, NamedVolume) else mount.source
     return docker.ServiceTaskSpecContainerSpecMountArgs(
         target=mount.target,
         type=mount.type,
-        source=source,
+        source=mount_source(mount),
         read_only=mount.read_only or None,
         tmpfs_options=docker.ServiceTaskSpecContainerSpecMountTmpfsOptionsArgs(
             size_bytes=mount.tmpfs_size
@@ -630,7 +630,7 @@ class SwarmApplication(pulumi.ComponentResource):
         networks = []
         needs: list[pulumi.Resource] = []
         dns_names: dict[str, list[str]] = {}
-        for attachment in spec.networks:
+        for attachment in attachments(spec.networks):
             entry, depends = _network_entry(attachment)
             networks.append(entry)
             needs += depends
@@ -651,7 +651,7 @@ class SwarmApplication(pulumi.ComponentResource):
         deploy = spec.deploy
         health = spec.healthcheck
         container_spec = docker.ServiceTaskSpecContainerSpecArgs(
-            image=spec.image,
+            image=image_reference(spec.image),
             commands=list(spec.entrypoint) or None,
             args=list(spec.command) or None,
             env=dict(spec.env) or None,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_docker as docker
 
+from .checking import checked
 from .naming import container_name_problem
 from .problems import Problem, raise_if_any
 from .vocabulary import NAME_CHARS, NAMED_VOLUME_TYPE
@@ -46,6 +47,7 @@ class NamedVolume(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NamedVolumeArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = checked(f'volume "{name}"', args, NamedVolumeArgs)
         volume_name = args.volume_name or name
         raise_if_any(f'volume "{volume_name}"', volume_args_problems(volume_name, args))
         super().__init__(TYPE, name, {"volumeName": volume_name, "external": args.external}, opts)

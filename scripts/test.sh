@@ -71,7 +71,7 @@ step() {
 
 step "ruff check" .venv/bin/ruff check .
 step "ruff format --check" .venv/bin/ruff format --check .
-step "mypy" .venv/bin/mypy --explicit-package-bases components policies plan preview tests/engine
+step "mypy" .venv/bin/mypy --explicit-package-bases components policies plan preview tests/engine tests/typing
 step "pytest" .venv/bin/python -m pytest tests "$@"
 
 say "summary"

@@ -511,7 +511,7 @@ def _on_network(**attachment: Any) -> Any:
 
 def _docker_volume_as_source() -> None:
     vol = docker.Volume("raw-vol", name="raw")
-    Service("svc", ServiceArgs(ServiceSpec(image="x", mounts=(MountSpec("/d", source=vol),))))  # type: ignore[arg-type]
+    Service("svc", ServiceArgs(ServiceSpec(image="x", mounts=[MountSpec("/d", "bind", vol)])))
 
 
 def _same_network_twice() -> None:
@@ -552,7 +552,8 @@ REFUSALS = [
     (
         "image-not-a-string",
         _service(ServiceSpec(image=5)),  # type: ignore[arg-type]
-        'service "svc": spec.image: expected a string or an Output, got 5',
+        'service "svc": spec.image: expected a string or an Output or a docker.RemoteImage or '
+        "a docker.Image, got 5",
     ),
     (
         "aliases-as-one-string",
@@ -565,9 +566,9 @@ REFUSALS = [
         'service "svc": spec.command: expected a list, got "sleep 60"',
     ),
     (
-        "network-names-instead-of-attachments",
-        _service(ServiceSpec(image="x", networks=["front"])),  # type: ignore[arg-type]
-        'service "svc": spec.networks[0]: expected a map of keys to values, got "front"',
+        "a-number-instead-of-a-network",
+        _service(ServiceSpec(image="x", networks=[5])),  # type: ignore[list-item]
+        'service "svc": spec.networks[0]: expected a map of keys to values, got 5',
     ),
     (
         "env-value-not-a-string",
@@ -586,11 +587,9 @@ REFUSALS = [
     ),
     # a resource where a name is expected
     (
-        "docker-volume-as-a-mount-source",
+        "docker-volume-as-a-bind-source",
         _docker_volume_as_source,
-        'service "svc": spec.mounts[0].source: expected a name (a string, or an Output of one) '
-        'or a NamedVolume, got the pulumi_docker.Volume resource "raw-vol"; pass its name '
-        "output (`resource.name`), which also makes the container depend on it",
+        'service "svc": spec.mounts[0].source: a bind mount needs the absolute host path to mount',
     ),
     # the graph
     (
