@@ -25,6 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from .compose_inputs import (
+    MAX_FILE_BYTES,
+    ComposeInputError,
+    Inputs,
+    check_inputs,
+    model_problems,
+)
 from .problems import ComponentError, Problem
 
 COMPOSE_VERSION: Final = "2.40.3"
@@ -40,8 +47,8 @@ FILE_KEY: Final = "composeFile"
 ENV_FILE_KEY: Final = "composeEnvFile"
 """The stack config key naming an env file for interpolation (`--env-file`)."""
 
-MAX_FILE_BYTES: Final = 8 * 1024 * 1024
-"""The largest compose or env file accepted (a 5,000-service file is about 2 MB)."""
+PROJECT_NAME_VARIABLE: Final = "COMPOSE_PROJECT_NAME"
+"""The environment variable that names a compose project, before the file's `name:`."""
 TIMEOUT_SECONDS: Final = 300.0
 """How long `config` may run: 5,000 services take about 2 s of CPU, but a run was seen to take
 216 s of wall time on a machine with a load average of 10 on two cores."""
@@ -189,12 +196,14 @@ def _environment(scratch: Path, variables: Mapping[str, str]) -> dict[str, str]:
       engine or context of the caller's is reachable;
     - remote `include`/`extends` (git and OCI) are switched off, and every HTTP(S) client goes
       through a proxy that refuses connections;
-    - `HOME` is kept (Compose expands `~` in paths with it); nothing else of the caller's
-      environment is passed, so the model does not depend on who runs it.
+    - `HOME` is kept (Compose expands `~` in paths with it), and `COMPOSE_PROJECT_NAME` (it
+      names the project before the file's `name:`, as with `docker compose up`); nothing else
+      of the caller's environment is passed, so the model does not depend on who runs it.
     """
     env = dict(variables)
-    if "HOME" in os.environ:
-        env["HOME"] = os.environ["HOME"]
+    for kept in ("HOME", PROJECT_NAME_VARIABLE):
+        if kept in os.environ:
+            env[kept] = os.environ[kept]
     env.update(
         {
             "DOCKER_HOST": f"unix://{scratch / 'no-engine.sock'}",
@@ -217,19 +226,23 @@ def normalise_compose_file(
     project_dir: Path | str,
     file: str,
     *,
-    project_name: str,
+    project_name: str | None = None,
     env_file: str | None = None,
     profiles: Sequence[str] = (),
     variables: Mapping[str, str] | None = None,
     timeout: float = TIMEOUT_SECONDS,
 ) -> NormalisedCompose:
-    """Run `docker-compose --file=FILE [--env-file=F] [--profile=P ...] -p NAME config`.
+    """Run `docker-compose --file=FILE [--env-file=F] [--profile=P ...] [-p NAME] config`.
 
     `file` and `env_file` are paths inside `project_dir`; `variables` are the only variables
-    interpolation sees besides the file's `.env` (or `env_file`). Raises `ComposeFileError`
-    with one clear problem: for a bad argument, a file that is outside the project, missing,
-    not a regular file or too large (all before Compose runs), or Compose's own refusal,
-    naming the file and, when Compose gives one, the line.
+    interpolation sees besides the file's `.env` (or `env_file`). Without `project_name`,
+    Compose names the project itself: `COMPOSE_PROJECT_NAME` (from this process's environment,
+    else the `.env` or `env_file`), else the file's top-level `name:`, else its folder's name.
+
+    Raises `ComposeFileError` with one clear problem: for a bad argument, a file that is
+    outside the project, missing, not a regular file or too large (the compose file, the env
+    file, and every file the compose file reads: all before Compose runs), or Compose's own
+    refusal, naming the file and, when Compose gives one, the line.
     """
     root = Path(project_dir).resolve()
     problems = _argument_problems(project_name, profiles, variables)
@@ -239,36 +252,101 @@ def normalise_compose_file(
     env_path = (
         None if env_file is None else _checked_file(root, env_file, ENV_FILE_KEY, "an env file")
     )
-    binary = compose_binary()
-    argv = [str(binary), f"--file={compose_path}"]
-    if env_path is not None:
-        argv.append(f"--env-file={env_path}")
-    argv += [f"--profile={profile}" for profile in profiles]
-    argv += [f"--project-name={project_name}", "config", "--format=json"]
+    options = [f"--env-file={env_path}"] if env_path is not None else []
+    options += [f"--profile={profile}" for profile in profiles]
+    if project_name is not None:
+        options.append(f"--project-name={project_name}")
+
+    def interpolate(values: Sequence[str]) -> Sequence[str] | None:
+        return _interpolated(
+            values,
+            compose_path,
+            env_path=env_path,
+            project_name=project_name,
+            variables=variables,
+            timeout=timeout,
+        )
+
+    try:
+        inputs = check_inputs(root, compose_path, file, env_path=env_path, interpolate=interpolate)
+    except ComposeInputError as error:
+        raise ComposeFileError(error.problems) from None
+    argv = [str(compose_binary()), f"--file={compose_path}", *options, "config", "--format=json"]
     done = _run(
         argv, f'normalise "{file}"', timeout=timeout, variables=variables, cwd=compose_path.parent
     )
     stderr = done.stderr.decode("utf-8", "replace")
     warnings, error_lines = _split_stderr(stderr, root, file)
     if done.returncode != 0:
-        raise ComposeFileError([_refusal(error_lines, root, file, done.returncode)])
+        raise ComposeFileError([_refusal(error_lines, root, file, done.returncode, inputs)])
+    model = _model(done.stdout)
+    if model is None:
+        raise ComposeFileError(
+            [Problem(file, "Docker Compose printed no JSON model for it (exit status 0)")]
+        )
+    after = model_problems(root, file, model)
+    if after:
+        raise ComposeFileError(after)
+    return NormalisedCompose(file=file, model=model, warnings=tuple(warnings))
+
+
+def _model(stdout: bytes) -> dict[str, Any] | None:
+    """The JSON model `config` printed, or None."""
     try:
         # `config` writes its model as a compose file again, so it doubles every `$` of the
         # output (`bytes.ReplaceAll`, keys and values alike); halving them gives the values
         # Compose deploys (`$$(cat f)` in a file is `$(cat f)` in the container).
-        model = json.loads(done.stdout.replace(b"$$", b"$"))
+        model = json.loads(stdout.replace(b"$$", b"$"))
     except ValueError:
-        model = None
-    if not isinstance(model, dict):
-        raise ComposeFileError(
-            [Problem(file, "Docker Compose printed no JSON model for it (exit status 0)")]
+        return None
+    return model if isinstance(model, dict) else None
+
+
+def _interpolated(
+    values: Sequence[str],
+    compose_path: Path,
+    *,
+    env_path: Path | None,
+    project_name: str | None,
+    variables: Mapping[str, str] | None,
+    timeout: float,
+) -> list[str] | None:
+    """`values` interpolated by Compose itself as it interpolates the compose file, in a model
+    of their own that names no file: each is a label of one service. None when Compose
+    refuses them (a required variable that is unset)."""
+    dotenv = compose_path.parent / ".env"
+    env = env_path if env_path is not None else dotenv if dotenv.is_file() else None
+    labels = {f"v{index}": value for index, value in enumerate(values)}
+    probe: dict[str, Any] = {"services": {"probe": {"image": "probe", "labels": labels}}}
+    with tempfile.TemporaryDirectory(prefix="container-comms-interpolate-") as folder:
+        probe_file = Path(folder) / "compose.yaml"
+        probe_file.write_text(json.dumps(probe), encoding="utf-8")
+        argv = [str(compose_binary()), f"--file={probe_file}"]
+        if env is not None:
+            argv.append(f"--env-file={env}")
+        argv.append(f"--project-name={project_name or _folder_project(compose_path)}")
+        argv += ["config", "--format=json"]
+        done = _run(
+            argv, "interpolate paths", timeout=timeout, variables=variables, cwd=Path(folder)
         )
-    return NormalisedCompose(file=file, model=model, warnings=tuple(warnings))
+    model = _model(done.stdout) if done.returncode == 0 else None
+    try:
+        got = model["services"]["probe"]["labels"] if model is not None else None
+        return [str(got[key]) for key in labels] if isinstance(got, dict) else None
+    except KeyError:
+        return None
+
+
+def _folder_project(compose_path: Path) -> str:
+    """A project name for interpolating paths; `COMPOSE_PROJECT_NAME` in a path is rare."""
+    return re.sub(r"[^a-z0-9_-]", "", compose_path.parent.name.lower()).lstrip("_-") or "default"
 
 
 def _argument_problems(project_name: object, profiles: object, variables: object) -> list[Problem]:
     problems = []
-    if not isinstance(project_name, str) or not _PROJECT_NAME.match(project_name):
+    if project_name is not None and (
+        not isinstance(project_name, str) or not _PROJECT_NAME.match(project_name)
+    ):
         problems.append(
             Problem(
                 "project_name",
@@ -381,11 +459,24 @@ def _split_stderr(stderr: str, root: Path, file: str) -> tuple[list[Problem], li
     return warnings, others
 
 
-def _refusal(lines: list[str], root: Path, file: str, status: int) -> Problem:
-    """Compose's refusal as one problem: its first line, at the file and line it names."""
+def _refusal(lines: list[str], root: Path, file: str, status: int, inputs: Inputs) -> Problem:
+    """Compose's refusal as one problem: its first line, at the file and line it names.
+
+    A refusal of an env or label file says only where: Compose's message may repeat a piece
+    of the line (a variable name), and such a file may hold credentials.
+    """
     first = next((line.strip() for line in lines if line.strip()), "")
     if not first:
         return Problem(file, f"Docker Compose refuses it (exit status {status}, no message)")
+    for env in sorted(inputs.env_files, key=lambda path: -len(str(path))):
+        if str(env) in first:
+            line = re.search(r": line (\d+):", first.partition(str(env))[2])
+            where = _relative(str(env), root) + (f":{line[1]}" if line else "")
+            return Problem(
+                where,
+                "Docker Compose cannot read it as an env file (its text is not shown); write "
+                "one NAME=value per line",
+            )
     text = _relative(first, root)
     where = file
     match = _FILE_PREFIX.match(text)

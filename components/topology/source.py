@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pulumi
+
 from ..inputfiles import InputFileError, inside, load_yaml
 from ..problems import Problem
 from .errors import TopologyError
@@ -57,7 +59,9 @@ COMPOSE_TARGET_KEY = "composeTarget"
 """The config key naming where a compose file deploys: `engine` (default) or `swarm`."""
 COMPOSE_PROJECT_KEY = "composeProject"
 """The config key naming the compose project (the prefix of container, network and volume
-names); compose's own default, the compose file's folder name, when unset."""
+names). When unset, Compose names it as `docker compose up` does: `COMPOSE_PROJECT_NAME` from
+the environment or the `.env` (or `composeEnvFile`), else the file's top-level `name:`, else
+the compose file's folder name."""
 
 
 def load_compose_source(
@@ -86,10 +90,11 @@ def load_compose_source(
                 )
             ]
         )
-    name = project_name or _default_project(project_dir / file)
     normalised = normalise_compose_file(
-        project_dir, file, project_name=name, env_file=env_file, profiles=profiles
+        project_dir, file, project_name=project_name, env_file=env_file, profiles=profiles
     )
+    for warning in normalised.warnings:  # shown by `pulumi up` and in the gate's report
+        pulumi.log.warn(f"{warning.field}: {warning.reason}")
     problems = unsupported_key_problems(file, normalised.model)
     try:
         raw = compose_topology(normalised.model, file, target)
@@ -103,14 +108,6 @@ def load_compose_source(
         raise TopologyError(
             Problem(f"{file}: {p.field.removeprefix(ROOT + '.')}", p.reason) for p in error.problems
         ) from None
-
-
-def _default_project(path: Path) -> str:
-    """Compose's default project name: the file's folder name, lower-cased, with characters
-    a project name cannot have removed."""
-    import re
-
-    return re.sub(r"[^a-z0-9_-]", "", path.resolve().parent.name.lower()).lstrip("_-") or "app"
 
 
 def _kind(value: Any) -> str:

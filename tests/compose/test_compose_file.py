@@ -290,6 +290,7 @@ configs:
 
 def test_each_unsupported_key_is_one_problem_naming_file_service_and_key(tmp_path: Path) -> None:
     _write(tmp_path, _UNSUPPORTED)
+    _write(tmp_path, "t0ken\n", "token.txt")  # a file secret must exist in the project
     result = _normalise(tmp_path)
     assert unsupported_key_problems(result.file, result.model) == [
         Problem("compose.yaml: configs", NOT_SUPPORTED),
@@ -457,13 +458,12 @@ def test_bad_arguments_are_refused_together(tmp_path: Path) -> None:
     [
         pytest.param(
             "services:\n  a:\n    image: x\n\tbad: 1\n",
-            "compose.yaml:3: Docker Compose refuses it: found a tab character that violates "
-            "indentation",
+            "compose.yaml:4: malformed YAML: found a tab character that violates indentation",
             id="yaml-syntax-with-line",
         ),
         pytest.param(
             "services:\n  a:\n    image: x\n  a:\n    image: y\n",
-            'compose.yaml:4: Docker Compose refuses it: mapping key "a" already defined at line 2',
+            'compose.yaml:4: malformed YAML: mapping key "a" already defined at line 2',
             id="duplicate-key-with-line",
         ),
         pytest.param(
@@ -504,9 +504,9 @@ def test_compose_refusal_is_one_message_naming_the_file(
 def test_refusal_in_an_extended_file_names_that_file_and_line(tmp_path: Path) -> None:
     _write(tmp_path, "services:\n  a:\n    extends: {file: base/common.yaml, service: b}\n")
     _write(tmp_path, "services:\n  b:\n    image: x\n\tbad: 1\n", "base/common.yaml")
+    # The bounded YAML reader reads it before Compose does, to find the files it names.
     assert _refusal(tmp_path) == (
-        "base/common.yaml:3: Docker Compose refuses it: found a tab character that violates "
-        "indentation"
+        "base/common.yaml:4: malformed YAML: found a tab character that violates indentation"
     )
 
 
