@@ -18,27 +18,46 @@ from components.topology import (
     build_topology,
     load_compose_source,
     load_topology_source,
+    stack_key_problems,
+    stack_keys,
 )
 
 project_dir = Path(__file__).resolve().parent
 config = pulumi.Config()
+given = stack_keys()
 compose_file = config.get(COMPOSE_FILE_KEY)
-if compose_file is None:
+if compose_file is None and (config.get(ROOT) is not None or config.get(FILE_KEY) is not None):
     topology = load_topology_source(config.get_object(ROOT), config.get(FILE_KEY), project_dir)
-elif config.get(ROOT) is not None or config.get(FILE_KEY) is not None:
-    raise TopologyError(
-        [Problem(COMPOSE_FILE_KEY, f"is set together with {ROOT}; give the topology in one place")]
-    )
+    # A topology's secrets may name keys of their own (`secrets: {db: {config: dbPassword}}`).
+    named = {s.config for s in topology.secrets.values() if s.config is not None}
+    unknown = stack_key_problems(given, config.name, named)
+    if unknown:
+        raise TopologyError(unknown)
 else:
-    profiles = config.get_object(COMPOSE_PROFILES_KEY) or []
-    topology = load_compose_source(
-        compose_file,
-        project_dir,
-        profiles=tuple(str(p) for p in profiles),
-        env_file=config.get(ENV_FILE_KEY),
-        project_name=config.get(COMPOSE_PROJECT_KEY),
-        target=config.get(COMPOSE_TARGET_KEY) or "engine",
-    )
+    unknown = stack_key_problems(given, config.name)
+    if unknown:
+        raise TopologyError(unknown)
+    if compose_file is None:
+        topology = load_topology_source(None, None, project_dir)  # says what to set
+    elif config.get(ROOT) is not None or config.get(FILE_KEY) is not None:
+        raise TopologyError(
+            [
+                Problem(
+                    COMPOSE_FILE_KEY,
+                    f"is set together with {ROOT}; give the topology in one place",
+                )
+            ]
+        )
+    else:
+        profiles = config.get_object(COMPOSE_PROFILES_KEY) or []
+        topology = load_compose_source(
+            compose_file,
+            project_dir,
+            profiles=tuple(str(p) for p in profiles),
+            env_file=config.get(ENV_FILE_KEY),
+            project_name=config.get(COMPOSE_PROJECT_KEY),
+            target=config.get(COMPOSE_TARGET_KEY) or "engine",
+        )
 deployment = build_topology(topology, project_dir)
 for key, value in deployment.exports().items():
     pulumi.export(key, value)

@@ -86,6 +86,8 @@ class Plan:
     """Every registration, the root stack first."""
     exports: dict[str, Any] = field(default_factory=dict)
     """The stack's exported outputs as JSON values (unknowns as the `UNKNOWN` sentinel)."""
+    warnings: tuple[str, ...] = ()
+    """What the program logged as warnings (`pulumi.log.warn`), such as Compose's own."""
 
     def of_type(self, type_token: str) -> list[Registration]:
         """The registrations of one type token, in plan order."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import heapq
+import logging
 import runpy
 import sys
 import traceback
@@ -179,8 +180,14 @@ def record(
     pulumi_settings.ROOT.set(None)  # a fresh root stack for every run, not the previous one
     pulumi.runtime.set_all_config(dict(config or {}))
     monitor = RecordingMonitor(PlanMocks(preview))
+    warnings = _Warnings()
     pulumi.runtime.set_mocks(
-        monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor
+        monitor.mocks,
+        project=project,
+        stack=stack,
+        preview=preview,
+        monitor=monitor,
+        logger=warnings.logger,
     )
     pulumi_settings.SETTINGS.rpc_manager.clear()
 
@@ -207,7 +214,25 @@ def record(
         preview=preview,
         resources=_with_stack(monitor.with_component_outputs(), project, stack, exports),
         exports=exports,
+        warnings=tuple(warnings.messages),
     )
+
+
+class _Warnings(logging.Handler):
+    """What the program logs as warnings (`pulumi.log.warn`), kept in order, each once; the
+    mocks' engine hands them to this logger, which no other logger sees."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self.logger = logging.Logger("container-comms-program", logging.DEBUG)
+        self.logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.WARNING:
+            message = record.getMessage()
+            if message not in self.messages:
+                self.messages.append(message)
 
 
 def _refuse_duplicates(monitor: RecordingMonitor) -> None:

@@ -39,7 +39,7 @@ from preview.pack import (
     start_pack,
 )
 from preview.policy_config import PolicyConfigError, PolicySettings, load_policy_config
-from preview.report import policy_report, resource_tree, summary
+from preview.report import diagnostics, policy_report, resource_tree, summary
 from preview.verdict import EXIT_UNCHECKED, Verdict, decide
 
 DEFAULT_TIMEOUT = 120.0
@@ -212,6 +212,9 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:  # noqa: PLR0915 (one l
         print(f"Previewing update ({args.stack}), offline:\n", file=out)
         print("\n".join(resource_tree(plan)), file=out)
         print(file=out)
+        if plan.warnings:
+            print("\n".join(diagnostics(plan)), file=out)
+            print(file=out)
     if run is not None and plan is not None:
         print("\n".join(policy_report(run, plan, verdict)), file=out)
         print(file=out)

@@ -87,6 +87,7 @@ def build(
         else None,
         "resources": resources,
         "exports": plan.exports if plan is not None else {},
+        "warnings": list(plan.warnings) if plan is not None else [],
         "policy": policy,
         "summary": {"resources": len(resources), **verdict.counts},
         "timings": {key: round(value, 3) for key, value in timings.items()},

@@ -75,6 +75,21 @@ def policy_report(run: PolicyRun, plan: Plan, verdict: Verdict) -> list[str]:
     return lines
 
 
+def diagnostics(plan: Plan) -> list[str]:
+    """The program's warnings, under the stack as the Pulumi CLI's `Diagnostics:` lists them
+    (none: no lines)."""
+    if not plan.warnings:
+        return []
+    stack = plan.resources[0] if plan.resources else None
+    about = f"{stack.type} ({stack.name})" if stack is not None else "program"
+    lines = ["Diagnostics:", f"  {about}:"]
+    for warning in plan.warnings:
+        first, *rest = warning.splitlines() or [""]
+        lines.append(f"    warning: {first}")
+        lines.extend(f"      {line}" for line in rest)
+    return lines
+
+
 def summary(plan: Plan) -> list[str]:
     """The `Resources:` count."""
     return ["Resources:", f"    + {len(plan.resources)} to create"]

@@ -14,8 +14,11 @@ from .source import (
     COMPOSE_PROJECT_KEY,
     COMPOSE_TARGET_KEY,
     FILE_KEY,
+    STACK_KEYS,
     load_compose_source,
     load_topology_source,
+    stack_key_problems,
+    stack_keys,
 )
 
 __all__ = [
@@ -24,6 +27,7 @@ __all__ = [
     "COMPOSE_TARGET_KEY",
     "FILE_KEY",
     "ROOT",
+    "STACK_KEYS",
     "Deployment",
     "TopologyConfig",
     "TopologyError",
@@ -31,4 +35,6 @@ __all__ = [
     "load_compose_source",
     "load_topology",
     "load_topology_source",
+    "stack_key_problems",
+    "stack_keys",
 ]

@@ -8,11 +8,16 @@ folder), holding the same map the `topology` value would.
 
 from __future__ import annotations
 
+import difflib
+import json
+from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pulumi
 
+from ..compose_file import ENV_FILE_KEY
+from ..compose_file import FILE_KEY as COMPOSE_FILE_KEY
 from ..inputfiles import InputFileError, inside, load_yaml
 from ..problems import Problem
 from .errors import TopologyError
@@ -62,6 +67,19 @@ COMPOSE_PROJECT_KEY = "composeProject"
 names). When unset, Compose names it as `docker compose up` does: `COMPOSE_PROJECT_NAME` from
 the environment or the `.env` (or `composeEnvFile`), else the file's top-level `name:`, else
 the compose file's folder name."""
+STACK_KEYS: Final = frozenset(
+    {
+        ROOT,
+        FILE_KEY,
+        COMPOSE_FILE_KEY,
+        ENV_FILE_KEY,
+        COMPOSE_PROFILES_KEY,
+        COMPOSE_TARGET_KEY,
+        COMPOSE_PROJECT_KEY,
+    }
+)
+"""Every key of this project's config namespace the program reads (besides the keys a
+topology's secrets name); any other is refused, so that a mistyped key is not ignored."""
 
 
 def load_compose_source(
@@ -116,3 +134,40 @@ def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return "a single value"
+
+
+def stack_keys() -> set[str]:
+    """Every config key the program was given, fully qualified: from the Pulumi CLI (the
+    `PULUMI_CONFIG` environment variable) or set in this process (a run under mocks)."""
+    from pulumi.runtime import config as runtime
+
+    return {*runtime.get_config_env(), *runtime.CONFIG.get()}
+
+
+def stack_key_problems(
+    given: Iterable[str], namespace: str, secret_keys: Collection[str] = ()
+) -> list[Problem]:
+    """One problem per key of this project's `namespace` that nothing reads, naming the nearest
+    known key; `secret_keys` are the keys the topology's secrets name (`secrets.X.config`).
+
+    Keys of other namespaces (`docker:host`) belong to their own packages and are left alone.
+    """
+    known = sorted(STACK_KEYS)
+    problems = []
+    for key in sorted(given):
+        space, _, name = key.rpartition(":")
+        if space != namespace or name in STACK_KEYS or name in secret_keys:
+            continue
+        near = _nearest(name, known)
+        hint = f"did you mean {near}?" if near else f"the stack keys are {', '.join(known)}"
+        quoted = json.dumps(key, ensure_ascii=False)
+        problems.append(Problem(name, f"unknown stack key {quoted}; {hint}"))
+    return problems
+
+
+def _nearest(name: str, known: list[str]) -> str | None:
+    by_case = {key.lower(): key for key in known}
+    if name.lower() in by_case:
+        return by_case[name.lower()]
+    found = difflib.get_close_matches(name.lower(), list(by_case), n=1, cutoff=0.6)
+    return by_case[found[0]] if found else None

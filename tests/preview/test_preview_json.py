@@ -20,6 +20,7 @@ DOCUMENT = {
     "error": (dict, type(None)),
     "resources": list,
     "exports": dict,
+    "warnings": list,
     "policy": (dict, type(None)),
     "summary": dict,
     "timings": dict,
