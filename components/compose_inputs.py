@@ -20,6 +20,7 @@ after Compose (`model_problems`): secrets, configs and build contexts as Compose
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -123,9 +124,11 @@ def model_problems(root: Path, file: str, model: Mapping[str, Any]) -> list[Prob
                 )
     for name, service in _items(model.get("services")):
         if isinstance(service, Mapping):
-            for reference in _build_references(
-                service.get("build"), f"{file}: services.{name}", base, {}
-            ):
+
+            def where(keys: tuple[str, ...], name: str = name) -> str:
+                return f"{file}: {_key(('services', name, 'build', *keys))}"
+
+            for reference in _build_references(service.get("build"), where, base, {}):
                 walk.check(reference)
     return walk.problems
 
@@ -310,10 +313,17 @@ class _Walk:
                         )
                     else:
                         self._add(source, here, entry, what)
+            build = service.get("build")
+
+            def where(
+                keys: tuple[str, ...], at: tuple[str | int, ...] = at, whole: bool = False
+            ) -> str:
+                return source.at((*at, "build") if whole else (*at, "build", *keys))
+
             self.references.extend(
                 _build_references(
-                    service.get("build"),
-                    source.at(at),
+                    build,
+                    functools.partial(where, whole=isinstance(build, str)),
                     source.base,
                     {"interpolable": source.own_env},
                 )
@@ -424,10 +434,11 @@ class _Walk:
 
 
 def _build_references(
-    build: Any, where: str, base: Path, more: Mapping[str, Any]
+    build: Any, where: Callable[[tuple[str, ...]], str], base: Path, more: Mapping[str, Any]
 ) -> list[Reference]:
     """The build context (a folder), its Dockerfile and additional contexts; remote ones
-    (a git URL) are not files and are left to the key table."""
+    (a git URL) are not files and are left to the key table. A missing Dockerfile is the
+    builder's to report (Compose writes `Dockerfile` whether or not there is one)."""
     if isinstance(build, str):
         build = {"context": build}
     if not isinstance(build, Mapping):
@@ -435,11 +446,18 @@ def _build_references(
     context = build.get("context", ".")
     if not isinstance(context, str) or context.startswith(_REMOTE_PREFIXES):
         return []
-    found = [Reference(f"{where}.build.context", context, base, "build context", FOLDER, **more)]
+    found = [Reference(where(("context",)), context, base, "build context", FOLDER, **more)]
     dockerfile = build.get("dockerfile")
     if isinstance(dockerfile, str) and "$" not in context:
         found.append(
-            Reference(f"{where}.build.dockerfile", dockerfile, base / context, "Dockerfile", **more)
+            Reference(
+                where(("dockerfile",)),
+                dockerfile,
+                base / context,
+                "Dockerfile",
+                required=False,
+                **more,
+            )
         )
     extra = build.get("additional_contexts")
     pairs = (
@@ -451,7 +469,7 @@ def _build_references(
         if isinstance(value, str) and not value.startswith(_REMOTE_PREFIXES + _NOT_A_PATH_PREFIXES):
             found.append(
                 Reference(
-                    f"{where}.build.additional_contexts.{name}",
+                    where(("additional_contexts", name)),
                     value,
                     base,
                     "build context",
