@@ -4,6 +4,7 @@ environment. The model is what Docker Compose v2 printed for the file, not a cop
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from components.compose_file import normalise_compose_file
 from plan import ProgramError, record_program
 from tests.conftest import PROGRAM, PROJECT, PROJECT_DIR
+from tests.preview.helpers_preview import real_project
 
 CORPUS = sorted(
     p.parent.name for p in (PROJECT_DIR / "tests/compose/corpus").glob("*/compose.yaml")
@@ -144,4 +146,156 @@ def test_compose_file_with_a_topology_is_refused() -> None:
         record_program(PROGRAM, project=PROJECT, stack="compose", config=config, preview=True)
     assert str(caught.value) == (
         "composeFile: is set together with topology; give the topology in one place"
+    )
+
+
+# --- the project name, as Compose makes it ---------------------------------------------------
+
+SHOP = """\
+name: shop
+services:
+  app:
+    image: busybox:1.36
+    volumes: [pgdata:/var/lib/postgresql/data]
+volumes:
+  pgdata: {}
+"""
+
+
+def _shop(tmp_path: Path, text: str = SHOP, dotenv: str | None = None) -> Path:
+    """A copy of the project with `myshop/compose.yaml` (and its `.env`) in it."""
+    project = real_project(tmp_path, {})
+    (project / "myshop").mkdir()
+    (project / "myshop" / "compose.yaml").write_text(text, encoding="utf-8")
+    if dotenv is not None:
+        (project / "myshop" / ".env").write_text(dotenv, encoding="utf-8")
+    return project
+
+
+def _names(project: Path, **config: str) -> tuple[list[str], list[str], list[str]]:
+    values = {f"{PROJECT}:composeFile": "myshop/compose.yaml"}
+    values.update({f"{PROJECT}:{key}": value for key, value in config.items()})
+    plan = record_program(
+        project / "__main__.py", project=PROJECT, stack="compose", config=values, preview=True
+    )
+    return (
+        sorted(r.inputs["name"] for r in plan.of_type(CONTAINER)),
+        sorted(r.inputs["name"] for r in plan.of_type(VOLUME)),
+        sorted(r.inputs["name"] for r in plan.of_type(NETWORK)),
+    )
+
+
+def test_top_level_name_names_containers_volumes_and_networks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
+    assert _names(_shop(tmp_path)) == (["shop-app-1"], ["shop_pgdata"], ["shop_default"])
+
+
+def test_folder_name_is_the_project_when_nothing_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
+    project = _shop(tmp_path, SHOP.removeprefix("name: shop\n"))
+    assert _names(project) == (["myshop-app-1"], ["myshop_pgdata"], ["myshop_default"])
+
+
+def test_dot_env_project_name_comes_before_the_top_level_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
+    project = _shop(tmp_path, dotenv="COMPOSE_PROJECT_NAME=fromdotenv\n")
+    assert _names(project) == (
+        ["fromdotenv-app-1"],
+        ["fromdotenv_pgdata"],
+        ["fromdotenv_default"],
+    )
+
+
+def test_environment_project_name_comes_before_the_dot_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMPOSE_PROJECT_NAME", "fromenv")
+    project = _shop(tmp_path, dotenv="COMPOSE_PROJECT_NAME=fromdotenv\n")
+    assert _names(project) == (["fromenv-app-1"], ["fromenv_pgdata"], ["fromenv_default"])
+
+
+def test_compose_project_key_comes_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMPOSE_PROJECT_NAME", "fromenv")
+    project = _shop(tmp_path, dotenv="COMPOSE_PROJECT_NAME=fromdotenv\n")
+    assert _names(project, composeProject="given") == (
+        ["given-app-1"],
+        ["given_pgdata"],
+        ["given_default"],
+    )
+
+
+# --- stack keys ------------------------------------------------------------------------------
+
+
+def _program_error(config: dict[str, str]) -> str:
+    values = {f"{PROJECT}:{key}": value for key, value in config.items()}
+    with pytest.raises(ProgramError) as caught:
+        record_program(PROGRAM, project=PROJECT, stack="compose", config=values, preview=True)
+    return str(caught.value)
+
+
+def test_mistyped_stack_key_is_refused_with_the_nearest_key() -> None:
+    assert _program_error(
+        {"composeFile": compose_file("wordpress-mysql"), "composeProfile": '["debug"]'}
+    ) == (
+        'composeProfile: unknown stack key "container-comms:composeProfile"; did you mean '
+        "composeProfiles?"
+    )
+
+
+def test_stack_key_in_the_wrong_case_is_refused() -> None:
+    assert _program_error({"composefile": compose_file("wordpress-mysql")}) == (
+        'composefile: unknown stack key "container-comms:composefile"; did you mean composeFile?'
+    )
+
+
+def test_unknown_stack_key_beside_a_topology_is_refused_with_the_keys() -> None:
+    topology = '{"services": {"web": {"image": "nginx:1.27"}}}'
+    assert _program_error({"topology": topology, "replicas": "3"}) == (
+        'replicas: unknown stack key "container-comms:replicas"; the stack keys are '
+        "composeEnvFile, composeFile, composeProfiles, composeProject, composeTarget, topology, "
+        "topologyFile"
+    )
+
+
+def test_secret_config_keys_and_other_namespaces_are_known() -> None:
+    topology = (
+        '{"secrets": {"pw": {"config": "dbPassword"}}, "services": {"web": {"image": '
+        '"nginx:1.27", "secrets": {"pw": {"file": "/run/secrets/pw"}}}}}'
+    )
+    config = {
+        f"{PROJECT}:topology": topology,
+        f"{PROJECT}:dbPassword": "s3cret",
+        "docker:host": "unix:///var/run/docker.sock",
+    }
+    plan = record_program(PROGRAM, project=PROJECT, stack="compose", config=config, preview=True)
+    assert [r.inputs["name"] for r in plan.of_type(CONTAINER)] == ["web"]
+
+
+# --- Compose's warnings ----------------------------------------------------------------------
+
+
+def test_compose_warnings_are_the_program_warnings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
+    with_tag = SHOP.replace("    volumes: [", '    environment: ["TAG=${TAG}"]\n    volumes: [')
+    project = _shop(tmp_path, 'version: "3.8"\n' + with_tag)
+    plan = record_program(
+        project / "__main__.py",
+        project=PROJECT,
+        stack="compose",
+        config={f"{PROJECT}:composeFile": "myshop/compose.yaml"},
+        preview=True,
+    )
+    assert plan.warnings == (
+        'myshop/compose.yaml: The "TAG" variable is not set. Defaulting to a blank string',
+        "myshop/compose.yaml: the attribute `version` is obsolete, it will be ignored, please "
+        "remove it to avoid potential confusion",
     )
