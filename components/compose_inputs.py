@@ -100,8 +100,11 @@ def check_inputs(
     if env_path is None:
         walk.dotenv(compose_path.parent, f"{file}: .env")
     walk.run(compose_path, file)
-    walk.resolve_interpolated()
     for reference in walk.references:
+        if "$" not in reference.value:
+            walk.check(reference)
+    # Compose interpolates only once all it reads to do so (the .env) has passed.
+    for reference in walk.interpolated() if not walk.problems else ():
         walk.check(reference)
     if walk.problems:
         raise ComposeInputError(walk.problems)
@@ -337,11 +340,12 @@ class _Walk:
 
     # --- interpolation --------------------------------------------------------------------
 
-    def resolve_interpolated(self) -> None:
+    def interpolated(self) -> list[Reference]:
+        """The references written with a variable, as Compose interpolates them; those it
+        cannot are refused."""
         waiting = [r for r in self.references if "$" in r.value]
         if not waiting:
-            return
-        plain = [r for r in self.references if "$" not in r.value]
+            return []
         usable = [r for r in waiting if r.interpolable]
         for reference in waiting:
             if not reference.interpolable:
@@ -364,11 +368,10 @@ class _Walk:
                 for r in usable
             )
             values = []
-        resolved = [
+        return [
             Reference(r.where, value, r.base, r.what, r.shape, r.required, r.interpolable)
             for r, value in zip(usable, values, strict=False)
         ]
-        self.references = plain + resolved
 
     # --- one path ------------------------------------------------------------------------
 

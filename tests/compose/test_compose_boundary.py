@@ -141,7 +141,8 @@ def test_build_context_and_dockerfile_outside_are_refused(
 def test_symlinked_dot_env_is_followed_and_refused(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _write(project, _service("environment", '["PW=${PASSWORD}"]'))
+    # A path with a variable would have Compose interpolate it with this .env: it must not.
+    _write(project, _service("env_file", "${PASSWORD}.env"))
     (project / ".env").symlink_to(project.parent / "outside.env")
     message = _refused_before_compose(project, monkeypatch)
     assert message == (
