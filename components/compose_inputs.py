@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from .inputfiles import InputFileError, load_yaml
+from .inputfiles import InputFileError, load_yaml_documents
 from .problems import Problem
 
 MAX_FILE_BYTES: Final = 8 * 1024 * 1024
@@ -184,29 +184,44 @@ class _Walk:
 
     def run(self, main: Path, name: str) -> None:
         queue = [_Source(name, main.parent, 0, True, path=main)]
+        read: set[tuple[Path, Path, bool]] = set()  # a file read again from another folder
         while queue:
             source = queue.pop(0)
-            if source.path in self.compose_files:
+            if (source.path, source.base, source.own_env) in read:
                 continue
-            if len(self.compose_files) >= MAX_FILES:
+            read.add((source.path, source.base, source.own_env))
+            if len(read) > MAX_FILES:
                 self.problems.append(
                     Problem(source.shown, f"is past the {MAX_FILES} compose files one import reads")
                 )
                 return
-            self.compose_files.append(source.path)
+            if source.path not in self.compose_files:
+                self.compose_files.append(source.path)
             try:
-                document = load_yaml(source.path, "compose file", MAX_FILE_BYTES, source.shown)
+                documents = load_yaml_documents(
+                    source.path, "compose file", MAX_FILE_BYTES, source.shown
+                )
             except InputFileError as error:
                 self.problems.append(Problem(error.where, error.problem))
                 continue
-            if isinstance(document.value, Mapping):  # otherwise Compose refuses it itself
-                source.lines = document.lines
-                self._includes(source, document.value.get("include"), queue)
-                self._services(source, document.value.get("services"), queue)
-                for kind, what in _WHAT.items():
-                    for key, item in _items(document.value.get(kind)):
-                        if isinstance(item, Mapping):
-                            self._add(source, (kind, key, "file"), item.get("file"), what)
+            for document in documents:  # Compose merges them
+                if isinstance(document.value, Mapping):  # otherwise Compose refuses it
+                    self._document(source, document.value, document.lines, queue)
+
+    def _document(
+        self,
+        source: _Source,
+        top: Mapping[str, Any],
+        lines: Mapping[tuple[str, ...], int],
+        queue: list[_Source],
+    ) -> None:
+        source.lines = lines
+        self._includes(source, top.get("include"), queue)
+        self._services(source, top.get("services"), queue)
+        for kind, what in _WHAT.items():
+            for key, item in _items(top.get(kind)):
+                if isinstance(item, Mapping):
+                    self._add(source, (kind, key, "file"), item.get("file"), what)
 
     def _add(
         self, source: _Source, path: tuple[str | int, ...], value: Any, what: str, **more: Any

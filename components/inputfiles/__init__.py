@@ -165,18 +165,33 @@ def load_yaml(
     return parse_yaml(read_text(path, what, limit, source), source)
 
 
+def load_yaml_documents(
+    path: Path, what: str, limit: int = SIZE_LIMIT, name: str | None = None
+) -> list[YamlDocument]:
+    """Every document of the YAML file `path` (`---` between them), each read as `load_yaml`
+    reads one: Docker Compose merges the documents of a compose file."""
+    source = str(path) if name is None else name
+    return _parse(read_text(path, what, limit, source), source, many=True)
+
+
 def parse_yaml(text: str, source: str) -> YamlDocument:
     """Parse `text` (named `source` in errors) with YAML 1.2 core semantics."""
+    documents = _parse(text, source, many=False)
+    return documents[0] if documents else YamlDocument(None)
+
+
+def _parse(text: str, source: str, *, many: bool) -> list[YamlDocument]:
+    """The document (or, with `many`, every document) of `text`."""
     try:
         try:
-            return _parse_with(_FastLoader, text, source)
+            return _parse_with(_FastLoader, text, source, many)
         except MarkedYAMLError as refusal:
             # libyaml keeps YAML 1.1's plain-scalar rule in flow context and refuses
             # `{image: busybox:1.36}`, which YAML 1.2 (and the Pulumi CLI's Go parser) reads as
             # one map: the pure-Python parser decides. When it refuses too, libyaml's wording
             # is reported (the CLI's Go parser is a port of libyaml and words it the same).
             try:
-                return _parse_with(_PureLoader, text, source)
+                return _parse_with(_PureLoader, text, source, many)
             except MarkedYAMLError:
                 raise refusal from None
     except MarkedYAMLError as error:
@@ -199,16 +214,22 @@ _Constructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.cons
 
 
 def _parse_with(
-    loader_type: type[_FastLoader | _PureLoader], text: str, source: str
-) -> YamlDocument:
+    loader_type: type[_FastLoader | _PureLoader], text: str, source: str, many: bool
+) -> list[YamlDocument]:
     aliased = _check_events(loader_type, text, source)
     loader = loader_type(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return YamlDocument(None)
-        lines = _check_nodes(node, source, aliased)
-        return YamlDocument(loader.construct_document(node), lines)
+        if many:
+            nodes = []
+            while loader.check_node():
+                nodes.append(loader.get_node())
+        else:
+            node = loader.get_single_node()
+            nodes = [] if node is None else [node]
+        return [
+            YamlDocument(loader.construct_document(node), _check_nodes(node, source, aliased))
+            for node in nodes
+        ]
     finally:
         loader.dispose()
 

@@ -348,3 +348,33 @@ def test_normalised_model_is_checked_again(tmp_path: Path) -> None:
             "name a secret file in it",
         )
     ]
+
+
+def test_every_document_of_a_compose_file_is_read(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Compose merges the documents of one file: the second one's env file is read too.
+    first = "services:\n  web:\n    image: busybox\n---\n"
+    _write(project, first + _service("env_file", "../outside.env"))
+    assert _refused_before_compose(project, monkeypatch) == (
+        f'compose.yaml:8: services.app.env_file: "../outside.env" resolves to '
+        f"{project.parent / 'outside.env'}, outside the project folder {project}; name an env "
+        "file in it"
+    )
+
+
+def test_colon_in_a_flow_list_is_read_as_compose_reads_it(project: Path) -> None:
+    _write(project, _service("ports", "[8080:80]") + "    env_file: [app.env]\n")
+    _write(project, "A=1\n", "app.env")
+    app = _normalise(project).model["services"]["app"]
+    assert (app["ports"][0]["published"], app["environment"]) == ("8080", {"A": "1"})
+
+
+def test_required_variable_in_a_path_is_refused_without_compose_text(project: Path) -> None:
+    _write(project, _service("env_file", "${STAGE:?set STAGE}.env"))
+    with pytest.raises(ComposeFileError) as caught:
+        _normalise(project)
+    assert str(caught.value) == (
+        'compose.yaml:4: services.app.env_file: "${STAGE:?set STAGE}.env" cannot be '
+        "interpolated before Compose reads it; check the variables it names"
+    )
