@@ -226,10 +226,11 @@ def _parse_with(
         else:
             node = loader.get_single_node()
             nodes = [] if node is None else [node]
-        return [
-            YamlDocument(loader.construct_document(node), _check_nodes(node, source, aliased))
-            for node in nodes
-        ]
+        documents = []
+        for node in nodes:
+            lines = _check_nodes(node, source, aliased)  # duplicate keys refused first
+            documents.append(YamlDocument(loader.construct_document(node), lines))
+        return documents
     finally:
         loader.dispose()
 
