@@ -378,3 +378,17 @@ def test_required_variable_in_a_path_is_refused_without_compose_text(project: Pa
         'compose.yaml:4: services.app.env_file: "${STAGE:?set STAGE}.env" cannot be '
         "interpolated before Compose reads it; check the variables it names"
     )
+
+
+def test_compose_env_file_compose_cannot_parse_is_named_without_its_text(project: Path) -> None:
+    _write(project, _service("environment", '["PW=${PW}"]'))
+    # Compose's own message quotes this line: `unexpected character "\"" in variable name
+    # "ghp_not_for_the_report\"x"`.
+    _write(project, 'USER=admin\nghp_not_for_the_report"x\n', "stage.env")
+    with pytest.raises(ComposeFileError) as caught:
+        _normalise(project, env_file="stage.env")
+    assert str(caught.value) == (
+        "stage.env:2: Docker Compose cannot read it as an env file (its text is not shown); "
+        "write one NAME=value per line"
+    )
+    assert "ghp_" not in str(caught.value)
