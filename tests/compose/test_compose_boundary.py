@@ -7,6 +7,7 @@ unreachable, so a test that let Compose run would fail on that instead.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -392,3 +393,17 @@ def test_compose_env_file_compose_cannot_parse_is_named_without_its_text(project
         "write one NAME=value per line"
     )
     assert "ghp_" not in str(caught.value)
+
+
+def test_device_in_the_project_is_refused_without_being_read(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    try:  # /dev/zero's numbers: reading it would never end
+        os.mknod(project / "zero.env", stat.S_IFCHR | 0o600, os.makedev(1, 5))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    _write(project, _service("env_file", "zero.env"))
+    assert _refused_before_compose(project, monkeypatch) == (
+        'compose.yaml:4: services.app.env_file: "zero.env" is a character device; an env file '
+        "must be a regular file"
+    )
