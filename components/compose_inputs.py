@@ -37,6 +37,8 @@ MAX_DEPTH: Final = 8
 """How many `include` / `extends` files deep a compose file may reach."""
 MAX_FILES: Final = 64
 """How many compose files one import may read in all."""
+MAX_TOTAL_BYTES: Final = 2 * MAX_FILE_BYTES
+"""How many bytes of compose files one import may read in all."""
 
 _KINDS: Final = {
     stat.S_IFDIR: "a folder",
@@ -179,6 +181,8 @@ class _Walk:
         self.problems: list[Problem] = []
         self.compose_files: list[Path] = []
         self.env_files: list[Path] = []
+        self.total = 0
+        """Bytes of compose files read so far."""
 
     # --- the compose files -------------------------------------------------------------------
 
@@ -197,6 +201,19 @@ class _Walk:
                 return
             if source.path not in self.compose_files:
                 self.compose_files.append(source.path)
+            try:
+                self.total += source.path.stat().st_size
+            except OSError as error:
+                self.problems.append(Problem(source.shown, f"cannot be read ({error.strerror})"))
+                continue
+            if self.total > MAX_TOTAL_BYTES:
+                self.problems.append(
+                    Problem(
+                        source.shown,
+                        f"takes the compose files read past {MAX_TOTAL_BYTES:,} bytes in all",
+                    )
+                )
+                return
             try:
                 documents = load_yaml_documents(
                     source.path, "compose file", MAX_FILE_BYTES, source.shown

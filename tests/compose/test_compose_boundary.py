@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from components import compose_file as compose_module
+from components import compose_inputs
 from components.compose_file import ComposeFileError, NormalisedCompose, normalise_compose_file
 from components.compose_inputs import MAX_DEPTH, model_problems
 from components.problems import Problem
@@ -406,4 +407,17 @@ def test_device_in_the_project_is_refused_without_being_read(
     assert _refused_before_compose(project, monkeypatch) == (
         'compose.yaml:4: services.app.env_file: "zero.env" is a character device; an env file '
         "must be a regular file"
+    )
+
+
+def test_compose_files_read_in_all_are_bounded(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compose_inputs, "MAX_TOTAL_BYTES", 200)
+    _write(project, "include: [a.yaml, b.yaml]\nservices:\n  app:\n    image: busybox\n")
+    for name in ("a", "b"):
+        padded = f"services:\n  {name}:\n    image: busybox\n" + "# padding\n" * 6
+        _write(project, padded, f"{name}.yaml")
+    assert _refused_before_compose(project, monkeypatch) == (
+        "b.yaml: takes the compose files read past 200 bytes in all"
     )
