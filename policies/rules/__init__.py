@@ -8,7 +8,10 @@ from .container import CONTAINER_POLICIES
 from .dns import DNS_POLICIES
 from .host import HOST_POLICIES
 from .joined import JOINED_POLICIES
+from .mounts import MOUNT_POLICIES
 from .network import NETWORK_POLICIES
+from .process import PROCESS_POLICIES
+from .resources import RESOURCE_POLICIES
 from .security import SECURITY_POLICIES
 from .swarm import SWARM_POLICIES
 
@@ -17,6 +20,9 @@ PACK_NAME = "container-comms"
 
 POLICIES: list[Policy] = [
     *CONTAINER_POLICIES,
+    *MOUNT_POLICIES,
+    *RESOURCE_POLICIES,
+    *PROCESS_POLICIES,
     *NETWORK_POLICIES,
     *JOINED_POLICIES,
     *DNS_POLICIES,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -204,6 +205,12 @@ def strings(values: list[Any] | Unknown) -> tuple[list[str], bool]:
 def quoted(values: Iterable[str]) -> str:
     """`["a", "b"]`: a list of strings as the messages show it."""
     return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+
+
+def shown(value: str) -> str:
+    """A user's string as messages show it: double-quoted, with quotes, backslashes, line breaks
+    and other control characters escaped (like Go's `%q`), so no value can forge a line."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def port_number(value: Any) -> str:

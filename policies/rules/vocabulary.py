@@ -164,6 +164,177 @@ LATER_ENGINE_CAPABILITIES: Final = frozenset({"PERFMON", "BPF", "CHECKPOINT_REST
 KNOWN_CAPABILITIES: Final = ENGINE_CAPABILITIES | LATER_ENGINE_CAPABILITIES
 """Every capability name some engine accepts (besides `ALL`)."""
 
+# --- Values the engine parses (engine 20.10, runc 1.1) ---------------------------------------
+# Each is matched whole: a value with a trailing newline is as wrong as any other.
+
+MIN_MEMORY_BYTES: Final = 6 * 1024 * 1024
+"""The least memory limit the engine takes (`Minimum memory limit allowed is 6MB`)."""
+MIN_NANO_CPUS: Final = 10_000_000
+"""The least CPU share (0.01 CPUs): below it the CFS quota the engine writes (period 100 ms)
+is under the kernel's 1 ms floor, or rounds to no limit at all."""
+MIN_HEALTHCHECK_NS: Final = 1_000_000
+"""The least healthcheck interval, timeout and start period (1 ms), in nanoseconds."""
+HOSTNAME_LIMIT: Final = 64
+"""The most characters `sethostname` takes (Linux's HOST_NAME_MAX)."""
+
+SIGNAL_NAMES: Final = frozenset(
+    {
+        "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT",
+        "KILL", "PIPE", "POLL", "PROF", "PWR", "QUIT", "SEGV", "STKFLT", "STOP", "SYS", "TERM",
+        "TRAP", "TSTP", "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ",
+        "RTMIN", "RTMAX",
+        *(f"RTMIN+{n}" for n in range(1, 16)),
+        *(f"RTMAX-{n}" for n in range(1, 15)),
+    }
+)  # fmt: skip
+"""The signal names the engine knows, without `SIG` (it takes any letter case, with or
+without the prefix, or a signal number other than 0)."""
+
+ULIMIT_NAMES: Final = frozenset(
+    {
+        "as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile",
+        "nproc", "rss", "rtprio", "rttime", "sigpending", "stack",
+    }
+)  # fmt: skip
+"""The resource limits the engine can set (`RLIMIT_<NAME>`; any letter case)."""
+
+LOG_DRIVERS: Final = frozenset(
+    {
+        "awslogs", "fluentd", "gcplogs", "gelf", "journald", "json-file", "local", "logentries",
+        "splunk", "syslog", "none",
+    }
+)  # fmt: skip
+"""The log drivers engine 20.10 has built in (its `docker info` list, and `none`); any other
+name is a plugin the engine does not have."""
+LOG_MODES: Final = ("blocking", "non-blocking")
+"""The values of the `mode` log option, which every driver takes."""
+LOG_COMMON_OPTIONS: Final = frozenset({"mode", "max-buffer-size"})
+"""The log options every driver takes."""
+FILE_LOG_OPTIONS: Final = {
+    "json-file": frozenset(
+        {"max-file", "max-size", "compress", "labels", "labels-regex", "env", "env-regex", "tag"}
+    ),
+    "local": frozenset({"max-file", "max-size", "compress"}),
+}
+"""The options of the two file drivers, besides `LOG_COMMON_OPTIONS` (any other is refused)."""
+
+IPC_SYSCTLS: Final = frozenset(
+    {
+        "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
+        "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+    }
+)  # fmt: skip
+"""Kernel parameters of the IPC namespace (`fs.mqueue.*` too)."""
+IPC_SYSCTL_PREFIX: Final = "fs.mqueue."
+"""The prefix of the IPC namespace's message queue parameters."""
+NET_SYSCTL_PREFIX: Final = "net."
+"""The prefix of the network namespace's parameters."""
+UTS_SYSCTLS: Final = frozenset({"kernel.domainname"})
+"""Kernel parameters of the UTS namespace a container may set (`kernel.hostname` is the
+container's hostname field)."""
+
+
+def sysctl_problem(name: str, *, host_ipc: bool = False, host_network: bool = False) -> str | None:
+    """Why runc refuses to set kernel parameter `name` at start (its exact words), or None when
+    the parameter lies in a namespace of the container's own."""
+    if name in IPC_SYSCTLS or name.startswith(IPC_SYSCTL_PREFIX):
+        return f'sysctl "{name}" is not allowed in the hosts ipc namespace' if host_ipc else None
+    if name.startswith(NET_SYSCTL_PREFIX):
+        return f'sysctl "{name}" not allowed in host network namespace' if host_network else None
+    if name in UTS_SYSCTLS:
+        return None
+    if name == "kernel.hostname":
+        return (
+            'sysctl "kernel.hostname" is not allowed as it conflicts with the OCI "hostname" field'
+        )
+    return f'sysctl "{name}" is not in a separate kernel namespace'
+
+
+def is_signal(value: str) -> bool:
+    """Whether the engine takes `value` as a stop signal: a name of `SIGNAL_NAMES` (any case,
+    `SIG` optional) or a decimal number other than 0."""
+    if value.isascii() and value.isdigit():
+        return int(value) != 0
+    upper = value.upper()
+    return upper.removeprefix("SIG") in SIGNAL_NAMES
+
+
+_DURATION_UNITS: Final = {
+    "ns": 1, "us": 10**3, "\u00b5s": 10**3, "\u03bcs": 10**3, "ms": 10**6, "s": 10**9,
+    "m": 60 * 10**9, "h": 3600 * 10**9,
+}  # fmt: skip
+
+
+def go_duration_ns(text: str) -> int | None:
+    """`text` as Go's `time.ParseDuration` reads it, in whole nanoseconds (`1m30s`, `500ms`,
+    `-1.5h`, `0`); None when Go refuses it. Read left to right, without a regex."""
+    rest = text
+    sign = 1
+    if rest[:1] in ("-", "+"):
+        sign = -1 if rest[0] == "-" else 1
+        rest = rest[1:]
+    if rest == "0":
+        return 0
+    if not rest:
+        return None
+    total = 0.0
+    while rest:
+        i = 0
+        while i < len(rest) and rest[i].isascii() and rest[i].isdigit():
+            i += 1
+        whole = rest[:i]
+        fraction = ""
+        if i < len(rest) and rest[i] == ".":
+            j = i + 1
+            while j < len(rest) and rest[j].isascii() and rest[j].isdigit():
+                j += 1
+            fraction = rest[i + 1 : j]
+            i = j
+        if not whole and not fraction:
+            return None
+        j = i
+        while j < len(rest) and not (rest[j].isascii() and rest[j].isdigit()) and rest[j] != ".":
+            j += 1
+        unit = _DURATION_UNITS.get(rest[i:j])
+        if unit is None:
+            return None
+        total += float(f"{whole or 0}.{fraction or 0}") * unit
+        rest = rest[j:]
+    return sign * round(total)
+
+
+_SIZE_UNITS: Final = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4, "p": 1024**5}
+
+
+def ram_bytes(text: str) -> float | None:
+    """`text` as the engine's size parser (go-units `RAMInBytes`) reads it: digits (with a
+    fraction), an optional space, an optional k/m/g/t/p (any case) with optional `i` and `b`
+    (`10m`, `1.5MiB`, `10 mb`, `512`); None when it refuses it. Without a regex."""
+    i = 0
+    while i < len(text) and text[i].isascii() and (text[i].isdigit() or text[i] == "."):
+        i += 1
+    number, rest = text[:i], text[i:].lower()
+    if not number or not number[0].isdigit() or number.endswith(".") or ".." in number:
+        return None
+    rest = rest.removeprefix(" ")
+    unit = rest[:1] if rest[:1] in _SIZE_UNITS else ""
+    rest = rest[len(unit) :]
+    rest = rest.removeprefix("i").removeprefix("b")
+    if rest:
+        return None
+    try:
+        amount = float(number) if number.count(".") <= 1 else None
+    except ValueError:
+        return None
+    return None if amount is None else amount * _SIZE_UNITS[unit]
+
+
+GO_BOOLEANS: Final = frozenset(
+    {"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"}
+)
+"""The spellings Go's `strconv.ParseBool` takes."""
+
+
 # --- Values unknown at preview (pulumi's and pulumi-policy's sentinels) ----------------------
 
 UNKNOWN_BOOLEAN_VALUE: Final = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"

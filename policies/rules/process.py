@@ -1,0 +1,399 @@
+"""Process rules: how the container's process is started, checked, logged and stopped.
+
+Every value the engine parses is read whole, as the engine's Go code reads it (durations as
+`time.ParseDuration`, sizes as go-units, signals by name or number), so a value with a trailing
+newline is refused as the engine refuses it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from ._props import (
+    CONTAINER,
+    Unknown,
+    config_strings,
+    container_view,
+    finish,
+    flag,
+    is_unknown,
+    items,
+    number,
+    record,
+    shown,
+    strings,
+    text,
+    unwrap,
+)
+from .vocabulary import (
+    FILE_LOG_OPTIONS,
+    GO_BOOLEANS,
+    HOSTNAME_LIMIT,
+    LOG_COMMON_OPTIONS,
+    LOG_DRIVERS,
+    LOG_MODES,
+    MIN_HEALTHCHECK_NS,
+    go_duration_ns,
+    is_signal,
+    ram_bytes,
+    sysctl_problem,
+)
+
+
+def _esc(value: str) -> str:
+    return shown(value)[1:-1]
+
+
+def _argv_problems(props: Any, label: str, unknowns: list[str]) -> list[str]:
+    found: list[str] = []
+    for key in ("entrypoints", "command"):
+        values, unknown = strings(items(props, key))
+        if unknown:
+            unknowns.append(f'{key} of container "{label}" is')
+        for index, value in enumerate(values):
+            if "\x00" in value:
+                found.append(
+                    f"{key}[{index}] {shown(value)} holds a NUL byte, which no program argument "
+                    "can carry; the engine accepts it and the start fails (exec: invalid "
+                    "argument, or the program is not found); remove it"
+                )
+    return found
+
+
+def _env_problems(props: Any, label: str, unknowns: list[str]) -> list[str]:
+    values, unknown = strings(items(props, "envs"))
+    if unknown:
+        unknowns.append(f'envs of container "{label}" is')
+    found: list[str] = []
+    for index, entry in enumerate(values):
+        name, _, value = entry.partition("=")
+        if entry.startswith("="):
+            found.append(
+                f"envs[{index}] {shown(entry)} has an empty variable name; the engine refuses it "
+                f'at create with "invalid environment variable: {_esc(entry)}"; name the '
+                "variable"
+            )
+        elif "\x00" in name:
+            found.append(
+                f"envs[{index}] {shown(entry)} has a NUL byte in its name; the start fails with "
+                '"environment variable name can\'t contain null(\\x00)"; remove it'
+            )
+        elif "\x00" in value:
+            found.append(
+                f"envs[{index}] {shown(entry)} has a NUL byte in its value; the start fails with "
+                '"environment variable value can\'t contain null(\\x00)"; remove it'
+            )
+    return found
+
+
+def _process_problems(props: Any, label: str, unknowns: list[str]) -> list[str]:
+    found = _argv_problems(props, label, unknowns) + _env_problems(props, label, unknowns)
+    working_dir = text(props, "workingDir")
+    if isinstance(working_dir, Unknown):
+        unknowns.append(f'workingDir of container "{label}" is')
+    elif working_dir is not None and not working_dir.startswith("/"):
+        found.append(
+            f"workingDir {shown(working_dir)} is not an absolute path; the engine refuses it at "
+            f"create with \"the working directory '{_esc(working_dir)}' is invalid, it needs to "
+            'be an absolute path"; give an absolute path such as /app'
+        )
+    signal = text(props, "stopSignal")
+    if isinstance(signal, Unknown):
+        unknowns.append(f'stopSignal of container "{label}" is')
+    elif signal is not None and not is_signal(signal):
+        found.append(
+            f"stopSignal {shown(signal)} is not a signal; the engine refuses it at create with "
+            f'"Invalid signal: {_esc(signal)}"; give a signal name such as SIGTERM (or SIGINT, '
+            "SIGQUIT, SIGUSR1) or its number"
+        )
+    hostname = text(props, "hostname")
+    if isinstance(hostname, Unknown):
+        unknowns.append(f'hostname of container "{label}" is')
+    elif hostname is not None and len(hostname) > HOSTNAME_LIMIT:
+        found.append(
+            f"hostname {shown(hostname)} has {len(hostname)} characters, more than the kernel's "
+            f'{HOSTNAME_LIMIT}; the start fails with "sethostname: invalid argument"; give a '
+            f"hostname of at most {HOSTNAME_LIMIT} characters"
+        )
+    remove = flag(props, "rm")
+    restart = text(props, "restart")
+    if isinstance(remove, Unknown) or isinstance(restart, Unknown):
+        if remove is not False and remove is not None:
+            unknowns.append(f'rm or restart of container "{label}" is')
+    elif remove and restart not in (None, "no"):
+        found.append(
+            f"rm is true with restart {shown(restart or '')}; the engine refuses it at create "
+            "with \"can't create 'AutoRemove' container with restart policy\"; drop rm, or set "
+            'restart "no"'
+        )
+    return found
+
+
+def _valid_process(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    props = unwrap(args.props)
+    view = container_view(props, args.name)
+    unknowns: list[str] = []
+    for problem in _process_problems(props, view.label, unknowns):
+        report(f'container "{view.label}": {problem}.', None)
+    finish(args, unknowns)
+
+
+docker_container_enforce_valid_process = ResourceValidationPolicy(
+    name="docker-container-enforce-valid-process",
+    description=(
+        "A container's working directory is absolute, its stop signal is one the engine knows, "
+        "its env names are not empty, no argument or env holds a NUL byte, its hostname has at "
+        "most 64 characters, and rm comes without a restart policy."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_valid_process,
+)
+
+
+_HEALTH_FIELDS = (("interval", "Interval"), ("timeout", "Timeout"), ("startPeriod", "StartPeriod"))
+
+
+def _valid_healthcheck(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    props = unwrap(args.props)
+    view = container_view(props, args.name)
+    health = record(props, "healthcheck")
+    if isinstance(health, Unknown):
+        finish(args, [f'the healthcheck of container "{view.label}" is'])
+        return
+    unknowns: list[str] = []
+    for key, engine_name in _HEALTH_FIELDS:
+        value = text(health, key)
+        if isinstance(value, Unknown):
+            unknowns.append(f'healthcheck.{key} of container "{view.label}" is')
+            continue
+        if value is None:
+            continue
+        ns = go_duration_ns(value)
+        if ns is None:
+            report(
+                f'container "{view.label}": healthcheck.{key} {shown(value)} is not a duration; '
+                "the provider cannot parse it (time.ParseDuration); write it like 10s, 1m30s or "
+                "500ms.",
+                None,
+            )
+        elif ns != 0 and ns < MIN_HEALTHCHECK_NS:
+            report(
+                f'container "{view.label}": healthcheck.{key} {shown(value)} is below 1ms; the '
+                f'engine refuses it at create with "{engine_name} in Healthcheck cannot be less '
+                'than 1ms"; give 1ms or more (or 0s for the default).',
+                None,
+            )
+    retries = number(health, "retries")
+    if isinstance(retries, Unknown):
+        unknowns.append(f'healthcheck.retries of container "{view.label}" is')
+    elif retries is not None and retries < 0:
+        report(
+            f'container "{view.label}": healthcheck.retries {retries:g} is negative; the engine '
+            'refuses it at create with "Retries in Healthcheck cannot be negative"; give 0 or '
+            "more.",
+            None,
+        )
+    finish(args, unknowns)
+
+
+docker_container_enforce_valid_healthcheck = ResourceValidationPolicy(
+    name="docker-container-enforce-valid-healthcheck",
+    description=(
+        "A container's healthcheck interval, timeout and start period are durations of 1ms or "
+        "more (or 0 for the default), and its retries are not negative."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_valid_healthcheck,
+)
+
+
+def _file_log_problems(driver: str, options: dict[str, str]) -> list[str]:
+    found: list[str] = []
+    known = FILE_LOG_OPTIONS[driver] | LOG_COMMON_OPTIONS
+    for key in options:
+        if key not in known:
+            refusal = (
+                f"unknown log opt '{_esc(key)}' for json-file log driver"
+                if driver == "json-file"
+                else f"unknown log opt '{_esc(key)}' for log driver {driver}"
+            )
+            found.append(
+                f"logOpts {shown(key)} is not an option of the {driver} driver; the engine "
+                f'refuses it at create with "{refusal}"; use {", ".join(sorted(known))}'
+            )
+    size = options.get("max-size")
+    if size is not None:
+        parsed = ram_bytes(size)
+        if parsed is None:
+            found.append(
+                f'logOpts max-size {shown(size)} is not a size; the start fails with "failed to '
+                f"initialize logging driver: invalid size: '{_esc(size)}'\"; write it like 10m"
+            )
+        elif parsed <= 0:
+            found.append(
+                f'logOpts max-size {shown(size)} is not positive; the start fails with "failed '
+                'to initialize logging driver: max-size must be a positive number"; write it '
+                "like 10m"
+            )
+    files = options.get("max-file")
+    count: int | None = None
+    if files is not None:
+        digits = files.removeprefix("+")
+        if not (digits.isascii() and digits.isdigit()):
+            found.append(
+                f'logOpts max-file {shown(files)} is not a number; the start fails with "failed '
+                f'to initialize logging driver: strconv.Atoi: parsing "{_esc(files)}": invalid '
+                'syntax"; give a count such as 3'
+            )
+        elif int(digits) < 1:
+            found.append(
+                f'logOpts max-file {shown(files)} is below 1; the start fails ("failed to '
+                'initialize logging driver: ..."); give a count of 1 or more'
+            )
+        else:
+            count = int(digits)
+    compress = options.get("compress")
+    if compress is not None and compress not in GO_BOOLEANS:
+        found.append(
+            f"logOpts compress {shown(compress)} is not a boolean; the start fails with "
+            f'"strconv.ParseBool: parsing "{_esc(compress)}": invalid syntax"; give true or false'
+        )
+    elif (
+        driver == "json-file"
+        and compress is not None
+        and compress.lower() in ("1", "t", "true")
+        and (count is None or count < 2 or size is None)
+    ):
+        found.append(
+            f"logOpts compress {shown(compress)} without max-file of 2 or more and a max-size; "
+            'the start fails with "failed to initialize logging driver: compress cannot be true '
+            'when max-file is less than 2 or max-size is not set"; set both, or drop compress'
+        )
+    return found
+
+
+def _log_problems(driver: str | None, options: dict[str, str], plugins: list[str]) -> list[str]:
+    """Problems of a log config; with no driver the engine's default driver (set on the host)
+    takes the options, so only the options every driver takes are judged."""
+    if driver is not None and driver not in LOG_DRIVERS and driver not in plugins:
+        return [
+            f"logDriver {shown(driver)} is not a log driver engine 20.10 has; the engine refuses "
+            f'it at create with "error looking up logging plugin {_esc(driver)}: plugin '
+            f'"{_esc(driver)}" not found"; use one of {", ".join(sorted(LOG_DRIVERS))}, or list '
+            "a log plugin installed on the engine in this policy's logPlugins config"
+        ]
+    found: list[str] = []
+    mode = options.get("mode")
+    if mode is not None and mode not in LOG_MODES:
+        found.append(
+            f"logOpts mode {shown(mode)} is not a logging mode; the engine refuses it at create "
+            f'with "logger: logging mode not supported: {_esc(mode)}"; use blocking or '
+            "non-blocking"
+        )
+    buffer = options.get("max-buffer-size")
+    if buffer is not None and ram_bytes(buffer) is None:
+        found.append(
+            f"logOpts max-buffer-size {shown(buffer)} is not a size; the engine refuses it at "
+            'create with "error parsing option max-buffer-size: invalid size: '
+            f"'{_esc(buffer)}'\"; write it like 4m"
+        )
+    if driver is not None and driver in FILE_LOG_OPTIONS:
+        found += _file_log_problems(driver, options)
+    return found
+
+
+def _valid_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    props = unwrap(args.props)
+    view = container_view(props, args.name)
+    driver = text(props, "logDriver")
+    raw = record(props, "logOpts")
+    if isinstance(driver, Unknown) or isinstance(raw, Unknown):
+        finish(args, [f'the logDriver or logOpts of container "{view.label}" is'])
+        return
+    unknowns: list[str] = []
+    options: dict[str, str] = {}
+    for key, given in raw.items():
+        value = unwrap(given)
+        if is_unknown(value):
+            unknowns.append(f"logOpts {shown(str(key))} of container {shown(view.label)} is")
+        elif isinstance(value, str):
+            options[str(key)] = value
+    plugins = config_strings(args, "logPlugins", ())
+    for problem in _log_problems(driver, options, plugins):
+        report(f'container "{view.label}": {problem}.', None)
+    finish(args, unknowns)
+
+
+docker_container_enforce_valid_logging = ResourceValidationPolicy(
+    name="docker-container-enforce-valid-logging",
+    description=(
+        "A container's log driver is one the engine has (or a plugin listed in logPlugins) and "
+        "its log options are ones the driver takes, with values it can parse."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_valid_logging,
+    config_schema=PolicyConfigSchema(
+        properties={"logPlugins": {"type": "array", "items": {"type": "string"}, "default": []}}
+    ),
+)
+
+
+def _host_sysctls(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    props = unwrap(args.props)
+    view = container_view(props, args.name)
+    sysctls = record(props, "sysctls")
+    ipc = text(props, "ipcMode")
+    if isinstance(sysctls, Unknown):
+        finish(args, [f'the sysctls of container "{view.label}" are'])
+        return
+    unknowns: list[str] = []
+    if sysctls and (isinstance(ipc, Unknown) or isinstance(view.network_mode, Unknown)):
+        unknowns.append(f'the ipcMode or networkMode of container "{view.label}" is')
+    for name in sysctls:
+        problem = sysctl_problem(
+            str(name), host_ipc=ipc == "host", host_network=view.network_mode == "host"
+        )
+        if problem is not None:
+            report(
+                f'container "{view.label}": sysctl {shown(str(name))} cannot be set in the '
+                f'container; the start fails with "{_esc(problem)}"; set only namespaced '
+                "parameters (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, "
+                "kernel.domainname), and set host-wide ones on the host.",
+                None,
+            )
+    finish(args, unknowns)
+
+
+docker_container_disallow_host_sysctls = ResourceValidationPolicy(
+    name="docker-container-disallow-host-sysctls",
+    description=(
+        "A container sets only kernel parameters of its own namespaces: net.* (not on the "
+        "host's network), the IPC ones (not in the host's IPC namespace) and kernel.domainname."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_host_sysctls,
+)
+
+PROCESS_POLICIES = [
+    docker_container_enforce_valid_process,
+    docker_container_enforce_valid_healthcheck,
+    docker_container_enforce_valid_logging,
+    docker_container_disallow_host_sysctls,
+]
+"""The process rules, in README order."""
