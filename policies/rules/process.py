@@ -366,15 +366,18 @@ def _host_sysctls(args: ResourceValidationArgs, report: ReportViolation) -> None
     if sysctls and (isinstance(ipc, Unknown) or isinstance(view.network_mode, Unknown)):
         unknowns.append(f'the ipcMode or networkMode of container "{view.label}" is')
     for name in sysctls:
+        # The name is escaped first: the namespace it belongs to is read from its prefix, which
+        # escaping leaves alone, and runc's message then shows it safely.
         problem = sysctl_problem(
-            str(name), host_ipc=ipc == "host", host_network=view.network_mode == "host"
+            _esc(str(name)), host_ipc=ipc == "host", host_network=view.network_mode == "host"
         )
         if problem is not None:
             report(
                 f'container "{view.label}": sysctl {shown(str(name))} cannot be set in the '
-                f'container; the start fails with "{_esc(problem)}"; set only namespaced '
-                "parameters (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, "
-                "kernel.domainname), and set host-wide ones on the host.",
+                f'container; the start fails with "{problem}"; set only parameters of the '
+                "container's own namespaces (net.* off the host's network; kernel.shm*, "
+                "kernel.msg*, kernel.sem, fs.mqueue.* off the host's IPC namespace; "
+                "kernel.domainname), and host-wide ones on the host.",
                 None,
             )
     finish(args, unknowns)

@@ -13,6 +13,7 @@ import pytest
 
 from policies.rules import POLICIES
 from tests.pack_client import PackClient
+from tests.policies.engine_value_cases import ENGINE_VALUE_CASES
 from tests.policies.policy_cases import (
     BY_NAME,
     Case,
@@ -1355,7 +1356,7 @@ CASES = [
 ]
 
 
-ALL_CASES = [*CASES, *SECURITY_CASES]
+ALL_CASES = [*CASES, *SECURITY_CASES, *ENGINE_VALUE_CASES]
 
 
 def _urn_of(case: Case, name: str) -> str:
