@@ -673,6 +673,10 @@ class Realization:
             read_only=bool(inputs.get("readOnly", False)) or None,
             shm_size=int(inputs["shmSize"]) * _MIB if inputs.get("shmSize") else None,
             mem_limit=int(inputs["memory"]) * _MIB if inputs.get("memory") else None,
+            memswap_limit=_mib_or_unlimited(inputs.get("memorySwap")),
+            mem_reservation=_mib_or_unlimited(inputs.get("memoryReservation")),
+            tmpfs=dict(inputs.get("tmpfs") or {}) or None,
+            auto_remove=bool(inputs.get("rm", False)) or None,
             nano_cpus=int(float(inputs["cpus"]) * 10**9) if inputs.get("cpus") else None,
             pid_mode=inputs.get("pidMode") or None,
             ipc_mode=inputs.get("ipcMode") or None,
@@ -798,7 +802,8 @@ _CONTAINER_KEYS = {
     "wait", "waitTimeout", "attach", "mounts", "uploads", "devices", "sysctls", "ulimits",
     "volumes", "usernsMode", "deviceCgroupRules", "groupAdds",
     "logDriver", "logOpts", "stopSignal", "stopTimeout", "securityOpts", "readOnly",
-    "shmSize", "memory", "cpus", "pidMode", "ipcMode",
+    "shmSize", "memory", "cpus", "pidMode", "ipcMode", "memorySwap", "memoryReservation",
+    "tmpfs", "rm",
 }  # fmt: skip
 _MOUNT_KEYS = {
     "type", "source", "target", "readOnly", "bindOptions", "volumeOptions", "tmpfsOptions",
@@ -1098,6 +1103,13 @@ def dependency_order(resources: Sequence[Registration]) -> list[Registration]:
         done.add(first.urn)
         pending.remove(first)
     return ordered
+
+
+def _mib_or_unlimited(value: Any) -> int | None:
+    """A MiB input in bytes, as the provider sends it (-1, unlimited, stays -1; 0 is unset)."""
+    if not value:
+        return None
+    return -1 if int(value) == -1 else int(value) * _MIB
 
 
 def _device(device: Mapping[str, Any]) -> dict[str, str]:
