@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
+import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,13 +19,22 @@ from .images import BuildSpec, ImageInput, ImageSet
 from .naming import capability_problem, container_name_problem, image_reference_problem
 from .problems import Problem
 from .vocabulary import (
+    HOSTNAME_LIMIT,
     LABEL_EXPOSE,
     LABEL_GROUP,
     LABEL_PRESET,
     LABEL_ROLE,
     LABEL_STACK,
+    MIN_HEALTHCHECK_NS,
+    MIN_MEMORY_BYTES,
+    MIN_NANO_CPUS,
     MONITOR_CAPABILITIES,
     PRESET_MONITOR,
+    ULIMIT_NAMES,
+    go_duration_ns,
+    is_signal,
+    parse_cpus,
+    sysctl_problem,
 )
 from .volume import NamedVolume
 
@@ -259,6 +270,8 @@ def spec_problems(spec: ContainerSpec) -> list[Problem]:
     """What is wrong with a container's spec, whatever its group."""
     problems = _reference_problems(spec)
     problems += _storage_problems(spec)
+    problems += _process_problems(spec)
+    problems += _mount_target_problems(spec)
     return problems
 
 
@@ -304,11 +317,19 @@ def _reference_problems(spec: ContainerSpec) -> list[Problem]:
     if spec.healthcheck is not None:
         for attr in ("interval", "timeout", "start_period"):
             value = getattr(spec.healthcheck, attr)
-            if not _DURATION.match(value):
+            ns = go_duration_ns(value) if _DURATION.fullmatch(value) else None
+            if ns is None:
                 problems.append(
                     Problem(
                         f"healthcheck.{attr}",
-                        f'"{value}" is not a duration; write it like 10s, 1m30s or 500ms',
+                        f"{_q(value)} is not a duration; write it like 10s, 1m30s or 500ms",
+                    )
+                )
+            elif 0 < ns < MIN_HEALTHCHECK_NS:
+                problems.append(
+                    Problem(
+                        f"healthcheck.{attr}",
+                        f"{_q(value)} is below 1ms, which the engine refuses; give 1ms or more",
                     )
                 )
         if spec.healthcheck.retries < 0:
@@ -394,6 +415,123 @@ def _storage_problems(spec: ContainerSpec) -> list[Problem]:
         value = getattr(spec, attr)
         if value is not None and value < 0:
             problems.append(Problem(attr, f"{value} is below 0"))
+    return problems
+
+
+def _q(value: str) -> str:
+    """A user's string as a message shows it: quoted, control characters escaped."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _process_problems(spec: ContainerSpec) -> list[Problem]:
+    """Process, resource and kernel settings the engine refuses (or, for a shared IPC
+    namespace's shm_size, ignores)."""
+    problems: list[Problem] = []
+    for attr in ("command", "entrypoint"):
+        for index, arg in enumerate(getattr(spec, attr)):
+            if "\x00" in arg:
+                problems.append(
+                    Problem(f"{attr}[{index}]", f"{_q(arg)} holds a NUL byte; remove it")
+                )
+    for name, value in spec.env.items():
+        if name == "":
+            problems.append(Problem("env", "has an empty variable name, which the engine refuses"))
+        elif "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            problems.append(Problem(f"env.{name}", "holds a NUL byte; remove it"))
+    if spec.working_dir is not None and not spec.working_dir.startswith("/"):
+        problems.append(Problem("working_dir", f"{_q(spec.working_dir)} is not an absolute path"))
+    if spec.stop_signal is not None and not is_signal(spec.stop_signal):
+        problems.append(
+            Problem(
+                "stop_signal",
+                f"{_q(spec.stop_signal)} is not a signal the engine knows; give a name such as "
+                "SIGTERM, or a number",
+            )
+        )
+    if spec.hostname is not None and len(spec.hostname) > HOSTNAME_LIMIT:
+        problems.append(
+            Problem(
+                "hostname",
+                f"has {len(spec.hostname)} characters; the kernel takes at most {HOSTNAME_LIMIT}",
+            )
+        )
+    if spec.memory is not None and 0 < spec.memory * 1024 * 1024 < MIN_MEMORY_BYTES:
+        problems.append(
+            Problem("memory", f"{spec.memory} MiB is below the engine's least limit, 6 MiB")
+        )
+    if spec.cpus is not None:
+        cpus = parse_cpus(spec.cpus)
+        if cpus is None or (cpus * 1_000_000_000).denominator != 1:
+            problems.append(Problem("cpus", f'{_q(spec.cpus)} is not a number such as "0.5"'))
+        elif cpus != 0 and cpus * 1_000_000_000 < MIN_NANO_CPUS:
+            problems.append(
+                Problem("cpus", f"{_q(spec.cpus)} is below 0.01, which the engine cannot apply")
+            )
+    for name in spec.ulimits:
+        if name.lower() not in ULIMIT_NAMES:
+            problems.append(
+                Problem(
+                    f"ulimits.{name}",
+                    f"is not a resource limit the engine knows; use one of "
+                    f"{', '.join(sorted(ULIMIT_NAMES))}",
+                )
+            )
+    for name in spec.sysctls:
+        reason = sysctl_problem(_q(name)[1:-1], host_ipc=spec.ipc_mode == "host")
+        if reason is not None:
+            problems.append(
+                Problem(
+                    f"sysctls.{name}",
+                    f"cannot be set in a container (runc: {reason}); set it on the host",
+                )
+            )
+    shared_ipc = spec.ipc_mode is not None and (
+        spec.ipc_mode == "host" or spec.ipc_mode.startswith("container:")
+    )
+    if spec.shm_size and shared_ipc:
+        problems.append(
+            Problem(
+                "shm_size",
+                f"is ignored with ipc_mode {_q(str(spec.ipc_mode))}: the container uses that "
+                "namespace's /dev/shm; set the size on its owner, or drop it",
+            )
+        )
+    return problems
+
+
+def _mount_target_problems(spec: ContainerSpec) -> list[Problem]:
+    """Mounts the engine refuses for where they land: two on one target, one on `/`, a
+    read-only anonymous volume."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, mount in enumerate(spec.mounts):
+        if not mount.target.startswith("/"):
+            continue  # _mount_problems says so
+        target = "/" + posixpath.normpath(mount.target).lstrip("/")
+        if target == "/":
+            problems.append(
+                Problem(
+                    f"mounts[{index}].target", 'is "/", which the engine refuses; mount below it'
+                )
+            )
+        elif target in seen:
+            problems.append(
+                Problem(
+                    f"mounts[{index}].target",
+                    f"{_q(target)} is already the target of mounts[{seen[target]}]; the engine "
+                    "refuses a second mount there",
+                )
+            )
+        else:
+            seen[target] = index
+        if mount.type == "volume" and mount.source is None and mount.read_only:
+            problems.append(
+                Problem(
+                    f"mounts[{index}].read_only",
+                    "an anonymous volume cannot be read-only (the engine refuses it); name a "
+                    "volume as its source, or drop read_only",
+                )
+            )
     return problems
 
 

@@ -299,3 +299,12 @@ def test_compose_warnings_are_the_program_warnings(
         "myshop/compose.yaml: the attribute `version` is obsolete, it will be ignored, please "
         "remove it to avoid potential confusion",
     )
+
+
+def test_a_memory_limit_the_engine_refuses_is_refused_from_compose() -> None:
+    """`mem_limit: 1k` is 1 MiB on the wire (rounded up), below the engine's 6 MB floor."""
+    lines = refusal("tests/compose/bad/tiny-memory/compose.yaml").splitlines()
+    assert len(lines) == 1, lines
+    where, _, reason = lines[0].partition(": services.web.")
+    assert where == "tests/compose/bad/tiny-memory/compose.yaml"
+    assert reason.split(": ", 1)[1] == "1 MiB is below the engine's least limit, 6 MiB"

@@ -7,9 +7,6 @@ a decimal string the provider turns into nano-CPUs, and `ulimits` as `{name, sof
 
 from __future__ import annotations
 
-import re
-from fractions import Fraction
-
 from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
@@ -29,22 +26,9 @@ from ._props import (
     text,
     unwrap,
 )
-from .vocabulary import MIN_MEMORY_BYTES, MIN_NANO_CPUS, ULIMIT_NAMES
+from .vocabulary import MIN_MEMORY_BYTES, MIN_NANO_CPUS, ULIMIT_NAMES, parse_cpus
 
 _MIB = 1024 * 1024
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
-_RATIO = re.compile(r"[+-]?\d+/\d+")
-
-
-def parse_cpus(value: str) -> Fraction | None:
-    """`value` as the provider's `ParseCPUs` reads it (a Go `big.Rat`: a decimal, possibly with
-    an exponent, or a fraction `a/b`), matched whole; None when it is not one."""
-    if len(value) > 64 or not (_DECIMAL.fullmatch(value) or _RATIO.fullmatch(value)):
-        return None
-    try:
-        return Fraction(value)
-    except (ValueError, ZeroDivisionError):
-        return None
 
 
 def _cpus_problem(value: str) -> str | None:

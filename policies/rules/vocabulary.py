@@ -19,6 +19,7 @@ This module uses the standard library only, so every side can import it:
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from typing import Final, Literal, get_args
 
 # --- Type tokens -----------------------------------------------------------------------------
@@ -327,6 +328,21 @@ def ram_bytes(text: str) -> float | None:
     except ValueError:
         return None
     return None if amount is None else amount * _SIZE_UNITS[unit]
+
+
+_CPU_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
+_CPU_RATIO = re.compile(r"[+-]?\d+/\d+")
+
+
+def parse_cpus(value: str) -> Fraction | None:
+    """`value` as the provider's `ParseCPUs` reads it (a Go `big.Rat`: a decimal, possibly with
+    an exponent, or a fraction `a/b`), matched whole; None when it is not one."""
+    if len(value) > 64 or not (_CPU_DECIMAL.fullmatch(value) or _CPU_RATIO.fullmatch(value)):
+        return None
+    try:
+        return Fraction(value)
+    except (ValueError, ZeroDivisionError):
+        return None
 
 
 GO_BOOLEANS: Final = frozenset(
