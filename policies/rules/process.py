@@ -33,9 +33,9 @@ from ._props import (
     text,
     unwrap,
 )
+from .security import GO_BOOLEANS
 from .vocabulary import (
     FILE_LOG_OPTIONS,
-    GO_BOOLEANS,
     HOSTNAME_LIMIT,
     LOG_COMMON_OPTIONS,
     LOG_DRIVERS,

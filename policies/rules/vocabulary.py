@@ -345,12 +345,6 @@ def parse_cpus(value: str) -> Fraction | None:
         return None
 
 
-GO_BOOLEANS: Final = frozenset(
-    {"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"}
-)
-"""The spellings Go's `strconv.ParseBool` takes."""
-
-
 # --- Values unknown at preview (pulumi's and pulumi-policy's sentinels) ----------------------
 
 UNKNOWN_BOOLEAN_VALUE: Final = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
