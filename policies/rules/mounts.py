@@ -226,5 +226,53 @@ docker_container_enforce_valid_mounts = ResourceValidationPolicy(
     validate=_valid_mounts,
 )
 
-MOUNT_POLICIES = [docker_container_enforce_valid_mounts]
+
+def _host_sources(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    props = unwrap(args.props)
+    view = container_view(props, args.name)
+    points, unknowns = mount_points(props, view.label)
+    for point in points:
+        source = point.source
+        if point.field == "mounts" and point.kind == "bind" and source and source.startswith("/"):
+            report(
+                f'container "{view.label}": {point.where} binds the host path {shown(source)}, '
+                "which must exist on the engine's host when the container is created (the pack "
+                'cannot see that host); the engine refuses a missing one with "invalid mount '
+                'config for type "bind": bind source path does not exist: '
+                f'{_esc(source)}"; create it first, or bind it through volumes (hostPath), which '
+                "creates a missing folder.",
+                None,
+            )
+    devices = items(props, "devices")
+    if isinstance(devices, Unknown):
+        unknowns.append(f'the devices of container "{view.label}" are')
+        devices = []
+    for index, entry in enumerate(devices):
+        path = text(entry, "hostPath")
+        if isinstance(path, Unknown):
+            unknowns.append(f'devices[{index}] of container "{view.label}" is')
+        elif path is not None:
+            report(
+                f'container "{view.label}": devices[{index}] {shown(path)} must exist on the '
+                "engine's host (the pack cannot see that host); the start fails without it: "
+                f'"error gathering device information while adding custom device "{_esc(path)}": '
+                'no such file or directory".',
+                None,
+            )
+    finish(args, unknowns)
+
+
+docker_container_require_host_sources = ResourceValidationPolicy(
+    name="docker-container-require-host-sources",
+    description=(
+        "The host paths a container binds through mounts, and the devices it is given, exist "
+        "on the engine's host: the pack names each, since it cannot see that host."
+    ),
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_host_sources,
+)
+
+MOUNT_POLICIES = [docker_container_enforce_valid_mounts, docker_container_require_host_sources]
 """The mount rules, in README order."""

@@ -393,10 +393,46 @@ docker_container_disallow_host_sysctls = ResourceValidationPolicy(
     validate=_host_sysctls,
 )
 
+
+def _image_user(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONTAINER:
+        return
+    props = unwrap(args.props)
+    view = container_view(props, args.name)
+    user = text(props, "user")
+    if isinstance(user, Unknown):
+        finish(args, [f'the user of container "{view.label}" is'])
+        return
+    if user is None:
+        return
+    name, _, group = user.partition(":")
+    for kind, value, table in (("user", name, "passwd"), ("group", group, "group")):
+        if value and not (value.isascii() and value.isdigit()) and value != "root":
+            report(
+                f'container "{view.label}": {kind} {shown(value)} is a name, which the engine '
+                f"looks up in the image's /etc/{table} at start (the pack cannot see the image); "
+                f'without it the start fails with "unable to find {kind} {_esc(value)}: no '
+                f'matching entries in {table} file"; make sure the image has it, or give the '
+                "number.",
+                None,
+            )
+
+
+docker_container_require_image_user = ResourceValidationPolicy(
+    name="docker-container-require-image-user",
+    description=(
+        "A user or group given by name exists in the container's image: the pack names each, "
+        "since it cannot see the image."
+    ),
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_image_user,
+)
+
 PROCESS_POLICIES = [
     docker_container_enforce_valid_process,
     docker_container_enforce_valid_healthcheck,
     docker_container_enforce_valid_logging,
     docker_container_disallow_host_sysctls,
+    docker_container_require_image_user,
 ]
 """The process rules, in README order."""

@@ -50,6 +50,8 @@ class Case:
     """For an accepted value: proof that it does not do what it asks."""
     volume: bool = False
     """The container mounts the volume `rf_data`, which the case creates first."""
+    level: str = "mandatory"
+    """The level the pack reports it at."""
 
 
 def _proven(rule: str) -> str:
@@ -64,6 +66,8 @@ PROCESS = _proven(rule="docker-container-enforce-valid-process")
 HEALTHCHECK = _proven(rule="docker-container-enforce-valid-healthcheck")
 LOGGING = _proven(rule="docker-container-enforce-valid-logging")
 SYSCTLS = _proven(rule="docker-container-disallow-host-sysctls")
+HOST_SOURCES = _proven(rule="docker-container-require-host-sources")
+IMAGE_USER = _proven(rule="docker-container-require-image-user")
 
 _OCI = "failed to create shim task: OCI runtime create failed: runc create failed: "
 _INIT = _OCI + "unable to start container process: error during container init: "
@@ -232,6 +236,21 @@ CASES = [
     Case("net-sysctl-on-host-network", SYSCTLS,
          {"networkMode": "host", "sysctls": {"net.core.somaxconn": "1024"}}, "container start",
          _OCI + 'sysctl "net.core.somaxconn" not allowed in host network namespace: unknown'),
+    # -- what only the engine's host or the image can tell (advisory) -----------------------
+    Case("missing-bind-source", HOST_SOURCES,
+         {"mounts": [{"type": "bind", "source": "/nonexistent/rf", "target": "/data"}]},
+         "container create",
+         'invalid mount config for type "bind": bind source path does not exist: /nonexistent/rf',
+         level="advisory"),
+    Case("missing-device", HOST_SOURCES, {"devices": [{"hostPath": "/dev/nonexistent"}]},
+         "container start",
+         'error gathering device information while adding custom device "/dev/nonexistent": '
+         "no such file or directory", level="advisory"),
+    Case("user-not-in-image", IMAGE_USER, {"user": "nobodyhere"}, "container start",
+         "unable to find user nobodyhere: no matching entries in passwd file", level="advisory"),
+    Case("group-not-in-image", IMAGE_USER, {"user": "0:nogrouphere"}, "container start",
+         "unable to find group nogrouphere: no matching entries in group file",
+         level="advisory"),
     Case("shm-with-joined-ipc", SHM, {"ipcMode": "container:rf_owner", "shmSize": 16},
          check=_shm_size_ignored),
 ]  # fmt: skip
@@ -257,7 +276,7 @@ def test_rule_matches_the_engine(
 ) -> None:
     resources = _resources(case)
     flagged = [f for f in pack.check(resources).findings if f.policy == case.rule]
-    assert [f.level for f in flagged] == ["mandatory"], flagged
+    assert [f.level for f in flagged] == [case.level], flagged
 
     realization = realize()
     if case.check is not None:

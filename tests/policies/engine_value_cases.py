@@ -19,6 +19,8 @@ PROCESS = "docker-container-enforce-valid-process"
 HEALTHCHECK = "docker-container-enforce-valid-healthcheck"
 LOGGING = "docker-container-enforce-valid-logging"
 SYSCTLS = "docker-container-disallow-host-sysctls"
+HOST_SOURCES = "docker-container-require-host-sources"
+IMAGE_USER = "docker-container-require-image-user"
 
 
 def both(fields: dict[str, Any]) -> Mutation:
@@ -899,6 +901,59 @@ ENGINE_VALUE_CASES = [
                     "kernel.sem, fs.mqueue.* off the host's IPC namespace; kernel.domainname), "
                     "and host-wide ones on the host."
                 ),
+                "",
+            ),
+        ),
+    ),
+    Case(
+        "bind-source-on-the-host",
+        HOST_SOURCES,
+        "bbox3",
+        set_field("mounts", [{"type": "bind", "source": "/srv/missing", "target": "/data"}]),
+        (
+            (
+                'container "bbox3": mounts[0] binds the host path "/srv/missing", which must '
+                "exist on the engine's host when the container is created (the pack cannot see "
+                'that host); the engine refuses a missing one with "invalid mount config for '
+                'type "bind": bind source path does not exist: /srv/missing"; create it first, '
+                "or bind it through volumes (hostPath), which creates a missing folder.",
+                "",
+            ),
+        ),
+    ),
+    Case(
+        "device-on-the-host",
+        HOST_SOURCES,
+        "bbox3",
+        set_field("devices", [{"hostPath": "/dev/missing"}]),
+        (
+            (
+                'container "bbox3": devices[0] "/dev/missing" must exist on the engine\'s host '
+                '(the pack cannot see that host); the start fails without it: "error gathering '
+                'device information while adding custom device "/dev/missing": no such file or '
+                'directory".',
+                "",
+            ),
+        ),
+    ),
+    Case(
+        "user-and-group-by-name",
+        IMAGE_USER,
+        "bbox3",
+        set_field("user", "app:staff"),
+        (
+            (
+                'container "bbox3": user "app" is a name, which the engine looks up in the '
+                "image's /etc/passwd at start (the pack cannot see the image); without it the "
+                'start fails with "unable to find user app: no matching entries in passwd '
+                'file"; make sure the image has it, or give the number.',
+                "",
+            ),
+            (
+                'container "bbox3": group "staff" is a name, which the engine looks up in the '
+                "image's /etc/group at start (the pack cannot see the image); without it the "
+                'start fails with "unable to find group staff: no matching entries in group '
+                'file"; make sure the image has it, or give the number.',
                 "",
             ),
         ),

@@ -85,7 +85,7 @@ def compose_app() -> list[Resource]:
     ]
 
 
-def test_a_plain_compose_app_passes_with_only_the_port_advice(pack: PackClient) -> None:
+def test_a_plain_compose_app_passes_with_only_advice(pack: PackClient) -> None:
     verdict = pack.analyze_all(compose_app())
     assert verdict.mandatory == ()
     assert verdict.cant_run == ()
@@ -97,7 +97,17 @@ def test_a_plain_compose_app_passes_with_only_the_port_advice(pack: PackClient) 
             "Docker and compose do with a port that names no address); bind it to an allowed "
             "address (127.0.0.1, ::1) with the port's ip, or list the address in this policy's "
             "allowedBindAddresses config.",
-        )
+        ),
+        (
+            "docker-container-require-host-sources",
+            "advisory",
+            'container "shop-app-1": mounts[0] binds the host path '
+            f'"{PROJECT}/uploads", which must exist on the engine\'s host when the container is '
+            "created (the pack cannot see that host); the engine refuses a missing one with "
+            '"invalid mount config for type "bind": bind source path does not exist: '
+            f'{PROJECT}/uploads"; create it first, or bind it through volumes (hostPath), which '
+            "creates a missing folder.",
+        ),
     ]
     assert verdict.not_applicable == ()
 
@@ -113,4 +123,7 @@ def test_the_same_app_without_restart_or_addresses_still_blocks_nothing(pack: Pa
         resources.append(Resource(resource.type, resource.name, resource.urn, props))
     verdict = pack.analyze_all(resources)
     assert verdict.mandatory == ()
-    assert [f.policy for f in verdict.findings] == ["docker-container-enforce-port-bind-address"]
+    assert [f.policy for f in verdict.findings] == [
+        "docker-container-enforce-port-bind-address",
+        "docker-container-require-host-sources",
+    ]
