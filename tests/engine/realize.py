@@ -22,7 +22,9 @@ the Terraform provider pulumi-docker 5.x is bridged from,
   healthcheck, user, working dir, init, mounts (type, source, target, read-only, tmpfs size and
   mode), devices, sysctls, ulimits, log driver and options, stop signal and timeout, security
   options, read-only root, pid and ipc modes map one to one onto the container config and host
-  config; `memory` and `shm_size` are MiB, `cpus` becomes nano-CPUs;
+  config; `memory`, `memory_swap`, `memory_reservation` and `shm_size` are MiB (a swap of -1
+  stays -1), `cpus` becomes nano-CPUs, `tmpfs` is the host config's tmpfs map and `rm` its
+  auto-remove;
 - `volumes` (`volumeSetToDockerVolumes`): `volumeName`, else `hostPath`, becomes a bind
   `source:containerPath:rw|ro`; `fromContainer` becomes a `VolumesFrom` entry; a bare
   `containerPath` an anonymous volume. `mounts` become `HostConfig.Mounts` (type, source,
