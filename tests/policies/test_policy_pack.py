@@ -32,6 +32,15 @@ DEFAULT_LEVELS = {
     "docker-container-enforce-valid-name": "mandatory",
     "docker-container-disallow-duplicate-name": "mandatory",
     "docker-container-enforce-valid-alias": "advisory",
+    "docker-container-enforce-valid-mounts": "mandatory",
+    "docker-container-require-host-sources": "advisory",
+    "docker-container-enforce-valid-resources": "mandatory",
+    "docker-container-disallow-ignored-shm-size": "mandatory",
+    "docker-container-enforce-valid-process": "mandatory",
+    "docker-container-enforce-valid-healthcheck": "mandatory",
+    "docker-container-enforce-valid-logging": "mandatory",
+    "docker-container-disallow-host-sysctls": "mandatory",
+    "docker-container-require-image-user": "advisory",
     "docker-network-disallow-overlapping-subnets": "mandatory",
     "docker-network-enforce-allowed-subnets": "advisory",
     "docker-network-enforce-valid-ipam-config": "mandatory",
@@ -78,6 +87,7 @@ CONFIG_KEYS = {
     "docker-container-require-running-join-target": {"externalContainers"},
     "docker-container-enforce-allowed-capabilities": {"allowedCapabilities", "monitorCapabilities"},
     "docker-container-disallow-unknown-capability": {"extraKnownCapabilities"},
+    "docker-container-enforce-valid-logging": {"logPlugins"},
     "docker-container-enforce-port-bind-address": {"allowedBindAddresses"},
     "docker-container-disallow-docker-socket-mount": {"engineSockets"},
     "docker-container-disallow-writable-host-system-mount": {"hostSystemFolders"},
@@ -95,7 +105,10 @@ def test_names_follow_the_convention_and_match_their_variables() -> None:
     assert len({p.name for p in POLICIES}) == len(POLICIES)
     modules = [
         importlib.import_module(f"policies.rules.{m}")
-        for m in ("container", "network", "joined", "dns", "security", "host", "swarm")
+        for m in (
+            *("container", "mounts", "resources", "process", "network", "joined", "dns"),
+            *("security", "host", "swarm"),
+        )
     ]
     for policy in POLICIES:
         assert NAME.match(policy.name), policy.name
