@@ -266,41 +266,46 @@ _DURATION_UNITS: Final = {
 }  # fmt: skip
 
 
+_GO_DURATION_MAX: Final = 2**63 - 1
+
+
 def go_duration_ns(text: str) -> int | None:
     """`text` as Go's `time.ParseDuration` reads it, in whole nanoseconds (`1m30s`, `500ms`,
-    `-1.5h`, `0`); None when Go refuses it. Read left to right, without a regex."""
-    rest = text
+    `-1.5h`, `0`); None when Go refuses it. Read left to right in one pass, without a regex."""
+    end = len(text)
+    at = 0
     sign = 1
-    if rest[:1] in ("-", "+"):
-        sign = -1 if rest[0] == "-" else 1
-        rest = rest[1:]
-    if rest == "0":
+    if text[:1] in ("-", "+"):
+        sign = -1 if text[0] == "-" else 1
+        at = 1
+    if text[at:] == "0":
         return 0
-    if not rest:
+    if at == end:
         return None
     total = 0.0
-    while rest:
-        i = 0
-        while i < len(rest) and rest[i].isascii() and rest[i].isdigit():
-            i += 1
-        whole = rest[:i]
+    while at < end:
+        start = at
+        while at < end and "0" <= text[at] <= "9":
+            at += 1
+        whole = text[start:at]
         fraction = ""
-        if i < len(rest) and rest[i] == ".":
-            j = i + 1
-            while j < len(rest) and rest[j].isascii() and rest[j].isdigit():
-                j += 1
-            fraction = rest[i + 1 : j]
-            i = j
+        if at < end and text[at] == ".":
+            at += 1
+            start = at
+            while at < end and "0" <= text[at] <= "9":
+                at += 1
+            fraction = text[start:at]
         if not whole and not fraction:
             return None
-        j = i
-        while j < len(rest) and not (rest[j].isascii() and rest[j].isdigit()) and rest[j] != ".":
-            j += 1
-        unit = _DURATION_UNITS.get(rest[i:j])
+        start = at
+        while at < end and not ("0" <= text[at] <= "9") and text[at] != ".":
+            at += 1
+        unit = _DURATION_UNITS.get(text[start:at])
         if unit is None:
             return None
         total += float(f"{whole or 0}.{fraction or 0}") * unit
-        rest = rest[j:]
+        if total > _GO_DURATION_MAX:
+            return None  # Go: "invalid duration" (beyond an int64 of nanoseconds)
     return sign * round(total)
 
 
@@ -327,7 +332,9 @@ def ram_bytes(text: str) -> float | None:
         amount = float(number) if number.count(".") <= 1 else None
     except ValueError:
         return None
-    return None if amount is None else amount * _SIZE_UNITS[unit]
+    if amount is None or amount == float("inf"):
+        return None  # Go's ParseFloat: out of range
+    return amount * _SIZE_UNITS[unit]
 
 
 _CPU_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
