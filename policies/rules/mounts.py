@@ -123,6 +123,8 @@ def _refusal(point: MountPoint, detail: str) -> str:
 
 
 def _named(point: MountPoint) -> str:
+    if point.field == "tmpfs":
+        return f"the tmpfs map's entry {shown(point.target)}"
     return f"{point.where} ({point.kind} on {shown(point.target)})"
 
 

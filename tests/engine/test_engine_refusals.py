@@ -121,6 +121,11 @@ CASES = [
         "container create", "Duplicate mount point: /data", volume=True,
     ),
     Case(
+        "tmpfs-map-over-bind", MOUNTS,
+        {"volumes": [{"hostPath": "/etc", "containerPath": "/data"}], "tmpfs": {"/data": "rw"}},
+        "container create", "Duplicate mount point: /data",
+    ),
+    Case(
         "tmpfs-map-over-mount", MOUNTS,
         {"mounts": [{"type": "bind", "source": "/etc", "target": "/data"}],
          "tmpfs": {"/data": "rw"}},

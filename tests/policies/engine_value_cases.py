@@ -100,6 +100,25 @@ ENGINE_VALUE_CASES = [
         ),
     ),
     Case(
+        "tmpfs-map-over-bind",
+        MOUNTS,
+        "bbox3",
+        both(
+            {
+                "volumes": [{"hostPath": "/srv/data", "containerPath": "/data"}],
+                "tmpfs": {"/data": "rw"},
+            }
+        ),
+        (
+            (
+                'container "bbox3": the tmpfs map\'s entry "/data" uses the target of volumes[0] '
+                '(bind on "/data"); the engine refuses it at create with "Duplicate mount point: '
+                '/data"; give each mount its own target.',
+                "",
+            ),
+        ),
+    ),
+    Case(
         "tmpfs-map-over-mount",
         MOUNTS,
         "bbox3",
