@@ -21,6 +21,7 @@ from .application import Application, ApplicationArgs
 from .attachment import Attachment, NetworkRef
 from .checking import CONFIG as _CONFIG
 from .container import (
+    ConfigSpec,
     ContainerSpec,
     DeviceSpec,
     HealthcheckSpec,
@@ -61,6 +62,7 @@ __all__ = [
     "BuildSpec",
     "ComponentError",
     "Condition",
+    "ConfigSpec",
     "ContainerSpec",
     "Deploy",
     "DeviceSpec",
@@ -108,6 +110,7 @@ for _args_class in (
     HealthcheckSpec,
     MountSpec,
     SecretSpec,
+    ConfigSpec,
     DeviceSpec,
     UlimitSpec,
     LoggingSpec,

@@ -554,6 +554,7 @@ _MOUNT = Keys(
         "tmpfs": Keys({"size": ANY, "mode": ANY}),
     }
 )
+_FILE_USE = Keys({"source": ANY, "target": ANY, "uid": ANY, "gid": ANY, "mode": ANY})
 _UPDATE = Keys(
     {
         "parallelism": ANY,
@@ -599,7 +600,8 @@ _SERVICE = Keys(
         "network_mode": ANY,
         "volumes": EachOf(_MOUNT),
         "tmpfs": ANY,
-        "secrets": EachOf(Keys({"source": ANY, "target": ANY})),
+        "secrets": EachOf(_FILE_USE),
+        "configs": EachOf(_FILE_USE),
         # Compose writes `condition: service_started` and `required: true` when not given.
         "depends_on": EachOf(Keys({"condition": ANY, "restart": ANY, "required": ANY})),
         "healthcheck": Keys(
@@ -667,6 +669,7 @@ _NETWORK = Keys(
 )
 _VOLUME = Keys({"name": ANY, "external": ANY, "driver": ANY, "driver_opts": ANY, "labels": ANY})
 _SECRET = Keys({"name": ANY, "file": ANY, "environment": ANY, "external": ANY})
+_CONFIG = Keys({"name": ANY, "file": ANY, "content": ANY, "environment": ANY, "external": ANY})
 
 SUPPORTED: Final = Keys(
     {
@@ -675,6 +678,7 @@ SUPPORTED: Final = Keys(
         "networks": EachOf(_NETWORK),
         "volumes": EachOf(_VOLUME),
         "secrets": EachOf(_SECRET),
+        "configs": EachOf(_CONFIG),
     }
 )
 """Every key of Compose's normalised model that container-comms deploys, in one place.

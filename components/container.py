@@ -101,6 +101,11 @@ class MountSpec:
     short syntax do); otherwise the engine refuses a missing host path."""
 
 
+FILE_MODE = "0444"
+"""The mode of a secret or config file copied into a container when none is given: readable
+by every user, as compose writes it (the compose specification's default)."""
+
+
 @dataclass(frozen=True)
 class SecretSpec:
     """A secret the container reads from a file, an environment variable, or both."""
@@ -109,12 +114,39 @@ class SecretSpec:
     """The secret's text: a Pulumi secret Output, or a plain string made secret here. In stack
     config it is never written: the stack's `secrets` section says where it comes from."""
     file: str | None = None
-    """The absolute path of the file the secret is written to before the container starts:
-    mode 0400, owned by the container's `user` when that is numeric (`uid[:gid]`), else by
-    root."""
+    """The absolute path of the file the secret is copied to before the container starts,
+    owned by `uid`:`gid` (root by default) with `mode`."""
     env: str | None = None
     """The environment variable that holds the secret (without the text's final line break,
     which a secret read from a file usually ends with)."""
+    mode: str | None = None
+    """The file's mode in octal, e.g. `"0440"`; `FILE_MODE` (0444, readable by all) when
+    None."""
+    uid: str | None = None
+    """The numeric owner of the file; root when None."""
+    gid: str | None = None
+    """The numeric group of the file; root when None."""
+
+
+@dataclass(frozen=True)
+class ConfigSpec:
+    """A configuration file placed in the container before it starts, as compose places one:
+    text is copied in (`content`), a host file is bind-mounted read-only (`source`)."""
+
+    target: str | None = None
+    """The absolute path of the file in the container; `/<name>` when None."""
+    content: StrInput | None = None
+    """The file's text, copied in owned by `uid`:`gid` with `mode`. In stack config it is not
+    written here: the stack's `configs` section says where it comes from."""
+    source: str | None = None
+    """The absolute path of a host file mounted read-only at `target`: its mode and owner are
+    the host file's, so `mode`, `uid` and `gid` do not apply."""
+    mode: str | None = None
+    """The copied file's mode in octal, e.g. `"0440"`; `FILE_MODE` (0444) when None."""
+    uid: str | None = None
+    """The numeric owner of the copied file; root when None."""
+    gid: str | None = None
+    """The numeric group of the copied file; root when None."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +225,8 @@ class ContainerSpec:
     """Volumes, host paths and tmpfs mounts."""
     secrets: Mapping[str, SecretSpec] = field(default_factory=dict)
     """Secrets by name, written to files or environment variables."""
+    configs: Mapping[str, ConfigSpec] = field(default_factory=dict)
+    """Configuration files by name, copied in or bind-mounted read-only."""
     user: str | None = None
     """The user (and group) the processes run as, e.g. `1000:1000`."""
     working_dir: str | None = None
@@ -351,12 +385,12 @@ def _storage_problems(spec: ContainerSpec) -> list[Problem]:
         for kind, where in (("file", secret.file), ("env", secret.env)):
             if where is None:
                 continue
-            first = written.setdefault((kind, where), name)
-            if first != name:
+            first = written.setdefault((kind, where), f'secret "{name}"')
+            if first != f'secret "{name}"':
                 problems.append(
                     Problem(
                         f"secrets.{name}.{kind}",
-                        f'"{where}" is also where secret "{first}" goes; give each its own',
+                        f'"{where}" is also where {first} goes; give each its own',
                     )
                 )
         if secret.file is not None and spec.read_only:
@@ -366,15 +400,6 @@ def _storage_problems(spec: ContainerSpec) -> list[Problem]:
                     "cannot be written into a read-only root filesystem (the engine refuses "
                     'the upload: "container rootfs is marked read-only"); give the secret as '
                     "env, or drop read_only",
-                )
-            )
-        if secret.file is not None and _named_user(spec.user):
-            problems.append(
-                Problem(
-                    f"secrets.{name}.file",
-                    f'would be readable by root only, not by user "{spec.user}" (the provider '
-                    "resolves user names on the deploying host, not in the image); give user "
-                    "as numbers (uid[:gid])",
                 )
             )
         if secret.value is None:
@@ -392,6 +417,24 @@ def _storage_problems(spec: ContainerSpec) -> list[Problem]:
                 Problem(
                     f"secrets.{name}.env",
                     f'"{secret.env}" is also set in env; set it in one place',
+                )
+            )
+        problems += [p.under(f"secrets.{name}") for p in file_owner_problems(secret)]
+        if secret.file is None:
+            problems += [
+                Problem(f"secrets.{name}.{attr}", "applies to a secret's file; give file too")
+                for attr in ("mode", "uid", "gid")
+                if getattr(secret, attr) is not None
+            ]
+    for name, config in spec.configs.items():
+        problems += [p.under(f"configs.{name}") for p in _config_problems(config, spec.read_only)]
+        target = config_target(name, config)
+        first = written.setdefault(("file", target), f'config "{name}"')
+        if first != f'config "{name}"':
+            problems.append(
+                Problem(
+                    f"configs.{name}.target",
+                    f'"{target}" is also where {first} goes; give each its own',
                 )
             )
     for index, device in enumerate(spec.devices):
@@ -580,23 +623,68 @@ def port_conflicts(containers: Iterable[tuple[str, ContainerSpec]]) -> list[Prob
     return problems
 
 
-def _named_user(user: str | None) -> bool:
-    """True for a user given by a name other than root, which the engine resolves in the
-    image: an uploaded file cannot be given to it."""
-    if user is None:
-        return False
-    name = user.split(":", 1)[0]
-    return not name.isdigit() and name != "root"
+_MODE = re.compile(r"^0?[0-7]{3}$")
 
 
-def _owner(user: str | None) -> tuple[str | None, str | None]:
-    """The numeric owner and group of files written for a container running as `user`."""
-    if user is None or _named_user(user):
-        return None, None
-    uid, _, gid = user.partition(":")
-    if not uid.isdigit():
-        return None, None
-    return uid, gid if gid.isdigit() else None
+def file_owner_problems(spec: SecretSpec | ConfigSpec) -> list[Problem]:
+    """A copied file's mode, owner and group that cannot be written as given."""
+    problems: list[Problem] = []
+    if spec.mode is not None and not _MODE.match(spec.mode):
+        problems.append(
+            Problem("mode", f'"{spec.mode}" is not a file mode; write it in octal, e.g. "0440"')
+        )
+    for attr in ("uid", "gid"):
+        value = getattr(spec, attr)
+        if value is not None and not value.isdigit():
+            problems.append(
+                Problem(
+                    attr,
+                    f'"{value}" is not a number; give the numeric id (a name would be looked '
+                    "up on the deploying host, not in the image)",
+                )
+            )
+    return problems
+
+
+def config_target(name: str, config: ConfigSpec) -> str:
+    """Where a config's file is in the container: its target, else `/<name>`."""
+    return config.target if config.target is not None else f"/{name}"
+
+
+def _config_problems(config: ConfigSpec, read_only: bool) -> list[Problem]:
+    problems: list[Problem] = []
+    if config.target is not None and not config.target.startswith("/"):
+        problems.append(Problem("target", f'"{config.target}" is not an absolute path'))
+    if (config.content is None) == (config.source is None):
+        problems.append(
+            Problem(
+                "",
+                "needs exactly one of content (its text) or source (a host file to mount)",
+            )
+        )
+    if config.source is not None:
+        if not config.source.startswith("/"):
+            problems.append(Problem("source", f'"{config.source}" is not an absolute path'))
+        problems += [
+            Problem(
+                attr,
+                "does not apply to a host file mounted read-only (its mode and owner are the "
+                "host file's); remove it, or give the text as content",
+            )
+            for attr in ("mode", "uid", "gid")
+            if getattr(config, attr) is not None
+        ]
+    elif read_only:
+        problems.append(
+            Problem(
+                "content",
+                "cannot be copied into a read-only root filesystem (the engine refuses the "
+                'upload: "container rootfs is marked read-only"); mount it from a host file '
+                "(source), or drop read_only",
+            )
+        )
+    problems += file_owner_problems(config)
+    return problems
 
 
 def _mount_problems(mount: MountSpec) -> list[Problem]:
@@ -684,21 +772,25 @@ def build_container(
     image, image_needs = images.image_for(spec.image, spec.build, spec.pull)
     env: list[pulumi.Input[str]] = [_env_entry(key, value) for key, value in spec.env.items()]
     uploads = []
-    owner, owner_group = _owner(spec.user)
     for secret in spec.secrets.values():
         value = pulumi.Output.secret(secret.value or "")
         if secret.env is not None:
             env.append(_env_entry(secret.env, value.apply(_without_final_line_break)))
         if secret.file is not None:
-            uploads.append(
-                docker.ContainerUploadArgs(
-                    file=secret.file,
-                    content=value,
-                    permissions="0400",
-                    owner=owner,
-                    group=owner_group,
+            uploads.append(_upload(secret.file, value, secret))
+    config_mounts = []
+    for name, config in spec.configs.items():
+        if config.source is not None:
+            config_mounts.append(
+                MountSpec(
+                    target=config_target(name, config),
+                    type="bind",
+                    source=config.source,
+                    read_only=True,
                 )
             )
+        elif config.content is not None:
+            uploads.append(_upload(config_target(name, config), config.content, config))
     volume_needs = [m.source for m in spec.mounts if isinstance(m.source, NamedVolume)]
     return docker.Container(
         resource_name,
@@ -743,7 +835,8 @@ def build_container(
             for wire in placement.attachments
         ]
         or None,
-        mounts=[_mount(m) for m in spec.mounts if not m.create_host_path] or None,
+        mounts=[_mount(m) for m in (*spec.mounts, *config_mounts) if not m.create_host_path]
+        or None,
         volumes=[
             docker.ContainerVolumeArgs(
                 host_path=m.source, container_path=m.target, read_only=m.read_only or None
@@ -800,6 +893,20 @@ def health_wait_timeout(check: HealthcheckSpec) -> int:
     period = seconds(check.interval) + seconds(check.timeout)
     bound = seconds(check.start_period) + (check.retries + 1) * period
     return max(WAIT_TIMEOUT_FLOOR, math.ceil(bound))
+
+
+def _upload(
+    file: str, content: StrInput, owner: SecretSpec | ConfigSpec
+) -> docker.ContainerUploadArgs:
+    """A file copied into the container as compose copies one: `FILE_MODE` unless a mode is
+    given, owned by root unless a uid or gid is."""
+    return docker.ContainerUploadArgs(
+        file=file,
+        content=content,
+        permissions=owner.mode.rjust(4, "0") if owner.mode is not None else FILE_MODE,
+        owner=owner.uid,
+        group=owner.gid,
+    )
 
 
 def _without_final_line_break(text: str) -> str:

@@ -27,7 +27,7 @@ import pulumi_docker as docker
 
 from .attachment import Attachment, AttachmentInput, attachments, network_name
 from .checking import Int, Seq, checked
-from .container import ContainerSpec, MountSpec, mount_source, spec_problems
+from .container import FILE_MODE, ContainerSpec, MountSpec, mount_source, spec_problems
 from .images import image_reference
 from .naming import dns_name_problem, is_predefined_network
 from .network import UserDefinedNetwork
@@ -50,8 +50,9 @@ EndpointMode = Literal["vip", "dnsrr"]
 """How a service's name resolves: to one virtual IP balanced over its tasks (`vip`), or to
 every task's address (`dnsrr`)."""
 
-SECRET_FILE_MODE = 0o400
-"""The mode of a secret's file in a task, as for a container's secrets."""
+SECRET_FILE_MODE = int(FILE_MODE, 8)
+"""The mode of a secret's file in a task when none is given, as for a container's secrets
+(and as `docker stack deploy` writes it)."""
 
 _SERVICE_NAME = re.compile(r"^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$")
 """The names the swarm accepts for a service (swarmkit's `isValidDNSName`)."""
@@ -90,6 +91,10 @@ _UNSUPPORTED: dict[str, str] = {
     "privileged": "a swarm service cannot run privileged; add only the capabilities it needs",
     "devices": "a swarm service cannot map host devices; run it as a plain container",
     "ulimits": "pulumi-docker's Service has no ulimits; run it as a plain container",
+    "configs": (
+        "swarm configs are not deployed by container-comms; run the service as a plain "
+        "container, or give the file as a secret"
+    ),
     "pid_mode": "a swarm service cannot share the host's process namespace",
     "ipc_mode": "a swarm service cannot share another IPC namespace",
     "security_opt": "pulumi-docker's Service takes no security options; remove them",
@@ -691,7 +696,9 @@ class SwarmApplication(pulumi.ComponentResource):
                     secret_id=self.secrets[secret_name].id,
                     secret_name=self.secrets[secret_name].name,
                     file_name=secret.file or f"/run/secrets/{secret_name}",
-                    file_mode=SECRET_FILE_MODE,
+                    file_mode=int(secret.mode, 8) if secret.mode else SECRET_FILE_MODE,
+                    file_uid=secret.uid,
+                    file_gid=secret.gid,
                 )
                 for secret_name, secret in spec.secrets.items()
             ]

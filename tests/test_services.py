@@ -16,6 +16,7 @@ from components import (
     Attachment,
     BuildSpec,
     ComponentError,
+    ConfigSpec,
     DeviceSpec,
     DnsGroup,
     DnsGroupArgs,
@@ -425,6 +426,8 @@ def _plain(value: Any) -> Any:
 
 
 def test_secrets_are_files_and_env_values_that_stay_secret_on_the_wire(recorder):
+    """A secret's file gets its mode, uid and gid, else compose's 0444 root; its text is
+    secret on the wire, in files and env values alike."""
     def program():
         from_config = pulumi.Config().require_secret("dbPassword")
         Application(
@@ -436,7 +439,11 @@ def test_secrets_are_files_and_env_values_that_stay_secret_on_the_wire(recorder)
                         user="999:999",
                         secrets={
                             "db-password": SecretSpec(
-                                value="hunter2-text\n", file="/run/secrets/db-password"
+                                value="hunter2-text\n",
+                                file="/run/secrets/db-password",
+                                mode="0440",
+                                uid="999",
+                                gid="998",
                             ),
                             "api-key": SecretSpec(value=from_config, env="API_KEY"),
                         },
@@ -461,9 +468,9 @@ def test_secrets_are_files_and_env_values_that_stay_secret_on_the_wire(recorder)
         {
             "file": "/run/secrets/db-password",
             "content": {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "value": "hunter2-text\n"},
-            "permissions": "0400",
+            "permissions": "0440",
             "owner": "999",
-            "group": "999",
+            "group": "998",
         }
     ]
     assert db["envs"] == [
@@ -474,12 +481,62 @@ def test_secrets_are_files_and_env_values_that_stay_secret_on_the_wire(recorder)
         SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270",
         "value": "DB_PASSWORD=hunter2-text",
     }
-    assert api["uploads"][0]["permissions"] == "0400" and "owner" not in api["uploads"][0]
+    # Without mode, uid and gid a secret's file is as compose writes it: 0444, owned by root.
+    assert api["uploads"][0]["permissions"] == "0444"
+    assert "owner" not in api["uploads"][0] and "group" not in api["uploads"][0]
     for registration in plan.resources:
         shown = json.dumps(_plain(registration.inputs)) + json.dumps(_plain(registration.outputs))
         for text in ("hunter2", "from-config"):
             assert text not in shown, registration.urn
     assert json.dumps(_plain(api["envs"])) == '["MODE=prod", "[secret]"]'
+
+
+def test_configs_are_copied_in_or_mounted_read_only_as_compose_places_them(recorder):
+    """Text is copied in at its target (`/<name>` by default) with mode 0444 owned by root
+    unless given; a host file is bind-mounted read-only."""
+
+    def program():
+        Service(
+            "svc",
+            ServiceArgs(
+                ServiceSpec(
+                    image="nginx",
+                    user="101",
+                    mounts=(MountSpec(target="/data", source="data"),),
+                    configs={
+                        "site": ConfigSpec(content="server {}\n"),
+                        "app": ConfigSpec(
+                            content="a=1", target="/etc/app.conf", mode="640", uid="101", gid="0"
+                        ),
+                        "nginx": ConfigSpec(
+                            source="/srv/nginx.conf", target="/etc/nginx/nginx.conf"
+                        ),
+                    },
+                )
+            ),
+        )
+
+    plan = record_with_config(recorder, program, {})
+    svc = containers(plan)["svc"].inputs
+    assert svc["uploads"] == [
+        {"file": "/site", "content": "server {}\n", "permissions": "0444"},
+        {
+            "file": "/etc/app.conf",
+            "content": "a=1",
+            "permissions": "0640",
+            "owner": "101",
+            "group": "0",
+        },
+    ]
+    assert svc["mounts"] == [
+        {"target": "/data", "type": "volume", "source": "data"},
+        {
+            "target": "/etc/nginx/nginx.conf",
+            "type": "bind",
+            "source": "/srv/nginx.conf",
+            "readOnly": True,
+        },
+    ]
 
 
 def record_with_config(recorder: Any, program: Any, config: dict[str, str]) -> Plan:
@@ -581,9 +638,10 @@ REFUSALS = [
         'service "svc": spec.volumes: is not a known key; expected one of: image, build, pull, '
         "command, entrypoint, env, ports, expose, healthcheck, restart, labels, "
         "capabilities_add, capabilities_drop, privileged, hostname, dns, extra_hosts, mounts, "
-        "secrets, user, working_dir, init, devices, sysctls, ulimits, logging, stop_signal, "
-        "stop_grace_period, security_opt, read_only, shm_size, memory, cpus, pid_mode, "
-        "ipc_mode, container_name, networks, network_mode, sidecars, loopback_ports, depends_on",
+        "secrets, configs, user, working_dir, init, devices, sysctls, ulimits, logging, "
+        "stop_signal, stop_grace_period, security_opt, read_only, shm_size, memory, cpus, "
+        "pid_mode, ipc_mode, container_name, networks, network_mode, sidecars, loopback_ports, "
+        "depends_on",
     ),
     # a resource where a name is expected
     (
@@ -708,15 +766,77 @@ REFUSALS = [
         "give the secret as env, or drop read_only",
     ),
     (
-        "secret-file-for-a-named-user",
+        "secret-mode-not-octal",
         _service(
             ServiceSpec(
-                image="x", user="postgres", secrets={"pw": SecretSpec(value="1", file="/run/pw")}
+                image="x", secrets={"pw": SecretSpec(value="1", file="/run/pw", mode="0888")}
             )
         ),
-        'service "svc": spec.secrets.pw.file: would be readable by root only, not by user '
-        '"postgres" (the provider resolves user names on the deploying host, not in the '
-        "image); give user as numbers (uid[:gid])",
+        'service "svc": spec.secrets.pw.mode: "0888" is not a file mode; write it in octal, '
+        'e.g. "0440"',
+    ),
+    (
+        "secret-owner-by-name",
+        _service(
+            ServiceSpec(
+                image="x", secrets={"pw": SecretSpec(value="1", file="/run/pw", uid="postgres")}
+            )
+        ),
+        'service "svc": spec.secrets.pw.uid: "postgres" is not a number; give the numeric id '
+        "(a name would be looked up on the deploying host, not in the image)",
+    ),
+    (
+        "secret-mode-without-a-file",
+        _service(
+            ServiceSpec(image="x", secrets={"pw": SecretSpec(value="1", env="PW", gid="70")})
+        ),
+        "service \"svc\": spec.secrets.pw.gid: applies to a secret's file; give file too",
+    ),
+    (
+        "config-with-content-and-source",
+        _service(
+            ServiceSpec(
+                image="x", configs={"app": ConfigSpec(content="a=1", source="/srv/app.conf")}
+            )
+        ),
+        'service "svc": spec.configs.app: needs exactly one of content (its text) or source '
+        "(a host file to mount)",
+    ),
+    (
+        "config-file-with-mode",
+        _service(
+            ServiceSpec(image="x", configs={"app": ConfigSpec(source="/srv/a.conf", uid="101")})
+        ),
+        'service "svc": spec.configs.app.uid: does not apply to a host file mounted read-only '
+        "(its mode and owner are the host file's); remove it, or give the text as content",
+    ),
+    (
+        "config-copied-onto-read-only-root",
+        _service(
+            ServiceSpec(image="x", read_only=True, configs={"app": ConfigSpec(content="a=1")})
+        ),
+        'service "svc": spec.configs.app.content: cannot be copied into a read-only root '
+        'filesystem (the engine refuses the upload: "container rootfs is marked read-only"); '
+        "mount it from a host file (source), or drop read_only",
+    ),
+    (
+        "config-target-relative",
+        _service(
+            ServiceSpec(image="x", configs={"app": ConfigSpec(content="a", target="etc/a")})
+        ),
+        'service "svc": spec.configs.app.target: "etc/a" is not an absolute path',
+    ),
+    (
+        "config-where-a-secret-goes",
+        _service(
+            ServiceSpec(
+                image="x",
+                secrets={"pw": SecretSpec(value="1", file="/pw")},
+                configs={"pw": ConfigSpec(content="a")},
+            )
+        ),
+        'service "svc": spec.configs.pw.target: "/pw" is also where secret "pw" goes; give '
+        "each its own",
     ),
     (
         "secret-without-text",

@@ -154,7 +154,7 @@ def test_swarm_service_wire_inputs(recorder):
                         "secretId": UNKNOWN,
                         "secretName": "app_db",
                         "fileName": "/run/secrets/db",
-                        "fileMode": 256.0,
+                        "fileMode": 292.0,
                     }
                 ],
             },

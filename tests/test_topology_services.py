@@ -106,10 +106,10 @@ CASES = [
         "topology.services.web.volumes: is not a known key; expected one of: image, build, "
         "pull, command, entrypoint, env, ports, expose, healthcheck, restart, labels, "
         "capabilities_add, capabilities_drop, privileged, hostname, dns, extra_hosts, mounts, "
-        "secrets, user, working_dir, init, devices, sysctls, ulimits, logging, stop_signal, "
-        "stop_grace_period, security_opt, read_only, shm_size, memory, cpus, pid_mode, "
-        "ipc_mode, container_name, networks, network_mode, sidecars, loopback_ports, depends_on, "
-        "deploy",
+        "secrets, configs, user, working_dir, init, devices, sysctls, ulimits, logging, "
+        "stop_signal, stop_grace_period, security_opt, read_only, shm_size, memory, cpus, "
+        "pid_mode, ipc_mode, container_name, networks, network_mode, sidecars, loopback_ports, "
+        "depends_on, deploy",
     ),
     (
         "services.web.networks.front.aliases",
@@ -361,6 +361,37 @@ CASES = [
         'topology.services.api.secrets.db-password.env: "DB_PASSWORD" is also set in env; set it '
         "in one place",
     ),
+    # configs
+    (
+        "configs",
+        {"site": {"content": "a", "file": "site.conf"}},
+        "topology.configs.site: needs exactly one of file, content or environment to say where "
+        "its text comes from; given: file, content",
+    ),
+    (
+        "services.web.configs",
+        {"site": {"target": "/etc/site.conf"}},
+        'topology.services.web.configs.site: "site" is not a config of this topology; configs: '
+        "none",
+    ),
+    (
+        "services.web.configs",
+        {"db-password": {"content": "a"}},
+        "topology.services.web.configs.db-password.content: is given by the topology's configs "
+        "section; declare the config there with file, content or environment",
+    ),
+    (
+        "services.db.secrets.db-password.mode",
+        "u+r",
+        'topology.services.db.secrets.db-password.mode: "u+r" is not a file mode; write it in '
+        'octal, e.g. "0440"',
+    ),
+    (
+        "services.db.secrets.db-password.uid",
+        "postgres",
+        'topology.services.db.secrets.db-password.uid: "postgres" is not a number; give the '
+        "numeric id (a name would be looked up on the deploying host, not in the image)",
+    ),
     # builds
     (
         "services.api.build",
@@ -457,18 +488,79 @@ def test_secrets_come_from_a_file_the_environment_or_config_and_stay_secret(monk
     topology["secrets"]["api-token"] = {"environment": "CC_TEST_API_TOKEN"}
     topology["secrets"]["api-key"] = {"config": "apiKey"}
     topology["services"]["api"]["secrets"].update(
-        {"api-token": {"file": "/run/secrets/token"}, "api-key": {"env": "API_KEY"}}
+        {
+            "api-token": {"file": "/run/secrets/token", "mode": "0440", "uid": "70", "gid": "70"},
+            "api-key": {"env": "API_KEY"},
+        }
     )
     by_name = containers(record(topology, apiKey="key-from-config"))
     assert by_name["db"].inputs["uploads"] == [
-        {"file": "/run/secrets/db-password", "content": _secret(file_text), "permissions": "0400"}
+        {"file": "/run/secrets/db-password", "content": _secret(file_text), "permissions": "0444"}
     ]
     assert by_name["api"].inputs["envs"] == [
         _secret(f"DB_PASSWORD={file_text.rstrip()}"),
         _secret("API_KEY=key-from-config"),
     ]
     assert by_name["api"].inputs["uploads"] == [
-        {"file": "/run/secrets/token", "content": _secret("token-from-env"), "permissions": "0400"}
+        {
+            "file": "/run/secrets/token",
+            "content": _secret("token-from-env"),
+            "permissions": "0440",
+            "owner": "70",
+            "group": "70",
+        }
+    ]
+
+
+def test_configs_come_from_a_file_text_or_the_environment(monkeypatch):
+    """A config file is mounted read-only from the project folder; text (given, or from the
+    environment) is copied in, 0444 owned by root unless the use says otherwise."""
+    monkeypatch.setenv("CC_TEST_SITE", "server { listen 80; }")
+    topology = valid()
+    topology["configs"] = {
+        "pg": {"file": SECRET_FILE},
+        "motd": {"content": "hello\n"},
+        "site": {"environment": "CC_TEST_SITE"},
+    }
+    topology["services"]["web"]["configs"] = {
+        "site": {"target": "/etc/nginx/conf.d/site.conf", "mode": "0640", "uid": "101"},
+        "motd": {},
+    }
+    topology["services"]["db"]["configs"] = {"pg": {"target": "/etc/postgresql.conf"}}
+    by_name = containers(record(topology))
+    assert by_name["web"].inputs["uploads"] == [
+        {
+            "file": "/etc/nginx/conf.d/site.conf",
+            "content": "server { listen 80; }",
+            "permissions": "0640",
+            "owner": "101",
+        },
+        {"file": "/motd", "content": "hello\n", "permissions": "0444"},
+    ]
+    assert by_name["db"].inputs["mounts"][-1] == {
+        "target": "/etc/postgresql.conf",
+        "type": "bind",
+        "source": str(PROJECT_DIR / SECRET_FILE),
+        "readOnly": True,
+    }
+
+
+def test_every_config_source_that_gives_nothing_is_reported():
+    topology = valid()
+    topology["configs"] = {
+        "pg": {"file": "stacks/missing.conf"},
+        "out": {"file": "../outside.conf"},
+        "site": {"environment": "CC_TEST_UNSET_VARIABLE"},
+    }
+    with pytest.raises(ProgramError) as caught:
+        record(topology)
+    assert str(caught.value).splitlines() == [
+        'topology.configs.pg.file: "stacks/missing.conf" is not a regular file; name a file in '
+        "the project folder",
+        f'topology.configs.out.file: "../outside.conf" resolves to {PROJECT_DIR.parent}'
+        "/outside.conf, outside the project folder; name a file in the project folder",
+        'topology.configs.site.environment: "CC_TEST_UNSET_VARIABLE" is not set in the '
+        "environment of this run; set it, or give the config as content or a file",
     ]
 
 

@@ -12,9 +12,9 @@ import pulumi
 
 from ..application import Application
 from ..attachment import NetworkRef
-from ..container import SecretSpec
 from ..dns_group import DnsGroup
 from ..images import ImageSet, ImageSetArgs
+from ..inputfiles import InputFileError, inside, read_text
 from ..joined_group import JoinedGroup
 from ..network import UserDefinedNetwork, UserDefinedNetworkArgs
 from ..overlay import OverlayNetwork, OverlayNetworkArgs
@@ -102,9 +102,12 @@ def build_topology(config: TopologyConfig, project_dir: Path | None = None) -> D
     """Register the components of a topology that `load_topology` validated.
 
     Secrets are read here, as Pulumi secrets: from this project's config, from a file
-    (relative to `project_dir`), or from an environment variable.
+    (relative to `project_dir`), or from an environment variable. So are configs' texts (a
+    config file is mounted, not read).
     """
     secrets, problems = _secret_values(config, project_dir)
+    configs, config_problems = _config_sources(config, project_dir)
+    problems += config_problems
     if problems:
         raise TopologyError(problems)
     deployment = Deployment(images=ImageSet("images", ImageSetArgs(pull=config.pull_images)))
@@ -129,10 +132,13 @@ def build_topology(config: TopologyConfig, project_dir: Path | None = None) -> D
             for m in spec.mounts
         )
         uses = {
-            name: SecretSpec(value=secrets[name], file=use.file, env=use.env)
+            name: dataclasses.replace(use, value=secrets[name])
             for name, use in spec.secrets.items()
         }
-        return dataclasses.replace(spec, mounts=mounts, secrets=uses)
+        files = {
+            name: dataclasses.replace(use, **configs[name]) for name, use in spec.configs.items()
+        }
+        return dataclasses.replace(spec, mounts=mounts, secrets=uses, configs=files)
 
     config = replace_specs(config, resolve_refs)
     built = {kind.key: kind.build(config, network, deployment.images) for kind in KINDS}
@@ -150,6 +156,50 @@ def build_topology(config: TopologyConfig, project_dir: Path | None = None) -> D
 def _args(kind: type[Any], config: Any) -> Any:
     """The component arguments of kind `kind` that a network's config holds."""
     return kind(**{f.name: getattr(config, f.name) for f in dataclasses.fields(kind)})
+
+
+FILE_SIZE_LIMIT = 1024 * 1024
+"""The most bytes a secret file may hold (1 MiB; a swarm takes at most 500 KiB)."""
+
+
+def _config_sources(
+    config: TopologyConfig, project_dir: Path | None
+) -> tuple[dict[str, dict[str, str]], list[Problem]]:
+    """Each config's `ConfigSpec` fields: `source` (the absolute path of its file, mounted
+    read-only) or `content` (its text); a source that gives nothing is a problem at its key."""
+    found: dict[str, dict[str, str]] = {}
+    problems: list[Problem] = []
+    for name, source in config.configs.items():
+        at = f"{ROOT}.configs.{name}"
+        if source.content is not None:
+            found[name] = {"content": source.content}
+        elif source.file is not None:
+            try:  # mounted, not read: inside the project, and a regular file
+                path = inside(project_dir or Path.cwd(), source.file)
+                if not path.is_file():
+                    raise InputFileError(source.file, "is not a regular file", unreadable=True)
+            except InputFileError as error:
+                problems.append(
+                    Problem(
+                        f"{at}.file",
+                        f'"{source.file}" {error.problem}; name a file in the project folder',
+                    )
+                )
+                continue
+            found[name] = {"source": str(path)}
+        else:
+            text = os.environ.get(source.environment or "")
+            if text is None:
+                problems.append(
+                    Problem(
+                        f"{at}.environment",
+                        f'"{source.environment}" is not set in the environment of this run; '
+                        "set it, or give the config as content or a file",
+                    )
+                )
+                continue
+            found[name] = {"content": text}
+    return found, problems
 
 
 def _secret_values(
@@ -181,15 +231,13 @@ def _secret_value(
             )
         return value
     if source.file is not None:
-        path = (project_dir or Path.cwd()) / source.file
-        try:
-            return pulumi.Output.secret(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or type(error).__name__
+        try:  # inside the project, a bounded regular file; its text is never repeated
+            path = inside(project_dir or Path.cwd(), source.file)
+            return pulumi.Output.secret(read_text(path, "secret file", FILE_SIZE_LIMIT))
+        except InputFileError as error:
             return Problem(
                 "file",
-                f'"{source.file}" cannot be read ({reason}); name a text file in the project '
-                "folder",
+                f'"{source.file}" {error.problem}; name a text file in the project folder',
             )
     text = os.environ.get(source.environment or "")
     if text is None:

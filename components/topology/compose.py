@@ -37,11 +37,17 @@ class ComposeMappingError(Exception):
         self.problems = problems
 
 
-def compose_topology(model: Mapping[str, Any], file: str, target: str = "engine") -> dict[str, Any]:
+def compose_topology(
+    model: Mapping[str, Any],
+    file: str,
+    target: str = "engine",
+    warnings: list[Problem] | None = None,
+) -> dict[str, Any]:
     """The `topology` value equivalent to compose's normalised `model` of `file`, deployed on
     `target` (`engine` or `swarm`).
 
-    Raises `ComposeMappingError` naming file, service and key for what cannot be expressed.
+    Raises `ComposeMappingError` naming file, service and key for what cannot be expressed;
+    what `docker compose up` would warn of and then ignore is added to `warnings`.
     """
     swarm = target == "swarm"
     project = str(model.get("name") or "")
@@ -63,15 +69,26 @@ def compose_topology(model: Mapping[str, Any], file: str, target: str = "engine"
         "secrets": {
             key: _secret(sec, f"{file}: secrets.{key}", problems)
             for key, sec in (model.get("secrets") or {}).items()
+            if swarm or not sec.get("file")  # on one engine, compose mounts a secret's file
+        },
+        "configs": {
+            key: _config(conf, f"{file}: configs.{key}", problems)
+            for key, conf in (model.get("configs") or {}).items()
         },
         "services": {},
     }
+    if warnings is None:
+        warnings = []
     for key, service in services.items():
         at = f"{file}: services.{key}"
         if key in owners:
             continue
         topology["services"][key] = _service(
             project, key, service, at, known=services, owners=owners, problems=problems
+        )
+        _merge(
+            topology["services"][key],
+            file_references(model, service, at, swarm=swarm, problems=problems, warnings=warnings),
         )
         if swarm:
             _swarm_service(
@@ -97,6 +114,12 @@ def compose_topology(model: Mapping[str, Any], file: str, target: str = "engine"
             problems.append(Problem(f"{at}.network_mode", reason))
             continue
         sidecar = _container(project, key, services[key], at, problems)
+        _merge(
+            sidecar,
+            file_references(
+                model, services[key], at, swarm=swarm, problems=problems, warnings=warnings
+            ),
+        )
         depends = _depends_on(services[key], at, owners, problems, services)
         depends.pop(owner, None)
         if depends:
@@ -348,10 +371,6 @@ def _options(
     mounts += [{"type": "tmpfs", "target": path} for path in service.get("tmpfs") or []]
     if mounts:
         out["mounts"] = mounts
-    if service.get("secrets"):
-        out["secrets"] = {
-            use["source"]: {"file": _secret_target(use)} for use in service["secrets"]
-        }
 
 
 def _port(port: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[str, Any]:
@@ -409,11 +428,6 @@ def _mount(volume: Mapping[str, Any]) -> dict[str, Any]:
     if size:
         out["tmpfs_size"] = int(size)
     return out
-
-
-def _secret_target(use: Mapping[str, Any]) -> str:
-    target = use.get("target") or use["source"]
-    return target if str(target).startswith("/") else f"/run/secrets/{target}"
 
 
 def _network(
@@ -481,6 +495,111 @@ def _volume(vol: Mapping[str, Any]) -> dict[str, Any]:
         if vol.get(name):
             out[name] = vol[name]
     return out
+
+
+def _merge(out: dict[str, Any], files: Mapping[str, Any]) -> None:
+    """Add a service's secret and config uses and its file mounts to its mapped keys."""
+    for name, value in files.items():
+        if name == "mounts":
+            out.setdefault("mounts", []).extend(value)
+        else:
+            out[name] = value
+
+
+SECRETS_DIR = "/run/secrets/"
+"""Where compose puts a secret whose target is not an absolute path."""
+
+IGNORED_FILE_OWNER = (
+    "{kind} `uid`, `gid` and `mode` are not supported, they will be ignored (docker compose "
+    "mounts the file read-only from the host: its mode and owner are the host file's, as "
+    "they will be here)"
+)
+"""Compose's warning for uid, gid or mode on a mounted file, with what the deployment does."""
+
+
+def file_references(
+    model: Mapping[str, Any],
+    service: Mapping[str, Any],
+    at: str,
+    *,
+    swarm: bool,
+    problems: list[Problem],
+    warnings: list[Problem],
+) -> dict[str, Any]:
+    """A service's `secrets` and `configs` as `docker compose up` realises them on one engine
+    (compose's `pkg/compose/create.go` and `secrets.go`), as topology keys.
+
+    - A secret's or config's `file` is bind-mounted read-only at the target: its mode and owner
+      are the host file's, and `uid`, `gid` and `mode` are ignored with compose's warning.
+      A secret becomes a `mounts` entry; a config a config use (its file is mounted the same).
+    - `environment` (and a config's `content`) is copied into the container before it starts,
+      with `mode` (0444 unless given) and the numeric `uid` and `gid` (root unless given).
+    - A secret's target defaults to `/run/secrets/<source>` and a relative one is placed under
+      it; a config's target defaults to `/<source>` and a relative one is placed under `/`.
+
+    On a swarm (`docker stack deploy`) every secret is a swarm secret and keeps its use.
+    """
+    out: dict[str, Any] = {}
+    defined = {"secrets": model.get("secrets") or {}, "configs": model.get("configs") or {}}
+    for kind in ("secrets", "configs"):
+        uses: dict[str, Any] = {}
+        for index, use in enumerate(service.get(kind) or []):
+            where = f"{at}.{kind}[{index}]"
+            source = str(use["source"])
+            top = defined[kind].get(source) or {}
+            target = str(use.get("target") or source)
+            if not target.startswith("/"):
+                target = (SECRETS_DIR if kind == "secrets" else "/") + target
+            owner = {k: str(use[k]) for k in ("mode", "uid", "gid") if use.get(k) is not None}
+            mounted = bool(top.get("file")) and not (swarm and kind == "secrets")
+            if mounted and owner:
+                warnings.append(
+                    Problem(where, IGNORED_FILE_OWNER.format(kind=kind.removesuffix("s")))
+                )
+                owner = {}
+            if mounted and kind == "secrets":
+                out.setdefault("mounts", []).append(
+                    {"type": "bind", "source": top["file"], "target": target, "read_only": True}
+                )
+                continue
+            if not mounted and ("uid" in owner or "gid" in owner) and service.get("user"):
+                problems.append(
+                    Problem(
+                        where,
+                        "docker compose gives a copied file with uid or gid to the service's "
+                        f"user {service['user']!r} as the engine's host resolves that name, "
+                        'not to the uid and gid given (or fails: "getent unable to find '
+                        'entry"); remove uid and gid (mode decides who reads it), or user',
+                    )
+                )
+            if source in uses:
+                problems.append(
+                    Problem(
+                        where,
+                        f'"{source}" is already used by this service; container-comms copies '
+                        f"each of a service's {kind} once: use it once",
+                    )
+                )
+                continue
+            key = "file" if kind == "secrets" else "target"
+            uses[source] = {key: target, **owner}
+        if uses:
+            out[kind] = uses
+    return out
+
+
+def _config(conf: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[str, Any]:
+    for source in ("file", "content", "environment"):
+        if conf.get(source) is not None:
+            return {source: conf[source]}
+    problems.append(
+        Problem(
+            at,
+            "only file, content and environment configs exist on one engine (docker compose "
+            "refuses an external one); give one of them",
+        )
+    )
+    return {}
 
 
 def _secret(sec: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[str, Any]:

@@ -318,20 +318,31 @@ def _component_problems(config: TopologyConfig) -> list[Problem]:
     """The components' own checks, placed under the config keys.
 
     A secret's use names a secret of the topology (checked before) and never holds its text,
-    which is read only when the program builds the components: the checks see a stand-in.
+    which is read only when the program builds the components: the checks see a stand-in. So
+    does a config's use, of the config's kind (a mounted file, or text copied in).
     """
-    config = replace_specs(config, _with_secret_stand_ins)
+    mounted = {key for key, source in config.configs.items() if source.file is not None}
+
+    def stand_ins(_path: str, spec: Any) -> Any:
+        uses = {
+            name: dataclasses.replace(use, value="(secret)") for name, use in spec.secrets.items()
+        }
+        configs = {
+            name: dataclasses.replace(use, source="/(config file)")
+            if name in mounted
+            else dataclasses.replace(use, content="(config)")
+            for name, use in spec.configs.items()
+        }
+        return dataclasses.replace(spec, secrets=uses, configs=configs)
+
+    config = replace_specs(config, stand_ins)
     network = _engine_names(config)
     return [problem for kind in KINDS for problem in kind.problems(config, network)]
 
 
-def _with_secret_stand_ins(_path: str, spec: Any) -> Any:
-    uses = {name: dataclasses.replace(use, value="(secret)") for name, use in spec.secrets.items()}
-    return dataclasses.replace(spec, secrets=uses)
-
-
 def _volumes_and_secrets(config: TopologyConfig) -> list[Problem]:
-    """Volume and secret settings, and every mount and secret use pointing at one of them."""
+    """Volume, secret and config settings, and every mount, secret use and config use pointing
+    at one of them."""
     problems: list[Problem] = []
     for key, volume in config.volumes.items():
         at = f"{ROOT}.volumes.{key}"
@@ -350,8 +361,21 @@ def _volumes_and_secrets(config: TopologyConfig) -> list[Problem]:
                     f"comes from; given: {', '.join(given) or 'none'}",
                 )
             )
+    for key, config_source in config.configs.items():
+        given = [
+            k for k in ("file", "content", "environment") if getattr(config_source, k) is not None
+        ]
+        if len(given) != 1:
+            problems.append(
+                Problem(
+                    f"{ROOT}.configs.{key}",
+                    "needs exactly one of file, content or environment to say where its text "
+                    f"comes from; given: {', '.join(given) or 'none'}",
+                )
+            )
     volumes = ", ".join(config.volumes) or "none"
     secrets = ", ".join(config.secrets) or "none"
+    configs = ", ".join(config.configs) or "none"
     for at, spec in container_specs(config):
         for index, mount in enumerate(spec.mounts):
             mounted = mount.source
@@ -380,6 +404,23 @@ def _volumes_and_secrets(config: TopologyConfig) -> list[Problem]:
                     Problem(
                         f"{at}.secrets.{name}",
                         f'"{name}" is not a secret of this topology; secrets: {secrets}',
+                    )
+                )
+        for name, use in spec.configs.items():
+            given = [attr for attr in ("content", "source") if getattr(use, attr) is not None]
+            for attr in given:
+                problems.append(
+                    Problem(
+                        f"{at}.configs.{name}.{attr}",
+                        "is given by the topology's configs section; declare the config "
+                        "there with file, content or environment",
+                    )
+                )
+            if not given and name not in config.configs:
+                problems.append(
+                    Problem(
+                        f"{at}.configs.{name}",
+                        f'"{name}" is not a config of this topology; configs: {configs}',
                     )
                 )
     return problems

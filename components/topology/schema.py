@@ -118,6 +118,18 @@ class SecretSourceConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ConfigSourceConfig:
+    """Where a config file's text comes from: exactly one of these."""
+
+    file: str | None = None
+    """A file, relative to the project folder, mounted read-only (as compose mounts one)."""
+    content: str | None = None
+    """The text itself, copied in."""
+    environment: str | None = None
+    """An environment variable of the `pulumi up` process whose value is copied in."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class ServiceAttachmentConfig:
     """How a service is attached to one network."""
 
@@ -165,6 +177,8 @@ class TopologyConfig:
     """Named volumes by key (the engine name is `volume_name`, else the key)."""
     secrets: dict[str, SecretSourceConfig] = field(default_factory=dict)
     """Secrets by name, and where each one's text comes from."""
+    configs: dict[str, ConfigSourceConfig] = field(default_factory=dict)
+    """Configuration files by name, and where each one's text comes from."""
     services: dict[str, ServiceConfig] = field(default_factory=dict)
     """Services by key: containers on any number of networks, with sidecars and
     dependencies."""
@@ -186,6 +200,7 @@ class TopologyConfig:
 for _schema_class in (
     NetworkConfig,
     SecretSourceConfig,
+    ConfigSourceConfig,
     ServiceAttachmentConfig,
     AttachmentConfig,
     DnsGroupConfig,

@@ -114,12 +114,15 @@ def load_compose_source(
     for warning in normalised.warnings:  # shown by `pulumi up` and in the gate's report
         pulumi.log.warn(f"{warning.field}: {warning.reason}")
     problems = unsupported_key_problems(file, normalised.model)
+    warnings: list[Problem] = []
     try:
-        raw = compose_topology(normalised.model, file, target)
+        raw = compose_topology(normalised.model, file, target, warnings)
     except ComposeMappingError as error:
         problems += error.problems
     if problems:
         raise TopologyError(problems)
+    for warning in warnings:  # what `docker compose up` would warn of, said the same way
+        pulumi.log.warn(f"{file}: {warning.field.removeprefix(file + ': ')}: {warning.reason}")
     try:
         return load_topology(raw, project_dir)
     except TopologyError as error:
