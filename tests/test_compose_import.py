@@ -98,6 +98,25 @@ def test_compose_file_deploys_as_compose_models_it(app: str) -> None:
             )
             for m in service.get("volumes") or []
         ] + [("tmpfs", None, path, False) for path in service.get("tmpfs") or []]
+        # Compose mounts a secret's or config's file read-only at its target, and copies
+        # text (a config's content, an environment variable) in, 0444 and root's unless given.
+        uploads = []
+        for kind, folder in (("secrets", "/run/secrets/"), ("configs", "/")):
+            for use in service.get(kind) or []:
+                top = model[kind][use["source"]]
+                target = use.get("target") or use["source"]
+                target = target if target.startswith("/") else folder + target
+                if top.get("file"):
+                    mounts.append(("bind", top["file"], target, True))
+                else:
+                    uploads.append(
+                        (target, use.get("mode", "0444"), use.get("uid"), use.get("gid"))
+                    )
+        got_uploads = [
+            (u["file"], u["permissions"], u.get("owner"), u.get("group"))
+            for u in inputs.get("uploads", [])
+        ]
+        assert sorted(got_uploads, key=str) == sorted(uploads, key=str), key
         got_mounts = [
             (m["type"], m.get("source"), m["target"], bool(m.get("readOnly")))
             for m in inputs.get("mounts", [])

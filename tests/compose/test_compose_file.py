@@ -293,13 +293,10 @@ def test_each_unsupported_key_is_one_problem_naming_file_service_and_key(tmp_pat
     _write(tmp_path, "t0ken\n", "token.txt")  # a file secret must exist in the project
     result = _normalise(tmp_path)
     assert unsupported_key_problems(result.file, result.model) == [
-        Problem("compose.yaml: configs", NOT_SUPPORTED),
         Problem("compose.yaml: networks.front.enable_ipv4", NOT_SUPPORTED),
         Problem("compose.yaml: services.web.cpu_rt_runtime", NOT_SUPPORTED),
-        Problem("compose.yaml: services.web.configs", NOT_SUPPORTED),
         Problem("compose.yaml: services.web.networks.front.priority", NOT_SUPPORTED),
         Problem("compose.yaml: services.web.ports[0].app_protocol", NOT_SUPPORTED),
-        Problem("compose.yaml: services.web.secrets[0].uid", NOT_SUPPORTED),
         Problem("compose.yaml: services.web.stdin_open", NOT_SUPPORTED),
         Problem("compose.yaml: services.web.volumes[0].bind.selinux", NOT_SUPPORTED),
         Problem(
@@ -339,7 +336,7 @@ def test_supported_service_keys_are_the_documented_set() -> None:
     assert isinstance(services.item, Keys)
     assert set(services.item.keys) == {
         *("image", "build", "command", "entrypoint", "environment", "ports", "expose"),
-        *("networks", "network_mode", "volumes", "tmpfs", "secrets", "depends_on"),
+        *("networks", "network_mode", "volumes", "tmpfs", "secrets", "configs", "depends_on"),
         *("healthcheck", "restart", "labels", "cap_add", "cap_drop", "hostname", "dns"),
         *("extra_hosts", "user", "working_dir", "init", "devices", "sysctls", "ulimits"),
         *("logging", "stop_signal", "stop_grace_period", "security_opt", "read_only"),
