@@ -428,6 +428,7 @@ def _plain(value: Any) -> Any:
 def test_secrets_are_files_and_env_values_that_stay_secret_on_the_wire(recorder):
     """A secret's file gets its mode, uid and gid, else compose's 0444 root; its text is
     secret on the wire, in files and env values alike."""
+
     def program():
         from_config = pulumi.Config().require_secret("dbPassword")
         Application(
@@ -787,10 +788,8 @@ REFUSALS = [
     ),
     (
         "secret-mode-without-a-file",
-        _service(
-            ServiceSpec(image="x", secrets={"pw": SecretSpec(value="1", env="PW", gid="70")})
-        ),
-        "service \"svc\": spec.secrets.pw.gid: applies to a secret's file; give file too",
+        _service(ServiceSpec(image="x", secrets={"pw": SecretSpec(value="1", env="PW", gid="70")})),
+        'service "svc": spec.secrets.pw.gid: applies to a secret\'s file; give file too',
     ),
     (
         "config-with-content-and-source",
@@ -821,9 +820,7 @@ REFUSALS = [
     ),
     (
         "config-target-relative",
-        _service(
-            ServiceSpec(image="x", configs={"app": ConfigSpec(content="a", target="etc/a")})
-        ),
+        _service(ServiceSpec(image="x", configs={"app": ConfigSpec(content="a", target="etc/a")})),
         'service "svc": spec.configs.app.target: "etc/a" is not an absolute path',
     ),
     (
