@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
+from components import Problem
 from components.compose_file import normalise_compose_file
+from components.topology.compose import compose_topology
 from plan import ProgramError, record_program
+from tests.compose.facts import ENVIRONMENT
 from tests.conftest import PROGRAM, PROJECT, PROJECT_DIR
 from tests.preview.helpers_preview import real_project
 
@@ -20,10 +23,18 @@ CORPUS = sorted(
 CONTAINER = "docker:index/container:Container"
 NETWORK = "docker:index/network:Network"
 VOLUME = "docker:index/volume:Volume"
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
 def compose_file(app: str) -> str:
     return f"tests/compose/corpus/{app}/compose.yaml"
+
+
+@pytest.fixture(autouse=True)
+def corpus_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variables the corpus's environment secrets and configs read."""
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
 
 
 def deployed(app: str) -> Any:
@@ -327,3 +338,140 @@ def test_a_memory_limit_the_engine_refuses_is_refused_from_compose() -> None:
     where, _, reason = lines[0].partition(": services.web.")
     assert where == "tests/compose/bad/tiny-memory/compose.yaml"
     assert reason.split(": ", 1)[1] == "1 MiB is below the engine's least limit, 6 MiB"
+
+
+# -- secrets and configs: what docker compose up does on one engine ---------------------------
+
+
+def _uploads(inputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Uploads with a secret's text shown as `[secret]`."""
+    return [
+        {k: "[secret]" if isinstance(v, dict) and SECRET_SIG in v else v for k, v in u.items()}
+        for u in inputs.get("uploads", [])
+    ]
+
+
+def _secret_values(inputs: dict[str, Any]) -> list[str]:
+    return [u["content"]["value"] for u in inputs.get("uploads", []) if SECRET_SIG in u["content"]]
+
+
+def test_file_secrets_are_mounted_and_environment_secrets_copied_with_uid_gid_and_mode() -> None:
+    plan = deployed("grafana-postgres-secrets")
+    by_name = {r.inputs["name"]: r.inputs for r in plan.of_type(CONTAINER)}
+    grafana = by_name["grafana-postgres-secrets-grafana-1"]
+    db = by_name["grafana-postgres-secrets-db-1"]
+    folder = PROJECT_DIR / "tests/compose/corpus/grafana-postgres-secrets"
+    # The file secret is the host file, mounted read-only: its mode and owner are the file's.
+    assert grafana["mounts"] == [
+        {
+            "target": "/run/secrets/grafana_admin_password",
+            "type": "bind",
+            "source": str(folder / "grafana_admin_password.txt"),
+            "readOnly": True,
+        }
+    ]
+    # Copied in: 0444 and root's by default, so a non-root user reads it ...
+    assert _uploads(grafana) == [
+        {"file": "/run/secrets/db_password", "content": "[secret]", "permissions": "0444"}
+    ]
+    # ... and the long syntax's uid, gid and mode, at a relative target under /run/secrets.
+    assert _uploads(db) == [
+        {
+            "file": "/run/secrets/postgres_password",
+            "content": "[secret]",
+            "permissions": "0400",
+            "owner": "70",
+            "group": "70",
+        }
+    ]
+    assert _secret_values(grafana) == _secret_values(db) == [ENVIRONMENT["GRAFANA_DB_PASSWORD"]]
+    assert db["mounts"] == [
+        {
+            "target": "/var/lib/postgresql/data",
+            "type": "volume",
+            "source": "grafana-postgres-secrets_pgdata",
+        }
+    ]
+
+
+def test_configs_are_mounted_from_files_and_copied_from_content_and_environment() -> None:
+    plan = deployed("prometheus-alertmanager-configs")
+    by_name = {r.inputs["name"]: r.inputs for r in plan.of_type(CONTAINER)}
+    prometheus = by_name["prometheus-alertmanager-configs-prometheus-1"]
+    alertmanager = by_name["prometheus-alertmanager-configs-alertmanager-1"]
+    folder = PROJECT_DIR / "tests/compose/corpus/prometheus-alertmanager-configs"
+    assert prometheus["mounts"] == [
+        {
+            "target": "/prometheus",
+            "type": "volume",
+            "source": "prometheus-alertmanager-configs_prometheus_data",
+        },
+        {
+            "target": "/etc/prometheus/prometheus.yml",
+            "type": "bind",
+            "source": str(folder / "prometheus.yml"),
+            "readOnly": True,
+        },
+    ]
+    assert prometheus["uploads"] == [
+        {
+            "file": "/etc/prometheus/rules/alerts.yml",
+            "content": "groups:\n  - name: targets\n    rules:\n      - alert: TargetDown\n"
+            "        expr: up == 0\n        for: 1m\n",
+            "permissions": "0444",
+        }
+    ]
+    assert alertmanager["uploads"] == [
+        {
+            "file": "/etc/alertmanager/alertmanager.yml",
+            "content": "route:\n  receiver: default\nreceivers:\n  - name: default\n",
+            "permissions": "0440",
+            "owner": "65534",
+            "group": "65534",
+        },
+        {
+            "file": "/etc/alertmanager/web.yml",
+            "content": ENVIRONMENT["ALERTMANAGER_WEB_CONFIG"],
+            "permissions": "0444",
+        },
+    ]
+
+
+def test_uid_gid_and_mode_of_a_mounted_file_are_ignored_with_composes_warning() -> None:
+    folder = "tests/compose/corpus/prometheus-alertmanager-configs"
+    model = normalise_compose_file(PROJECT_DIR, f"{folder}/compose.yaml", project_name="p").model
+    warnings: list[Problem] = []
+    topology = compose_topology(model, "compose.yaml", "engine", warnings)
+    assert warnings == [
+        Problem(
+            "compose.yaml: services.prometheus.configs[0]",
+            "config `uid`, `gid` and `mode` are not supported, they will be ignored (docker "
+            "compose mounts the file read-only from the host: its mode and owner are the host "
+            "file's, as they will be here)",
+        )
+    ]
+    assert topology["services"]["prometheus"]["configs"]["prometheus_config"] == {
+        "target": "/etc/prometheus/prometheus.yml"
+    }
+
+
+def test_a_copied_file_with_uid_or_gid_for_a_service_with_a_user_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CC_TEST_TOKEN", "t")
+    file = "tests/compose/bad/copied-file-owner-with-user/compose.yaml"
+    assert refusal(file) == (
+        f"{file}: services.app.secrets[0]: docker compose gives a copied file with uid or gid "
+        "to the service's user '1000:1000' as the engine's host resolves that name, not to the "
+        'uid and gid given (or fails: "getent unable to find entry"); remove uid and gid (mode '
+        "decides who reads it), or user"
+    )
+
+
+def test_an_environment_secret_without_its_variable_is_refused_as_compose_refuses_it() -> None:
+    file = "tests/compose/bad/environment-secret-unset/compose.yaml"
+    assert refusal(file) == (
+        f'{file}: secrets.token.environment: "CC_TEST_UNSET_TOKEN" is not set in the environment '
+        "of this run (docker compose up refuses it too: environment variable "
+        '"CC_TEST_UNSET_TOKEN" required by secret "bad_token" is not set); set it'
+    )

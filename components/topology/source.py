@@ -119,6 +119,8 @@ def load_compose_source(
         raw = compose_topology(normalised.model, file, target, warnings)
     except ComposeMappingError as error:
         problems += error.problems
+    else:
+        problems += _unset_variables(normalised.model, raw, file)
     if problems:
         raise TopologyError(problems)
     for warning in warnings:  # what `docker compose up` would warn of, said the same way
@@ -129,6 +131,29 @@ def load_compose_source(
         raise TopologyError(
             Problem(f"{file}: {p.field.removeprefix(ROOT + '.')}", p.reason) for p in error.problems
         ) from None
+
+
+def _unset_variables(model: Any, raw: Any, file: str) -> list[Problem]:
+    """Secrets and configs taken from an environment variable this run does not have: docker
+    compose up refuses them too (`environment variable "X" required by secret "s" is not
+    set`)."""
+    import os
+
+    problems = []
+    for kind in ("secrets", "configs"):
+        for key, source in (raw.get(kind) or {}).items():
+            variable = source.get("environment")
+            if variable is not None and variable not in os.environ:
+                name = model[kind][key].get("name", key)
+                problems.append(
+                    Problem(
+                        f"{file}: {kind}.{key}.environment",
+                        f'"{variable}" is not set in the environment of this run (docker '
+                        f'compose up refuses it too: environment variable "{variable}" required '
+                        f'by {kind.removesuffix("s")} "{name}" is not set); set it',
+                    )
+                )
+    return problems
 
 
 def _kind(value: Any) -> str:

@@ -2,8 +2,9 @@
 
 Each application in `corpus/<app>/compose.yaml` has `expected/<app>.yaml`, written by hand from
 the compose file: what Docker Compose's normalised model must say about its services (image or
-build, network attachments with aliases and addresses, mounts, secrets, dependencies with their
-conditions, environment, ports, healthcheck and the rest), networks, volumes and secrets.
+build, network attachments with aliases and addresses, mounts, secrets and configs, dependencies
+with their conditions, environment, ports, healthcheck and the rest), networks, volumes, secrets
+and configs.
 
 `facts` turns a normalised model into that form: paths inside the application's folder become
 `./relative` ones, and mounts, ports, secrets and dependencies become one short string each.
@@ -20,6 +21,13 @@ import yaml
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
 EXPECTED = HERE / "expected"
+
+ENVIRONMENT = {
+    "GRAFANA_DB_PASSWORD": "db-password-for-tests",
+    "ALERTMANAGER_WEB_CONFIG": "http_server_config:\n  http2: false\n",
+}
+"""The variables the corpus's `environment` secrets and configs read: set wherever a corpus file
+is deployed (by the program and by docker compose alike)."""
 
 APPS = tuple(sorted(p.name for p in CORPUS.iterdir() if (p / "compose.yaml").is_file()))
 """Every application of the corpus, by folder name."""
@@ -43,9 +51,19 @@ def facts(model: dict[str, Any], app_dir: Path) -> dict[str, Any]:
         out["networks"] = {k: _network(v) for k, v in model["networks"].items()}
     if model.get("volumes"):
         out["volumes"] = {k: dict(v) for k, v in model["volumes"].items()}
-    if model.get("secrets"):
-        out["secrets"] = {k: _secret(v, app_dir) for k, v in model["secrets"].items()}
+    for kind in ("secrets", "configs"):
+        if model.get(kind):
+            out[kind] = {k: _secret(v, app_dir) for k, v in model[kind].items()}
     return out
+
+
+def _file_use(use: dict[str, Any]) -> str:
+    """`source:target`, or `source` when compose gives no target, then `uid=`, `gid=` and
+    `mode=` when the long syntax gives them."""
+    known = {"source", "target", "uid", "gid", "mode"}
+    assert set(use) <= known, f"unexpected keys {sorted(set(use) - known)}"
+    text = f"{use['source']}:{use['target']}" if use.get("target") else str(use["source"])
+    return text + "".join(f" {k}={use[k]}" for k in ("uid", "gid", "mode") if k in use)
 
 
 def _service(service: dict[str, Any], app_dir: Path) -> dict[str, Any]:
@@ -61,8 +79,8 @@ def _service(service: dict[str, Any], app_dir: Path) -> dict[str, Any]:
             out[key] = [_mount(mount, app_dir) for mount in value]
         elif key == "ports":
             out[key] = [_port(port) for port in value]
-        elif key == "secrets":
-            out[key] = [f"{s['source']}:{s['target']}" for s in value]
+        elif key in ("secrets", "configs"):
+            out[key] = [_file_use(use) for use in value]
         elif key == "depends_on":
             out[key] = {dep: _dependency(spec) for dep, spec in value.items()}
         elif key == "devices":

@@ -185,8 +185,12 @@ def test_corpus_covers_what_real_applications_need() -> None:
         for volume in app_facts.get("volumes", {}).values():
             if volume.get("external"):
                 seen.add("external volume")
-        for secret in app_facts.get("secrets", {}).values():
-            seen.update(f"{k} secret" for k in secret if k in ("file", "environment"))
+        for kind in ("secret", "config"):
+            for top in app_facts.get(f"{kind}s", {}).values():
+                seen.update(f"{k} {kind}" for k in top if k in ("file", "content", "environment"))
+            for service in app_facts["services"].values():
+                for use in service.get(f"{kind}s", []):
+                    seen.update(f"{kind} {k}" for k in ("uid", "gid", "mode") if f" {k}=" in use)
     assert seen >= {
         "service on several networks",
         "aliases",
@@ -203,6 +207,16 @@ def test_corpus_covers_what_real_applications_need() -> None:
         "internal",
         "external volume",
         "file secret",
+        "environment secret",
+        "secret uid",
+        "secret gid",
+        "secret mode",
+        "file config",
+        "content config",
+        "environment config",
+        "config uid",
+        "config gid",
+        "config mode",
         "service_started",
         "service_healthy",
         "service_completed_successfully",

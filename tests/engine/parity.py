@@ -18,6 +18,8 @@ Everything is asked of the engine and of the containers themselves, never of eit
   the namespace's stand-ins serve;
 - `volumes`: for every named volume mount, whether the container could write a file named
   after itself there, and the files it sees once every container has written.
+- `files`: for every secret and config file a container is given, its mode, owner, group and
+  the digest of its text (never the text), and whether the container's own user can read it.
 
 Names that do not resolve and addresses that do not answer cost a timeout, so all the lookups
 (and all the pings) of one container run at once in one `sh`, and every container is probed in
@@ -72,6 +74,9 @@ class Observations:
     """(joined-namespace member, port) -> the page it fetched from 127.0.0.1 ("" for none)."""
     volumes: dict[tuple[str, str], tuple[str, bool, tuple[str, ...]]]
     """(container, mount target) -> (volume name, whether it could write, files it sees)."""
+    files: dict[tuple[str, str], str]
+    """(container, secret or config path) -> `<mode> <uid> <gid> <md5 of the text>
+    readable|unreadable` (`missing` when there is no such file)."""
 
 
 def differences(reference: Observations, other: Observations) -> list[str]:
@@ -331,12 +336,14 @@ def observe(
     served: Mapping[str, Sequence[int]],
     volumes: Iterable[str],
     configured_networks: Iterable[str],
+    files: Mapping[str, Sequence[str]] | None = None,
 ) -> Observations:
     """Everything in the module docstring, for the containers called `names`.
 
     `lookups` are the names to ask the embedded DNS server; `served` the ports each container's
     stand-in serves; `volumes` the engine names of the named volumes whose mounts are probed;
-    `configured_networks` the engine names of the networks whose subnets the file configures.
+    `configured_networks` the engine names of the networks whose subnets the file configures;
+    `files` the paths of each container's secret and config files.
     """
     deployment = _Deployment(client, containers_of(client, names))
     running = {n: c for n, c in deployment.containers.items() if c.status == "running"}
@@ -369,7 +376,39 @@ def observe(
         reach=reach,
         loopback=_loopback(deployment, running, served),
         volumes=_volumes(running, set(volumes)),
+        files=_files(running, files or {}),
     )
+
+
+def _files(
+    running: Mapping[str, Any], files: Mapping[str, Sequence[str]]
+) -> dict[tuple[str, str], str]:
+    """Each secret or config file: mode, owner, group and text digest (read as root), and
+    whether the container's own user (the one its processes run as) can read it."""
+    result = {}
+    for name, paths in sorted(files.items()):
+        if name not in running:
+            continue
+        for path in paths:
+            quoted = shlex.quote(path)
+            code, seen = sh_as(
+                running[name],
+                "0",
+                f"[ -f {quoted} ] && echo $(stat -c '%a %u %g' {quoted}) "
+                f"$(md5sum < {quoted} | cut -c1-32) || echo missing",
+            )
+            if seen == "missing" or code != 0:
+                result[(name, path)] = seen if code == 0 else f"<probe failed: {seen}>"
+                continue
+            readable = sh(running[name], f"cat {quoted} > /dev/null 2>&1")[0] == 0
+            result[(name, path)] = f"{seen} {'readable' if readable else 'unreadable'}"
+    return result
+
+
+def sh_as(container: Any, user: str, script: str) -> tuple[int, str]:
+    """Run `sh -c script` in a running container as `user`: (exit code, output)."""
+    code, output = container.exec_run(["sh", "-c", script], user=user, demux=False)
+    return int(code), (output or b"").decode("utf-8", "replace").strip()
 
 
 def _loopback(
