@@ -5,7 +5,8 @@ For each file: `docker compose -p <app> up -d` (the pinned Compose v2 binary the
 normalises with, `DOCKER_HOST` at the private engine) deploys it; every container is observed
 (`tests/engine/parity.py`: DNS answers of every name from every container, labelled with the
 container and network each address belongs to; pings between every container and every address;
-fetches on 127.0.0.1 inside each joined namespace; files seen through each named volume);
+fetches on 127.0.0.1 inside each joined namespace; files seen through each named volume; the
+mode, owner, text digest and readability of each secret and config file);
 `docker compose down -v` removes it. Then the program records its plan for the same file and
 project name (`composeFile`, `composeProject`), `tests/engine/realize.py` creates it as the
 pulumi-docker provider would, the same observations are made, and the plan is torn down. The two
@@ -35,6 +36,7 @@ import pytest
 
 from components.compose_file import compose_binary, normalise_compose_file
 from plan import record_program
+from tests.compose.facts import ENVIRONMENT
 from tests.engine.conftest import REPO, engine_exports, engine_sh
 from tests.engine.images import Standin, build_standins, kind_of, plan_standins
 from tests.engine.parity import (
@@ -67,8 +69,36 @@ APPS = {
     "prometheus-grafana": "fixed container names on the default network; a named volume",
     "nextcloud-traefik": "an external default network and an internal one; three named volumes",
     "gitea-postgres": "a fixed container name; short-syntax bind mounts of missing folders",
+    "grafana-postgres-secrets": (
+        "secrets read by a non-root user: a file secret (mounted) and an environment secret "
+        "(copied, 0444); an environment secret with the long syntax's uid, gid and mode"
+    ),
+    "prometheus-alertmanager-configs": (
+        "configs from a file (mounted; its mode ignored), content (with uid, gid and mode) and "
+        "an environment variable (at a relative target), read by a non-root user"
+    ),
 }
 """The corpus files that run with stand-ins, and what each brings to the proof."""
+
+FILE_MODES = {
+    "grafana-postgres-secrets": {
+        # Mounted from the host file (0644 in the repository): the host file's mode and owner.
+        ("grafana", "/run/secrets/grafana_admin_password"): "644 0 0",
+        # Copied in: compose's 0444, root's.
+        ("grafana", "/run/secrets/db_password"): "444 0 0",
+        # Copied in with the long syntax's uid, gid and mode.
+        ("db", "/run/secrets/postgres_password"): "400 70 70",
+    },
+    "prometheus-alertmanager-configs": {
+        ("prometheus", "/etc/prometheus/prometheus.yml"): "644 0 0",  # mode 0440 ignored
+        ("prometheus", "/etc/prometheus/rules/alerts.yml"): "444 0 0",
+        ("alertmanager", "/etc/alertmanager/alertmanager.yml"): "440 65534 65534",
+        ("alertmanager", "/etc/alertmanager/web.yml"): "444 0 0",
+    },
+}
+"""What Compose's own deployment gives each secret and config file (mode, uid, gid), by service
+and path: the reference is checked against these before this project's deployment is compared
+with it."""
 
 KNOWN_DIFFERENCES: dict[str, tuple[str, str]] = {}
 """Files on which this project's deployment is known to differ: why, and the engine's exact
@@ -122,6 +152,18 @@ class App:
             self.container(k): () if s.get("entrypoint") else ports[s["image"]]
             for k, s in self.services.items()
         }
+
+    @property
+    def files(self) -> dict[str, list[str]]:
+        """Container -> the paths of its secret and config files, where compose puts them."""
+        found: dict[str, list[str]] = {}
+        for key, service in self.services.items():
+            for kind, folder in (("secrets", "/run/secrets/"), ("configs", "/")):
+                for use in service.get(kind) or []:
+                    target = str(use.get("target") or use["source"])
+                    path = target if target.startswith("/") else folder + target
+                    found.setdefault(self.container(key), []).append(path)
+        return found
 
     @property
     def volumes(self) -> list[str]:
@@ -275,6 +317,7 @@ def compose(app: App, *args: str) -> subprocess.CompletedProcess[str]:
             "DOCKER_CONFIG": config,
             "HOME": config,
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            **ENVIRONMENT,
         }
         argv = [str(compose_binary()), "-f", str(REPO / app.file), "-p", app.name, *args]
         done = subprocess.run(
@@ -312,6 +355,7 @@ def observed(
         served=served,
         volumes=app.volumes,
         configured_networks=app.configured_networks,
+        files=app.files,
     )
 
 
@@ -331,9 +375,12 @@ def deployed_by_this_project(
     engine: docker.DockerClient, app: App, ports: dict[str, tuple[int, ...]]
 ) -> Observations:
     config = {f"{PROJECT}:composeFile": app.file, f"{PROJECT}:composeProject": app.name}
-    plan = record_program(
-        REPO / "__main__.py", project=PROJECT, stack="parity", config=config, preview=False
-    )
+    with pytest.MonkeyPatch.context() as patch:  # the variables compose was given, as theirs
+        for name, value in ENVIRONMENT.items():
+            patch.setenv(name, value)
+        plan = record_program(
+            REPO / "__main__.py", project=PROJECT, stack="parity", config=config, preview=False
+        )
     with externals(engine, app), Realization(engine) as realization:
         realization.apply_plan(plan)
         return observed(engine, app, ports)
@@ -368,6 +415,18 @@ def check_reference(app: App, seen: Observations) -> None:
             writers.setdefault(volume, set()).add(container)
     for (container, _target), (volume, _wrote, files) in seen.volumes.items():
         assert set(files) >= writers.get(volume, set()), f"{container} reading {volume}"
+    # Every secret and config file is there, and the container's own user (root or not)
+    # reads it.
+    assert sorted(seen.files) == sorted((c, p) for c, paths in app.files.items() for p in paths)
+    for (container, path), file in seen.files.items():
+        assert file.endswith(" readable"), f"{container} reading {path}: {file}"
+    modes = {
+        (app.container(key), path): mode
+        for (key, path), mode in FILE_MODES.get(app.name, {}).items()
+    }
+    assert {k: seen.files[k].split(" ")[:3] for k in modes} == {
+        k: mode.split(" ") for k, mode in modes.items()
+    }
 
 
 def _marks(name: str) -> tuple[pytest.MarkDecorator, ...]:
