@@ -142,7 +142,7 @@ def test_app_stack_is_web_app_and_db_as_services(recorder):
     for container in (app, db):
         (upload,) = container.inputs["uploads"]
         assert upload["file"] == "/run/secrets/db-password"
-        assert upload["permissions"] == "0400"
+        assert upload["permissions"] == "0444"
         assert upload["content"] == {SECRET_SIG: SECRET_MARK, "value": secret}
     assert secret.strip() not in json.dumps([without_secrets(r.inputs) for r in plan.resources])
     assert "uploads" not in web.inputs

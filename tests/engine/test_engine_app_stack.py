@@ -2,10 +2,10 @@
 
 app resolves db only through the internal back network and web cannot resolve it at all; the
 database's named volume is shared with its backup sidecar and outlives the containers that
-write it; the password file is in app and db with mode 0400 and the file's exact text; app was
-started only after db's health check passed. Also the engine behaviour behind two refusals of
-the components: a job the engine restarts never stays completed, and a read-only root
-filesystem takes no uploaded secret.
+write it; the password file is in app and db with mode 0444 (compose's default) and the file's
+exact text; app was started only after db's health check passed. Also the engine behaviour
+behind two refusals of the components: a job the engine restarts never stays completed, and a
+read-only root filesystem takes no uploaded secret.
 """
 
 from __future__ import annotations
@@ -151,11 +151,11 @@ def test_db_volume_is_shared_with_the_backup_sidecar_and_outlives_its_writers(
     assert r.volumes == ["db-data"]
 
 
-def test_secret_file_is_in_app_and_db_with_mode_0400_and_the_files_text(app: App) -> None:
+def test_secret_file_is_in_app_and_db_with_mode_0444_and_the_files_text(app: App) -> None:
     text = SECRET_FILE.read_bytes()
     for name in ("app", "db"):
         box = app.realization.container(name)
-        assert sh(box, "stat -c '%a %u %g' /run/secrets/db-password") == (0, "400 0 0"), name
+        assert sh(box, "stat -c '%a %u %g' /run/secrets/db-password") == (0, "444 0 0"), name
         code, content = box.exec_run(["cat", "/run/secrets/db-password"])
         assert (code, content) == (0, text), name
         code, env = box.exec_run(["env"])

@@ -293,7 +293,7 @@ def test_secret_is_a_file_in_the_task_and_nowhere_in_the_spec(
 ) -> None:
     db = _task_container(swarm, "db")
     code, out = sh(db, "cat /run/secrets/db_password; echo; stat -c %a /run/secrets/db_password")
-    assert (code, out) == (0, f"{SECRET_TEXT}\n400")
+    assert (code, out) == (0, f"{SECRET_TEXT}\n444")  # as docker stack deploy writes it
     spec = json.dumps(swarm.api.inspect_service("db"))
     assert SECRET_TEXT not in spec
     assert "app_db_password" in spec

@@ -143,5 +143,5 @@ def test_no_secret_text_reaches_the_report_the_json_or_the_diagram(
     document = json.loads(shown[2])
     db = next(r for r in document["resources"] if r["name"] == "app-db")
     assert db["inputs"]["uploads"] == [
-        {"file": "/run/secrets/db-password", "content": "[secret]", "permissions": "0400"}
+        {"file": "/run/secrets/db-password", "content": "[secret]", "permissions": "0444"}
     ]
