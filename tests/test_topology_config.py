@@ -344,7 +344,8 @@ CASES = [
         "zones",
         {},
         "topology.zones: is not a known key; expected one of: target, networks, volumes, "
-        "secrets, services, dns_groups, joined_groups, containers, pull_images, application",
+        "secrets, configs, services, dns_groups, joined_groups, containers, pull_images, "
+        "application",
     ),
 ]
 
@@ -401,7 +402,8 @@ def test_every_problem_is_reported_once_each():
     topology["zones"] = {}
     assert message(topology).splitlines() == [
         "topology.zones: is not a known key; expected one of: target, networks, volumes, "
-        "secrets, services, dns_groups, joined_groups, containers, pull_images, application",
+        "secrets, configs, services, dns_groups, joined_groups, containers, pull_images, "
+        "application",
     ]
 
 
