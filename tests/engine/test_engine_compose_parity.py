@@ -311,21 +311,29 @@ def docker_host() -> str:
 
 def compose(app: App, *args: str) -> subprocess.CompletedProcess[str]:
     """`docker compose -f FILE -p APP ARGS` against the private engine, failing with stderr."""
+    done = run_compose(app.file, app.name, *args)
+    assert done.returncode == 0, f"docker compose {' '.join(args)}: {done.stderr.strip()}"
+    return done
+
+
+def run_compose(
+    file: str, project: str, *args: str, variables: Mapping[str, str] = ENVIRONMENT
+) -> subprocess.CompletedProcess[str]:
+    """`docker compose -f FILE -p PROJECT ARGS` against the private engine, with `variables`
+    in its environment."""
     with tempfile.TemporaryDirectory(prefix="compose-parity-") as config:
         env = {
             "DOCKER_HOST": docker_host(),
             "DOCKER_CONFIG": config,
             "HOME": config,
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            **ENVIRONMENT,
+            **variables,
         }
-        argv = [str(compose_binary()), "-f", str(REPO / app.file), "-p", app.name, *args]
-        done = subprocess.run(
+        argv = [str(compose_binary()), "-f", str(REPO / file), "-p", project, *args]
+        return subprocess.run(
             argv, capture_output=True, text=True, env=env, cwd=REPO,
             timeout=COMPOSE_TIMEOUT_S, check=False,
         )  # fmt: skip
-    assert done.returncode == 0, f"docker compose {' '.join(args)}: {done.stderr.strip()}"
-    return done
 
 
 def leftovers(engine: docker.DockerClient, app: App) -> list[str]:
@@ -458,3 +466,34 @@ def test_compose_and_this_project_give_the_same_dns_and_connectivity(
         "\n".join(found)
     )
     assert ours == reference
+
+
+def test_compose_gives_copied_text_with_uid_to_the_services_user_as_the_engines_host_knows_it(
+    engine: docker.DockerClient,
+) -> None:
+    """Why uid or gid on a copied secret or config is refused for a service that sets `user`:
+    `docker compose up` copies it with `CopyUIDGID`, and the engine then looks the container's
+    user up in its own host's passwd database, not the uid and gid given; `1000:1000` is no
+    entry there, and the container never starts."""
+    file = "tests/compose/bad/copied-file-owner-with-user/compose.yaml"
+    project = "copied-owner"
+    tag = "busybox:1.36"
+    before = None
+    with contextlib.suppress(docker.errors.ImageNotFound):
+        before = engine.images.get(tag).id
+    build_standins(engine, [Standin(tag=tag, kind="shell", ports=(), entrypoint=True)])
+    try:
+        up = run_compose(file, project, "up", "-d", "--pull", "never",
+                         variables={"CC_TEST_TOKEN": "t"})  # fmt: skip
+        states = {c.name: c.status for c in engine.containers.list(all=True)}
+    finally:
+        run_compose(file, project, "down", "-v", "--timeout", "0", variables={"CC_TEST_TOKEN": "t"})
+        if before is not None:
+            repository, version = _repository_and_tag(tag)
+            engine.api.tag(before, repository, version, force=True)
+        else:
+            with contextlib.suppress(docker.errors.APIError):
+                engine.api.remove_image(tag)
+    assert up.returncode != 0
+    assert 'getent unable to find entry "1000:1000" in passwd database' in up.stderr
+    assert states == {"copied-owner-app-1": "created"}
