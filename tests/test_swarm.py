@@ -192,6 +192,38 @@ def test_swarm_service_wire_inputs(recorder):
     }
 
 
+def test_a_secrets_file_in_a_task_takes_the_uses_mode_uid_and_gid(recorder):
+    """As `docker stack deploy` writes a secret: 0444 and root unless the use says otherwise."""
+
+    def program() -> None:
+        front = _front()
+        _app(
+            {
+                "db": SwarmServiceSpec(
+                    image="postgres:16-alpine",
+                    networks=(Attachment(front),),
+                    secrets={
+                        "pw": SecretSpec(
+                            value="s3cret", file="/run/secrets/pw", mode="0400", uid="70", gid="70"
+                        )
+                    },
+                )
+            }
+        )
+
+    service = recorder.run(program, preview=True).named("app-db")
+    assert service.inputs["taskSpec"]["containerSpec"]["secrets"] == [
+        {
+            "secretId": UNKNOWN,
+            "secretName": "app_pw",
+            "fileName": "/run/secrets/pw",
+            "fileMode": 256.0,
+            "fileUid": "70",
+            "fileGid": "70",
+        }
+    ]
+
+
 def test_a_dependent_service_waits_for_its_dependency(recorder):
     def program() -> None:
         front = _front()
