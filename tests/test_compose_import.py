@@ -475,3 +475,25 @@ def test_an_environment_secret_without_its_variable_is_refused_as_compose_refuse
         "of this run (docker compose up refuses it too: environment variable "
         '"CC_TEST_UNSET_TOKEN" required by secret "bad_token" is not set); set it'
     )
+
+
+def test_on_a_swarm_a_secret_keeps_its_uid_gid_and_mode_whatever_the_user() -> None:
+    """`docker stack deploy` writes a secret's file with the long syntax's owner and mode."""
+    model = {
+        "name": "p",
+        "services": {
+            "db": {
+                "image": "postgres",
+                "user": "70:70",
+                "secrets": [{"source": "pw", "target": "pw", "uid": "70", "mode": "0400"}],
+            }
+        },
+        "secrets": {"pw": {"name": "p_pw", "file": "/srv/pw.txt"}},
+    }
+    warnings: list[Problem] = []
+    topology = compose_topology(model, "compose.yaml", "swarm", warnings)
+    assert topology["secrets"] == {"pw": {"file": "/srv/pw.txt"}}
+    assert topology["services"]["db"]["secrets"] == {
+        "pw": {"file": "/run/secrets/pw", "mode": "0400", "uid": "70"}
+    }
+    assert warnings == []

@@ -562,7 +562,8 @@ def file_references(
                     {"type": "bind", "source": top["file"], "target": target, "read_only": True}
                 )
                 continue
-            if not mounted and ("uid" in owner or "gid" in owner) and service.get("user"):
+            copied_owner = "uid" in owner or "gid" in owner
+            if not swarm and not mounted and copied_owner and service.get("user"):
                 problems.append(
                     Problem(
                         where,
