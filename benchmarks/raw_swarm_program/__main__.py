@@ -173,7 +173,7 @@ def service(key, config):
                         secret_id=secrets[s].id,
                         secret_name=secrets[s].name,
                         file_name=(use or {}).get("file") or f"/run/secrets/{s}",
-                        file_mode=0o400,
+                        file_mode=0o444,
                     )
                     for s, use in uses.items()
                 ]
