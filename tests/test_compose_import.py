@@ -453,6 +453,10 @@ def test_uid_gid_and_mode_of_a_mounted_file_are_ignored_with_composes_warning() 
     assert topology["services"]["prometheus"]["configs"]["prometheus_config"] == {
         "target": "/etc/prometheus/prometheus.yml"
     }
+    # The program says so too, as `docker compose up` does: in `pulumi up` and in the report.
+    assert deployed("prometheus-alertmanager-configs").warnings == (
+        f"{folder}/compose.yaml: services.prometheus.configs[0]: {warnings[0].reason}",
+    )
 
 
 def test_a_copied_file_with_uid_or_gid_for_a_service_with_a_user_is_refused(
