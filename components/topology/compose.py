@@ -16,6 +16,7 @@ swarm's (`any`) unless the file gives one.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -29,6 +30,15 @@ _HEALTH_DEFAULTS = {"interval": "30s", "timeout": "30s", "start_period": "0s", "
 """The engine's own defaults, which compose leaves to it."""
 
 
+NO_IPV6_POOL = (
+    'true without an IPv6 subnet: the engine refuses to create the network ("could not find '
+    "an available, non-overlapping IPv6 address pool among the defaults to assign to the "
+    'network") unless its default-address-pools hold an IPv6 pool; give an IPv6 subnet in '
+    "ipam.config"
+)
+"""Why `enable_ipv6: true` needs an IPv6 subnet (the engine's own refusal, quoted)."""
+
+
 class ComposeMappingError(Exception):
     """Parts of a compose model the service model cannot express, one problem each."""
 
@@ -37,13 +47,21 @@ class ComposeMappingError(Exception):
         self.problems = problems
 
 
-def compose_topology(model: Mapping[str, Any], file: str, target: str = "engine") -> dict[str, Any]:
+def compose_topology(
+    model: Mapping[str, Any],
+    file: str,
+    target: str = "engine",
+    advisories: list[Problem] | None = None,
+) -> dict[str, Any]:
     """The `topology` value equivalent to compose's normalised `model` of `file`, deployed on
     `target` (`engine` or `swarm`).
 
-    Raises `ComposeMappingError` naming file, service and key for what cannot be expressed.
+    Raises `ComposeMappingError` naming file, service and key for what cannot be expressed;
+    what is deployed with a difference that depends on a key's value is added to `advisories`
+    (the differences of whole keys are in `compose_keys.KEYS`).
     """
     swarm = target == "swarm"
+    notes: list[Problem] = [] if advisories is None else advisories
     project = str(model.get("name") or "")
     services: Mapping[str, Any] = model.get("services") or {}
     problems: list[Problem] = []
@@ -73,18 +91,13 @@ def compose_topology(model: Mapping[str, Any], file: str, target: str = "engine"
         topology["services"][key] = _service(
             project, key, service, at, known=services, owners=owners, problems=problems
         )
+        _pull(service, f"{at}.pull_policy", topology["services"][key], notes)
         if swarm:
             _swarm_service(
                 project, key, service, at, out=topology["services"][key], problems=problems
             )
-        elif service.get("deploy"):
-            problems.append(
-                Problem(
-                    f"{at}.deploy",
-                    "applies to swarm services; set the stack's composeTarget to swarm, or "
-                    "remove it",
-                )
-            )
+        else:
+            _engine_deploy(service, f"{at}.deploy", topology["services"][key], problems)
     for key, owner in owners.items():
         at = f"{file}: services.{key}"
         if owner not in topology["services"]:
@@ -97,6 +110,8 @@ def compose_topology(model: Mapping[str, Any], file: str, target: str = "engine"
             problems.append(Problem(f"{at}.network_mode", reason))
             continue
         sidecar = _container(project, key, services[key], at, problems)
+        _pull(services[key], f"{at}.pull_policy", sidecar, notes)
+        _engine_deploy(services[key], f"{at}.deploy", sidecar, problems)
         depends = _depends_on(services[key], at, owners, problems, services)
         depends.pop(owner, None)
         if depends:
@@ -104,9 +119,134 @@ def compose_topology(model: Mapping[str, Any], file: str, target: str = "engine"
         topology["services"][owner].setdefault("sidecars", {})[
             _container_name(project, key, services[key])
         ] = sidecar
+    if not swarm:
+        _links(services, topology["services"], owners, file, problems)
     if problems:
         raise ComposeMappingError(problems)
     return topology
+
+
+_PULL_AGAIN = {
+    "always": "on every `docker compose up`",
+    "daily": "once a day",
+    "weekly": "once a week",
+    "refresh": "on every `docker compose up`",
+}
+
+
+def _pull(service: Mapping[str, Any], at: str, out: dict[str, Any], notes: list[Problem]) -> None:
+    """`pull_policy` as the image set's pull setting: `never` uses the engine's copy, `build`
+    builds (the service's `build:`), every other value pulls when the image is missing; a
+    policy that pulls again later is an advisory, since the provider pulls once."""
+    policy = str(service.get("pull_policy") or "")
+    if not policy or policy == "build":
+        return
+    if policy == "never":
+        out["pull"] = False
+        return
+    if "build" not in out:
+        out["pull"] = True
+    again = _PULL_AGAIN.get(policy) or (
+        f"every {policy.removeprefix('every_')}" if policy.startswith("every_") else None
+    )
+    if again is not None:
+        notes.append(
+            Problem(
+                at,
+                f'"{policy}": the image is pulled when the plan first needs it, and again only '
+                f"when its name changes or it is gone from the engine; compose pulls it again "
+                f"{again}",
+            )
+        )
+
+
+_RESTART_CONDITIONS = {"any": "always", "on-failure": "on-failure", "none": "no"}
+
+
+def _engine_deploy(
+    service: Mapping[str, Any], at: str, out: dict[str, Any], problems: list[Problem]
+) -> None:
+    """What `docker compose up` applies of `deploy:` to a plain container: resource limits and
+    reservations, the restart condition and one replica; the swarm's other keys do nothing on
+    one engine (compose ignores them), so they map to nothing."""
+    deploy = service.get("deploy") or {}
+    replicas = deploy.get("replicas")
+    if replicas is not None and replicas != 1:
+        problems.append(
+            Problem(
+                f"{at}.replicas",
+                f"{replicas} replicas: container-comms deploys one container per service on one "
+                "engine; remove replicas, or set composeTarget to swarm",
+            )
+        )
+    resources = deploy.get("resources") or {}
+    limits = resources.get("limits") or {}
+    reservations = resources.get("reservations") or {}
+    if limits.get("memory") not in (None, "", 0, "0"):
+        out["memory"] = _mib(limits["memory"])
+    if limits.get("cpus") not in (None, 0):
+        out["cpus"] = f"{float(limits['cpus']):g}"
+    if reservations.get("memory") not in (None, "", 0, "0"):
+        out["memory_reservation"] = _mib(reservations["memory"])
+    condition = (deploy.get("restart_policy") or {}).get("condition")
+    if condition is not None:
+        if condition in _RESTART_CONDITIONS:
+            out["restart"] = _RESTART_CONDITIONS[condition]
+        else:
+            problems.append(
+                Problem(
+                    f"{at}.restart_policy.condition",
+                    f"{_quoted(condition)} is not a restart condition; use any, on-failure or none",
+                )
+            )
+
+
+def _links(
+    services: Mapping[str, Any],
+    mapped: dict[str, Any],
+    owners: Mapping[str, str],
+    file: str,
+    problems: list[Problem],
+) -> None:
+    """`links: [db:database]` as compose makes them on user-defined networks: the linking
+    container resolves `database` (and `db-1`) to db. The provider has no links, so the names
+    become aliases of the linked service on every network the two share (an advisory says so)."""
+    for key, service in services.items():
+        for index, link in enumerate(service.get("links") or []):
+            at = f"{file}: services.{key}.links[{index}]"
+            target, _, name = str(link).partition(":")
+            name = name or target
+            linker = mapped.get(owners.get(key, key)) or {}
+            linked = mapped.get(owners.get(target, target))
+            if linked is None:
+                problems.append(Problem(at, f"{_quoted(target)} is not a service of this file"))
+                continue
+            shared = [
+                n for n in linked.get("networks") or {} if n in (linker.get("networks") or {})
+            ]
+            if not shared:
+                problems.append(
+                    Problem(
+                        at,
+                        f"{_quoted(key)} and {_quoted(target)} share no network, so the link "
+                        "name cannot resolve; put both on one network",
+                    )
+                )
+                continue
+            for net in shared:
+                aliases = linked["networks"][net]["aliases"]
+                for alias in (name, f"{target}-1"):
+                    if alias not in aliases:
+                        aliases.append(alias)
+
+
+def _mib(value: Any) -> int:
+    """Bytes (as compose writes them, a number or a string of digits) as MiB, rounded up."""
+    return -(-int(value) // (1024 * 1024))
+
+
+def _quoted(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, str) else repr(value)
 
 
 def _swarm_service(
@@ -215,9 +355,14 @@ def _service(
                 "aliases": [key, *((attachment or {}).get("aliases") or [])],
                 **{
                     k: (attachment or {})[k]
-                    for k in ("ipv4_address", "ipv6_address")
+                    for k in ("ipv4_address", "ipv6_address", "interface_name")
                     if (attachment or {}).get(k)
                 },
+                **(
+                    {"gw_priority": int((attachment or {})["gw_priority"])}
+                    if (attachment or {}).get("gw_priority") is not None
+                    else {}
+                ),
             }
             for net, attachment in networks.items()
         }
@@ -268,8 +413,11 @@ def _container(
         }
     else:
         out["image"] = service.get("image") or ""
-    if service.get("pull_policy") == "never":
-        out["pull"] = False
+    for name in ("tty", "stdin_open"):
+        if service.get(name):
+            out[name] = True
+    if service.get("platform"):
+        out["platform"] = str(service["platform"])
     for source, target in (("command", "command"), ("entrypoint", "entrypoint")):
         if service.get(source):
             value = service[source]
@@ -285,12 +433,8 @@ def _container(
     if service.get("expose"):
         out["expose"] = [str(p) for p in service["expose"]]
     health = service.get("healthcheck")
-    if health and not health.get("disable") and health.get("test"):
-        test = health["test"]
-        out["healthcheck"] = {
-            "test": test if isinstance(test, list) else ["CMD-SHELL", test],
-            **{k: health.get(k) or v for k, v in _HEALTH_DEFAULTS.items()},
-        }
+    if health:
+        _healthcheck(health, f"{at}.healthcheck", out, problems)
     if service.get("labels"):
         out["labels"] = dict(service["labels"])
     for source, target in (("cap_add", "capabilities_add"), ("cap_drop", "capabilities_drop")):
@@ -344,10 +488,22 @@ def _options(
             out[target] = -(-int(service[source]) // (1024 * 1024))
     if service.get("devices"):
         out["devices"] = [_device(d) for d in service["devices"]]
+    for index, volume in enumerate(service.get("volumes") or []):
+        kind = volume.get("type") or "volume"
+        if kind not in ("bind", "volume", "tmpfs"):
+            problems.append(
+                Problem(
+                    f"{at}.volumes[{index}].type",
+                    f"{_quoted(kind)} is not supported by container-comms (it takes bind, "
+                    "volume, tmpfs); change it, or deploy this file with docker compose",
+                )
+            )
     mounts = [_mount(v) for v in service.get("volumes") or []]
-    mounts += [{"type": "tmpfs", "target": path} for path in service.get("tmpfs") or []]
     if mounts:
         out["mounts"] = mounts
+    tmpfs = service.get("tmpfs") or []
+    if tmpfs:
+        out["tmpfs"] = _tmpfs(tmpfs if isinstance(tmpfs, list) else [tmpfs], at, problems)
     if service.get("secrets"):
         out["secrets"] = {
             use["source"]: {"file": _secret_target(use)} for use in service["secrets"]
@@ -405,10 +561,91 @@ def _mount(volume: Mapping[str, Any]) -> dict[str, Any]:
         out["read_only"] = True
     if (volume.get("bind") or {}).get("create_host_path"):
         out["create_host_path"] = True
-    size = (volume.get("tmpfs") or {}).get("size")
-    if size:
-        out["tmpfs_size"] = int(size)
+    tmpfs = volume.get("tmpfs") or {}
+    if tmpfs.get("size"):
+        out["tmpfs_size"] = int(tmpfs["size"])
+    if tmpfs.get("mode"):
+        out["tmpfs_mode"] = int(tmpfs["mode"])
     return out
+
+
+_TMPFS_FLAGS = frozenset({
+    "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "sync", "async", "dirsync",
+    "remount", "mand", "nomand", "atime", "noatime", "diratime", "nodiratime", "relatime",
+    "norelatime", "strictatime", "nostrictatime",
+})  # fmt: skip
+"""The mount flags a tmpfs option list may hold (the engine's `mount.ParseTmpfsOptions`)."""
+_TMPFS_VALUES = {
+    "size": re.compile(r"\d+[kmgKMG%]?"),
+    "mode": re.compile(r"[0-7]{1,4}"),
+    "uid": re.compile(r"\d+"),
+    "gid": re.compile(r"\d+"),
+    "nr_inodes": re.compile(r"\d+[kmgKMG]?"),
+    "nr_blocks": re.compile(r"\d+[kmgKMG]?"),
+    "mpol": re.compile(r"[a-z]+(?::[0-9,-]+)?"),
+}
+"""The options with a value, and its form (tmpfs(5)); the engine refuses any other option at
+start ("Invalid tmpfs option")."""
+
+
+def _tmpfs(entries: list[Any], at: str, problems: list[Problem]) -> dict[str, str]:
+    """`tmpfs: ["/run:size=64m,mode=1777", /tmp]` as compose passes it to the engine: each
+    path with its option list (`HostConfig.Tmpfs`), the options checked one by one."""
+    out: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        where = f"{at}.tmpfs[{index}]"
+        path, _, options = str(entry).partition(":")
+        if path in out:
+            problems.append(Problem(where, f"{_quoted(path)} is mounted twice; mount it once"))
+            continue
+        for option in filter(None, options.split(",")):
+            name, equals, value = option.partition("=")
+            form = _TMPFS_VALUES.get(name)
+            if (not equals and name in _TMPFS_FLAGS) or (
+                equals and form is not None and form.fullmatch(value)
+            ):
+                continue
+            if form is not None:
+                reason = f"{_quoted(option)} is not a valid {name} (e.g. size=64m, mode=1777)"
+            else:
+                reason = (
+                    f"{_quoted(option)} is not a tmpfs option; use size=, mode=, uid=, gid=, "
+                    "nr_inodes= or mount flags such as noexec, nosuid, nodev"
+                )
+            problems.append(Problem(where, reason))
+        out[path] = options
+    return out
+
+
+def _healthcheck(
+    health: Mapping[str, Any], at: str, out: dict[str, Any], problems: list[Problem]
+) -> None:
+    """A health check as compose sends it: `disable: true` (or the test `["NONE"]`) switches
+    off the image's own check; a check with timings but no test would keep the image's test
+    with new timings, which the provider cannot express (it needs the test)."""
+    test = health.get("test")
+    if health.get("disable") or test == ["NONE"]:
+        out["healthcheck"] = {
+            "test": ["NONE"],
+            "interval": "0s",
+            "timeout": "0s",
+            "start_period": "0s",
+            "retries": 0,
+        }
+        return
+    if not test:
+        problems.append(
+            Problem(
+                at,
+                "sets timings without a test, which keeps the image's own test; pulumi-docker "
+                "needs the test itself: repeat the image's test here",
+            )
+        )
+        return
+    out["healthcheck"] = {
+        "test": test if isinstance(test, list) else ["CMD-SHELL", test],
+        **{k: health.get(k) or v for k, v in _HEALTH_DEFAULTS.items()},
+    }
 
 
 def _secret_target(use: Mapping[str, Any]) -> str:
@@ -463,6 +700,19 @@ def _network(
         ):
             if config.get(source):
                 out[target] = config[source]
+    ipam_driver = (net.get("ipam") or {}).get("driver")
+    if ipam_driver:
+        out["ipam_driver"] = str(ipam_driver)
+    if net.get("enable_ipv6") and "ipv6_subnet" not in out:
+        problems.append(Problem(f"{at}.enable_ipv6", NO_IPV6_POOL))
+    if net.get("enable_ipv4") is False:
+        problems.append(
+            Problem(
+                f"{at}.enable_ipv4",
+                "false asks for an IPv6-only network, which needs engine API 1.47 (the engine "
+                "20.10 container-comms is proven on gives every network IPv4); remove it",
+            )
+        )
     if net.get("internal"):
         out["internal"] = True
     if net.get("labels"):

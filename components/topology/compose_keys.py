@@ -18,6 +18,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from ..problems import Problem
+
 Verdict = Literal["mapped", "compose", "no effect", "advisory", "refused"]
 """What a key becomes:
 
@@ -97,7 +99,7 @@ def refused(reason: str) -> Outcome:
     return Outcome("refused", note=reason)
 
 
-_NOT_YET = "is not taken by container-comms; remove it, or deploy this file with docker compose"
+_NOT_YET = "is not supported by container-comms; remove it, or deploy this file with docker compose"
 _WINDOWS = ("applies to Windows containers only; a Linux engine ignores it",)
 _SWARM_ONLY = "read by a swarm only: `docker compose up` on one engine ignores it"
 _BUILD = "builds are run by the image set (components/images.py)"
@@ -169,7 +171,10 @@ row(
 )
 row("networks.*.ipam", mapped("NetworkConfig subnets", f"{_N}.ipamConfigs"))
 row("networks.*.ipam.driver", mapped("NetworkConfig.ipam_driver", f"{_N}.ipamDriver"))
-row("networks.*.ipam.options", mapped("NetworkConfig.ipam_options", f"{_N}.ipamOptions"))
+row(
+    "networks.*.ipam.options",
+    no_effect("Compose 2.40.3 drops it from the model: it never reaches the engine"),
+)
 rows(
     "networks.*.ipam.config networks.*.ipam.config[].subnet networks.*.ipam.config[].gateway",
     mapped("NetworkConfig.subnet/gateway (one IPv4, one IPv6)", f"{_N}.ipamConfigs"),
@@ -344,7 +349,13 @@ rows(
 row("services.*.mem_swappiness", _no_provider("compose sets the container's swappiness"))
 row("services.*.oom_kill_disable", _no_provider("compose turns off the OOM killer"))
 row("services.*.oom_score_adj", _no_provider("compose sets the OOM score"))
-row("services.*.pids_limit", _no_provider("compose limits the number of processes"))
+_NO_PIDS = advisory(
+    "nothing",
+    "(none)",
+    "the container runs with no limit on its number of processes: compose sets one, and "
+    "pulumi-docker 5.2.0 has no input for it",
+)
+row("services.*.pids_limit", _NO_PIDS)
 row("services.*.uts", _no_provider("compose shares the host's UTS namespace"))
 row("services.*.mac_address", _unsupported())
 row("services.*.volumes_from", _no_provider("compose mounts another container's volumes"))
@@ -454,9 +465,14 @@ rows(
     "services.*.networks.*.ipv4_address services.*.networks.*.ipv6_address",
     mapped("ServiceAttachmentConfig addresses", f"{_C}.networksAdvanced[].ipv4Address"),
 )
+_NOT_ON_SWARM = refused(
+    "a swarm service's network attachment has no such setting here; remove it, or deploy "
+    "with composeTarget engine"
+)
 row(
     "services.*.networks.*.gw_priority",
     mapped("ServiceAttachmentConfig.gw_priority", f"{_C}.networksAdvanced[].gwPriority"),
+    _NOT_ON_SWARM,
 )
 row(
     "services.*.networks.*.interface_name",
@@ -466,6 +482,7 @@ row(
         "an engine before v28.1 ignores the name and calls the interface ethN (compose "
         "refuses the key there)",
     ),
+    _NOT_ON_SWARM,
 )
 rows(
     "services.*.networks.*.driver_opts services.*.networks.*.link_local_ips "
@@ -545,10 +562,7 @@ row(
     container("cpus", "cpus"),
     mapped("Deploy.limits.cpus", f"{_S}.taskSpec.resources.limits.nanoCpus"),
 )
-row(
-    "services.*.deploy.resources.limits.pids",
-    _no_provider("compose limits the number of processes"),
-)
+row("services.*.deploy.resources.limits.pids", _NO_PIDS, _unsupported())
 row(
     "services.*.deploy.resources.reservations.memory",
     container("memory_reservation", "memoryReservation"),
@@ -586,9 +600,14 @@ row(
     no_effect("its keys below say what each becomes"),
     mapped("Deploy.restart_policy", f"{_S}.taskSpec.restartPolicy"),
 )
-rows(
-    "services.*.deploy.restart_policy.condition services.*.deploy.restart_policy.max_attempts",
+row(
+    "services.*.deploy.restart_policy.condition",
     container("restart (any: always, on-failure, none: no)", "restart"),
+    mapped("Deploy.restart_policy", f"{_S}.taskSpec.restartPolicy"),
+)
+row(
+    "services.*.deploy.restart_policy.max_attempts",
+    _unsupported(),
     mapped("Deploy.restart_policy", f"{_S}.taskSpec.restartPolicy"),
 )
 rows(
@@ -692,6 +711,42 @@ def _walk(value: Any, where: str, path: str) -> Iterator[Use]:
     elif isinstance(value, list) and any(p.startswith(f"{path}[]") for p in KEYS):
         for index, item in enumerate(value):
             yield from _walk(item, f"{where}[{index}]", f"{path}[]")
+
+
+UNKNOWN_KEY: Final = (
+    "is not a key of the compose specification Docker Compose 2.40.3 reads; remove it"
+)
+
+
+@dataclass(frozen=True)
+class KeyProblems:
+    """What the keys of one model are refused for, and what they are deployed with a
+    difference for; each names the file and the key as written."""
+
+    refusals: list[Problem]
+    """Keys the file is refused at."""
+    advisories: list[Problem]
+    """Keys deployed with a stated difference from `docker compose up`."""
+
+
+def key_problems(file: str, model: Mapping[str, Any], target: str = "engine") -> KeyProblems:
+    """Every refused and every advisory key of a normalised compose `model`, in its order.
+
+    A refused key whose value is empty (`placement: {}`, as Compose writes it) applies nothing
+    and passes. `compose.yaml: services.web.cpu_rt_runtime: ...`
+    """
+    found = KeyProblems([], [])
+    for use in rows_in(model):
+        at = f"{file}: {use.where}"
+        if use.row is None:
+            found.refusals.append(Problem(at, UNKNOWN_KEY))
+            continue
+        outcome = use.row.on(target)
+        if outcome.verdict == "refused" and use.value not in (None, {}, []):
+            found.refusals.append(Problem(at, outcome.note))
+        elif outcome.verdict == "advisory":
+            found.advisories.append(Problem(at, outcome.note))
+    return found
 
 
 # --- the README's table ---------------------------------------------------------------------

@@ -96,8 +96,9 @@ def load_compose_source(
     Every problem names the compose file: Compose's own refusals (with the line), compose keys
     the model does not have, and the loader's checks placed at the compose key.
     """
-    from ..compose_file import normalise_compose_file, unsupported_key_problems
+    from ..compose_file import normalise_compose_file
     from .compose import ComposeMappingError, compose_topology
+    from .compose_keys import key_problems
 
     if target not in ("engine", "swarm"):
         raise TopologyError(
@@ -113,13 +114,17 @@ def load_compose_source(
     )
     for warning in normalised.warnings:  # shown by `pulumi up` and in the gate's report
         pulumi.log.warn(f"{warning.field}: {warning.reason}")
-    problems = unsupported_key_problems(file, normalised.model)
+    keys = key_problems(file, normalised.model, target)
+    problems = keys.refusals
+    advisories = keys.advisories
     try:
-        raw = compose_topology(normalised.model, file, target)
+        raw = compose_topology(normalised.model, file, target, advisories)
     except ComposeMappingError as error:
         problems += error.problems
     if problems:
         raise TopologyError(problems)
+    for advisory in advisories:
+        pulumi.log.warn(f"{advisory.field}: {advisory.reason}")
     try:
         return load_topology(raw, project_dir)
     except TopologyError as error:
