@@ -763,7 +763,7 @@ def build_container(
                 ipv4_address=wire.ipv4_address,
                 ipv6_address=wire.ipv6_address,
                 gw_priority=wire.gw_priority,
-                driver_opts=dict(wire.driver_opts) or None,
+                driver_opts=[f"{k}={v}" for k, v in wire.driver_opts.items()] or None,
             )
             for wire in placement.attachments
         ]

@@ -170,15 +170,18 @@ def _engine_deploy(
     reservations, the restart condition and one replica; the swarm's other keys do nothing on
     one engine (compose ignores them), so they map to nothing."""
     deploy = service.get("deploy") or {}
-    replicas = deploy.get("replicas")
-    if replicas is not None and replicas != 1:
-        problems.append(
-            Problem(
-                f"{at}.replicas",
-                f"{replicas} replicas: container-comms deploys one container per service on one "
-                "engine; remove replicas, or set composeTarget to swarm",
+    for where, count in (
+        (f"{at}.replicas", deploy.get("replicas")),
+        (f"{at.removesuffix('.deploy')}.scale", service.get("scale")),
+    ):
+        if count is not None and count != 1:
+            problems.append(
+                Problem(
+                    where,
+                    f"{count} containers: container-comms deploys one container per service on "
+                    "one engine; remove it, or set composeTarget to swarm",
+                )
             )
-        )
     resources = deploy.get("resources") or {}
     limits = resources.get("limits") or {}
     reservations = resources.get("reservations") or {}
@@ -268,6 +271,8 @@ def _swarm_service(
             )
         )
     out["container_name"] = f"{project}_{key}" if project else key
+    for path, options in (out.pop("tmpfs", None) or {}).items():
+        out.setdefault("mounts", []).append(_swarm_tmpfs(path, options, f"{at}.tmpfs", problems))
     if not service.get("restart"):
         out.pop("restart", None)  # the swarm's own default: restart on any exit
     deploy = service.get("deploy") or {}
@@ -595,9 +600,6 @@ def _tmpfs(entries: list[Any], at: str, problems: list[Problem]) -> dict[str, st
     for index, entry in enumerate(entries):
         where = f"{at}.tmpfs[{index}]"
         path, _, options = str(entry).partition(":")
-        if path in out:
-            problems.append(Problem(where, f"{_quoted(path)} is mounted twice; mount it once"))
-            continue
         for option in filter(None, options.split(",")):
             name, equals, value = option.partition("=")
             form = _TMPFS_VALUES.get(name)
@@ -615,6 +617,31 @@ def _tmpfs(entries: list[Any], at: str, problems: list[Problem]) -> dict[str, st
             problems.append(Problem(where, reason))
         out[path] = options
     return out
+
+
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def _swarm_tmpfs(path: str, options: str, at: str, problems: list[Problem]) -> dict[str, Any]:
+    """A `tmpfs:` entry as a swarm service's tmpfs mount, which takes a size and a mode only."""
+    mount: dict[str, Any] = {"type": "tmpfs", "target": path}
+    for option in filter(None, options.split(",")):
+        name, _, value = option.partition("=")
+        size = re.fullmatch(r"(\d+)([kmgKMG]?)", value) if name == "size" else None
+        if size is not None:
+            mount["tmpfs_size"] = int(size[1]) * _UNITS[size[2].lower()]
+        elif name == "mode":
+            mount["tmpfs_mode"] = int(value, 8)
+        else:
+            problems.append(
+                Problem(
+                    at,
+                    f"{_quoted(option)} on {_quoted(path)}: a swarm service's tmpfs takes only "
+                    "size= (in bytes, k, m or g) and mode=; remove it, or set composeTarget "
+                    "to engine",
+                )
+            )
+    return mount
 
 
 def _healthcheck(
@@ -672,7 +699,7 @@ def _network(
     if driver == "overlay" and "encrypted" in options:
         options.pop("encrypted")
         out["encrypted"] = True
-    if net.get("attachable"):
+    if net.get("attachable") and swarm:  # on one engine's bridge it changes nothing
         out["attachable"] = True
     v4 = []
     for config in (net.get("ipam") or {}).get("config") or []:

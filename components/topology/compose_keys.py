@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from ..problems import Problem
+from ..swarm import NO_JOINED_NAMESPACE, NO_STATIC_ADDRESS, UNSUPPORTED_OPTIONS
 
 Verdict = Literal["mapped", "compose", "no effect", "advisory", "refused"]
 """What a key becomes:
 
 - `mapped`: translated to a spec field, written to the provider's wire property `wire`;
-- `compose`: applied by Docker Compose itself while it normalises the file (interpolation,
-  merging, defaults); the key never reaches the model the project deploys;
+- `compose`: settled by Docker Compose itself while it normalises the file (merged, folded
+  into another key, or dropped); the key never reaches the model the project deploys;
 - `no effect`: `docker compose up` on one engine gives it no effect on what runs (it is read
   by other compose commands, or by a swarm), so nothing is deployed for it;
 - `advisory`: mapped as far as pulumi-docker 5.2.0 can, and `note` says exactly what the
@@ -117,6 +118,11 @@ def _no_provider(what: str) -> Outcome:
     )
 
 
+def _swarm_refuses(option: str) -> Outcome:
+    """Refused on a swarm, for the reason the swarm service component gives for `option`."""
+    return refused(UNSUPPORTED_OPTIONS[option])
+
+
 _ROWS: list[KeyRow] = []
 
 
@@ -139,7 +145,13 @@ rows(
     by_compose("Compose merges the included files into the model"),
 )
 rows(
-    "models models.*.model models.*.name models.*.context_size models.*.runtime_flags "
+    "models models.*.model models.*.name models.*.context_size models.*.runtime_flags",
+    by_compose(
+        "Compose 2.40.3 leaves models out of the model it prints; a service that uses one is "
+        "refused at services.*.models"
+    ),
+)
+rows(
     "services.*.models services.*.models.*.endpoint_var services.*.models.*.model_var",
     refused(
         "needs Docker Model Runner, which `docker compose up` asks of the engine's host; "
@@ -157,10 +169,16 @@ row(
     mapped("NetworkConfig.driver (overlay or bridge)", f"{_N}.driver"),
 )
 row("networks.*.driver_opts", mapped("NetworkConfig.driver_opts", f"{_N}.options"))
-row("networks.*.attachable", mapped("NetworkConfig.attachable", f"{_N}.attachable"))
+row(
+    "networks.*.attachable",
+    no_effect("lets standalone containers join a swarm's overlay; a bridge ignores it"),
+    mapped("NetworkConfig.attachable", f"{_N}.attachable"),
+)
 row("networks.*.internal", mapped("NetworkConfig.internal", f"{_N}.internal"))
 row("networks.*.labels", mapped("NetworkConfig.labels", f"{_N}.labels"))
-rows("networks.*.external networks.*.external.name", mapped("NetworkConfig.external", "(none)"))
+row("networks.*.external", mapped("NetworkConfig.external", "(none)"))
+_EXTERNAL_NAME = by_compose("Compose folds the obsolete `external: {name: X}` into `name: X`")
+row("networks.*.external.name", _EXTERNAL_NAME)
 row(
     "networks.*.enable_ipv6",
     mapped("NetworkConfig.ipv6 (refused without an IPv6 subnet)", f"{_N}.ipv6"),
@@ -173,7 +191,7 @@ row("networks.*.ipam", mapped("NetworkConfig subnets", f"{_N}.ipamConfigs"))
 row("networks.*.ipam.driver", mapped("NetworkConfig.ipam_driver", f"{_N}.ipamDriver"))
 row(
     "networks.*.ipam.options",
-    no_effect("Compose 2.40.3 drops it from the model: it never reaches the engine"),
+    by_compose("Compose 2.40.3 drops it from the model: it never reaches the engine"),
 )
 rows(
     "networks.*.ipam.config networks.*.ipam.config[].subnet networks.*.ipam.config[].gateway",
@@ -191,7 +209,8 @@ row("volumes.*.name", mapped("NamedVolumeArgs.volume_name", f"{_V}.name"))
 row("volumes.*.driver", mapped("NamedVolumeArgs.driver", f"{_V}.driver"))
 row("volumes.*.driver_opts", mapped("NamedVolumeArgs.driver_opts", f"{_V}.driverOpts"))
 row("volumes.*.labels", mapped("NamedVolumeArgs.labels", f"{_V}.labels"))
-rows("volumes.*.external volumes.*.external.name", mapped("NamedVolumeArgs.external", "(none)"))
+row("volumes.*.external", mapped("NamedVolumeArgs.external", "(none)"))
+row("volumes.*.external.name", _EXTERNAL_NAME)
 
 # --- secrets and configs (file/content/environment and their modes: kept together here) ----
 
@@ -200,17 +219,18 @@ row("secrets.*.file", mapped("SecretSourceConfig.file", f"{_C}.uploads[].content
 row("secrets.*.environment", mapped("SecretSourceConfig.environment", f"{_C}.uploads[].content"))
 row("secrets.*.name", no_effect("a file or environment secret has no engine name"))
 rows(
-    "secrets.*.external secrets.*.external.name secrets.*.driver secrets.*.driver_opts "
+    "secrets.*.external secrets.*.driver secrets.*.driver_opts "
     "secrets.*.template_driver secrets.*.labels",
     refused("only file and environment secrets exist on one engine; give a file"),
 )
 rows(
     "configs configs.*.file configs.*.content configs.*.environment configs.*.name "
-    "configs.*.external configs.*.external.name configs.*.labels configs.*.template_driver "
+    "configs.*.external configs.*.labels configs.*.template_driver "
     "services.*.configs services.*.configs[].source services.*.configs[].target "
     "services.*.configs[].uid services.*.configs[].gid services.*.configs[].mode",
     _unsupported(),
 )
+rows("secrets.*.external.name configs.*.external.name", _EXTERNAL_NAME)
 row("services.*.secrets", mapped("ContainerSpec.secrets", f"{_C}.uploads"))
 rows(
     "services.*.secrets[].source services.*.secrets[].target",
@@ -229,17 +249,19 @@ row(
         "never uses the engine's copy, build builds",
         f"{_I}",
     ),
+    _swarm_refuses("pull"),
 )
 row(
     "services.*.pull_refresh_after",
-    by_compose("Compose folds it into pull_policy (every_<duration>)"),
+    by_compose("Compose 2.40.3 drops it: its model has no such field"),
 )
-row("services.*.platform", container("platform", "platform"))
-row("services.*.build", mapped("ContainerSpec.build", f"{_I}.build"))
+row("services.*.platform", container("platform", "platform"), _swarm_refuses("platform"))
+row("services.*.build", mapped("ContainerSpec.build", f"{_I}.build"), _swarm_refuses("build"))
 rows(
     "services.*.build.context services.*.build.dockerfile services.*.build.args "
     "services.*.build.target",
     mapped(f"BuildSpec ({_BUILD})", f"{_I}.build"),
+    _swarm_refuses("build"),
 )
 rows(
     "services.*.build.additional_contexts services.*.build.cache_from services.*.build.cache_to "
@@ -270,7 +292,10 @@ rows(
     "services.*.extends services.*.extends.file services.*.extends.service",
     by_compose("Compose merges the extended service into this one"),
 )
-row("services.*.profiles", by_compose("Compose drops services of profiles not enabled"))
+row(
+    "services.*.profiles",
+    no_effect("Compose has already left out the services of profiles not enabled"),
+)
 row("services.*.labels", container("labels", "labels"))
 row("services.*.annotations", _unsupported())
 row(
@@ -283,8 +308,8 @@ row("services.*.domainname", _unsupported())
 row("services.*.user", container("user", "user"))
 row("services.*.working_dir", container("working_dir", "workingDir"))
 row("services.*.init", container("init", "init"))
-row("services.*.tty", container("tty", "tty"))
-row("services.*.stdin_open", container("stdin_open", "stdinOpen"))
+row("services.*.tty", container("tty", "tty"), _swarm_refuses("tty"))
+row("services.*.stdin_open", container("stdin_open", "stdinOpen"), _swarm_refuses("stdin_open"))
 row(
     "services.*.attach",
     no_effect("only chooses whose output `docker compose up` prints; the container is the same"),
@@ -293,23 +318,32 @@ row("services.*.restart", container("restart", "restart"))
 row("services.*.stop_signal", container("stop_signal", "stopSignal"))
 row("services.*.stop_grace_period", container("stop_grace_period", "stopTimeout"))
 row("services.*.read_only", container("read_only", "readOnly"))
-row("services.*.privileged", container("privileged", "privileged"))
+row("services.*.privileged", container("privileged", "privileged"), _swarm_refuses("privileged"))
 rows("services.*.cap_add services.*.cap_drop", container("capabilities", "capabilities"))
-row("services.*.security_opt", container("security_opt", "securityOpts"))
+row(
+    "services.*.security_opt",
+    container("security_opt", "securityOpts"),
+    _swarm_refuses("security_opt"),
+)
 row("services.*.sysctls", container("sysctls", "sysctls"))
-row("services.*.ulimits", container("ulimits", "ulimits"))
-rows("services.*.ulimits.*.soft services.*.ulimits.*.hard", container("ulimits", "ulimits"))
+row("services.*.ulimits", container("ulimits", "ulimits"), _swarm_refuses("ulimits"))
+rows(
+    "services.*.ulimits.*.soft services.*.ulimits.*.hard",
+    container("ulimits", "ulimits"),
+    _swarm_refuses("ulimits"),
+)
 row("services.*.logging", container("logging", "logDriver"))
 row("services.*.logging.driver", container("logging.driver", "logDriver"))
 row("services.*.logging.options", container("logging.options", "logOpts"))
-row("services.*.pid", container("pid_mode", "pidMode"))
-row("services.*.ipc", container("ipc_mode", "ipcMode"))
-row("services.*.shm_size", container("shm_size", "shmSize"))
-row("services.*.mem_limit", container("memory", "memory"))
-row("services.*.cpus", container("cpus", "cpus"))
+row("services.*.pid", container("pid_mode", "pidMode"), _swarm_refuses("pid_mode"))
+row("services.*.ipc", container("ipc_mode", "ipcMode"), _swarm_refuses("ipc_mode"))
+row("services.*.shm_size", container("shm_size", "shmSize"), _swarm_refuses("shm_size"))
+row("services.*.mem_limit", container("memory", "memory"), _swarm_refuses("memory"))
+row("services.*.cpus", container("cpus", "cpus"), _swarm_refuses("cpus"))
 row(
     "services.*.scale",
-    by_compose("Compose folds it into deploy.replicas"),
+    mapped("one container (a scale other than 1 refused)", _C),
+    refused("a swarm service's replicas are deploy.replicas; set them there"),
 )
 rows(
     "services.*.cgroup services.*.cgroup_parent services.*.cpu_period services.*.cpu_quota "
@@ -425,6 +459,7 @@ rows(
         "the link name resolves for every container on the shared network, not only for the "
         "linking one (pulumi-docker 5.2.0 has no links input)",
     ),
+    no_effect("`docker stack deploy` ignores links; a service's name resolves on its networks"),
 )
 row(
     "services.*.external_links",
@@ -455,6 +490,10 @@ row(
         "ServiceConfig.network_mode (host, none, bridge), or a sidecar (service:<name>)",
         f"{_C}.networkMode",
     ),
+    refused(
+        "a swarm service is reached over overlay networks; attach it to networks instead "
+        f"(for service:<name>: {NO_JOINED_NAMESPACE})"
+    ),
 )
 row("services.*.networks", mapped("ServiceConfig.networks", f"{_C}.networksAdvanced"))
 row(
@@ -464,6 +503,7 @@ row(
 rows(
     "services.*.networks.*.ipv4_address services.*.networks.*.ipv6_address",
     mapped("ServiceAttachmentConfig addresses", f"{_C}.networksAdvanced[].ipv4Address"),
+    refused(NO_STATIC_ADDRESS),
 )
 _NOT_ON_SWARM = refused(
     "a swarm service's network attachment has no such setting here; remove it, or deploy "
@@ -536,10 +576,11 @@ row(
     container("mounts[].tmpfs_mode", "mounts[].tmpfsOptions.mode"),
 )
 row("services.*.tmpfs", container("tmpfs (path: options)", "tmpfs"))
-row("services.*.devices", container("devices", "devices"))
+row("services.*.devices", container("devices", "devices"), _swarm_refuses("devices"))
 rows(
     "services.*.devices[].source services.*.devices[].target services.*.devices[].permissions",
     container("devices", "devices"),
+    _swarm_refuses("devices"),
 )
 
 # --- services: deploy -----------------------------------------------------------------------
@@ -704,6 +745,9 @@ def _walk(value: Any, where: str, path: str) -> Iterator[Use]:
                 yield from _walk(item, child_where, f"{path}.*")
                 continue
             child = f"{path}.{key}" if path else key
+            if child not in KEYS and f"{path}.{key.lower()}" in KEYS:
+                # Compose 2.40.3 prints blkio_config entries with Go's field names (`Path`).
+                child = f"{path}.{key.lower()}"
             known = KEYS.get(child)
             yield Use(child_where, child, item, known)
             if known is not None and child not in _LEAF_MAPS:
@@ -753,7 +797,7 @@ def key_problems(file: str, model: Mapping[str, Any], target: str = "engine") ->
 
 _VERDICT_TEXT: Final = {
     "mapped": "mapped",
-    "compose": "applied by Compose",
+    "compose": "settled by Compose",
     "no effect": "no effect on one engine",
     "advisory": "mapped, with an advisory",
     "refused": "refused",
