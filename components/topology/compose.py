@@ -262,14 +262,6 @@ def _swarm_service(
     problems: list[Problem],
 ) -> None:
     """Turn a mapped service into a swarm service, as `docker stack deploy` names and runs it."""
-    if service.get("container_name"):
-        problems.append(
-            Problem(
-                f"{at}.container_name",
-                "a swarm names a service's containers itself (<service>.<slot>.<task id>); "
-                "remove container_name",
-            )
-        )
     out["container_name"] = f"{project}_{key}" if project else key
     for path, options in (out.pop("tmpfs", None) or {}).items():
         out.setdefault("mounts", []).append(_swarm_tmpfs(path, options, f"{at}.tmpfs", problems))

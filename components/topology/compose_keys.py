@@ -20,6 +20,13 @@ from typing import Any, Final, Literal
 
 from ..problems import Problem
 from ..swarm import NO_JOINED_NAMESPACE, NO_STATIC_ADDRESS, UNSUPPORTED_OPTIONS
+from ..vocabulary import (
+    CONTAINER_TYPE,
+    DOCKER_SERVICE_TYPE,
+    NETWORK_TYPE,
+    REMOTE_IMAGE_TYPE,
+    VOLUME_TYPE,
+)
 
 Verdict = Literal["mapped", "compose", "no effect", "advisory", "refused"]
 """What a key becomes:
@@ -68,11 +75,11 @@ class KeyRow:
 
 # --- shorthand for the rows -----------------------------------------------------------------
 
-_C = "docker:index/container:Container"
-_N = "docker:index/network:Network"
-_V = "docker:index/volume:Volume"
-_S = "docker:index/service:Service"
-_I = "docker:index/remoteImage:RemoteImage"
+_C = CONTAINER_TYPE
+_N = NETWORK_TYPE
+_V = VOLUME_TYPE
+_S = DOCKER_SERVICE_TYPE
+_I = REMOTE_IMAGE_TYPE
 
 
 def mapped(to: str, wire: str) -> Outcome:
@@ -301,7 +308,10 @@ row("services.*.annotations", _unsupported())
 row(
     "services.*.container_name",
     mapped("ServiceConfig.container_name", f"{_C}.name"),
-    refused("a swarm names a service's containers itself; remove container_name"),
+    refused(
+        "a swarm names a service's containers itself (<service>.<slot>.<task id>); remove "
+        "container_name"
+    ),
 )
 row("services.*.hostname", container("hostname", "hostname"))
 row("services.*.domainname", _unsupported())
@@ -354,8 +364,9 @@ rows(
     "services.*.gpus[].device_ids services.*.gpus[].driver services.*.gpus[].options",
     _unsupported(),
 )
+row("services.*.blkio_config", no_effect("its keys below say what each becomes"))
 rows(
-    "services.*.blkio_config services.*.blkio_config.weight services.*.blkio_config.weight_device "
+    "services.*.blkio_config.weight services.*.blkio_config.weight_device "
     "services.*.blkio_config.weight_device[].path services.*.blkio_config.weight_device[].weight",
     _no_provider("compose sets the container's block IO weight"),
 )
@@ -780,14 +791,19 @@ def key_problems(file: str, model: Mapping[str, Any], target: str = "engine") ->
     and passes. `compose.yaml: services.web.cpu_rt_runtime: ...`
     """
     found = KeyProblems([], [])
+    refused_at: list[str] = []
     for use in rows_in(model):
+        if any(use.where.startswith((f"{r}.", f"{r}[")) for r in refused_at):
+            continue  # the key holding it is refused already
         at = f"{file}: {use.where}"
         if use.row is None:
             found.refusals.append(Problem(at, UNKNOWN_KEY))
+            refused_at.append(use.where)
             continue
         outcome = use.row.on(target)
         if outcome.verdict == "refused" and use.value not in (None, {}, []):
             found.refusals.append(Problem(at, outcome.note))
+            refused_at.append(use.where)
         elif outcome.verdict == "advisory":
             found.advisories.append(Problem(at, outcome.note))
     return found

@@ -173,6 +173,7 @@ def test_every_row_is_proven_by_a_fixture() -> None:
             if name == "refused":
                 assert verdict in ("refused", "mapped", "no effect"), verdict
                 engine |= {p for p in paths if verdict == "refused"}
+                engine |= {p for p in paths if p in ("services.*.blkio_config",)}
             else:
                 assert verdict != "refused", sorted(paths)
                 engine |= paths
@@ -220,13 +221,16 @@ def test_keys_compose_settles_never_reach_the_model() -> None:
 def test_each_refused_key_is_refused_at_its_path_with_its_rows_reason(name: str) -> None:
     file = fixture_file(name)
     found = key_problems(file, model(name), TARGETS[name])
-    want = [
-        Problem(f"{file}: {u.where}", u.row.on(TARGETS[name]).note)
-        for u in uses(name)
-        if u.row is not None
-        and u.row.on(TARGETS[name]).verdict == "refused"
-        and u.value not in (None, {}, [])
-    ]
+    want: list[Problem] = []
+    for use in uses(name):
+        assert use.row is not None
+        outcome = use.row.on(TARGETS[name])
+        if outcome.verdict != "refused" or use.value in (None, {}, []):
+            continue
+        if any(use.where.startswith(f"{p.field.split(': ', 1)[1]}{s}") for p in want for s in ".["):
+            continue  # inside a refused key: that key's refusal says it
+        want.append(Problem(f"{file}: {use.where}", outcome.note))
+    assert len(want) > 20
     assert found.refusals == want
     with pytest.raises(ProgramError) as caught:
         deployed(name)
@@ -244,9 +248,16 @@ def test_refusals_name_the_key_and_the_fix() -> None:
     assert by_field[f"{file}: services.r_process.dns_search"] == (
         "is not supported by container-comms; remove it, or deploy this file with docker compose"
     )
-    assert by_field[f"{file}: services.r_blkio.blkio_config.device_read_bps[0].Path"] == (
+    assert by_field[f"{file}: services.r_blkio.blkio_config.weight_device"] == (
+        "compose sets the container's block IO weight; pulumi-docker 5.2.0 has no input for it, "
+        "so the container would run without it; remove it, or deploy this file with docker "
+        "compose"
+    )
+    assert by_field[f"{file}: services.r_blkio.blkio_config.device_read_bps"] == (
         "is not supported by container-comms; remove it, or deploy this file with docker compose"
     )
+    # Inside a refused key, nothing more is reported.
+    assert not [f for f in by_field if ".device_read_bps[" in f]
 
 
 def test_a_key_outside_the_specification_is_refused() -> None:
