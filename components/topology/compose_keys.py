@@ -183,7 +183,7 @@ row(
 )
 row("networks.*.internal", mapped("NetworkConfig.internal", f"{_N}.internal"))
 row("networks.*.labels", mapped("NetworkConfig.labels", f"{_N}.labels"))
-row("networks.*.external", mapped("NetworkConfig.external", "(none)"))
+row("networks.*.external", mapped("NetworkConfig.external: used, never created", "(none)"))
 _EXTERNAL_NAME = by_compose("Compose folds the obsolete `external: {name: X}` into `name: X`")
 row("networks.*.external.name", _EXTERNAL_NAME)
 row(
@@ -216,7 +216,7 @@ row("volumes.*.name", mapped("NamedVolumeArgs.volume_name", f"{_V}.name"))
 row("volumes.*.driver", mapped("NamedVolumeArgs.driver", f"{_V}.driver"))
 row("volumes.*.driver_opts", mapped("NamedVolumeArgs.driver_opts", f"{_V}.driverOpts"))
 row("volumes.*.labels", mapped("NamedVolumeArgs.labels", f"{_V}.labels"))
-row("volumes.*.external", mapped("NamedVolumeArgs.external", "(none)"))
+row("volumes.*.external", mapped("NamedVolumeArgs.external: used, never created", "(none)"))
 row("volumes.*.external.name", _EXTERNAL_NAME)
 
 # --- secrets and configs (file/content/environment and their modes: kept together here) ----
@@ -824,8 +824,8 @@ def _cell(outcome: Outcome) -> str:
     text = _VERDICT_TEXT[outcome.verdict]
     if outcome.verdict in ("mapped", "advisory"):
         text += f": {outcome.to}"
-        if outcome.wire:
-            text += f" → `{outcome.wire}`"
+        if outcome.wire and outcome.wire != "(none)":
+            text += f" → `{outcome.wire.rsplit(':', 1)[-1]}`"
         if outcome.note:
             text += f"; differs: {outcome.note}"
     elif outcome.verdict in ("compose", "no effect"):
@@ -836,12 +836,24 @@ def _cell(outcome: Outcome) -> str:
 
 
 def readme_table() -> str:
-    """The README's compose key table: one line per key, engine and swarm outcomes."""
+    """The README's compose key table: every key, consecutive keys with the same outcomes on
+    one line, with what each becomes on one engine and on a swarm."""
     lines = [
-        "| Compose key | On one engine | On a swarm (`composeTarget: swarm`) |",
-        "|---|---|---|",
+        "| Compose keys | On one engine | On a swarm (`composeTarget: swarm`) |",
+        "| --- | --- | --- |",
     ]
+    groups: list[tuple[list[str], KeyRow]] = []
     for key in KEYS.values():
-        swarm = "same" if key.swarm is None else _cell(key.swarm)
-        lines.append(f"| `{key.path}` | {_cell(key.engine)} | {swarm} |")
+        if groups and (groups[-1][1].engine, groups[-1][1].swarm) == (key.engine, key.swarm):
+            groups[-1][0].append(key.path)
+        else:
+            groups.append(([key.path], key))
+    for paths, key in groups:
+        swarm = "the same" if key.swarm is None else _cell(key.swarm)
+        names = ", ".join(f"`{p}`" for p in paths)
+        lines.append(f"| {names} | {_cell(key.engine)} | {swarm} |")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m components.topology.compose_keys > table
+    print(readme_table())
