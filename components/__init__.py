@@ -22,6 +22,7 @@ from .attachment import Attachment, NetworkRef
 from .checking import CONFIG as _CONFIG
 from .container import (
     ContainerSpec,
+    DeviceRequestSpec,
     DeviceSpec,
     HealthcheckSpec,
     LoggingSpec,
@@ -63,6 +64,7 @@ __all__ = [
     "Condition",
     "ContainerSpec",
     "Deploy",
+    "DeviceRequestSpec",
     "DeviceSpec",
     "DnsGroup",
     "DnsGroupArgs",
@@ -109,6 +111,7 @@ for _args_class in (
     MountSpec,
     SecretSpec,
     DeviceSpec,
+    DeviceRequestSpec,
     UlimitSpec,
     LoggingSpec,
     BuildSpec,

@@ -133,6 +133,22 @@ class DeviceSpec:
 
 
 @dataclass(frozen=True)
+class DeviceRequestSpec:
+    """Devices asked of a device driver (GPUs), as `docker run --gpus` asks them."""
+
+    driver: str | None = None
+    """The driver (`nvidia`, `cdi`); the engine picks one by the capabilities when None."""
+    count: int | None = None
+    """How many devices (-1: all); None with `device_ids`."""
+    device_ids: tuple[str, ...] = ()
+    """The devices by id."""
+    capabilities: tuple[str, ...] = ()
+    """The capabilities every device must have (`gpu`, `compute`)."""
+    options: Mapping[str, str] = field(default_factory=dict)
+    """The driver's options."""
+
+
+@dataclass(frozen=True)
 class UlimitSpec:
     """A resource limit of the container's processes."""
 
@@ -210,6 +226,9 @@ class ContainerSpec:
     """Run an init process that forwards signals and reaps zombies."""
     devices: Seq[DeviceSpec] = ()
     """Host devices made available inside the container."""
+    device_requests: tuple[DeviceRequestSpec, ...] = ()
+    """Devices asked of a device driver (GPUs); the engine refuses to start the container when
+    no driver can give them."""
     sysctls: Mapping[str, str] = field(default_factory=dict)
     """Namespaced kernel parameters."""
     ulimits: Mapping[str, UlimitSpec] = field(default_factory=dict)
@@ -788,6 +807,17 @@ def build_container(
                 permissions=d.permissions,
             )
             for d in spec.devices
+        ]
+        or None,
+        device_requests=[
+            docker.ContainerDeviceRequestArgs(
+                driver=r.driver,
+                count=r.count,
+                device_ids=list(r.device_ids) or None,
+                capabilities=list(r.capabilities) or None,
+                options=dict(r.options) or None,
+            )
+            for r in spec.device_requests
         ]
         or None,
         sysctls=dict(spec.sysctls) or None,

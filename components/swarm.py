@@ -101,6 +101,8 @@ UNSUPPORTED_OPTIONS: dict[str, str] = {
     ),
     "tmpfs": "a swarm service takes tmpfs as mounts of type tmpfs; give them in mounts",
     "tty": "pulumi-docker's Service takes no terminal; run it as a plain container",
+    "device_requests": "pulumi-docker's Service takes no device requests; run it as a plain "
+    "container",
     "stdin_open": "pulumi-docker's Service takes no open stdin; run it as a plain container",
     "platform": (
         "each node runs the image for its own platform; constrain placement to the nodes of "

@@ -191,6 +191,9 @@ def _engine_deploy(
         out["cpus"] = f"{float(limits['cpus']):g}"
     if reservations.get("memory") not in (None, "", 0, "0"):
         out["memory_reservation"] = _mib(reservations["memory"])
+    requests = [_device_request(d) for d in reservations.get("devices") or []]
+    if requests:
+        out["device_requests"] = [*out.get("device_requests", []), *requests]
     condition = (deploy.get("restart_policy") or {}).get("condition")
     if condition is not None:
         if condition in _RESTART_CONDITIONS:
@@ -485,6 +488,9 @@ def _options(
             out[target] = -(-int(service[source]) // (1024 * 1024))
     if service.get("devices"):
         out["devices"] = [_device(d) for d in service["devices"]]
+    if service.get("gpus"):
+        # As compose asks them: each entry's capabilities plus `gpu`.
+        out["device_requests"] = [_device_request(g, gpu=True) for g in service["gpus"]]
     for index, volume in enumerate(service.get("volumes") or []):
         kind = volume.get("type") or "volume"
         if kind not in ("bind", "volume", "tmpfs"):
@@ -522,6 +528,23 @@ def _port(port: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[str
         )
     elif published:
         out["external"] = int(published)
+    return out
+
+
+def _device_request(device: Mapping[str, Any], gpu: bool = False) -> dict[str, Any]:
+    """A compose device reservation (or `gpus` entry) as the engine's device request."""
+    count = device.get("count")
+    out: dict[str, Any] = {
+        "capabilities": [*(device.get("capabilities") or []), *(["gpu"] if gpu else [])],
+    }
+    if device.get("driver"):
+        out["driver"] = str(device["driver"])
+    if count is not None:
+        out["count"] = -1 if count == "all" else int(count)
+    if device.get("device_ids"):
+        out["device_ids"] = [str(i) for i in device["device_ids"]]
+    if device.get("options"):
+        out["options"] = {str(k): str(v) for k, v in device["options"].items()}
     return out
 
 

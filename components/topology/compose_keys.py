@@ -359,10 +359,14 @@ rows(
     "services.*.cgroup services.*.cgroup_parent services.*.cpu_period services.*.cpu_quota "
     "services.*.cpu_shares services.*.cpuset services.*.device_cgroup_rules "
     "services.*.dns_opt services.*.dns_search services.*.group_add services.*.mem_reservation "
-    "services.*.memswap_limit services.*.runtime services.*.storage_opt services.*.userns_mode "
+    "services.*.memswap_limit services.*.runtime services.*.storage_opt services.*.userns_mode",
+    _unsupported(),
+)
+rows(
     "services.*.gpus services.*.gpus[].capabilities services.*.gpus[].count "
     "services.*.gpus[].device_ids services.*.gpus[].driver services.*.gpus[].options",
-    _unsupported(),
+    container("device_requests (capabilities plus gpu)", "deviceRequests"),
+    _swarm_refuses("device_requests"),
 )
 row("services.*.blkio_config", no_effect("its keys below say what each becomes"))
 rows(
@@ -632,6 +636,7 @@ rows(
     "services.*.deploy.resources.reservations.devices[].device_ids "
     "services.*.deploy.resources.reservations.devices[].driver "
     "services.*.deploy.resources.reservations.devices[].options",
+    container("device_requests", "deviceRequests"),
     _unsupported("a device request"),
 )
 rows(

@@ -372,6 +372,20 @@ ENGINE_WIRE: dict[str, dict[str, Any]] = {
     },
     "keys-m_mode-1": {"networkMode": "host"},
     "keys-m_pids-1": {"image": "busybox:1.36"},
+    "keys-m_gpus-1": {
+        # `gpus` entries get the `gpu` capability, as compose asks them; then the reservations.
+        "deviceRequests": [
+            {
+                "driver": "nvidia",
+                "count": -1,
+                "capabilities": ["compute", "gpu"],
+                "options": {"a": "b"},
+            },
+            {"deviceIds": ["0"], "capabilities": ["gpu"]},
+            {"driver": "nvidia", "count": 1, "capabilities": ["gpu"], "options": {"c": "d"}},
+            {"deviceIds": ["1"], "capabilities": ["gpu"]},
+        ],
+    },
     "keys-m_deploy-1": {
         "memory": 64,
         "cpus": "0.25",

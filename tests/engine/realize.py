@@ -680,6 +680,17 @@ class Realization:
             mem_reservation=_mib_or_unlimited(inputs.get("memoryReservation")),
             tmpfs=dict(inputs.get("tmpfs") or {}) or None,
             auto_remove=bool(inputs.get("rm", False)) or None,
+            device_requests=[
+                docker.types.DeviceRequest(
+                    driver=d.get("driver") or "",
+                    count=int(d.get("count") or 0),
+                    device_ids=list(d.get("deviceIds") or []),
+                    capabilities=[list(d.get("capabilities") or [])],
+                    options=dict(d.get("options") or {}),
+                )
+                for d in inputs.get("deviceRequests") or []
+            ]
+            or None,
             nano_cpus=int(float(inputs["cpus"]) * 10**9) if inputs.get("cpus") else None,
             pid_mode=inputs.get("pidMode") or None,
             ipc_mode=inputs.get("ipcMode") or None,
@@ -817,7 +828,7 @@ _CONTAINER_KEYS = {
     "volumes", "usernsMode", "deviceCgroupRules", "groupAdds",
     "logDriver", "logOpts", "stopSignal", "stopTimeout", "securityOpts", "readOnly",
     "shmSize", "memory", "cpus", "pidMode", "ipcMode", "memorySwap", "memoryReservation",
-    "tmpfs", "rm", "platform",
+    "tmpfs", "rm", "platform", "deviceRequests",
 }  # fmt: skip
 _MOUNT_KEYS = {
     "type", "source", "target", "readOnly", "bindOptions", "volumeOptions", "tmpfsOptions",
