@@ -751,8 +751,9 @@ def _network(
         problems.append(
             Problem(
                 f"{at}.enable_ipv4",
-                "false asks for an IPv6-only network, which needs engine API 1.47 (the engine "
-                "20.10 container-comms is proven on gives every network IPv4); remove it",
+                "false asks for an IPv6-only network, which engines before v28 cannot make "
+                "(engine 20.10 gives every network IPv4) and pulumi-docker 5.2.0 cannot ask "
+                "for; remove it",
             )
         )
     if net.get("internal"):

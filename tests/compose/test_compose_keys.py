@@ -705,3 +705,16 @@ def test_a_service_named_with_an_underscore_deploys_under_that_alias() -> None:
     assert containers["keys-m_never-1"].inputs["networksAdvanced"] == [
         {"name": "keys_default", "aliases": ["m_never"]}
     ]
+
+
+def test_an_ipv6_only_network_is_refused(tmp_path: Path) -> None:
+    text = (
+        "services:\n  a: {image: busybox, networks: [v6]}\nnetworks:\n  v6:\n"
+        "    enable_ipv4: false\n    enable_ipv6: true\n"
+        "    ipam: {config: [{subnet: 'fd00:9::/64'}]}\n"
+    )
+    assert _translation_problems(tmp_path, text) == [
+        "compose.yaml: networks.v6.enable_ipv4: false asks for an IPv6-only network, which "
+        "engines before v28 cannot make (engine 20.10 gives every network IPv4) and "
+        "pulumi-docker 5.2.0 cannot ask for; remove it"
+    ]
