@@ -138,11 +138,11 @@ class DeviceRequestSpec:
 
     driver: str | None = None
     """The driver (`nvidia`, `cdi`); the engine picks one by the capabilities when None."""
-    count: int | None = None
+    count: Int | None = None
     """How many devices (-1: all); None with `device_ids`."""
-    device_ids: tuple[str, ...] = ()
+    device_ids: Seq[str] = ()
     """The devices by id."""
-    capabilities: tuple[str, ...] = ()
+    capabilities: Seq[str] = ()
     """The capabilities every device must have (`gpu`, `compute`)."""
     options: Mapping[str, str] = field(default_factory=dict)
     """The driver's options."""
@@ -226,7 +226,7 @@ class ContainerSpec:
     """Run an init process that forwards signals and reaps zombies."""
     devices: Seq[DeviceSpec] = ()
     """Host devices made available inside the container."""
-    device_requests: tuple[DeviceRequestSpec, ...] = ()
+    device_requests: Seq[DeviceRequestSpec] = ()
     """Devices asked of a device driver (GPUs); the engine refuses to start the container when
     no driver can give them."""
     sysctls: Mapping[str, str] = field(default_factory=dict)
