@@ -110,7 +110,6 @@ def refused(reason: str) -> Outcome:
 _NOT_YET = "is not supported by container-comms; remove it, or deploy this file with docker compose"
 _WINDOWS = ("applies to Windows containers only; a Linux engine ignores it",)
 _SWARM_ONLY = "read by a swarm only: `docker compose up` on one engine ignores it"
-_BUILD = "builds are run by the image set (components/images.py)"
 
 
 def _unsupported(what: str = "") -> Outcome:
@@ -263,11 +262,15 @@ row(
     by_compose("Compose 2.40.3 drops it: its model has no such field"),
 )
 row("services.*.platform", container("platform", "platform"), _swarm_refuses("platform"))
-row("services.*.build", mapped("ContainerSpec.build", f"{_I}.build"), _swarm_refuses("build"))
+row(
+    "services.*.build",
+    mapped("ContainerSpec.build: the image set builds it", "Image.build"),
+    _swarm_refuses("build"),
+)
 rows(
     "services.*.build.context services.*.build.dockerfile services.*.build.args "
     "services.*.build.target",
-    mapped(f"BuildSpec ({_BUILD})", f"{_I}.build"),
+    mapped("BuildSpec", "Image.build"),
     _swarm_refuses("build"),
 )
 rows(
@@ -399,7 +402,7 @@ row("services.*.mem_swappiness", _no_provider("compose sets the container's swap
 row("services.*.oom_kill_disable", _no_provider("compose turns off the OOM killer"))
 row("services.*.oom_score_adj", _no_provider("compose sets the OOM score"))
 _NO_PIDS = advisory(
-    "nothing",
+    "not applied",
     "(none)",
     "the container runs with no limit on its number of processes: compose sets one, and "
     "pulumi-docker 5.2.0 has no input for it",
