@@ -31,11 +31,8 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from synthetic import compose_model  # noqa: E402
 
-from components.compose_file import (  # noqa: E402
-    compose_binary,
-    normalise_compose_file,
-    unsupported_key_problems,
-)
+from components.compose_file import compose_binary, normalise_compose_file  # noqa: E402
+from components.topology.compose_keys import key_problems  # noqa: E402
 
 _DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -71,7 +68,7 @@ def main() -> None:
             (project / "compose.yaml").write_text(text, encoding="utf-8")
             result = normalise_compose_file(project, "compose.yaml", project_name="bench")
             assert len(result.model["services"]) == size
-            assert unsupported_key_problems(result.file, result.model) == []
+            assert key_problems(result.file, result.model).refusals == []
             quiet = [binary, "-f", str(project / "compose.yaml"), "-p", "bench", "config", "-q"]
             q_wall, q_cpu = _best(
                 args.runs,

@@ -23,6 +23,7 @@ from .checking import CONFIG as _CONFIG
 from .container import (
     ConfigSpec,
     ContainerSpec,
+    DeviceRequestSpec,
     DeviceSpec,
     HealthcheckSpec,
     LoggingSpec,
@@ -65,6 +66,7 @@ __all__ = [
     "ConfigSpec",
     "ContainerSpec",
     "Deploy",
+    "DeviceRequestSpec",
     "DeviceSpec",
     "DnsGroup",
     "DnsGroupArgs",
@@ -112,6 +114,7 @@ for _args_class in (
     SecretSpec,
     ConfigSpec,
     DeviceSpec,
+    DeviceRequestSpec,
     UlimitSpec,
     LoggingSpec,
     BuildSpec,

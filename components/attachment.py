@@ -15,10 +15,13 @@ from .addressing import AUTO, parse_ipv4_address
 from .checking import Seq
 from .container import WireAttachment
 from .images import ImageSet, ImageSetArgs
-from .naming import dns_name_problem, is_predefined_network
+from .naming import alias_problem, is_predefined_network
 from .network import UserDefinedNetwork, no_subnet_reason
 from .overlay import OverlayNetwork
 from .problems import Problem
+
+IFNAME_OPTION = "com.docker.network.endpoint.ifname"
+"""The endpoint driver option that names the container's interface (as compose sets it)."""
 
 NetworkRef = UserDefinedNetwork | docker.Network | str | pulumi.Output[str]
 """A network of this program (a `UserDefinedNetwork`, or a plain `docker.Network`, whose name
@@ -38,6 +41,12 @@ class Attachment:
     """A static IPv4 address, `"auto"` for one handed out by the network, None for dynamic."""
     ipv6_address: str | None = None
     """A static IPv6 address on a network with an IPv6 subnet, None for dynamic."""
+    gw_priority: int | None = None
+    """Which network gives the container its default gateway: the highest priority wins
+    (engine API 1.48 and later; an older engine ignores it)."""
+    interface_name: str | None = None
+    """The name of the container's interface on this network (engine v28.1 and later; an
+    older engine ignores it and calls the interface ethN)."""
 
 
 def _as_attachment(value: Any) -> Any:
@@ -137,7 +146,7 @@ def attachment_problems(attachment: Attachment) -> list[Problem]:
                     )
                 )
     for index, alias in enumerate(attachment.aliases):
-        reason_text = dns_name_problem(alias)
+        reason_text = alias_problem(alias)
         if reason_text:
             problems.append(Problem(f"aliases[{index}]", reason_text))
     return problems
@@ -183,6 +192,8 @@ def resolve(attachment: Attachment, holder: str) -> tuple[WireAttachment, list[p
         aliases=tuple(attachment.aliases),
         ipv4_address=address,
         ipv6_address=attachment.ipv6_address,
+        gw_priority=attachment.gw_priority,
+        driver_opts={IFNAME_OPTION: attachment.interface_name} if attachment.interface_name else {},
     )
     return wire, depends
 

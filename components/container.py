@@ -96,6 +96,9 @@ class MountSpec:
     """Mount it read-only."""
     tmpfs_size: Int | None = None
     """A tmpfs's size limit in bytes."""
+    tmpfs_mode: Int | None = None
+    """A tmpfs's file mode, as the number the engine takes (compose passes its `mode` as it is
+    written: `1777` is the number 1777, `0o1777` is 1023)."""
     create_host_path: bool = False
     """A bind mount whose host folder is created when missing (as `docker run -v` and compose's
     short syntax do); otherwise the engine refuses a missing host path."""
@@ -162,6 +165,22 @@ class DeviceSpec:
 
 
 @dataclass(frozen=True)
+class DeviceRequestSpec:
+    """Devices asked of a device driver (GPUs), as `docker run --gpus` asks them."""
+
+    driver: str | None = None
+    """The driver (`nvidia`, `cdi`); the engine picks one by the capabilities when None."""
+    count: Int | None = None
+    """How many devices (-1: all); None with `device_ids`."""
+    device_ids: Seq[str] = ()
+    """The devices by id."""
+    capabilities: Seq[str] = ()
+    """The capabilities every device must have (`gpu`, `compute`)."""
+    options: Mapping[str, str] = field(default_factory=dict)
+    """The driver's options."""
+
+
+@dataclass(frozen=True)
 class UlimitSpec:
     """A resource limit of the container's processes."""
 
@@ -192,6 +211,9 @@ class ContainerSpec:
     """Build the image from a Dockerfile instead of pulling it; `image` names the result."""
     pull: bool | None = None
     """Pull the image (True), use the engine's copy (False); None follows the image set."""
+    platform: str | None = None
+    """The platform (`os[/arch[/variant]]`) the image is pulled for and the container runs as;
+    the engine's own when None."""
     command: Seq[str] = ()
     """The command, replacing the image's default."""
     entrypoint: Seq[str] = ()
@@ -223,6 +245,9 @@ class ContainerSpec:
     """Extra host-to-IP mappings written into /etc/hosts."""
     mounts: Seq[MountSpec] = ()
     """Volumes, host paths and tmpfs mounts."""
+    tmpfs: Mapping[str, str] = field(default_factory=dict)
+    """tmpfs mounts by container path, each with its mount options (`size=64m,mode=1777`, or
+    empty), as `docker run --tmpfs` takes them."""
     secrets: Mapping[str, SecretSpec] = field(default_factory=dict)
     """Secrets by name, written to files or environment variables."""
     configs: Mapping[str, ConfigSpec] = field(default_factory=dict)
@@ -235,6 +260,9 @@ class ContainerSpec:
     """Run an init process that forwards signals and reaps zombies."""
     devices: Seq[DeviceSpec] = ()
     """Host devices made available inside the container."""
+    device_requests: Seq[DeviceRequestSpec] = ()
+    """Devices asked of a device driver (GPUs); the engine refuses to start the container when
+    no driver can give them."""
     sysctls: Mapping[str, str] = field(default_factory=dict)
     """Namespaced kernel parameters."""
     ulimits: Mapping[str, UlimitSpec] = field(default_factory=dict)
@@ -253,12 +281,18 @@ class ContainerSpec:
     """The size of /dev/shm in MiB."""
     memory: Int | None = None
     """The memory limit in MiB."""
+    memory_reservation: Int | None = None
+    """The soft memory limit in MiB, enforced when the host runs short of memory."""
     cpus: str | None = None
     """How many CPUs the container may use, e.g. `"0.5"`."""
     pid_mode: Literal["host"] | None = None
     """Share the host's process namespace (`host`)."""
     ipc_mode: str | None = None
     """The IPC namespace: `private`, `shareable`, `host` or `container:<name>`."""
+    tty: bool = False
+    """Give the container a terminal (`docker run -t`)."""
+    stdin_open: bool = False
+    """Keep the container's standard input open (`docker run -i`)."""
 
 
 @dataclass(frozen=True)
@@ -283,6 +317,10 @@ class WireAttachment:
     """The static IPv4 address, if any."""
     ipv6_address: str | None = None
     """The static IPv6 address, if any."""
+    gw_priority: int | None = None
+    """The endpoint's gateway priority, if any."""
+    driver_opts: Mapping[str, str] = field(default_factory=dict)
+    """The endpoint's driver options (the interface name)."""
 
 
 _DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$")
@@ -454,7 +492,10 @@ def _storage_problems(spec: ContainerSpec) -> list[Problem]:
             problems.append(
                 Problem(f"ulimits.{name}", f"soft limit {limit.soft} is above hard {limit.hard}")
             )
-    for attr in ("stop_grace_period", "shm_size", "memory"):
+    for path in spec.tmpfs:
+        if not path.startswith("/"):
+            problems.append(Problem(f"tmpfs.{path}", f'"{path}" is not an absolute path'))
+    for attr in ("stop_grace_period", "shm_size", "memory", "memory_reservation"):
         value = getattr(spec, attr)
         if value is not None and value < 0:
             problems.append(Problem(attr, f"{value} is below 0"))
@@ -710,8 +751,9 @@ def _mount_problems(mount: MountSpec) -> list[Problem]:
         )
     if mount.create_host_path and mount.type != "bind":
         problems.append(Problem("create_host_path", "applies only to a bind mount"))
-    if mount.tmpfs_size is not None and mount.type != "tmpfs":
-        problems.append(Problem("tmpfs_size", "applies only to a tmpfs mount"))
+    for attr in ("tmpfs_size", "tmpfs_mode"):
+        if getattr(mount, attr) is not None and mount.type != "tmpfs":
+            problems.append(Problem(attr, "applies only to a tmpfs mount"))
     return problems
 
 
@@ -769,7 +811,7 @@ def build_container(
         if adds or spec.capabilities_drop
         else None
     )
-    image, image_needs = images.image_for(spec.image, spec.build, spec.pull)
+    image, image_needs = images.image_for(spec.image, spec.build, spec.pull, spec.platform)
     env: list[pulumi.Input[str]] = [_env_entry(key, value) for key, value in spec.env.items()]
     uploads = []
     for secret in spec.secrets.values():
@@ -831,6 +873,8 @@ def build_container(
                 aliases=list(wire.aliases) or None,
                 ipv4_address=wire.ipv4_address,
                 ipv6_address=wire.ipv6_address,
+                gw_priority=wire.gw_priority,
+                driver_opts=[f"{k}={v}" for k, v in wire.driver_opts.items()] or None,
             )
             for wire in placement.attachments
         ]
@@ -858,6 +902,17 @@ def build_container(
             for d in spec.devices
         ]
         or None,
+        device_requests=[
+            docker.ContainerDeviceRequestArgs(
+                driver=r.driver,
+                count=r.count,
+                device_ids=list(r.device_ids) or None,
+                capabilities=list(r.capabilities) or None,
+                options=dict(r.options) or None,
+            )
+            for r in spec.device_requests
+        ]
+        or None,
         sysctls=dict(spec.sysctls) or None,
         ulimits=[
             docker.ContainerUlimitArgs(name=name, soft=limit.soft, hard=limit.hard)
@@ -872,7 +927,12 @@ def build_container(
         read_only=spec.read_only or None,
         shm_size=spec.shm_size,
         memory=spec.memory,
+        memory_reservation=spec.memory_reservation,
         cpus=spec.cpus,
+        tmpfs=dict(spec.tmpfs) or None,
+        tty=spec.tty or None,
+        stdin_open=spec.stdin_open or None,
+        platform=spec.platform,
         pid_mode=spec.pid_mode,
         ipc_mode=spec.ipc_mode,
         opts=pulumi.ResourceOptions(
@@ -935,8 +995,10 @@ def _mount(mount: MountSpec) -> docker.ContainerMountArgs:
         type=mount.type,
         source=mount_source(mount),
         read_only=mount.read_only or None,
-        tmpfs_options=docker.ContainerMountTmpfsOptionsArgs(size_bytes=mount.tmpfs_size)
-        if mount.tmpfs_size is not None
+        tmpfs_options=docker.ContainerMountTmpfsOptionsArgs(
+            size_bytes=mount.tmpfs_size, mode=mount.tmpfs_mode
+        )
+        if mount.tmpfs_size is not None or mount.tmpfs_mode is not None
         else None,
     )
 

@@ -130,18 +130,23 @@ class ImageSet(pulumi.ComponentResource):
             self._children[name] = image
         return name
 
-    def pulls_for(self, image: str, pull: bool | None = None) -> list[pulumi.Resource]:
-        """What a container running `image` depends on: its pull, made on first request."""
+    def pulls_for(
+        self, image: str, pull: bool | None = None, platform: str | None = None
+    ) -> list[pulumi.Resource]:
+        """What a container running `image` depends on: its pull, made on first request (one
+        per image and platform; `platform` None is the engine's own)."""
         if not (self._pull if pull is None else pull):
             return []
-        if image not in self.pulled:
-            self.pulled[image] = docker.RemoteImage(
-                self._child(image, ""),
+        key = image if platform is None else f"{image}@platform={platform}"
+        if key not in self.pulled:
+            self.pulled[key] = docker.RemoteImage(
+                self._child(key, ""),
                 name=image,
                 keep_locally=True,
+                platform=platform,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        return [self.pulled[image]]
+        return [self.pulled[key]]
 
     def build(self, image: str, spec: BuildSpec) -> docker.Image:
         """The build of `image` from `spec`, made on first request.
@@ -174,7 +179,11 @@ class ImageSet(pulumi.ComponentResource):
         return self.built[image]
 
     def image_for(
-        self, image: ImageInput, build: BuildSpec | None, pull: bool | None
+        self,
+        image: ImageInput,
+        build: BuildSpec | None,
+        pull: bool | None,
+        platform: str | None = None,
     ) -> tuple[pulumi.Input[str], list[pulumi.Resource]]:
         """The image input of a container and what the container depends on.
 
@@ -186,4 +195,4 @@ class ImageSet(pulumi.ComponentResource):
         if build is not None:
             built = self.build(image, build)
             return built.image_name, [built]
-        return image, self.pulls_for(image, pull)
+        return image, self.pulls_for(image, pull, platform)

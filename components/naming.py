@@ -38,6 +38,15 @@ def dns_name_problem(name: str) -> str | None:
     )
 
 
+def alias_problem(name: str) -> str | None:
+    """Why the embedded DNS server cannot answer `name` as a network alias, or None when it
+    can: a DNS name, where a label may also hold `_` (the engine takes such an alias and
+    answers it, and compose gives a service named `my_app` that alias)."""
+    if is_dns_name(name.replace("_", "a")):
+        return None
+    return dns_name_problem(name)
+
+
 def capability_problem(name: str) -> str | None:
     """Why the engine would refuse `name` as a capability, or None when it knows it."""
     bare = name.upper().removeprefix("CAP_")

@@ -46,6 +46,9 @@ class UserDefinedNetworkArgs:
     """The IPv6 gateway; the engine picks the subnet's first address when None."""
     driver_opts: Mapping[str, str] = field(default_factory=dict)
     """Options of the network's driver (`com.docker.network.bridge.name`, ...)."""
+    ipam_driver: str | None = None
+    """The IPAM driver that hands out the network's addresses; the engine's `default` when
+    None."""
 
 
 class UserDefinedNetwork(pulumi.ComponentResource):
@@ -127,6 +130,7 @@ class UserDefinedNetwork(pulumi.ComponentResource):
             attachable=attachable,
             ipv6=bool(args.ipv6_subnet),
             ipam_configs=ipam or None,
+            ipam_driver=args.ipam_driver,
             options={**args.driver_opts, **(options or {})} or None,
             labels=[docker.NetworkLabelArgs(label=k, value=v) for k, v in args.labels.items()]
             or None,

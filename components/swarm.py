@@ -29,7 +29,7 @@ from .attachment import Attachment, AttachmentInput, attachments, network_name
 from .checking import Int, Seq, checked
 from .container import FILE_MODE, ContainerSpec, MountSpec, mount_source, spec_problems
 from .images import image_reference
-from .naming import dns_name_problem, is_predefined_network
+from .naming import alias_problem, is_predefined_network
 from .network import UserDefinedNetwork
 from .overlay import OverlayNetwork
 from .problems import Problem, raise_if_any
@@ -82,7 +82,7 @@ NO_ENV_SECRET = (
 )
 """Why a secret passed as an environment variable of a swarm service is refused."""
 
-_UNSUPPORTED: dict[str, str] = {
+UNSUPPORTED_OPTIONS: dict[str, str] = {
     "build": (
         "a swarm's nodes pull the image themselves; build and push it to a registry the nodes "
         "reach, and name it in image"
@@ -101,6 +101,18 @@ _UNSUPPORTED: dict[str, str] = {
     "shm_size": "a swarm service has no shm_size; mount a tmpfs at /dev/shm instead",
     "memory": "a swarm service's memory limit is deploy.limits.memory; set it there",
     "cpus": "a swarm service's CPU limit is deploy.limits.cpus; set it there",
+    "memory_reservation": (
+        "a swarm service's memory reservation is deploy.reservations.memory; set it there"
+    ),
+    "tmpfs": "a swarm service takes tmpfs as mounts of type tmpfs; give them in mounts",
+    "tty": "pulumi-docker's Service takes no terminal; run it as a plain container",
+    "device_requests": "pulumi-docker's Service takes no device requests; run it as a plain "
+    "container",
+    "stdin_open": "pulumi-docker's Service takes no open stdin; run it as a plain container",
+    "platform": (
+        "each node runs the image for its own platform; constrain placement to the nodes of "
+        "that platform (node.platform.arch) instead"
+    ),
 }
 """Container options a swarm service cannot have, and why."""
 
@@ -339,7 +351,7 @@ def _attachment_problems(attachment: Attachment) -> list[Problem]:
         if getattr(attachment, attr) is not None:
             problems.append(Problem(attr, NO_STATIC_ADDRESS))
     for index, alias in enumerate(attachment.aliases):
-        reason = dns_name_problem(alias)
+        reason = alias_problem(alias)
         if reason:
             problems.append(Problem(f"aliases[{index}]", reason))
     return problems
@@ -353,7 +365,7 @@ def swarm_service_problems(key: str, spec: SwarmServiceSpec) -> list[Problem]:
     if reason:
         problems.append(Problem("service_name" if spec.service_name else "", reason))
     problems += spec_problems(spec)
-    for option, why in _UNSUPPORTED.items():
+    for option, why in UNSUPPORTED_OPTIONS.items():
         if getattr(spec, option) != _DEFAULTS[option]:
             problems.append(Problem(option, why))
     for index, port in enumerate(spec.ports):
@@ -517,9 +529,9 @@ def _mount(mount: MountSpec) -> docker.ServiceTaskSpecContainerSpecMountArgs:
         source=mount_source(mount),
         read_only=mount.read_only or None,
         tmpfs_options=docker.ServiceTaskSpecContainerSpecMountTmpfsOptionsArgs(
-            size_bytes=mount.tmpfs_size
+            size_bytes=mount.tmpfs_size, mode=mount.tmpfs_mode
         )
-        if mount.tmpfs_size is not None
+        if mount.tmpfs_size is not None or mount.tmpfs_mode is not None
         else None,
     )
 

@@ -108,7 +108,7 @@ def test_compose_file_deploys_as_compose_models_it(app: str) -> None:
                 bool(m.get("read_only")),
             )
             for m in service.get("volumes") or []
-        ] + [("tmpfs", None, path, False) for path in service.get("tmpfs") or []]
+        ]
         # Compose mounts a secret's or config's file read-only at its target, and copies
         # text (a config's content, an environment variable) in, 0444 and root's unless given.
         uploads = []
@@ -136,6 +136,9 @@ def test_compose_file_deploys_as_compose_models_it(app: str) -> None:
             for v in inputs.get("volumes", [])
         ]
         assert sorted(got_mounts, key=str) == sorted(mounts, key=str), key
+        # `tmpfs:` entries go to the engine as compose sends them: path -> mount options.
+        tmpfs = dict(str(t).partition(":")[::2] for t in service.get("tmpfs") or [])
+        assert inputs.get("tmpfs", {}) == tmpfs, key
         assert inputs["restart"] == (service.get("restart") or "no"), key
 
 
@@ -162,8 +165,9 @@ def test_engine_refusal_is_placed_at_the_compose_key() -> None:
 
 def test_compose_key_outside_the_model_is_refused_by_name() -> None:
     assert refusal("tests/compose/bad/unsupported/compose.yaml") == (
-        "tests/compose/bad/unsupported/compose.yaml: services.web.cpu_rt_runtime: is not "
-        "supported by container-comms; remove it, or deploy this file with docker compose"
+        "tests/compose/bad/unsupported/compose.yaml: services.web.cpu_rt_runtime: compose sets "
+        "the container's real-time CPU scheduling; pulumi-docker 5.2.0 has no input for it, so "
+        "the container would run without it; remove it, or deploy this file with docker compose"
     )
 
 

@@ -641,12 +641,14 @@ def test_compose_deploy_keys_map_onto_the_swarm_model(tmp_path):
     )
 
 
-def test_compose_deploy_on_one_engine_is_refused(tmp_path):
+def test_compose_deploy_replicas_on_one_engine_are_refused(tmp_path):
+    # `docker compose up` applies deploy's resources and restart policy to a plain container
+    # (mapped), and would run three containers: one engine here runs one per service.
     with pytest.raises(TopologyError) as caught:
         _compose(tmp_path, COMPOSE, "engine")
     assert str(caught.value) == (
-        "compose.yaml: services.web.deploy: applies to swarm services; set the stack's "
-        "composeTarget to swarm, or remove it"
+        "compose.yaml: services.web.deploy.replicas: 3 containers: container-comms deploys one "
+        "container per service on one engine; remove it, or set composeTarget to swarm"
     )
 
 

@@ -93,7 +93,7 @@ CASES = [
         "172.22.16.0/24",
         "topology.networks.my_net2.subnett: is not a known key; expected one of: subnet, "
         "network_name, gateway, ip_range, aux_addresses, internal, labels, ipv6_subnet, "
-        "ipv6_gateway, driver_opts, attachable, encrypted, driver, external",
+        "ipv6_gateway, driver_opts, ipam_driver, attachable, encrypted, driver, external",
     ),
     (
         "networks.my_net2.subnet",

@@ -104,12 +104,12 @@ CASES = [
         "services.web.volumes",
         ["dbdata:/data"],
         "topology.services.web.volumes: is not a known key; expected one of: image, build, "
-        "pull, command, entrypoint, env, ports, expose, healthcheck, restart, labels, "
+        "pull, platform, command, entrypoint, env, ports, expose, healthcheck, restart, labels, "
         "capabilities_add, capabilities_drop, privileged, hostname, dns, extra_hosts, mounts, "
-        "secrets, configs, user, working_dir, init, devices, sysctls, ulimits, logging, "
-        "stop_signal, stop_grace_period, security_opt, read_only, shm_size, memory, cpus, "
-        "pid_mode, ipc_mode, container_name, networks, network_mode, sidecars, loopback_ports, "
-        "depends_on, deploy",
+        "tmpfs, secrets, configs, user, working_dir, init, devices, device_requests, sysctls, "
+        "ulimits, logging, stop_signal, stop_grace_period, security_opt, read_only, shm_size, "
+        "memory, memory_reservation, cpus, pid_mode, ipc_mode, tty, stdin_open, container_name, "
+        "networks, network_mode, sidecars, loopback_ports, depends_on, deploy",
     ),
     (
         "services.web.networks.front.aliases",

@@ -88,7 +88,14 @@ def service_spec(key: str, service: ServiceConfig, network: NetworkLookup) -> Se
         **spec_fields(service),
         container_name=service.container_name,
         networks=tuple(
-            Attachment(network(net), a.aliases, a.ipv4_address, a.ipv6_address)
+            Attachment(
+                network(net),
+                a.aliases,
+                a.ipv4_address,
+                a.ipv6_address,
+                gw_priority=a.gw_priority,
+                interface_name=a.interface_name,
+            )
             if a is not None
             else Attachment(network(net))
             for net, a in service.networks.items()
@@ -112,7 +119,14 @@ def swarm_service_spec(
         **spec_fields(service),
         service_name=service.container_name,
         networks=tuple(
-            Attachment(network(net), a.aliases, a.ipv4_address, a.ipv6_address)
+            Attachment(
+                network(net),
+                a.aliases,
+                a.ipv4_address,
+                a.ipv6_address,
+                gw_priority=a.gw_priority,
+                interface_name=a.interface_name,
+            )
             if a is not None
             else Attachment(network(net))
             for net, a in service.networks.items()

@@ -16,6 +16,7 @@ swarm's (`any`) unless the file gives one.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +28,15 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 _HEALTH_DEFAULTS = {"interval": "30s", "timeout": "30s", "start_period": "0s", "retries": 3}
 """The engine's own defaults, which compose leaves to it."""
+
+
+NO_IPV6_POOL = (
+    'true without an IPv6 subnet: the engine refuses to create the network ("could not find '
+    "an available, non-overlapping IPv6 address pool among the defaults to assign to the "
+    'network") unless its default-address-pools hold an IPv6 pool; give an IPv6 subnet in '
+    "ipam.config"
+)
+"""Why `enable_ipv6: true` needs an IPv6 subnet (the engine's own refusal, quoted)."""
 
 
 class ComposeMappingError(Exception):
@@ -41,15 +51,17 @@ def compose_topology(
     model: Mapping[str, Any],
     file: str,
     target: str = "engine",
-    warnings: list[Problem] | None = None,
+    advisories: list[Problem] | None = None,
 ) -> dict[str, Any]:
     """The `topology` value equivalent to compose's normalised `model` of `file`, deployed on
     `target` (`engine` or `swarm`).
 
     Raises `ComposeMappingError` naming file, service and key for what cannot be expressed;
-    what `docker compose up` would warn of and then ignore is added to `warnings`.
+    what is deployed with a difference that depends on a key's value is added to `advisories`
+    (the differences of whole keys are in `compose_keys.KEYS`).
     """
     swarm = target == "swarm"
+    notes: list[Problem] = [] if advisories is None else advisories
     project = str(model.get("name") or "")
     services: Mapping[str, Any] = model.get("services") or {}
     problems: list[Problem] = []
@@ -77,8 +89,6 @@ def compose_topology(
         },
         "services": {},
     }
-    if warnings is None:
-        warnings = []
     for key, service in services.items():
         at = f"{file}: services.{key}"
         if key in owners:
@@ -88,20 +98,15 @@ def compose_topology(
         )
         _merge(
             topology["services"][key],
-            file_references(model, service, at, swarm=swarm, problems=problems, warnings=warnings),
+            file_references(model, service, at, swarm=swarm, problems=problems, warnings=notes),
         )
+        _pull(service, f"{at}.pull_policy", topology["services"][key], notes)
         if swarm:
             _swarm_service(
                 project, key, service, at, out=topology["services"][key], problems=problems
             )
-        elif service.get("deploy"):
-            problems.append(
-                Problem(
-                    f"{at}.deploy",
-                    "applies to swarm services; set the stack's composeTarget to swarm, or "
-                    "remove it",
-                )
-            )
+        else:
+            _engine_deploy(service, f"{at}.deploy", topology["services"][key], problems)
     for key, owner in owners.items():
         at = f"{file}: services.{key}"
         if owner not in topology["services"]:
@@ -117,9 +122,11 @@ def compose_topology(
         _merge(
             sidecar,
             file_references(
-                model, services[key], at, swarm=swarm, problems=problems, warnings=warnings
+                model, services[key], at, swarm=swarm, problems=problems, warnings=notes
             ),
         )
+        _pull(services[key], f"{at}.pull_policy", sidecar, notes)
+        _engine_deploy(services[key], f"{at}.deploy", sidecar, problems)
         depends = _depends_on(services[key], at, owners, problems, services)
         depends.pop(owner, None)
         if depends:
@@ -127,9 +134,140 @@ def compose_topology(
         topology["services"][owner].setdefault("sidecars", {})[
             _container_name(project, key, services[key])
         ] = sidecar
+    if not swarm:
+        _links(services, topology["services"], owners, file, problems)
     if problems:
         raise ComposeMappingError(problems)
     return topology
+
+
+_PULL_AGAIN = {
+    "always": "on every `docker compose up`",
+    "daily": "once a day",
+    "weekly": "once a week",
+    "refresh": "on every `docker compose up`",
+}
+
+
+def _pull(service: Mapping[str, Any], at: str, out: dict[str, Any], notes: list[Problem]) -> None:
+    """`pull_policy` as the image set's pull setting: `never` uses the engine's copy, `build`
+    builds (the service's `build:`), every other value pulls when the image is missing; a
+    policy that pulls again later is an advisory, since the provider pulls once."""
+    policy = str(service.get("pull_policy") or "")
+    if not policy or policy == "build":
+        return
+    if policy == "never":
+        out["pull"] = False
+        return
+    if "build" not in out:
+        out["pull"] = True
+    again = _PULL_AGAIN.get(policy) or (
+        f"every {policy.removeprefix('every_')}" if policy.startswith("every_") else None
+    )
+    if again is not None:
+        notes.append(
+            Problem(
+                at,
+                f'"{policy}": the image is pulled when the plan first needs it, and again only '
+                f"when its name changes or it is gone from the engine; compose pulls it again "
+                f"{again}",
+            )
+        )
+
+
+_RESTART_CONDITIONS = {"any": "always", "on-failure": "on-failure", "none": "no"}
+
+
+def _engine_deploy(
+    service: Mapping[str, Any], at: str, out: dict[str, Any], problems: list[Problem]
+) -> None:
+    """What `docker compose up` applies of `deploy:` to a plain container: resource limits and
+    reservations, the restart condition and one replica; the swarm's other keys do nothing on
+    one engine (compose ignores them), so they map to nothing."""
+    deploy = service.get("deploy") or {}
+    for where, count in (
+        (f"{at}.replicas", deploy.get("replicas")),
+        (f"{at.removesuffix('.deploy')}.scale", service.get("scale")),
+    ):
+        if count is not None and count != 1:
+            problems.append(
+                Problem(
+                    where,
+                    f"{count} containers: container-comms deploys one container per service on "
+                    "one engine; remove it, or set composeTarget to swarm",
+                )
+            )
+    resources = deploy.get("resources") or {}
+    limits = resources.get("limits") or {}
+    reservations = resources.get("reservations") or {}
+    if limits.get("memory") not in (None, "", 0, "0"):
+        out["memory"] = _mib(limits["memory"])
+    if limits.get("cpus") not in (None, 0):
+        out["cpus"] = f"{float(limits['cpus']):g}"
+    if reservations.get("memory") not in (None, "", 0, "0"):
+        out["memory_reservation"] = _mib(reservations["memory"])
+    requests = [_device_request(d) for d in reservations.get("devices") or []]
+    if requests:
+        out["device_requests"] = [*out.get("device_requests", []), *requests]
+    condition = (deploy.get("restart_policy") or {}).get("condition")
+    if condition is not None:
+        if condition in _RESTART_CONDITIONS:
+            out["restart"] = _RESTART_CONDITIONS[condition]
+        else:
+            problems.append(
+                Problem(
+                    f"{at}.restart_policy.condition",
+                    f"{_quoted(condition)} is not a restart condition; use any, on-failure or none",
+                )
+            )
+
+
+def _links(
+    services: Mapping[str, Any],
+    mapped: dict[str, Any],
+    owners: Mapping[str, str],
+    file: str,
+    problems: list[Problem],
+) -> None:
+    """`links: [db:database]` as compose makes them on user-defined networks: the linking
+    container resolves `database` (and `db-1`) to db. The provider has no links, so the names
+    become aliases of the linked service on every network the two share (an advisory says so)."""
+    for key, service in services.items():
+        for index, link in enumerate(service.get("links") or []):
+            at = f"{file}: services.{key}.links[{index}]"
+            target, _, name = str(link).partition(":")
+            name = name or target
+            linker = mapped.get(owners.get(key, key)) or {}
+            linked = mapped.get(owners.get(target, target))
+            if linked is None:
+                problems.append(Problem(at, f"{_quoted(target)} is not a service of this file"))
+                continue
+            shared = [
+                n for n in linked.get("networks") or {} if n in (linker.get("networks") or {})
+            ]
+            if not shared:
+                problems.append(
+                    Problem(
+                        at,
+                        f"{_quoted(key)} and {_quoted(target)} share no network, so the link "
+                        "name cannot resolve; put both on one network",
+                    )
+                )
+                continue
+            for net in shared:
+                aliases = linked["networks"][net]["aliases"]
+                for alias in (name, f"{target}-1"):
+                    if alias not in aliases:
+                        aliases.append(alias)
+
+
+def _mib(value: Any) -> int:
+    """Bytes (as compose writes them, a number or a string of digits) as MiB, rounded up."""
+    return -(-int(value) // (1024 * 1024))
+
+
+def _quoted(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, str) else repr(value)
 
 
 def _swarm_service(
@@ -142,15 +280,9 @@ def _swarm_service(
     problems: list[Problem],
 ) -> None:
     """Turn a mapped service into a swarm service, as `docker stack deploy` names and runs it."""
-    if service.get("container_name"):
-        problems.append(
-            Problem(
-                f"{at}.container_name",
-                "a swarm names a service's containers itself (<service>.<slot>.<task id>); "
-                "remove container_name",
-            )
-        )
     out["container_name"] = f"{project}_{key}" if project else key
+    for path, options in (out.pop("tmpfs", None) or {}).items():
+        out.setdefault("mounts", []).append(_swarm_tmpfs(path, options, f"{at}.tmpfs", problems))
     if not service.get("restart"):
         out.pop("restart", None)  # the swarm's own default: restart on any exit
     deploy = service.get("deploy") or {}
@@ -238,9 +370,14 @@ def _service(
                 "aliases": [key, *((attachment or {}).get("aliases") or [])],
                 **{
                     k: (attachment or {})[k]
-                    for k in ("ipv4_address", "ipv6_address")
+                    for k in ("ipv4_address", "ipv6_address", "interface_name")
                     if (attachment or {}).get(k)
                 },
+                **(
+                    {"gw_priority": int((attachment or {})["gw_priority"])}
+                    if (attachment or {}).get("gw_priority") is not None
+                    else {}
+                ),
             }
             for net, attachment in networks.items()
         }
@@ -291,8 +428,11 @@ def _container(
         }
     else:
         out["image"] = service.get("image") or ""
-    if service.get("pull_policy") == "never":
-        out["pull"] = False
+    for name in ("tty", "stdin_open"):
+        if service.get(name):
+            out[name] = True
+    if service.get("platform"):
+        out["platform"] = str(service["platform"])
     for source, target in (("command", "command"), ("entrypoint", "entrypoint")):
         if service.get(source):
             value = service[source]
@@ -308,12 +448,8 @@ def _container(
     if service.get("expose"):
         out["expose"] = [str(p) for p in service["expose"]]
     health = service.get("healthcheck")
-    if health and not health.get("disable") and health.get("test"):
-        test = health["test"]
-        out["healthcheck"] = {
-            "test": test if isinstance(test, list) else ["CMD-SHELL", test],
-            **{k: health.get(k) or v for k, v in _HEALTH_DEFAULTS.items()},
-        }
+    if health:
+        _healthcheck(health, f"{at}.healthcheck", out, problems)
     if service.get("labels"):
         out["labels"] = dict(service["labels"])
     for source, target in (("cap_add", "capabilities_add"), ("cap_drop", "capabilities_drop")):
@@ -367,10 +503,25 @@ def _options(
             out[target] = -(-int(service[source]) // (1024 * 1024))
     if service.get("devices"):
         out["devices"] = [_device(d) for d in service["devices"]]
+    if service.get("gpus"):
+        # As compose asks them: each entry's capabilities plus `gpu`.
+        out["device_requests"] = [_device_request(g, gpu=True) for g in service["gpus"]]
+    for index, volume in enumerate(service.get("volumes") or []):
+        kind = volume.get("type") or "volume"
+        if kind not in ("bind", "volume", "tmpfs"):
+            problems.append(
+                Problem(
+                    f"{at}.volumes[{index}].type",
+                    f"{_quoted(kind)} is not supported by container-comms (it takes bind, "
+                    "volume, tmpfs); change it, or deploy this file with docker compose",
+                )
+            )
     mounts = [_mount(v) for v in service.get("volumes") or []]
-    mounts += [{"type": "tmpfs", "target": path} for path in service.get("tmpfs") or []]
     if mounts:
         out["mounts"] = mounts
+    tmpfs = service.get("tmpfs") or []
+    if tmpfs:
+        out["tmpfs"] = _tmpfs(tmpfs if isinstance(tmpfs, list) else [tmpfs], at, problems)
 
 
 def _port(port: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[str, Any]:
@@ -388,6 +539,23 @@ def _port(port: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[str
         )
     elif published:
         out["external"] = int(published)
+    return out
+
+
+def _device_request(device: Mapping[str, Any], gpu: bool = False) -> dict[str, Any]:
+    """A compose device reservation (or `gpus` entry) as the engine's device request."""
+    count = device.get("count")
+    out: dict[str, Any] = {
+        "capabilities": [*(device.get("capabilities") or []), *(["gpu"] if gpu else [])],
+    }
+    if device.get("driver"):
+        out["driver"] = str(device["driver"])
+    if count is not None:
+        out["count"] = -1 if count == "all" else int(count)
+    if device.get("device_ids"):
+        out["device_ids"] = [str(i) for i in device["device_ids"]]
+    if device.get("options"):
+        out["options"] = {str(k): str(v) for k, v in device["options"].items()}
     return out
 
 
@@ -424,10 +592,113 @@ def _mount(volume: Mapping[str, Any]) -> dict[str, Any]:
         out["read_only"] = True
     if (volume.get("bind") or {}).get("create_host_path"):
         out["create_host_path"] = True
-    size = (volume.get("tmpfs") or {}).get("size")
-    if size:
-        out["tmpfs_size"] = int(size)
+    tmpfs = volume.get("tmpfs") or {}
+    if tmpfs.get("size"):
+        out["tmpfs_size"] = int(tmpfs["size"])
+    if tmpfs.get("mode"):
+        out["tmpfs_mode"] = int(tmpfs["mode"])
     return out
+
+
+_TMPFS_FLAGS = frozenset({
+    "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "sync", "async", "dirsync",
+    "remount", "mand", "nomand", "atime", "noatime", "diratime", "nodiratime", "relatime",
+    "norelatime", "strictatime", "nostrictatime",
+})  # fmt: skip
+"""The mount flags a tmpfs option list may hold (the engine's `mount.ParseTmpfsOptions`)."""
+_TMPFS_VALUES = {
+    "size": re.compile(r"\d+[kmgKMG%]?"),
+    "mode": re.compile(r"[0-7]{1,4}"),
+    "uid": re.compile(r"\d+"),
+    "gid": re.compile(r"\d+"),
+    "nr_inodes": re.compile(r"\d+[kmgKMG]?"),
+    "nr_blocks": re.compile(r"\d+[kmgKMG]?"),
+    "mpol": re.compile(r"[a-z]+(?::[0-9,-]+)?"),
+}
+"""The options with a value, and its form (tmpfs(5)); the engine refuses any other option at
+start ("Invalid tmpfs option")."""
+
+
+def _tmpfs(entries: list[Any], at: str, problems: list[Problem]) -> dict[str, str]:
+    """`tmpfs: ["/run:size=64m,mode=1777", /tmp]` as compose passes it to the engine: each
+    path with its option list (`HostConfig.Tmpfs`), the options checked one by one."""
+    out: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        where = f"{at}.tmpfs[{index}]"
+        path, _, options = str(entry).partition(":")
+        for option in filter(None, options.split(",")):
+            name, equals, value = option.partition("=")
+            form = _TMPFS_VALUES.get(name)
+            if (not equals and name in _TMPFS_FLAGS) or (
+                equals and form is not None and form.fullmatch(value)
+            ):
+                continue
+            if form is not None:
+                reason = f"{_quoted(option)} is not a valid {name} (e.g. size=64m, mode=1777)"
+            else:
+                reason = (
+                    f"{_quoted(option)} is not a tmpfs option; use size=, mode=, uid=, gid=, "
+                    "nr_inodes= or mount flags such as noexec, nosuid, nodev"
+                )
+            problems.append(Problem(where, reason))
+        out[path] = options
+    return out
+
+
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def _swarm_tmpfs(path: str, options: str, at: str, problems: list[Problem]) -> dict[str, Any]:
+    """A `tmpfs:` entry as a swarm service's tmpfs mount, which takes a size and a mode only."""
+    mount: dict[str, Any] = {"type": "tmpfs", "target": path}
+    for option in filter(None, options.split(",")):
+        name, _, value = option.partition("=")
+        size = re.fullmatch(r"(\d+)([kmgKMG]?)", value) if name == "size" else None
+        if size is not None:
+            mount["tmpfs_size"] = int(size[1]) * _UNITS[size[2].lower()]
+        elif name == "mode":
+            mount["tmpfs_mode"] = int(value, 8)
+        else:
+            problems.append(
+                Problem(
+                    at,
+                    f"{_quoted(option)} on {_quoted(path)}: a swarm service's tmpfs takes only "
+                    "size= (in bytes, k, m or g) and mode=; remove it, or set composeTarget "
+                    "to engine",
+                )
+            )
+    return mount
+
+
+def _healthcheck(
+    health: Mapping[str, Any], at: str, out: dict[str, Any], problems: list[Problem]
+) -> None:
+    """A health check as compose sends it: `disable: true` (or the test `["NONE"]`) switches
+    off the image's own check; a check with timings but no test would keep the image's test
+    with new timings, which the provider cannot express (it needs the test)."""
+    test = health.get("test")
+    if health.get("disable") or test == ["NONE"]:
+        out["healthcheck"] = {
+            "test": ["NONE"],
+            "interval": "0s",
+            "timeout": "0s",
+            "start_period": "0s",
+            "retries": 0,
+        }
+        return
+    if not test:
+        problems.append(
+            Problem(
+                at,
+                "sets timings without a test, which keeps the image's own test; pulumi-docker "
+                "needs the test itself: repeat the image's test here",
+            )
+        )
+        return
+    out["healthcheck"] = {
+        "test": test if isinstance(test, list) else ["CMD-SHELL", test],
+        **{k: health.get(k) or v for k, v in _HEALTH_DEFAULTS.items()},
+    }
 
 
 def _network(
@@ -449,7 +720,7 @@ def _network(
     if driver == "overlay" and "encrypted" in options:
         options.pop("encrypted")
         out["encrypted"] = True
-    if net.get("attachable"):
+    if net.get("attachable") and swarm:  # on one engine's bridge it changes nothing
         out["attachable"] = True
     v4 = []
     for config in (net.get("ipam") or {}).get("config") or []:
@@ -477,6 +748,20 @@ def _network(
         ):
             if config.get(source):
                 out[target] = config[source]
+    ipam_driver = (net.get("ipam") or {}).get("driver")
+    if ipam_driver:
+        out["ipam_driver"] = str(ipam_driver)
+    if net.get("enable_ipv6") and "ipv6_subnet" not in out:
+        problems.append(Problem(f"{at}.enable_ipv6", NO_IPV6_POOL))
+    if net.get("enable_ipv4") is False:
+        problems.append(
+            Problem(
+                f"{at}.enable_ipv4",
+                "false asks for an IPv6-only network, which engines before v28 cannot make "
+                "(engine 20.10 gives every network IPv4) and pulumi-docker 5.2.0 cannot ask "
+                "for; remove it",
+            )
+        )
     if net.get("internal"):
         out["internal"] = True
     if net.get("labels"):

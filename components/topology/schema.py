@@ -139,6 +139,10 @@ class ServiceAttachmentConfig:
     """A static IPv4 address, or `auto`."""
     ipv6_address: str | None = None
     """A static IPv6 address."""
+    gw_priority: int | None = None
+    """The highest priority among a service's networks gives it its default gateway."""
+    interface_name: str | None = None
+    """The name of the service's interface on this network (engine v28.1 and later)."""
 
 
 @dataclass(frozen=True, kw_only=True)

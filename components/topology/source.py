@@ -96,8 +96,9 @@ def load_compose_source(
     Every problem names the compose file: Compose's own refusals (with the line), compose keys
     the model does not have, and the loader's checks placed at the compose key.
     """
-    from ..compose_file import normalise_compose_file, unsupported_key_problems
+    from ..compose_file import normalise_compose_file
     from .compose import ComposeMappingError, compose_topology
+    from .compose_keys import key_problems
 
     if target not in ("engine", "swarm"):
         raise TopologyError(
@@ -113,18 +114,19 @@ def load_compose_source(
     )
     for warning in normalised.warnings:  # shown by `pulumi up` and in the gate's report
         pulumi.log.warn(f"{warning.field}: {warning.reason}")
-    problems = unsupported_key_problems(file, normalised.model)
-    warnings: list[Problem] = []
+    keys = key_problems(file, normalised.model, target)
+    problems = keys.refusals
+    advisories = keys.advisories
     try:
-        raw = compose_topology(normalised.model, file, target, warnings)
+        raw = compose_topology(normalised.model, file, target, advisories)
     except ComposeMappingError as error:
         problems += error.problems
     else:
         problems += _unset_variables(normalised.model, raw, file)
     if problems:
         raise TopologyError(problems)
-    for warning in warnings:  # what `docker compose up` would warn of, said the same way
-        pulumi.log.warn(f"{file}: {warning.field.removeprefix(file + ': ')}: {warning.reason}")
+    for advisory in advisories:  # what deploys other than `docker compose up` would, and why
+        pulumi.log.warn(f"{file}: {advisory.field.removeprefix(file + ': ')}: {advisory.reason}")
     try:
         return load_topology(raw, project_dir)
     except TopologyError as error:

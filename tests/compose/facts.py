@@ -101,7 +101,8 @@ def _path(path: str, app_dir: Path) -> str:
 
 
 def _mount(mount: dict[str, Any], app_dir: Path) -> str:
-    """`bind ./src:/dst:ro`, `volume name:/dst`, `volume /anonymous`, `tmpfs /dst size=1024`."""
+    """`bind ./src:/dst:ro`, `volume name:/dst`, `volume /anonymous`, `tmpfs /dst size=1024`,
+    `bind ./src:/dst selinux=z`."""
     kind = mount["type"]
     known = {"type", "source", "target", "read_only", "bind", "volume", "tmpfs"}
     assert set(mount) <= known, f"unexpected mount keys {sorted(set(mount) - known)}"
@@ -114,6 +115,8 @@ def _mount(mount: dict[str, Any], app_dir: Path) -> str:
     bind = mount.get("bind", {})
     if kind == "bind" and not bind.get("create_host_path"):
         text += " no-create-host-path"
+    if bind.get("selinux"):
+        text += f" selinux={bind['selinux']}"
     for option, value in mount.get("tmpfs", {}).items():
         text += f" {option}={value}"
     assert not mount.get("volume"), f"unexpected volume options {mount['volume']}"

@@ -20,22 +20,16 @@ import pytest
 from components.compose_file import (
     COMPOSE_VERSION,
     MAX_FILE_BYTES,
-    SUPPORTED,
     ComposeFileError,
-    EachOf,
-    Keys,
     NormalisedCompose,
     compose_binary,
     normalise_compose_file,
-    unsupported_key_problems,
 )
 from components.problems import ComponentError, Problem
+from components.topology.compose_keys import KeyProblems, key_problems
 from tests.compose.facts import APPS, CORPUS, EXPECTED, expected, facts
 
 REPO = Path(__file__).resolve().parents[2]
-NOT_SUPPORTED = (
-    "is not supported by container-comms; remove it, or deploy this file with docker compose"
-)
 
 
 def _write(folder: Path, text: str, name: str = "compose.yaml") -> Path:
@@ -141,7 +135,7 @@ def test_corpus_file_normalises_to_its_golden_facts(app: str) -> None:
     run = want.pop("run")
     result = normalise_compose_file(CORPUS / app, "compose.yaml", project_name=run["project"])
     assert result.warnings == ()
-    assert unsupported_key_problems(result.file, result.model) == []
+    assert key_problems(result.file, result.model).refusals == []
     assert facts(result.model, (CORPUS / app).resolve()) == want
 
 
@@ -263,62 +257,7 @@ def test_dollars_are_the_values_compose_deploys(tmp_path: Path) -> None:
     assert service["labels"] == {"cost": "$5"}
 
 
-# --- the keys container-comms takes --------------------------------------------------------
-
-_UNSUPPORTED = """\
-x-common: &common
-  restart: always
-services:
-  web:
-    <<: *common
-    image: nginx
-    cpu_rt_runtime: 400000
-    stdin_open: true
-    x-note: compose ignores extension keys, and so does the check
-    ports:
-      - target: 80
-        published: "8080"
-        app_protocol: http
-    networks:
-      front:
-        priority: 10
-    volumes:
-      - ./html:/usr/share/nginx/html:z
-      - type: npipe
-        source: /pipe
-        target: /pipe
-    secrets:
-      - source: token
-        target: token
-        uid: "101"
-    configs: [site]
-networks:
-  front:
-    enable_ipv4: false
-secrets:
-  token: {file: ./token.txt}
-configs:
-  site: {content: hello}
-"""
-
-
-def test_each_unsupported_key_is_one_problem_naming_file_service_and_key(tmp_path: Path) -> None:
-    _write(tmp_path, _UNSUPPORTED)
-    _write(tmp_path, "t0ken\n", "token.txt")  # a file secret must exist in the project
-    result = _normalise(tmp_path)
-    assert unsupported_key_problems(result.file, result.model) == [
-        Problem("compose.yaml: networks.front.enable_ipv4", NOT_SUPPORTED),
-        Problem("compose.yaml: services.web.cpu_rt_runtime", NOT_SUPPORTED),
-        Problem("compose.yaml: services.web.networks.front.priority", NOT_SUPPORTED),
-        Problem("compose.yaml: services.web.ports[0].app_protocol", NOT_SUPPORTED),
-        Problem("compose.yaml: services.web.stdin_open", NOT_SUPPORTED),
-        Problem("compose.yaml: services.web.volumes[0].bind.selinux", NOT_SUPPORTED),
-        Problem(
-            "compose.yaml: services.web.volumes[1].type",
-            '"npipe" is not supported by container-comms (it takes bind, volume, tmpfs); '
-            "change it, or deploy this file with docker compose",
-        ),
-    ]
+# --- keys Compose writes on its own ------------------------------------------------------
 
 
 def test_keys_compose_writes_by_default_are_not_reported(tmp_path: Path) -> None:
@@ -341,28 +280,7 @@ def test_keys_compose_writes_by_default_are_not_reported(tmp_path: Path) -> None
     assert web["devices"][0]["permissions"] == "rwm"
     assert result.model["networks"]["default"] == {"name": "proj_default", "ipam": {}}
     assert result.model["volumes"]["data"] == {"name": "proj_data"}
-    assert unsupported_key_problems(result.file, result.model) == []
-
-
-def test_supported_service_keys_are_the_documented_set() -> None:
-    services = SUPPORTED.keys["services"]
-    assert isinstance(services, EachOf)
-    assert isinstance(services.item, Keys)
-    assert set(services.item.keys) == {
-        *("image", "build", "command", "entrypoint", "environment", "ports", "expose"),
-        *("networks", "network_mode", "volumes", "tmpfs", "secrets", "configs", "depends_on"),
-        *("healthcheck", "restart", "labels", "cap_add", "cap_drop", "hostname", "dns"),
-        *("extra_hosts", "user", "working_dir", "init", "devices", "sysctls", "ulimits"),
-        *("logging", "stop_signal", "stop_grace_period", "security_opt", "read_only"),
-        *("shm_size", "mem_limit", "cpus", "container_name", "profiles", "privileged"),
-        *("pid", "ipc", "deploy"),
-    }
-    deploy = services.item.keys["deploy"]
-    assert isinstance(deploy, Keys)
-    assert set(deploy.keys) == {
-        *("mode", "replicas", "labels", "endpoint_mode", "placement", "update_config"),
-        *("rollback_config", "resources", "restart_policy"),
-    }
+    assert key_problems(result.file, result.model) == KeyProblems([], [])
 
 
 # --- refused before Compose runs -----------------------------------------------------------

@@ -508,6 +508,7 @@ class Realization:
                 host_config=host_config,
                 networking_config=None,
                 use_config_proxy=False,
+                platform=inputs.get("platform") or None,
             )
         except docker.errors.APIError as error:
             raise EngineRefused(r.name, "container create", _explain(error)) from None
@@ -679,6 +680,17 @@ class Realization:
             mem_reservation=_mib_or_unlimited(inputs.get("memoryReservation")),
             tmpfs=dict(inputs.get("tmpfs") or {}) or None,
             auto_remove=bool(inputs.get("rm", False)) or None,
+            device_requests=[
+                docker.types.DeviceRequest(
+                    driver=d.get("driver") or "",
+                    count=int(d.get("count") or 0),
+                    device_ids=list(d.get("deviceIds") or []),
+                    capabilities=[list(d.get("capabilities") or [])],
+                    options=dict(d.get("options") or {}),
+                )
+                for d in inputs.get("deviceRequests") or []
+            ]
+            or None,
             nano_cpus=int(float(inputs["cpus"]) * 10**9) if inputs.get("cpus") else None,
             pid_mode=inputs.get("pidMode") or None,
             ipc_mode=inputs.get("ipcMode") or None,
@@ -696,14 +708,25 @@ class Realization:
                 raise EngineRefused(r.name, "disconnect from bridge", _explain(error)) from None
         for attachment in attachments:
             network = self._resolve(str(attachment["name"]))
+            endpoint: dict[str, Any] = {
+                "Aliases": attachment.get("aliases") or None,
+                "IPAMConfig": {
+                    "IPv4Address": attachment.get("ipv4Address") or None,
+                    "IPv6Address": attachment.get("ipv6Address") or None,
+                },
+                "DriverOpts": dict(str(o).split("=", 1) for o in attachment.get("driverOpts") or [])
+                or None,
+            }
+            if attachment.get("gwPriority") is not None:
+                endpoint["GwPriority"] = int(attachment["gwPriority"])
             try:
-                api.connect_container_to_network(
-                    container_id,
-                    network,
-                    aliases=attachment.get("aliases") or None,
-                    ipv4_address=attachment.get("ipv4Address") or None,
-                    ipv6_address=attachment.get("ipv6Address") or None,
+                # The endpoint config as the provider sends it (docker-py's own call has no
+                # gateway priority).
+                response = api._post_json(
+                    api._url("/networks/{0}/connect", network),
+                    data={"Container": container_id, "EndpointConfig": endpoint},
                 )
+                api._raise_for_status(response)
             except docker.errors.APIError as error:
                 raise EngineRefused(
                     r.name, f"connect to {attachment['name']}", _explain(error)
@@ -805,7 +828,7 @@ _CONTAINER_KEYS = {
     "volumes", "usernsMode", "deviceCgroupRules", "groupAdds",
     "logDriver", "logOpts", "stopSignal", "stopTimeout", "securityOpts", "readOnly",
     "shmSize", "memory", "cpus", "pidMode", "ipcMode", "memorySwap", "memoryReservation",
-    "tmpfs", "rm",
+    "tmpfs", "rm", "platform", "deviceRequests",
 }  # fmt: skip
 _MOUNT_KEYS = {
     "type", "source", "target", "readOnly", "bindOptions", "volumeOptions", "tmpfsOptions",
@@ -820,10 +843,10 @@ _TMPFS_KEYS = {"sizeBytes", "mode"}
 _UPLOAD_KEYS = {"file", "content", "contentBase64", "executable", "permissions", "owner", "group"}
 _DEVICE_KEYS = {"hostPath", "containerPath", "permissions"}
 _ULIMIT_KEYS = {"name", "soft", "hard"}
-_ATTACHMENT_KEYS = {"name", "aliases", "ipv4Address", "ipv6Address"}
+_ATTACHMENT_KEYS = {"name", "aliases", "ipv4Address", "ipv6Address", "gwPriority", "driverOpts"}
 _PORT_KEYS = {"internal", "external", "ip", "protocol"}
 _HEALTH_KEYS = {"tests", "interval", "timeout", "retries", "startPeriod"}
-_IMAGE_KEYS = {"name", "keepLocally"}
+_IMAGE_KEYS = {"name", "keepLocally", "platform"}
 _SERVICE_KEYS = {
     "name", "labels", "mode", "taskSpec", "endpointSpec", "updateConfig", "rollbackConfig",
     "convergeConfig",

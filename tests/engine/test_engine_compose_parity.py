@@ -35,6 +35,7 @@ import docker.errors
 import pytest
 
 from components.compose_file import compose_binary, normalise_compose_file
+from components.topology.compose import NO_IPV6_POOL
 from plan import record_program
 from tests.compose.facts import ENVIRONMENT
 from tests.engine.conftest import REPO, engine_exports, engine_sh
@@ -45,6 +46,7 @@ from tests.engine.parity import (
     observe,
     wait_until_serving,
 )
+from tests.engine.probes import sh
 from tests.engine.realize import EngineRefused, Realization
 
 pytestmark = pytest.mark.engine
@@ -77,8 +79,60 @@ APPS = {
         "configs from a file (mounted; its mode ignored), content (with uid, gid and mode) and "
         "an environment variable (at a relative target), read by a non-root user"
     ),
+    "minecraft-server": (
+        "a service named with '_', reached by that name; binds with SELinux relabel flags"
+    ),
+    "vaultwarden-hardened": "a read-only root with tmpfs scratch space; a named volume",
 }
 """The corpus files that run with stand-ins, and what each brings to the proof."""
+
+SETTINGS_APPS = {
+    "minecraft-server": (
+        "tty and stdin_open; CPU and memory limits and a memory reservation under "
+        "deploy.resources on a plain container; binds with SELinux relabel flags; a service "
+        "named with '_'"
+    ),
+    "vaultwarden-hardened": (
+        "tmpfs entries with mount options and a tmpfs mount with a mode on a read-only root; "
+        "healthcheck.disable over the image's own check; a pids limit"
+    ),
+}
+"""Corpus files whose containers' settings (not only their network) are compared, and what each
+brings to the proof."""
+
+HEALTH_CHECKED_IMAGES = {"vaultwarden/server:1.32.7"}
+"""Stand-ins given a health check of their own, as the real images have one, so that
+`healthcheck: {disable: true}` has a check to switch off."""
+
+SETTING_DIFFERENCES: dict[str, dict[str, tuple[Any, Any]]] = {
+    "minecraft-server": {
+        # The relabel flag (`:z`, `:Z`) compose passes in the bind's mode, which
+        # pulumi-docker cannot express (an advisory of the key table); on this host the
+        # relabel changes nothing: the folder has no SELinux label after either deployment.
+        "minecraft-server-mc-1 mount /data": (("bind", True, "rw,z"), ("bind", True, "rw")),
+        "minecraft-server-mc_backup-1 mount /data": (
+            ("bind", False, "ro,z"),
+            ("bind", False, "ro"),
+        ),
+        "minecraft-server-mc_backup-1 mount /backups": (
+            ("bind", True, "rw,Z"),
+            ("bind", True, "rw"),
+        ),
+    },
+    "vaultwarden-hardened": {
+        # No pids limit (pulumi-docker 5.2.0 has no input for it; an advisory of the key table).
+        "vaultwarden-hardened-vaultwarden-1 PidsLimit": (100, None),
+        # A named volume: compose mounts it in the `binds` form (`vw-data:/data:rw`), the
+        # provider with the mount API, for which the engine reports the mode `z` (a relabel
+        # that does nothing on this host); the same volume, read-write, either way.
+        "vaultwarden-hardened-vaultwarden-1 mount /data": (
+            ("volume", True, "rw"),
+            ("volume", True, "z"),
+        ),
+    },
+}
+"""For each file of `SETTINGS_APPS`: setting -> (compose's, this project's), for each setting
+the two deployments are known to differ in; every other setting must be equal."""
 
 FILE_MODES = {
     "grafana-postgres-secrets": {
@@ -218,7 +272,8 @@ def standin_ports(engine: docker.DockerClient) -> Iterator[dict[str, tuple[int, 
     Tags that already existed (the other engine proofs' stand-ins) are put back afterwards;
     tags made here are removed.
     """
-    images = sorted({s["image"] for app in APPS for s in load_app(app).services.values()})
+    apps = [*APPS, *SETTINGS_APPS]
+    images = sorted({s["image"] for app in apps for s in load_app(app).services.values()})
     planned = plan_standins(images, {})
     standins = [
         Standin(
@@ -234,6 +289,8 @@ def standin_ports(engine: docker.DockerClient) -> Iterator[dict[str, tuple[int, 
         with contextlib.suppress(docker.errors.ImageNotFound):
             before[standin.tag] = engine.images.get(standin.tag).id
     build_standins(engine, standins)
+    for tag in HEALTH_CHECKED_IMAGES:
+        _give_health_check(engine, tag)
     try:
         yield {s.tag: s.ports for s in standins}
     finally:
@@ -244,6 +301,18 @@ def standin_ports(engine: docker.DockerClient) -> Iterator[dict[str, tuple[int, 
             else:
                 with contextlib.suppress(docker.errors.APIError):
                     engine.api.remove_image(standin.tag)
+
+
+def _give_health_check(engine: docker.DockerClient, tag: str) -> None:
+    """Re-tag the stand-in `tag` with a health check of its own (`HEALTHCHECK CMD true`)."""
+    created = engine.api.create_container(tag)
+    try:
+        repository, version = _repository_and_tag(tag)
+        health = {"Test": ["CMD-SHELL", "true"], "Interval": 1_000_000_000, "Retries": 1}
+        engine.api.commit(created["Id"], repository, version, conf={"Healthcheck": health})
+    finally:
+        engine.api.remove_container(created["Id"], force=True)
+    assert engine.images.get(tag).attrs["Config"]["Healthcheck"]["Test"] == ["CMD-SHELL", "true"]
 
 
 def _repository_and_tag(image: str) -> tuple[str, str]:
@@ -497,3 +566,115 @@ def test_compose_gives_copied_text_with_uid_to_the_services_user_as_the_engines_
     assert up.returncode != 0
     assert 'getent unable to find entry "1000:1000" in passwd database' in up.stderr
     assert states == {"copied-owner-app-1": "created"}
+
+
+# -- container settings -------------------------------------------------------------------
+
+
+def container_settings(engine: docker.DockerClient, app: App) -> dict[str, Any]:
+    """What the engine reports, and the containers see, of each container's settings: terminal
+    and stdin, health check, limits and reservations, tmpfs and mounts (with the options each
+    tmpfs is mounted with inside, from /proc/mounts), and the SELinux label the engine left on
+    each bind's host folder (none on a host without SELinux)."""
+    wait_until_serving(engine, app.containers, {c: () for c in app.containers})
+    found: dict[str, Any] = {}
+    for name in app.containers:
+        attrs = engine.api.inspect_container(name)
+        config, host = attrs["Config"], attrs["HostConfig"]
+        for key in ("Tty", "OpenStdin", "Healthcheck"):
+            found[f"{name} {key}"] = config.get(key)
+        found[f"{name} Health"] = (attrs["State"].get("Health") or {}).get("Status")
+        for key in (
+            "Memory", "NanoCpus", "MemoryReservation", "PidsLimit", "ReadonlyRootfs",
+            "SecurityOpt", "Tmpfs",
+        ):  # fmt: skip
+            found[f"{name} {key}"] = host.get(key) or None
+        for mount in attrs["Mounts"]:
+            target = mount["Destination"]
+            found[f"{name} mount {target}"] = (mount["Type"], mount["RW"], mount.get("Mode"))
+            if mount["Type"] == "bind":
+                found[f"{name} label {target}"] = _selinux_label(Path(mount["Source"]))
+        status, output = sh(engine.containers.get(name), "cat /proc/mounts")
+        assert status == 0, f"{name}: cat /proc/mounts: {output}"
+        for line in output.splitlines():
+            _device, target, kind, options, *_ = line.split()
+            if kind == "tmpfs" and target not in ("/dev", "/dev/shm", "/sys/fs/cgroup"):
+                found[f"{name} tmpfs {target}"] = options
+    return found
+
+
+def _selinux_label(path: Path) -> str | None:
+    try:
+        return os.getxattr(path, "security.selinux").decode()
+    except OSError:
+        return None
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS_APPS))
+def test_compose_and_this_project_give_the_same_container_settings(
+    name: str, engine: docker.DockerClient, standin_ports: dict[str, tuple[int, ...]]
+) -> None:
+    app = load_app(name)
+    assert not Path("/sys/fs/selinux/enforce").exists(), "this proof assumes a host without SELinux"
+    with host_paths(app.bind_sources, app.created_bind_sources), externals(engine, app):
+        compose(app, "up", "-d", "--pull", "never")
+        try:
+            reference = container_settings(engine, app)
+        finally:
+            compose(app, "down", "-v", "--timeout", "0")
+    check_settings_reference(name, reference)
+    with host_paths(app.bind_sources, app.created_bind_sources):
+        config = {f"{PROJECT}:composeFile": app.file, f"{PROJECT}:composeProject": app.name}
+        plan = record_program(
+            REPO / "__main__.py", project=PROJECT, stack="parity", config=config, preview=False
+        )
+        with externals(engine, app), Realization(engine) as realization:
+            realization.apply_plan(plan)
+            ours = container_settings(engine, app)
+    assert sorted(ours) == sorted(reference)
+    differing = {k: (reference[k], ours[k]) for k in reference if reference[k] != ours[k]}
+    assert differing == SETTING_DIFFERENCES[name]
+
+
+def check_settings_reference(name: str, seen: Mapping[str, Any]) -> None:
+    """What compose's own deployment shows of the keys each file brings, so an equality of two
+    deployments that both ignored a key cannot pass."""
+    mib = 1024 * 1024
+    if name == "minecraft-server":
+        mc = "minecraft-server-mc-1"
+        assert (seen[f"{mc} Tty"], seen[f"{mc} OpenStdin"]) == (True, True)
+        assert seen[f"{mc} Memory"] == 1536 * mib
+        assert seen[f"{mc} NanoCpus"] == 1_500_000_000
+        assert seen[f"{mc} MemoryReservation"] == 1024 * mib
+        assert seen[f"{mc} label /data"] is None  # the relabel changed nothing here
+        assert seen["minecraft-server-mc_backup-1 Tty"] is False
+    if name == "vaultwarden-hardened":
+        vw = "vaultwarden-hardened-vaultwarden-1"
+        assert seen[f"{vw} Healthcheck"]["Test"] == ["NONE"]
+        assert seen[f"{vw} Health"] is None  # the image's own check does not run
+        assert seen[f"{vw} Tmpfs"] == {
+            "/tmp": "size=64m,mode=1777,noexec,nosuid",
+            "/run": "size=8m",
+        }
+        assert "size=65536k" in seen[f"{vw} tmpfs /tmp"]
+        assert "noexec" in seen[f"{vw} tmpfs /tmp"]
+        assert "mode=1770" in seen[f"{vw} tmpfs /var/cache/vaultwarden"]
+        assert seen[f"{vw} ReadonlyRootfs"] is True
+        assert seen[f"{vw} PidsLimit"] == 100
+        assert seen[f"{vw} Memory"] == 256 * mib
+
+
+def test_enable_ipv6_without_an_ipv6_subnet_is_refused_by_the_engine(
+    engine: docker.DockerClient,
+) -> None:
+    """What the program's refusal of `enable_ipv6: true` without an IPv6 subnet quotes: the
+    engine (default address pools, as installed) has no IPv6 pool to give the network."""
+    with pytest.raises(docker.errors.APIError) as caught:
+        created = engine.api.create_network("cc-ipv6-no-subnet", driver="bridge", enable_ipv6=True)
+        engine.api.remove_network(created["Id"])
+    explanation = str(caught.value.explanation)
+    assert explanation == (
+        "could not find an available, non-overlapping IPv6 address pool among the defaults to "
+        "assign to the network"
+    )
+    assert f'("{explanation}")' in NO_IPV6_POOL
