@@ -218,31 +218,124 @@ row("volumes.*.labels", mapped("NamedVolumeArgs.labels", f"{_V}.labels"))
 row("volumes.*.external", mapped("NamedVolumeArgs.external: used, never created", "(none)"))
 row("volumes.*.external.name", _EXTERNAL_NAME)
 
-# --- secrets and configs (file/content/environment and their modes: kept together here) ----
+# --- secrets and configs: as `docker compose up` places them on one engine ------------------
+# (compose's pkg/compose/create.go and secrets.go; the mapping is `compose.file_references`)
 
-row("secrets", mapped("SecretSourceConfig per key", f"{_C}.uploads"))
-row("secrets.*.file", mapped("SecretSourceConfig.file", f"{_C}.uploads[].content"))
-row("secrets.*.environment", mapped("SecretSourceConfig.environment", f"{_C}.uploads[].content"))
+_MOUNTED = (
+    "a read-only bind mount of the host file at the target (its mode and owner are the file's)"
+)
+_COPIED = "copied in at the target before the container starts"
+_OWNER = (
+    "the copied file's {what} ({default} unless given; ignored with compose's warning for a "
+    "mounted file; refused with uid/gid for a service that sets user, which compose gives the "
+    "file to as the engine's host resolves it)"
+)
+row(
+    "secrets",
+    mapped(
+        "SecretSourceConfig per environment secret, a mount per file secret (on a swarm: a "
+        "swarm secret each)",
+        f"{_C}.uploads",
+    ),
+)
+row(
+    "secrets.*.file",
+    mapped(f"MountSpec: {_MOUNTED} (on a swarm: the secret's data)", f"{_C}.mounts[].source"),
+)
+row(
+    "secrets.*.environment",
+    mapped(f"SecretSourceConfig.environment: {_COPIED}", f"{_C}.uploads[].content"),
+)
 row("secrets.*.name", no_effect("a file or environment secret has no engine name"))
 rows(
     "secrets.*.external secrets.*.driver secrets.*.driver_opts "
     "secrets.*.template_driver secrets.*.labels",
     refused("only file and environment secrets exist on one engine; give a file"),
 )
+row(
+    "configs",
+    mapped("ConfigSourceConfig per key", f"{_C}.uploads"),
+    refused(UNSUPPORTED_OPTIONS["configs"]),
+)
+row(
+    "configs.*.file",
+    mapped(f"ConfigSourceConfig.file: {_MOUNTED}", f"{_C}.mounts[].source"),
+    refused(UNSUPPORTED_OPTIONS["configs"]),
+)
 rows(
-    "configs configs.*.file configs.*.content configs.*.environment configs.*.name "
-    "configs.*.external configs.*.labels configs.*.template_driver "
-    "services.*.configs services.*.configs[].source services.*.configs[].target "
-    "services.*.configs[].uid services.*.configs[].gid services.*.configs[].mode",
-    _unsupported(),
+    "configs.*.content configs.*.environment",
+    mapped(f"ConfigSourceConfig content: {_COPIED}", f"{_C}.uploads[].content"),
+    refused(UNSUPPORTED_OPTIONS["configs"]),
+)
+row(
+    "configs.*.name",
+    no_effect("a config has no engine name on one engine"),
+    refused(UNSUPPORTED_OPTIONS["configs"]),
+)
+rows(
+    "configs.*.external configs.*.labels configs.*.template_driver",
+    refused(
+        "only file, content and environment configs exist on one engine (docker compose "
+        "refuses an external one); give one of them"
+    ),
 )
 rows("secrets.*.external.name configs.*.external.name", _EXTERNAL_NAME)
-row("services.*.secrets", mapped("ContainerSpec.secrets", f"{_C}.uploads"))
+row(
+    "services.*.secrets",
+    mapped("ContainerSpec.secrets (a file secret: ContainerSpec.mounts)", f"{_C}.uploads"),
+)
 rows(
     "services.*.secrets[].source services.*.secrets[].target",
-    mapped("ContainerSpec.secrets[].file (/run/secrets/<target>)", f"{_C}.uploads[].file"),
+    mapped(
+        "ContainerSpec.secrets[].file (/run/secrets/<target>; a relative target under it)",
+        f"{_C}.uploads[].file",
+    ),
 )
-rows("services.*.secrets[].uid services.*.secrets[].gid services.*.secrets[].mode", _unsupported())
+row(
+    "services.*.secrets[].uid",
+    mapped(
+        f"SecretSpec.uid: {_OWNER.format(what='owner', default='root')}", f"{_C}.uploads[].owner"
+    ),
+)
+row(
+    "services.*.secrets[].gid",
+    mapped(
+        f"SecretSpec.gid: {_OWNER.format(what='group', default='root')}", f"{_C}.uploads[].group"
+    ),
+)
+row(
+    "services.*.secrets[].mode",
+    mapped(
+        f"SecretSpec.mode: {_OWNER.format(what='mode', default='0444')}",
+        f"{_C}.uploads[].permissions",
+    ),
+)
+row(
+    "services.*.configs",
+    mapped("ContainerSpec.configs", f"{_C}.uploads"),
+    refused(UNSUPPORTED_OPTIONS["configs"]),
+)
+rows(
+    "services.*.configs[].source services.*.configs[].target",
+    mapped(
+        "ConfigSpec.target (/<source> by default; a relative target under /)",
+        f"{_C}.uploads[].file",
+    ),
+    refused(UNSUPPORTED_OPTIONS["configs"]),
+)
+for _attr, _what, _default, _wire in (
+    ("uid", "owner", "root", "owner"),
+    ("gid", "group", "root", "group"),
+    ("mode", "mode", "0444", "permissions"),
+):
+    row(
+        f"services.*.configs[].{_attr}",
+        mapped(
+            f"ConfigSpec.{_attr}: {_OWNER.format(what=_what, default=_default)}",
+            f"{_C}.uploads[].{_wire}",
+        ),
+        refused(UNSUPPORTED_OPTIONS["configs"]),
+    )
 
 # --- services: image, build, process --------------------------------------------------------
 

@@ -341,13 +341,32 @@ ENGINE_WIRE: dict[str, dict[str, Any]] = {
                 "tmpfsOptions": {"sizeBytes": 1048576, "mode": 1777},
             },
             {"type": "volume", "source": "keys-old", "target": "/old"},
+            {  # a file secret: the host file, mounted read-only as compose mounts it
+                "type": "bind",
+                "source": str(PROJECT_DIR / KEYS_DIR / "engine" / "token.txt"),
+                "target": "/run/secrets/token",
+                "readOnly": True,
+            },
         ],
         "volumes": [
             {"hostPath": str(PROJECT_DIR / KEYS_DIR / "engine" / "app"), "containerPath": "/app"}
         ],
+        "uploads": [{"file": "/run/secrets/fromenv", "permissions": "0444"}],
+    },
+    "keys-m_files-1": {
+        # A config's file is mounted read-only, as compose mounts it; text is copied in.
+        "mounts": [
+            {
+                "type": "bind",
+                "source": str(PROJECT_DIR / KEYS_DIR / "engine" / "token.txt"),
+                "target": "/etc/site.conf",
+                "readOnly": True,
+            }
+        ],
         "uploads": [
-            {"file": "/run/secrets/token", "permissions": "0400"},
-            {"file": "/run/secrets/fromenv", "permissions": "0400"},
+            {"file": "/run/secrets/owned", "permissions": "0440", "owner": "70", "group": "71"},
+            {"file": "/etc/inline.conf", "permissions": "0640", "owner": "101", "group": "102"},
+            {"file": "/envcfg", "permissions": "0444"},
         ],
     },
     "keys-m_net-1": {
