@@ -148,7 +148,7 @@ LINE_LIMIT = 64 * 1024
 """The longest line kept from the pack's output; a longer one is cut there."""
 
 
-class _Tail:
+class Tail:
     """The last lines a stream wrote, read by a daemon thread so the pipe never fills.
 
     The thread polls the pipe and can be told to stop: a process the pack started and left
@@ -236,8 +236,8 @@ class RunningPack:
         )
         assert self.process.stdout is not None and self.process.stderr is not None
         first: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
-        self.stdout = _Tail(self.process.stdout, first)
-        self.stderr = _Tail(self.process.stderr, None)
+        self.stdout = Tail(self.process.stdout, first)
+        self.stderr = Tail(self.process.stderr, None)
         self.channel: Any = None
         try:
             self.port = self._read_port(first, start_timeout, timeout)
