@@ -29,6 +29,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from components.problems import one_line as shown
 from plan import Plan, ProgramError, StackConfig, StackConfigError, load_stack_config
 from plan.stack_config import read_project
 from preview import diagram, document
@@ -43,7 +44,7 @@ from preview.pack import (
 )
 from preview.policy_config import PolicyConfigError, PolicySettings, load_policy_config
 from preview.program import OverdueError, ProgramProcess
-from preview.report import diagnostics, policy_report, resource_tree, shown, shown_block, summary
+from preview.report import diagnostics, policy_report, resource_tree, shown_block, summary
 from preview.verdict import EXIT_UNCHECKED, Verdict, decide
 
 DEFAULT_TIMEOUT = 120.0

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from components.problems import one_line as shown
 from plan import Plan, Registration
 from preview.analyzer import Diagnostic, PolicyRun, iter_levels
 from preview.verdict import Verdict
-
-
-def shown(text: str) -> str:
-    """`text` on one line: every character a terminal would act on or not print (newlines,
-    carriage returns, escapes, other controls, line and paragraph separators, format
-    characters) written as its Python escape, as `repr` writes it. Whatever a user value holds,
-    it cannot begin a line of the report or rewrite one on a terminal."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def shown_block(text: str, indent: str) -> str:
