@@ -203,6 +203,7 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
             )
         given[full] = str(key)
         _refuse_secrets(value, path, lines, full)
+        _refuse_non_finite(value, path, lines, full)
         try:
             values[full] = _as_cli_string(value)
         except ValueError as error:
@@ -245,6 +246,39 @@ def _refuse_secrets(value: Any, path: Path, lines: dict[str, int], where: str) -
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _refuse_secrets(item, path, lines, f"{where}.{index}")
+
+
+def _refuse_non_finite(value: Any, path: Path, lines: dict[str, int], where: str) -> None:
+    """A number YAML reads as infinite or not a number (`.inf`, `.nan`, `1e400`), or an integer
+    no 64-bit float holds, refused at its own key: neither JSON, in which the CLI hands
+    structured values over, nor the engine's wire can hold it."""
+    pending = [(value, where)]
+    while pending:
+        item, at = pending.pop()
+        problem = ""
+        if isinstance(item, float) and not math.isfinite(item):
+            problem = f"YAML reads this number as {item}, which JSON cannot hold"
+        elif isinstance(item, int) and not isinstance(item, bool) and _overflows(item):
+            problem = "a number beyond any the Pulumi engine holds (64-bit floating point)"
+        if problem:
+            line = lines.get(at)
+            place = f"{path}:{line}" if line else str(path)
+            raise StackConfigError(
+                f"{place}: {at}: {problem}; write a finite number, or quote the value to pass it "
+                "as a string"
+            )
+        if isinstance(item, dict):
+            pending.extend((v, f"{at}.{k}") for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            pending.extend((v, f"{at}.{n}") for n, v in reversed(list(enumerate(item))))
+
+
+def _overflows(number: int) -> bool:
+    try:
+        float(number)
+    except OverflowError:
+        return True
+    return False
 
 
 def _load_yaml(path: Path, what: str) -> YamlDocument:
