@@ -159,8 +159,9 @@ class ProgramProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=grace)
-        with contextlib.suppress(OSError):
+        if self._answer >= 0:  # once: the number may name another file after it is closed
             os.close(self._answer)
+            self._answer = -1
         self.stdout.close()
         self.stderr.close()
 
