@@ -218,7 +218,8 @@ def _check(state: _Run) -> None:  # noqa: PLR0915 (one linear story)
         program = project_dir / str(read_project(project_dir).get("main") or "") / "__main__.py"
         with contextlib.ExitStack() as running:
             # The program's process and the pack start together; the program is awaited first,
-            # so its error, when it has one, is the one reported.
+            # so its error, when it has one, is the one reported (a pack that failed to start is
+            # reported when the program then runs out of time).
             t, cpu = time.monotonic(), _cpu_seconds()
             recording = running.enter_context(
                 ProgramProcess(
@@ -242,7 +243,13 @@ def _check(state: _Run) -> None:  # noqa: PLR0915 (one linear story)
             except PackError as error:
                 pack = error
             pack_start = time.monotonic() - pack_started
-            state.plan = recording.plan(state.deadline, args.timeout)
+            try:
+                state.plan = recording.plan(state.deadline, args.timeout)
+            except OverdueError:
+                if isinstance(pack, PackError):  # the pack's failure came first
+                    state.stage = "pack"
+                    raise pack from None
+                raise
             recording.stop()
             timings["programSeconds"] = time.monotonic() - t
             timings["programCpuSeconds"] = _cpu_seconds() - cpu

@@ -131,6 +131,27 @@ def test_a_program_that_ends_its_process_is_not_checked(
 
 # --- Bounded ------------------------------------------------------------------------------------
 
+
+def test_a_pack_that_never_starts_is_named_when_the_program_also_runs_out_of_time(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The program and the pack start together; the pack's failure, which came first, is the
+    one reported when the program then runs past the deadline."""
+    project = _adversary(tmp_path, "sleep", "config:\n  adversary:case: sleep\n")
+    started = time.monotonic()
+    outcome = run_preview(
+        capsys, "sleep", "--project", str(project), "--pack", str(PACKS / "silent"),
+        "--timeout", "3",
+    )  # fmt: skip
+    assert time.monotonic() - started < 3 + 3
+    assert outcome.code == 2
+    assert _verdict_lines(outcome.out, outcome.err) == [
+        "Policy gate: NOT CHECKED (pack); the stack does not pass.",
+        f"error (pack): policy pack {PACKS / 'silent'} printed no port within the 3 s allowed "
+        "(--timeout)",
+    ]
+
+
 HOSTILE_KEY = "a." * 34 + "a!"
 """A network key on which a backtracking key-path pattern ran for minutes."""
 
