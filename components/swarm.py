@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import graphlib
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
@@ -242,12 +243,17 @@ def _duration_problem(at: str, value: str | None) -> list[Problem]:
     return [Problem(at, f'"{value}" is not a duration; write it like 10s, 1m30s or 500ms')]
 
 
+NANO_CPUS_LIMIT = 2**63 - 1
+"""The largest NanoCPUs the engine holds (an int64): about 9.2 billion CPUs."""
+
+
 def _cpus(value: str) -> float | None:
+    """A CPU count above 0 whose NanoCPUs fit the engine's int64 (not inf, nan or 1e400)."""
     try:
         parsed = float(value)
     except ValueError:
         return None
-    return parsed if parsed > 0 else None
+    return parsed if math.isfinite(parsed) and 0 < parsed * 1e9 <= NANO_CPUS_LIMIT else None
 
 
 def _deploy_problems(deploy: Deploy) -> list[Problem]:
@@ -296,7 +302,11 @@ def _deploy_problems(deploy: Deploy) -> list[Problem]:
             continue
         if resources.cpus is not None and _cpus(resources.cpus) is None:
             problems.append(
-                Problem(f"{name}.cpus", f'"{resources.cpus}" is not a number of CPUs above 0')
+                Problem(
+                    f"{name}.cpus",
+                    f'"{resources.cpus}" is not a number of CPUs above 0 (and at most '
+                    f"{NANO_CPUS_LIMIT // 10**9}, what the engine can hold)",
+                )
             )
         if resources.memory is not None and resources.memory < 0:
             problems.append(Problem(f"{name}.memory", f"{resources.memory} is below 0"))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from components.vocabulary import STACK_TYPE
-from components.vocabulary import UNKNOWN_STRING_VALUE as UNKNOWN
+from .vocabulary import STACK_TYPE
+from .vocabulary import UNKNOWN_STRING_VALUE as UNKNOWN
 
 __all__ = [
     "SECRET_SHOWN",
@@ -16,8 +16,12 @@ __all__ = [
     "UNKNOWN",
     "Plan",
     "Registration",
+    "plan_from_wire",
+    "plan_to_wire",
     "without_secrets",
 ]
+
+_T = TypeVar("_T")
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 """The key that marks a secret value on the wire: `{SECRET_SIG: <marker>, "value": <text>}`."""
@@ -107,3 +111,79 @@ class Plan:
     def children(self, parent_urn: str) -> Iterator[Registration]:
         """The registrations whose parent is `parent_urn`."""
         return (r for r in self.resources if r.parent == parent_urn)
+
+
+def plan_to_wire(plan: Plan) -> dict[str, Any]:
+    """`plan` as plain JSON, as the program's process hands it to the gate."""
+    return {
+        "project": plan.project,
+        "stack": plan.stack,
+        "preview": plan.preview,
+        "exports": plan.exports,
+        "warnings": list(plan.warnings),
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "custom": r.custom,
+                "parent": r.parent,
+                "inputs": r.inputs,
+                "dependencies": list(r.dependencies),
+                "propertyDependencies": {k: list(v) for k, v in r.property_dependencies.items()},
+                "provider": r.provider,
+                "id": r.id,
+                "outputs": r.outputs,
+                "protect": r.protect,
+                "deleteBeforeReplace": r.delete_before_replace,
+                "ignoreChanges": list(r.ignore_changes),
+            }
+            for r in plan.resources
+        ],
+    }
+
+
+def plan_from_wire(document: Any) -> Plan:
+    """The `Plan` that `plan_to_wire` wrote; ValueError for anything else."""
+    try:
+        return Plan(
+            project=_typed(document["project"], str),
+            stack=_typed(document["stack"], str),
+            preview=_typed(document["preview"], bool),
+            exports=_typed(document["exports"], dict),
+            warnings=_strings(document["warnings"]),
+            resources=[
+                Registration(
+                    urn=_typed(r["urn"], str),
+                    type=_typed(r["type"], str),
+                    name=_typed(r["name"], str),
+                    custom=_typed(r["custom"], bool),
+                    parent=_typed(r["parent"], str),
+                    inputs=_typed(r["inputs"], dict),
+                    dependencies=_strings(r["dependencies"]),
+                    property_dependencies={
+                        _typed(key, str): _strings(urns)
+                        for key, urns in _typed(r["propertyDependencies"], dict).items()
+                    },
+                    provider=_typed(r["provider"], str),
+                    id=_typed(r["id"], str),
+                    outputs=_typed(r["outputs"], dict),
+                    protect=_typed(r["protect"], bool),
+                    delete_before_replace=_typed(r["deleteBeforeReplace"], bool),
+                    ignore_changes=_strings(r["ignoreChanges"]),
+                )
+                for r in _typed(document["resources"], list)
+            ],
+        )
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"not a recorded plan ({type(error).__name__}: {error})") from None
+
+
+def _typed(value: Any, kind: type[_T]) -> _T:
+    if not isinstance(value, kind):
+        raise TypeError(f"{value!r:.60} is not a {kind.__name__}")
+    return value
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(_typed(item, str) for item in _typed(value, list))

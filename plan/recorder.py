@@ -21,8 +21,8 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from components.vocabulary import CONTAINER_TYPE, NETWORK_TYPE, REMOTE_IMAGE_TYPE
-from plan.model import STACK_TYPE, UNKNOWN, Plan, Registration
+from .model import STACK_TYPE, UNKNOWN, Plan, Registration
+from .vocabulary import CONTAINER_TYPE, NETWORK_TYPE, REMOTE_IMAGE_TYPE
 
 
 class ProgramError(Exception):

@@ -22,8 +22,8 @@ from components.inputfiles import InputFileError, YamlDocument, load_yaml
 _SUBJECT = re.compile(r'[a-z][a-z ]*"(?P<name>[^"]+)"')
 """How a component error names its subject: `joined group "web"`, `network "my_net2"`."""
 
-_KEY_PATH = re.compile(r"[A-Za-z0-9_.:\-]+(?:\[\d+\])*(?:\.[A-Za-z0-9_.:\-\[\]]+)*")
-"""A config key path as errors spell it (`topology.networks.my_net2.subnet`, `ports[0]`)."""
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-")
+"""The characters of a config key path's names as errors spell them."""
 
 STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 """What the Pulumi CLI accepts as a stack name (alphanumerics, `-`, `_`, `.`; at most 100)."""
@@ -72,17 +72,16 @@ class StackConfig:
 
     def _key_line(self, key: str) -> int | None:
         """The line of config key path `key` (or of its deepest key the file spells out)."""
-        if not _KEY_PATH.fullmatch(key):
-            return None
-        qualified = key if ":" in key else f"{self.project}:{key}"
-        return self.line_of(re.sub(r"\[(\d+)\]", r".\1", qualified))
+        path = key_path(key if ":" in key else f"{self.project}:{key}")
+        return None if path is None else self.line_of(".".join(str(part) for part in path))
 
     def _named_line(self, name: str, field_path: str) -> int | None:
         """The line of `<name>.<field path>` where exactly one key path in the file ends so;
         when none does, of its longest such beginning (down to the name alone)."""
-        if not _KEY_PATH.fullmatch(field_path):
+        path = key_path(field_path)
+        if path is None:
             return None
-        parts = [name, *re.sub(r"\[(\d+)\]", r".\1", field_path).split(".")]
+        parts = [name, *(str(part) for part in path)]
         while parts:
             suffix = "." + ".".join(parts)
             found = [line for key, line in self.lines.items() if key.endswith(suffix)]
@@ -102,6 +101,44 @@ class StackConfig:
                 return line
             parts.pop()
         return None
+
+
+def key_path(text: str) -> tuple[str | int, ...] | None:
+    """A config key path as errors spell it, as its keys and list indexes:
+    `topology.networks.my_net2.ports[0]` is `("topology", "networks", "my_net2", "ports", 0)`.
+    None for text that is not one. One pass over the text, whatever it holds (a message names
+    keys a user wrote, so no backtracking pattern reads it)."""
+    if not text or text[0] not in _KEY_CHARS:
+        return None
+    parts: list[str | int] = []
+    name: list[str] = []
+    after_index = False
+    position, length = 0, len(text)
+    while position < length:
+        char = text[position]
+        if char == "[":
+            close = text.find("]", position)
+            digits = text[position + 1 : close] if close > 0 else ""
+            if not (digits.isascii() and digits.isdigit()):
+                return None
+            if name or not after_index:
+                parts.append("".join(name))
+            name, after_index = [], True
+            parts.append(int(digits))
+            position = close + 1
+            continue
+        if char == ".":
+            if name or not after_index:
+                parts.append("".join(name))
+            name, after_index = [], False
+        elif char in _KEY_CHARS:
+            name.append(char)
+        else:
+            return None
+        position += 1
+    if name or not after_index:
+        parts.append("".join(name))
+    return tuple(parts)
 
 
 def read_project(project_dir: Path) -> dict[str, Any]:
@@ -166,6 +203,7 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
             )
         given[full] = str(key)
         _refuse_secrets(value, path, lines, full)
+        _refuse_non_finite(value, path, lines, full)
         try:
             values[full] = _as_cli_string(value)
         except ValueError as error:
@@ -208,6 +246,39 @@ def _refuse_secrets(value: Any, path: Path, lines: dict[str, int], where: str) -
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _refuse_secrets(item, path, lines, f"{where}.{index}")
+
+
+def _refuse_non_finite(value: Any, path: Path, lines: dict[str, int], where: str) -> None:
+    """A number YAML reads as infinite or not a number (`.inf`, `.nan`, `1e400`), or an integer
+    no 64-bit float holds, refused at its own key: neither JSON, in which the CLI hands
+    structured values over, nor the engine's wire can hold it."""
+    pending = [(value, where)]
+    while pending:
+        item, at = pending.pop()
+        problem = ""
+        if isinstance(item, float) and not math.isfinite(item):
+            problem = f"YAML reads this number as {item}, which JSON cannot hold"
+        elif isinstance(item, int) and not isinstance(item, bool) and _overflows(item):
+            problem = "a number beyond any the Pulumi engine holds (64-bit floating point)"
+        if problem:
+            line = lines.get(at)
+            place = f"{path}:{line}" if line else str(path)
+            raise StackConfigError(
+                f"{place}: {at}: {problem}; write a finite number, or quote the value to pass it "
+                "as a string"
+            )
+        if isinstance(item, dict):
+            pending.extend((v, f"{at}.{k}") for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            pending.extend((v, f"{at}.{n}") for n, v in reversed(list(enumerate(item))))
+
+
+def _overflows(number: int) -> bool:
+    try:
+        float(number)
+    except OverflowError:
+        return True
+    return False
 
 
 def _load_yaml(path: Path, what: str) -> YamlDocument:

@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import errno
 import fcntl
+import io
 import json
 import math
 import os
@@ -23,23 +24,27 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from plan import Plan, ProgramError, StackConfigError, load_stack_config, record_program
+from components.problems import one_line as shown
+from plan import Plan, ProgramError, StackConfig, StackConfigError, load_stack_config
 from plan.stack_config import read_project
 from preview import diagram, document
 from preview.analyzer import PolicyRun, run_policies
 from preview.pack import (
     ENV_STRING_LIMIT,
     PackError,
+    RunningPack,
     check_config_size,
     config_env_size,
     start_pack,
 )
 from preview.policy_config import PolicyConfigError, PolicySettings, load_policy_config
-from preview.report import diagnostics, policy_report, resource_tree, summary
+from preview.program import OverdueError, ProgramProcess
+from preview.report import diagnostics, policy_report, resource_tree, shown_block, summary
 from preview.verdict import EXIT_UNCHECKED, Verdict, decide
 
 DEFAULT_TIMEOUT = 120.0
@@ -113,6 +118,9 @@ def _seconds(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # any encoding (PYTHONIOENCODING=ascii) can print it
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     args = parser().parse_args(argv)
     out: TextIO = sys.stderr if args.json == "-" else sys.stdout
     try:
@@ -120,13 +128,13 @@ def main(argv: list[str] | None = None) -> int:
             if target and target != "-":
                 _check_target(flag, target)
     except OutputError as exc:
-        print(f"error (output): {exc}", file=sys.stderr)
+        print(f"error (output): {shown(str(exc))}", file=sys.stderr)
         return EXIT_UNCHECKED
     with _stopped_by_signals():
         try:
             return _main(args, out)
         except Stopped as exc:  # a signal that came after the run, while reporting
-            print(f"error ({exc.stage}): {exc.message}", file=sys.stderr)
+            print(f"error ({exc.stage}): {shown_block(exc.message, '  ')}", file=sys.stderr)
             return EXIT_UNCHECKED
 
 
@@ -138,76 +146,141 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _main(args: argparse.Namespace, out: TextIO) -> int:  # noqa: PLR0915 (one linear story)
-    project_dir = Path(args.project)
-    pack_dir = Path(args.pack) if args.pack else project_dir / "policies"
-    timings: dict[str, float] = {}
-    started = time.monotonic()
-    started_cpu = _cpu_seconds()
-    deadline = started + args.timeout
+STAGE_LATE = {
+    "config": "the stack's config was not read",
+    "policy-config": "the policy config was not read",
+    "program": "the program did not finish",
+    "pack": "the policy pack did not start",
+    "policy": "the policy pack did not finish",
+    "output": "the report was not written",
+}
+"""What had not happened when `--timeout` ran out, by stage."""
+
+BACKSTOP_GRACE = 0.5
+"""Seconds past `--timeout` at which the alarm stops whatever is still running: each phase that
+waits (the program, the pack's start, each call to it) ends at the deadline with a message of
+its own; the alarm is for work that does not wait on anything (reading, locating, writing)."""
+
+
+@dataclass
+class _Run:
+    """What one run found so far."""
+
+    args: argparse.Namespace
+    deadline: float
+    stage: str = "config"
+    project_name: str = ""
     plan: Plan | None = None
     run: PolicyRun | None = None
     error: tuple[str, str] | None = None
-    project_name = ""
-    stage = "config"
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def late(self) -> str:
+        what = STAGE_LATE.get(self.stage, "the run did not finish")
+        return f"{what} within the {self.args.timeout:g} s allowed (--timeout)"
+
+
+def _main(args: argparse.Namespace, out: TextIO) -> int:
+    state = _Run(args, deadline=time.monotonic() + args.timeout)
+    try:
+        with _alarm(state):
+            started, started_cpu = time.monotonic(), _cpu_seconds()
+            _check(state)
+            state.timings["totalSeconds"] = time.monotonic() - started
+            state.timings["totalCpuSeconds"] = _cpu_seconds() - started_cpu
+            verdict = decide(state.run, state.error)
+            state.stage = "output"
+            verdict = _show(state, verdict, out)
+    except Stopped as exc:  # past the deadline, or a signal, while reporting
+        verdict = decide(None, (exc.stage, exc.message))
+    _print_verdict(verdict, out)
+    return verdict.exit_code
+
+
+def _check(state: _Run) -> None:  # noqa: PLR0915 (one linear story)
+    """Load, record, ask the pack: `state` gets the plan, the policy run or the error."""
+    args = state.args
+    project_dir = Path(args.project)
+    pack_dir = Path(args.pack) if args.pack else project_dir / "policies"
+    timings = state.timings
+    config: StackConfig | None = None
     try:
         config = load_stack_config(project_dir, args.stack)
-        project_name = config.project
+        state.project_name = config.project
         oversized = config_env_size(config.values) > ENV_STRING_LIMIT
         if not args.allow_oversized_config:
             check_config_size(config.values)
         given: dict[str, PolicySettings] = {}
         if args.policy_config:
-            stage = "policy-config"
+            state.stage = "policy-config"
             given = load_policy_config(Path(args.policy_config))
-        stage = "program"
+        state.stage = "program"
         program = project_dir / str(read_project(project_dir).get("main") or "") / "__main__.py"
-        t, cpu = time.monotonic(), _cpu_seconds()
-        with _alarm(deadline, args.timeout):
-            plan = record_program(
-                program, project=config.project, stack=args.stack, config=config.values
+        with contextlib.ExitStack() as running:
+            # The program's process and the pack's start together; the program's answer is
+            # awaited first, so its error, when it has one, is reported at once, and the pack has
+            # meanwhile started.
+            t, cpu = time.monotonic(), _cpu_seconds()
+            recording = running.enter_context(
+                ProgramProcess(
+                    program, project=config.project, stack=args.stack, config=config.values
+                )
             )
-        timings["programSeconds"] = time.monotonic() - t
-        timings["programCpuSeconds"] = _cpu_seconds() - cpu
-        stage = "pack"
-        t, cpu = time.monotonic(), _cpu_seconds()
-        with start_pack(
-            pack_dir,
-            project=config.project,
-            stack=args.stack,
-            config=config.values,
-            start_timeout=max(deadline - time.monotonic(), 0.001),
-            timeout=args.timeout,
-            withhold_config=oversized,
-        ) as pack:
-            stage = "policy"
-            run = run_policies(
-                plan,
+            pack: RunningPack | PackError
+            try:
+                pack = running.enter_context(
+                    start_pack(
+                        pack_dir,
+                        project=config.project,
+                        stack=args.stack,
+                        config=config.values,
+                        start_timeout=None,
+                        withhold_config=oversized,
+                    )
+                )
+            except PackError as error:  # reported after the program's own error, if any
+                pack = error
+            state.plan = recording.plan(state.deadline, args.timeout)
+            recording.stop()
+            timings["programSeconds"] = time.monotonic() - t
+            timings["programCpuSeconds"] = _cpu_seconds() - cpu
+            state.stage = "pack"
+            t, cpu = time.monotonic(), _cpu_seconds()
+            if isinstance(pack, PackError):
+                raise pack
+            pack.connect(max(state.deadline - time.monotonic(), 0.001), args.timeout)
+            state.stage = "policy"
+            state.run = run_policies(
+                state.plan,
                 pack,
                 given,
                 stack_config=config.values,
-                deadline=deadline,
+                deadline=state.deadline,
                 timeout=args.timeout,
             )
         timings["policySeconds"] = time.monotonic() - t
         timings["policyCpuSeconds"] = _cpu_seconds() - cpu
     except StackConfigError as exc:
-        error = ("config", str(exc))
+        state.error = ("config", str(exc))
     except PolicyConfigError as exc:
-        error = ("policy-config", str(exc))
+        state.error = ("policy-config", str(exc))
     except ProgramError as exc:
-        error = ("program", config.locate(str(exc)))
+        state.error = ("program", config.locate(str(exc)) if config else str(exc))
+    except OverdueError as exc:
+        state.error = ("program", str(exc))
     except PackError as exc:
-        error = (stage if stage == "config" else "pack", str(exc))
+        state.error = (state.stage if state.stage == "config" else "pack", str(exc))
     except Stopped as exc:
-        error = (exc.stage, exc.message)
-        run = None
+        state.error = (exc.stage, exc.message)
+        state.run = None
     except Exception as exc:  # fail closed on anything unforeseen, with its message
-        error = (stage, f"{type(exc).__name__}: {exc}")
-    timings["totalSeconds"] = time.monotonic() - started
-    timings["totalCpuSeconds"] = _cpu_seconds() - started_cpu
-    verdict = decide(run, error)
+        state.error = (state.stage, f"{type(exc).__name__}: {exc}")
 
+
+def _show(state: _Run, verdict: Verdict, out: TextIO) -> Verdict:
+    """Print the tree, the policy report and the summary; write the diagram and the JSON. An
+    output that cannot be written makes the stack not checked."""
+    args, plan, run = state.args, state.plan, state.run
     if plan is not None:
         print(f"Previewing update ({args.stack}), offline:\n", file=out)
         print("\n".join(resource_tree(plan)), file=out)
@@ -228,33 +301,34 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:  # noqa: PLR0915 (one l
         kind = "Mermaid in Markdown" if target.suffix == ".md" else "Mermaid"
         try:
             _write("--diagram", args.diagram, text)
-            print(f"Diagram: wrote {args.diagram} ({kind}).", file=out)
+            print(f"Diagram: wrote {shown(args.diagram)} ({kind}).", file=out)
         except OutputError as exc:
             verdict = decide(run, verdict.error or ("output", str(exc)))
     if args.json:
         doc = document.build(
-            project=project_name,
+            project=state.project_name,
             stack=args.stack,
             plan=plan,
             run=run,
             verdict=verdict,
-            timings=timings,
+            timings=state.timings,
         )
         try:
             _write("--json", args.json, json.dumps(doc, indent=2) + "\n")
             if args.json != "-":
-                print(f"JSON: wrote {args.json}.", file=out)
+                print(f"JSON: wrote {shown(args.json)}.", file=out)
         except OutputError as exc:
             verdict = decide(run, verdict.error or ("output", str(exc)))
-
-    _print_verdict(verdict, out)
-    return verdict.exit_code
+    return verdict
 
 
 def _print_verdict(verdict: Verdict, out: TextIO) -> None:
+    """The verdict lines: the only lines that begin `error (` or `Policy gate:`. A message is
+    shown with its control characters escaped and its lines after the first indented, so no
+    value in it can begin a line of its own."""
     if verdict.error is not None:
         stage, message = verdict.error
-        print(f"error ({stage}): {message}", file=sys.stderr)
+        print(f"error ({stage}): {shown_block(message, '  ')}", file=sys.stderr)
         print(f"Policy gate: NOT CHECKED ({stage}); the stack does not pass.", file=out)
     elif verdict.blocking:
         print(f"Policy gate: FAILED: {len(verdict.blocking)} blocking violation(s).", file=out)
@@ -321,21 +395,20 @@ def _stopped_by_signals() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _alarm(deadline: float, timeout: float) -> Iterator[None]:
-    """Cut the program short at `deadline` (SIGALRM; only the main thread can take it)."""
-    message = f"the program did not finish within the {timeout:g} s allowed (--timeout)"
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise Stopped("program", message)
+def _alarm(state: _Run) -> Iterator[None]:
+    """Stop the run `BACKSTOP_GRACE` s past its deadline, whatever it is doing (SIGALRM; only
+    the main thread can take it)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def late(_signum: int, _frame: FrameType | None) -> None:
-        raise Stopped("program", message)
+        raise Stopped(state.stage, state.late())
 
     previous = signal.signal(signal.SIGALRM, late)
-    signal.setitimer(signal.ITIMER_REAL, remaining)
+    signal.setitimer(
+        signal.ITIMER_REAL, max(state.deadline + BACKSTOP_GRACE - time.monotonic(), 0.001)
+    )
     try:
         yield
     finally:

@@ -148,7 +148,7 @@ LINE_LIMIT = 64 * 1024
 """The longest line kept from the pack's output; a longer one is cut there."""
 
 
-class _Tail:
+class Tail:
     """The last lines a stream wrote, read by a daemon thread so the pipe never fills.
 
     The thread polls the pipe and can be told to stop: a process the pack started and left
@@ -219,9 +219,11 @@ class RunningPack:
         *,
         env: Mapping[str, str],
         python: str,
-        start_timeout: float,
+        start_timeout: float | None,
         timeout: float | None = None,
     ) -> None:
+        """Start the pack's process and, unless `start_timeout` is None (then `connect` does
+        it), wait for its port."""
         self.project = project
         self.python = python
         self.command = [python, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, "."]
@@ -235,12 +237,18 @@ class RunningPack:
             start_new_session=True,  # its own process group, so stopping it stops its children
         )
         assert self.process.stdout is not None and self.process.stderr is not None
-        first: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
-        self.stdout = _Tail(self.process.stdout, first)
-        self.stderr = _Tail(self.process.stderr, None)
+        self._first: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
+        self.stdout = Tail(self.process.stdout, self._first)
+        self.stderr = Tail(self.process.stderr, None)
         self.channel: Any = None
+        if start_timeout is not None:
+            self.connect(start_timeout, timeout)
+
+    def connect(self, start_timeout: float, timeout: float | None = None) -> None:
+        """Wait (at most `start_timeout` s) for the pack's port and open a client to it; the
+        pack is stopped when it cannot be reached."""
         try:
-            self.port = self._read_port(first, start_timeout, timeout)
+            self.port = self._read_port(self._first, start_timeout, timeout)
             self.channel = grpc.insecure_channel(
                 f"127.0.0.1:{self.port}",
                 options=[
@@ -345,12 +353,13 @@ def start_pack(
     project: str,
     stack: str,
     config: Mapping[str, str],
-    start_timeout: float,
+    start_timeout: float | None,
     timeout: float | None = None,
     withhold_config: bool = False,
 ) -> RunningPack:
     """Start the pack in `pack_dir` and wait (at most `start_timeout` s) for its port;
-    `timeout` is the `--timeout` that wait comes from, for messages.
+    `timeout` is the `--timeout` that wait comes from, for messages. With `start_timeout` None
+    it returns at once, and `RunningPack.connect` waits.
 
     `withhold_config` starts it without PULUMI_CONFIG (for benchmarks of stacks whose config is
     over the environment limit; see `check_config_size`).

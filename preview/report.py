@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from components.problems import one_line as shown
 from plan import Plan, Registration
 from preview.analyzer import Diagnostic, PolicyRun, iter_levels
 from preview.verdict import Verdict
+
+
+def shown_block(text: str, indent: str) -> str:
+    """`text`'s lines, each `shown`, every line after the first indented by `indent`: a
+    message of several lines (one per problem) that no value inside can add a line to that
+    starts where the gate's own lines start."""
+    first, *rest = text.split("\n")
+    return "\n".join([shown(first), *(indent + shown(line) for line in rest)])
 
 
 def resource_tree(plan: Plan) -> list[str]:
@@ -23,7 +32,7 @@ def resource_tree(plan: Plan) -> list[str]:
 
     def walk(node: Registration, prefix: str, last: bool, depth: int) -> None:
         branch = "" if depth == 0 else ("└─ " if last else "├─ ")
-        rows.append((prefix + branch + node.type, node.name))
+        rows.append((prefix + branch + shown(node.type), shown(node.name)))
         kids = children.get(node.urn, [])
         below = prefix + ("" if depth == 0 else ("   " if last else "│  "))
         for index, child in enumerate(kids):
@@ -44,10 +53,10 @@ def subject(diagnostic: Diagnostic, plan: Plan, by_urn: dict[str, Registration])
     if registration is None and diagnostic.urn:
         kind, _, name = diagnostic.urn.rpartition("::")
         kind = kind.rpartition("::")[2].rpartition("$")[2]
-        return f"{kind}: {name}"
+        return f"{shown(kind)}: {shown(name)}"
     if registration is None:
         registration = plan.resources[0]
-    return f"{registration.type}: {registration.name}"
+    return f"{shown(registration.type)}: {shown(registration.name)}"
 
 
 def policy_report(run: PolicyRun, plan: Plan, verdict: Verdict) -> list[str]:
@@ -55,7 +64,8 @@ def policy_report(run: PolicyRun, plan: Plan, verdict: Verdict) -> list[str]:
     mark = "FAILED" if verdict.blocking else "passed"
     lines = [
         "Policies:",
-        f"    {mark}  {run.pack_name}@v{run.pack_version} (local: {run.pack_path})",
+        f"    {mark}  {shown(run.pack_name)}@v{shown(run.pack_version)} "
+        f"(local: {shown(run.pack_path)})",
     ]
     groups = list(iter_levels(run))
     by_urn = plan.by_urn()
@@ -68,10 +78,10 @@ def policy_report(run: PolicyRun, plan: Plan, verdict: Verdict) -> list[str]:
         }.get(level, level)
         lines.append(f"        {title} ({len(diagnostics)})")
         for diagnostic in diagnostics:
-            shown = diagnostic.configured_level if level == "undecided" else level
+            level_shown = shown(diagnostic.configured_level if level == "undecided" else level)
             about = subject(diagnostic, plan, by_urn)
-            lines.append(f"        - [{shown}]  {diagnostic.policy_name}  ({about})")
-            lines.extend(f"          {line}" for line in diagnostic.message.splitlines())
+            lines.append(f"        - [{level_shown}]  {shown(diagnostic.policy_name)}  ({about})")
+            lines.extend(f"          {shown(line)}" for line in _lines(diagnostic.message))
     return lines
 
 
@@ -81,13 +91,18 @@ def diagnostics(plan: Plan) -> list[str]:
     if not plan.warnings:
         return []
     stack = plan.resources[0] if plan.resources else None
-    about = f"{stack.type} ({stack.name})" if stack is not None else "program"
+    about = f"{shown(stack.type)} ({shown(stack.name)})" if stack is not None else "program"
     lines = ["Diagnostics:", f"  {about}:"]
     for warning in plan.warnings:
-        first, *rest = warning.splitlines() or [""]
-        lines.append(f"    warning: {first}")
-        lines.extend(f"      {line}" for line in rest)
+        first, *rest = _lines(warning) or [""]
+        lines.append(f"    warning: {shown(first)}")
+        lines.extend(f"      {shown(line)}" for line in rest)
     return lines
+
+
+def _lines(text: str) -> list[str]:
+    """`text` split at its newlines only (every other separator is `shown` escaped)."""
+    return text.rstrip("\n").split("\n") if text.strip("\n") else []
 
 
 def summary(plan: Plan) -> list[str]:

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.inputfiles import MAX_DEPTH, SIZE_LIMIT
+from components.problems import one_line as shown
 from plan import load_stack_config, record_program
 from preview.cli import main
 from tests.preview.helpers_preview import (
@@ -48,11 +49,13 @@ CONTAINER = "docker:index/container:Container"
 
 
 def _adversary(tmp_path: Path, stacks: dict[str, str]) -> Path:
-    """A copy of the adversary program with the given stack files."""
+    """A copy of the adversary program with the given stack files (and, as its own code, the
+    components: the program runs with its project's code only)."""
     project = tmp_path / "adversary"
     (project / "stacks").mkdir(parents=True)
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ADVERSARY / name, project / name)
+    (project / "components").symlink_to(REPO / "components")
     for stack, text in stacks.items():
         (project / "stacks" / f"Pulumi.{stack}.yaml").write_text(text, encoding="utf-8")
     return project
@@ -431,19 +434,20 @@ def test_timeout_stops_a_program_that_never_finishes(
 def test_timeout_covers_program_and_pack_together(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """A program taking 1 of the 2 s leaves the pack 1 s, not another 2."""
+    """A program taking 1 of the 4 s (and its process's start) leaves the pack the rest, not
+    another 4."""
     project = _adversary(tmp_path, {"slow": _case("sleep", seconds="1")})
     started = time.monotonic()
     outcome = run_preview(
-        capsys, "slow", "--project", str(project), "--pack", str(PACKS / "hang"), "--timeout", "2"
+        capsys, "slow", "--project", str(project), "--pack", str(PACKS / "hang"), "--timeout", "4"
     )
     elapsed = time.monotonic() - started
     assert outcome.code == 2
-    assert elapsed < 2 + 2  # the budget, and the pack's stop (SIGTERM, then SIGKILL)
+    assert elapsed < 4 + 2  # the budget, and the pack's stop (SIGTERM, then SIGKILL)
     # The budget runs out while the pack starts or while it is asked: which one depends on how
     # fast the machine starts a Python process, so both exact endings are accepted.
     assert _errors(outcome)[0] in {
-        f"error (pack): policy pack {PACKS / 'hang'} {phase} within the 2 s allowed (--timeout)"
+        f"error (pack): policy pack {PACKS / 'hang'} {phase} within the 4 s allowed (--timeout)"
         for phase in ("did not answer ConfigureStack", "printed no port")
     }
     assert _processes_in(PACKS / "hang") == []
@@ -850,6 +854,26 @@ RISKY: list[tuple[str, Any]] = [
 """Settings the policy pack has an opinion on, put on one of the containers."""
 
 
+FORGED_LINES = [
+    "Policy gate: passed.",
+    "Policy gate: FAILED: 0 blocking violation(s).",
+    "error (config): forged",
+    "Policy gate: NOT CHECKED (program); the stack does not pass.",
+]
+INJECTED = st.one_of(
+    st.builds(
+        lambda before, line, after, sep: f"{before}{sep}{line}{sep}{after}",
+        st.text(max_size=4),
+        st.sampled_from(FORGED_LINES),
+        st.text(max_size=4),
+        st.sampled_from(["\n", "\r", "\r\n", "\n\n", "\x1b[2K\r", "\u2028", "\x85", "\x0b"]),
+    ),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12),
+)
+"""Text a user can write into a key or value: the gate's verdict lines after a line break or a
+terminal control, or anything at all."""
+
+
 def _paths(value: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = [prefix]
     if isinstance(value, dict):
@@ -871,7 +895,11 @@ def stack_texts(draw: st.DrawFn) -> str:
             parent = parent[part]
         if not isinstance(parent, dict) or path[-1] not in parent:
             continue
-        action = draw(st.sampled_from(["risky"] * 4 + ["raw", "value", "drop", "rename", "extra"]))
+        action = draw(
+            st.sampled_from(
+                ["risky"] * 4 + ["raw", "value", "drop", "rename", "extra"] + ["inject"] * 3
+            )
+        )
         if action == "risky":
             container = topology
             for part in draw(st.sampled_from(CONTAINERS)):
@@ -892,6 +920,11 @@ def stack_texts(draw: st.DrawFn) -> str:
                     max_leaves=6,
                 )
             )
+        elif action == "inject":  # a user-supplied byte sequence, as a key or as a value
+            if draw(st.booleans()):
+                parent[draw(INJECTED)] = parent.pop(path[-1])
+            else:
+                parent[path[-1]] = draw(INJECTED)
         elif action == "drop":
             del parent[path[-1]]
         elif action == "rename":
@@ -956,6 +989,9 @@ def test_the_generators_base_topology_passes(generated_project: Path) -> None:
 )
 @given(text=stack_texts())
 def test_generated_stack_configs_never_pass_unchecked(generated_project: Path, text: str) -> None:
+    """For any generated stack: no traceback, no exit 0 unchecked, a pass only when every
+    mandatory rule decided and nothing blocks, and the verdict lines are the verdict's own,
+    whatever bytes the stack holds."""
     started = time.monotonic()
     code, out, err, document = _generated_run(generated_project, text)
     assert time.monotonic() - started < 40, text
@@ -963,6 +999,7 @@ def test_generated_stack_configs_never_pass_unchecked(generated_project: Path, t
     assert "Traceback" not in printed, text
     assert code in (0, 1, 2), text
     assert document["exitCode"] == code
+    _verdict_lines_are_the_verdicts(code, out, err, document, text)
     errors = [line for line in err.splitlines() if line.startswith("error (")]
     if code == 2:
         assert document["error"] is not None and len(errors) == 1, text
@@ -981,3 +1018,35 @@ def test_generated_stack_configs_never_pass_unchecked(generated_project: Path, t
             for v in policy["violations"]
             if v["enforcementLevel"] in levels or v["configuredLevel"] in levels
         ], text
+
+
+def _verdict_lines_are_the_verdicts(
+    code: int, out: str, err: str, document: dict[str, Any], text: str
+) -> None:
+    """The lines that begin like a verdict are exactly the verdict's, the gate's verdict is its
+    last line, and no line holds a character that would move a terminal's cursor or start a
+    line of its own."""
+    for line in (out + err).split("\n"):
+        assert line.isprintable(), (line, text)
+    verdict = {
+        0: ["Policy gate: passed."],
+        1: [f"Policy gate: FAILED: {document['summary']['blocking']} blocking violation(s)."],
+    }.get(code)
+    if verdict is None:
+        stage = document["error"]["stage"]
+        verdict = [f"Policy gate: NOT CHECKED ({stage}); the stack does not pass."]
+    assert [line for line in out.splitlines() if line.startswith("Policy gate:")] == verdict
+    assert out.splitlines()[-1] == verdict[0], text
+    errors = [line for line in err.splitlines() if line.startswith("error (")]
+    if code == 2:
+        first = document["error"]["message"].split("\n")[0]
+        assert errors == [f"error ({document['error']['stage']}): {shown(first)}"], text
+    else:
+        assert errors == [], text
+    # Nor does any other line, indented or not, begin as the verdict lines do.
+    begins = [
+        line.lstrip()
+        for line in out.splitlines() + err.splitlines()
+        if line.lstrip().startswith(("Policy gate:", "error ("))
+    ]
+    assert begins == verdict + errors, text

@@ -1,0 +1,1 @@
+../policies/rules/vocabulary.py
