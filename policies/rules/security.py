@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from pulumi_policy import (
@@ -14,7 +15,6 @@ from pulumi_policy import (
 
 from ._props import (
     CONTAINER,
-    LABEL_PRESET,
     Unknown,
     config_strings,
     container_label,
@@ -34,11 +34,11 @@ from .vocabulary import (
     ENGINE_DEFAULT_CAPABILITIES,
     LATER_ENGINE_CAPABILITIES,
     MONITOR_CAPABILITIES,
-    PRESET_MONITOR,
 )
 
 DEFAULT_MONITOR_CAPABILITIES = list(MONITOR_CAPABILITIES)
-"""What the monitor preset adds to capture another container's traffic."""
+"""What the monitor preset adds to capture another container's traffic, and what a container
+joined to another's network namespace may add."""
 DEFAULT_BIND_ADDRESSES = ["127.0.0.1", "::1"]
 """Host addresses ports may be published on by default: loopback only."""
 
@@ -144,10 +144,12 @@ def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None
         and _capability(a) not in ENGINE_DEFAULT_CAPABILITIES
     ]
     if escalating:
-        preset = view.labels.get(LABEL_PRESET)
-        if isinstance(preset, Unknown):
-            unknowns.append(f'the {LABEL_PRESET} label of container "{view.label}" is')
-        elif preset == PRESET_MONITOR:
+        # A label is the stack author's to write, so it grants nothing. What the monitor preset
+        # adds acts on a network namespace; in a container that joins another's, that is the
+        # other container's namespace, never the host's (whose network mode is its own rule).
+        if isinstance(view.join_target, Unknown):
+            unknowns.append(f'the network mode of container "{view.label}" is')
+        elif view.join_target:
             monitor = config_strings(args, "monitorCapabilities", DEFAULT_MONITOR_CAPABILITIES)
             allowed.extend(_capability(c) for c in monitor)
     for add in escalating:
@@ -165,8 +167,9 @@ def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None
 docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
     name="docker-container-enforce-allowed-capabilities",
     description=(
-        "A container adds no capability beyond Docker's default set but allowed ones; containers "
-        f"labelled {LABEL_PRESET}={PRESET_MONITOR} may also add NET_RAW and NET_ADMIN."
+        "A container adds no capability beyond Docker's default set but allowed ones; a container "
+        "that joins another's network namespace (a sidecar, such as a traffic monitor) may also "
+        "add NET_RAW and NET_ADMIN, which then act on that namespace only. Labels grant nothing."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
@@ -179,7 +182,9 @@ docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
             "monitorCapabilities": {
                 **_STRINGS,
                 "default": DEFAULT_MONITOR_CAPABILITIES,
-                "description": "Capabilities containers labelled as monitors may add.",
+                "description": (
+                    "Capabilities a container joined to another's network namespace may add."
+                ),
             },
         }
     ),
@@ -432,6 +437,26 @@ UNCONFINED_REASONS = {
     "disable": "runs the container without SELinux separation on hosts that use it",
 }
 """What each confinement-dropping option does, by option (`key:value` is read as `key=value`)."""
+OPEN_SECCOMP_ACTIONS = frozenset({"", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG"})
+"""Default actions of a seccomp profile that let a call through."""
+EMPTY_PROFILE_REASON = (
+    "is a seccomp profile without a rule whose default action lets every call through (the "
+    "engine runs a container given {} with no filter at all: Seccomp 0), as open as "
+    "seccomp=unconfined"
+)
+"""What a profile that filters nothing does."""
+
+
+def _filters_nothing(profile: str) -> bool:
+    """Whether a seccomp profile's JSON has no rule and a default action that allows calls."""
+    try:
+        parsed = json.loads(profile)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(parsed, dict) or parsed.get("syscalls"):
+        return False
+    action = parsed.get("defaultAction", "")
+    return isinstance(action, str) and action in OPEN_SECCOMP_ACTIONS
 
 
 def _unconfined(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -443,6 +468,8 @@ def _unconfined(args: ResourceValidationArgs, report: ReportViolation) -> None:
     for option in options:
         key, separator, value = option.partition("=" if "=" in option else ":")
         reason = UNCONFINED_REASONS.get(f"{key}={value}" if separator else option)
+        if reason is None and key == "seccomp" and _filters_nothing(value):
+            reason = EMPTY_PROFILE_REASON
         if reason is not None:
             report(
                 f'container "{label}": securityOpts "{option}" {reason}; remove it, or give a '
@@ -454,8 +481,11 @@ def _unconfined(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 docker_container_disallow_unconfined_security_opt = ResourceValidationPolicy(
     name="docker-container-disallow-unconfined-security-opt",
-    description="A container keeps its seccomp, AppArmor and SELinux confinement.",
-    enforcement_level=EnforcementLevel.ADVISORY,
+    description=(
+        "A container keeps its seccomp, AppArmor and SELinux confinement: no unconfined option "
+        "and no seccomp profile that filters nothing."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
     validate=_unconfined,
 )
 
