@@ -297,13 +297,16 @@ def _read_only_advice(subject: str, origin: str, shown: str) -> str:
     )
 
 
-_FOLDERS_CONFIG = PolicyConfigSchema(
+_FOLDERS = {
+    "hostSystemFolders": {
+        **_STRINGS,
+        "default": list(SYSTEM_FOLDERS),
+        "description": "Host folders no container should see (nor any folder holding one).",
+    }
+}
+_WRITABLE_CONFIG = PolicyConfigSchema(
     properties={
-        "hostSystemFolders": {
-            **_STRINGS,
-            "default": list(SYSTEM_FOLDERS),
-            "description": "Host folders no container should see (nor any folder holding one).",
-        },
+        **_FOLDERS,
         "harmlessHostPaths": {
             **_STRINGS,
             "default": DEFAULT_HARMLESS_PATHS,
@@ -320,7 +323,7 @@ docker_container_disallow_writable_host_system_mount = StackValidationPolicy(
         "inside one (/etc/cron.d, /proc/sys/kernel/core_pattern), writable."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=_FOLDERS_CONFIG,
+    config_schema=_WRITABLE_CONFIG,
     validate=_system_mounts(False, _writable_advice),
 )
 
@@ -331,7 +334,7 @@ docker_container_disallow_read_only_host_system_mount = StackValidationPolicy(
         "read-only."
     ),
     enforcement_level=EnforcementLevel.ADVISORY,
-    config_schema=_FOLDERS_CONFIG,
+    config_schema=PolicyConfigSchema(properties=_FOLDERS),
     validate=_system_mounts(True, _read_only_advice),
 )
 

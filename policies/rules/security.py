@@ -169,7 +169,7 @@ docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
     description=(
         "A container adds no capability beyond Docker's default set but allowed ones; a container "
         "that joins another's network namespace (a sidecar, such as a traffic monitor) may also "
-        "add NET_RAW and NET_ADMIN, which then act on that namespace only. Labels grant nothing."
+        "add NET_RAW and NET_ADMIN, which then act on that namespace only (labels grant nothing)."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(

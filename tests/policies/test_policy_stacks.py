@@ -212,23 +212,35 @@ def test_prod_owner_leaving_the_backend_breaks_the_sidecars_lookup(
     ]
 
 
-def test_prod_monitor_without_its_label(pack: PackClient, prod: Recorded) -> None:
+def test_prod_monitor_label_grants_nothing(pack: PackClient, prod: Recorded) -> None:
+    """The monitor's capabilities rest on its joining the owner's namespace, not on its label:
+    without the label it passes, and the label on the owner adds nothing."""
+
     def unlabel(props: dict[str, Any]) -> None:
         props["labels"] = [
             label for label in props["labels"] if label["label"] != "container-comms.preset"
         ]
 
-    broken, _ = _broken(prod, CONTAINER, "edge-monitor", unlabel)
-    assert _new(pack, prod, broken) == [
+    def forge(props: dict[str, Any]) -> None:
+        props["labels"] = [
+            *props["labels"],
+            {"label": "container-comms.preset", "value": "monitor"},
+        ]
+        props["capabilities"] = {"adds": ["NET_ADMIN"]}
+
+    unlabelled, _ = _broken(prod, CONTAINER, "edge-monitor", unlabel)
+    assert _new(pack, prod, unlabelled) == []
+    forged, _ = _broken(prod, CONTAINER, "edge-web", forge)
+    assert _new(pack, prod, forged) == [
         (
             "docker-container-enforce-allowed-capabilities",
             "mandatory",
-            'container "edge-monitor": capabilities.adds has "NET_ADMIN", which Docker does not '
+            'container "edge-web": capabilities.adds has "NET_ADMIN", which Docker does not '
             "give by default and which is not allowed here (allowed beyond the default set: "
             "none); drop it, or list it in this policy's allowedCapabilities config.",
             "",
         )
-    ]  # NET_RAW, the monitor's other capability, is in Docker's default set
+    ]
 
 
 def test_prod_owner_not_restarted(pack: PackClient, prod: Recorded) -> None:
