@@ -3,8 +3,9 @@
 Compose's defaults are what such an app relies on: the project's own bridge network without a
 configured subnet, service names as aliases, restart "no", ports published on all interfaces,
 a named volume for the database, the project's files bind-mounted (read-only config, writable
-data), the host's /etc/localtime read-only. The pack may advise about the ports (its only
-finding here); it blocks nothing, and no other rule says a word.
+data), the host's /etc/localtime read-only. The pack may advise about the ports and, once for the
+whole stack each, about the hardening compose leaves out; it blocks nothing, and no other rule
+says a word.
 """
 
 from __future__ import annotations
@@ -85,6 +86,45 @@ def compose_app() -> list[Resource]:
     ]
 
 
+ALL_THREE = '"shop-app-1", "shop-db-1", "shop-web-1"'
+HARDENING_ADVICE = [
+    (
+        "docker-container-require-no-new-privileges",
+        "advisory",
+        "3 of 3 containers run without no-new-privileges, so a setuid program in the image can "
+        f'raise a process\'s privileges: {ALL_THREE}; add securityOpts "no-new-privileges" '
+        "(compose: security_opt: [no-new-privileges:true]).",
+    ),
+    (
+        "docker-container-require-capability-drop",
+        "advisory",
+        "3 of 3 containers keep Docker's default capabilities (CHOWN, DAC_OVERRIDE, SETUID, "
+        f"NET_RAW, ...): {ALL_THREE}; drop them all (capabilities.drops [ALL], compose cap_drop: "
+        "[ALL]) and add back only what each needs.",
+    ),
+    (
+        "docker-container-require-read-only-root",
+        "advisory",
+        "3 of 3 containers have a writable root filesystem, where an intruder may change the "
+        f"programs: {ALL_THREE}; set readOnly true (compose read_only: true) and mount a volume "
+        "or tmpfs where each writes.",
+    ),
+    (
+        "docker-container-require-memory-limit",
+        "advisory",
+        "3 of 3 containers have no memory limit, so one of them can take all the host's memory: "
+        f"{ALL_THREE}; set memory (compose mem_limit or deploy.resources.limits.memory).",
+    ),
+    (
+        "docker-container-require-image-digest",
+        "advisory",
+        "3 of 3 containers name their image by tag only, which its publisher can move to another "
+        f"image: {ALL_THREE}; add the digest the tag stands for (name:tag@sha256:...).",
+    ),
+]
+"""What compose leaves out, said once for the stack by each hygiene rule."""
+
+
 def test_a_plain_compose_app_passes_with_only_advice(pack: PackClient) -> None:
     verdict = pack.analyze_all(compose_app())
     assert verdict.mandatory == ()
@@ -108,6 +148,7 @@ def test_a_plain_compose_app_passes_with_only_advice(pack: PackClient) -> None:
             f'{PROJECT}/uploads"; create it first, or bind it through volumes (hostPath), which '
             "creates a missing folder.",
         ),
+        *HARDENING_ADVICE,
     ]
     assert verdict.not_applicable == ()
 
@@ -126,4 +167,5 @@ def test_the_same_app_without_restart_or_addresses_still_blocks_nothing(pack: Pa
     assert [f.policy for f in verdict.findings] == [
         "docker-container-enforce-port-bind-address",
         "docker-container-require-host-sources",
+        *(policy for policy, _, _ in HARDENING_ADVICE),
     ]

@@ -73,6 +73,18 @@ DEFAULT_LEVELS = {
     "docker-container-disallow-read-only-host-system-mount": "advisory",
     "docker-container-disallow-process-root-mount": "mandatory",
     "docker-container-disallow-host-disk-device": "mandatory",
+    "docker-container-disallow-disabled-logging": "advisory",
+    "docker-container-disallow-shared-mount-propagation": "advisory",
+    "docker-container-disallow-root-user": "advisory",
+    "docker-container-disallow-insecure-tmpfs-options": "advisory",
+    "docker-container-disallow-secret-in-env": "advisory",
+    "docker-container-disallow-dangerous-device": "advisory",
+    "docker-container-require-pinned-image": "advisory",
+    "docker-container-require-no-new-privileges": "advisory",
+    "docker-container-require-capability-drop": "advisory",
+    "docker-container-require-read-only-root": "advisory",
+    "docker-container-require-memory-limit": "advisory",
+    "docker-container-require-image-digest": "advisory",
     "docker-service-disallow-static-ip": "mandatory",
     "docker-service-disallow-joined-network-mode": "mandatory",
     "docker-container-require-attachable-overlay": "mandatory",
@@ -96,6 +108,7 @@ CONFIG_KEYS = {
         "harmlessHostPaths",
     },
     "docker-container-disallow-read-only-host-system-mount": {"hostSystemFolders"},
+    "docker-container-disallow-secret-in-env": {"allowedEnv"},
     "docker-service-disallow-host-ports-beyond-nodes": {"swarmNodes"},
     "docker-service-disallow-secret-in-env": {"allowedEnv"},
 }
@@ -111,7 +124,7 @@ def test_names_follow_the_convention_and_match_their_variables() -> None:
         importlib.import_module(f"policies.rules.{m}")
         for m in (
             *("container", "mounts", "resources", "process", "network", "joined", "dns"),
-            *("security", "host", "swarm"),
+            *("security", "host", "hygiene", "swarm"),
         )
     ]
     for policy in POLICIES:

@@ -16,6 +16,7 @@ import pytest
 
 from plan import Registration, load_stack_config, record_program
 from tests.pack_client import Finding, PackClient
+from tests.policies.hygiene_cases import HARDENING
 from tests.policies.policy_cases import CONTAINER, DNS_GROUP
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -106,14 +107,21 @@ def test_stack_has_no_mandatory_violation_and_every_rule_decides(
     assert sum(r.type == CONTAINER for r in recorded) >= 4
 
 
-def test_app_stack_has_no_finding_at_all(pack: PackClient, app: Recorded) -> None:
-    assert _findings(pack, app) == []
+def test_app_stack_has_only_the_hardening_advice(pack: PackClient, app: Recorded) -> None:
+    """What the stack leaves out of the hygiene rules' hardening, said once for the stack each."""
+    findings = _findings(pack, app)
+    assert [(f.policy, f.level, f.urn) for f in findings] == [
+        (policy, "advisory", "") for policy in HARDENING
+    ]
 
 
-def test_prod_ingress_port_is_the_only_advisory(pack: PackClient, prod: Recorded) -> None:
+def test_prod_ingress_port_and_the_hardening_are_the_only_advisories(
+    pack: PackClient, prod: Recorded
+) -> None:
     findings = _findings(pack, prod)
     assert [(f.policy, f.level) for f in findings] == [
-        ("docker-container-enforce-port-bind-address", "advisory")
+        ("docker-container-enforce-port-bind-address", "advisory"),
+        *((policy, "advisory") for policy in HARDENING),
     ]
 
 
