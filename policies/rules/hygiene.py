@@ -497,23 +497,24 @@ NO_NEW_PRIVILEGES = _Hardening(
     _no_new_privileges,
     "run without no-new-privileges, so a setuid program in the image can raise a process's "
     "privileges",
-    'add securityOpts "no-new-privileges" (compose: security_opt: [no-new-privileges:true])',
+    "add the security option no-new-privileges (securityOpts; topology and compose: security_opt)",
 )
 CAPABILITY_DROP = _Hardening(
     _drops_all,
     "keep Docker's default capabilities (CHOWN, DAC_OVERRIDE, SETUID, NET_RAW, ...)",
-    "drop them all (capabilities.drops [ALL], compose cap_drop: [ALL]) and add back only what "
-    "each needs",
+    "drop them all (capabilities.drops [ALL]; topology capabilities_drop, compose cap_drop) and "
+    "add back only what each needs",
 )
 READ_ONLY_ROOT = _Hardening(
     _read_only_root,
     "have a writable root filesystem, where an intruder may change the programs",
-    "set readOnly true (compose read_only: true) and mount a volume or tmpfs where each writes",
+    "set readOnly true (topology and compose: read_only) and mount a volume or tmpfs where each "
+    "writes",
 )
 MEMORY_LIMIT = _Hardening(
     _memory_limit,
     "have no memory limit, so one of them can take all the host's memory",
-    "set memory (compose mem_limit or deploy.resources.limits.memory)",
+    "set memory (topology memory; compose mem_limit or deploy.resources.limits.memory)",
 )
 
 

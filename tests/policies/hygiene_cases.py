@@ -58,8 +58,40 @@ PLAIN = "looks like a credential and is written as plain text"
 CONNECTION = "holds a connection string with its password written in"
 
 
-def _summary(lacking: str, names: str, fix: str) -> str:
-    return f"1 of {CONTAINERS} containers {lacking}: {names}; {fix}."
+LACKING = {
+    NO_NEW_PRIVILEGES: (
+        "run without no-new-privileges, so a setuid program in the image can raise a process's "
+        "privileges",
+        "add the security option no-new-privileges (securityOpts; topology and compose: "
+        "security_opt)",
+    ),
+    CAPABILITY_DROP: (
+        "keep Docker's default capabilities (CHOWN, DAC_OVERRIDE, SETUID, NET_RAW, ...)",
+        "drop them all (capabilities.drops [ALL]; topology capabilities_drop, compose cap_drop) "
+        "and add back only what each needs",
+    ),
+    READ_ONLY_ROOT: (
+        "have a writable root filesystem, where an intruder may change the programs",
+        "set readOnly true (topology and compose: read_only) and mount a volume or tmpfs where "
+        "each writes",
+    ),
+    MEMORY_LIMIT: (
+        "have no memory limit, so one of them can take all the host's memory",
+        "set memory (topology memory; compose mem_limit or deploy.resources.limits.memory)",
+    ),
+    IMAGE_DIGEST: (
+        "name their image by tag only, which its publisher can move to another image",
+        "add the digest the tag stands for (name:tag@sha256:...)",
+    ),
+}
+"""What each hardening rule says the containers without it do, and the fix."""
+
+
+def summary(policy: str, names: list[str], total: int = CONTAINERS) -> str:
+    """The once-per-stack message of a hardening rule."""
+    lacking, fix = LACKING[policy]
+    shown = ", ".join(f'"{n}"' for n in names)
+    return f"{len(names)} of {total} containers {lacking}: {shown}; {fix}."
 
 
 HYGIENE_CASES: list[Case] = [
@@ -249,85 +281,35 @@ HYGIENE_CASES: list[Case] = [
         NO_NEW_PRIVILEGES,
         "bboxes-bbox1",
         set_field("securityOpts", ["no-new-privileges=false"]),
-        (
-            (
-                _summary(
-                    "run without no-new-privileges, so a setuid program in the image can raise a "
-                    "process's privileges",
-                    '"bbox1"',
-                    'add securityOpts "no-new-privileges" (compose: security_opt: '
-                    "[no-new-privileges:true])",
-                ),
-                "",
-            ),
-        ),
+        ((summary(NO_NEW_PRIVILEGES, ["bbox1"]), ""),),
     ),
     Case(
         "without-capability-drop",
         CAPABILITY_DROP,
         "web-web1-monitor",
         set_field("capabilities", {"adds": ["NET_ADMIN"], "drops": ["NET_RAW"]}),
-        (
-            (
-                _summary(
-                    "keep Docker's default capabilities (CHOWN, DAC_OVERRIDE, SETUID, NET_RAW, "
-                    "...)",
-                    '"web1-monitor"',
-                    "drop them all (capabilities.drops [ALL], compose cap_drop: [ALL]) and add "
-                    "back only what each needs",
-                ),
-                "",
-            ),
-        ),
+        ((summary(CAPABILITY_DROP, ["web1-monitor"]), ""),),
     ),
     Case(
         "without-read-only-root",
         READ_ONLY_ROOT,
         "data-db",
         drop_field("readOnly"),
-        (
-            (
-                _summary(
-                    "have a writable root filesystem, where an intruder may change the programs",
-                    '"db"',
-                    "set readOnly true (compose read_only: true) and mount a volume or tmpfs where "
-                    "each writes",
-                ),
-                "",
-            ),
-        ),
+        ((summary(READ_ONLY_ROOT, ["db"]), ""),),
     ),
     Case(
         "without-memory-limit",
         MEMORY_LIMIT,
         "data-api",
         drop_field("memory"),
-        (
-            (
-                _summary(
-                    "have no memory limit, so one of them can take all the host's memory",
-                    '"api"',
-                    "set memory (compose mem_limit or deploy.resources.limits.memory)",
-                ),
-                "",
-            ),
-        ),
+        ((summary(MEMORY_LIMIT, ["api"]), ""),),
     ),
     Case(
         "without-image-digest",
         IMAGE_DIGEST,
         "bbox3",
         set_field("image", "busybox:1.36"),
-        (
-            (
-                _summary(
-                    "name their image by tag only, which its publisher can move to another image",
-                    '"bbox3"',
-                    "add the digest the tag stands for (name:tag@sha256:...)",
-                ),
-                "",
-            ),
-        ),
+        ((summary(IMAGE_DIGEST, ["bbox3"]), ""),),
     ),
 ]
 """Every case of the hygiene rules."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.pack_client import PackClient, Resource
+from tests.policies.hygiene_cases import HARDENING, summary
 from tests.policies.policy_cases import CONTAINER, NETWORK, STACK, urn
 
 VOLUME = "docker:index/volume:Volume"
@@ -86,41 +87,9 @@ def compose_app() -> list[Resource]:
     ]
 
 
-ALL_THREE = '"shop-app-1", "shop-db-1", "shop-web-1"'
 HARDENING_ADVICE = [
-    (
-        "docker-container-require-no-new-privileges",
-        "advisory",
-        "3 of 3 containers run without no-new-privileges, so a setuid program in the image can "
-        f'raise a process\'s privileges: {ALL_THREE}; add securityOpts "no-new-privileges" '
-        "(compose: security_opt: [no-new-privileges:true]).",
-    ),
-    (
-        "docker-container-require-capability-drop",
-        "advisory",
-        "3 of 3 containers keep Docker's default capabilities (CHOWN, DAC_OVERRIDE, SETUID, "
-        f"NET_RAW, ...): {ALL_THREE}; drop them all (capabilities.drops [ALL], compose cap_drop: "
-        "[ALL]) and add back only what each needs.",
-    ),
-    (
-        "docker-container-require-read-only-root",
-        "advisory",
-        "3 of 3 containers have a writable root filesystem, where an intruder may change the "
-        f"programs: {ALL_THREE}; set readOnly true (compose read_only: true) and mount a volume "
-        "or tmpfs where each writes.",
-    ),
-    (
-        "docker-container-require-memory-limit",
-        "advisory",
-        "3 of 3 containers have no memory limit, so one of them can take all the host's memory: "
-        f"{ALL_THREE}; set memory (compose mem_limit or deploy.resources.limits.memory).",
-    ),
-    (
-        "docker-container-require-image-digest",
-        "advisory",
-        "3 of 3 containers name their image by tag only, which its publisher can move to another "
-        f"image: {ALL_THREE}; add the digest the tag stands for (name:tag@sha256:...).",
-    ),
+    (policy, "advisory", summary(policy, ["shop-app-1", "shop-db-1", "shop-web-1"], 3))
+    for policy in HARDENING
 ]
 """What compose leaves out, said once for the stack by each hygiene rule."""
 
