@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -15,6 +16,7 @@ from pulumi_policy import (
 
 from ._props import (
     CONTAINER,
+    SERVICE,
     Unknown,
     config_strings,
     container_label,
@@ -122,24 +124,55 @@ def _extra_known(args: ResourceValidationArgs) -> set[str]:
     return {_capability(c) for c in config_strings(args, "extraKnownCapabilities", [])}
 
 
-def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
+@dataclass(frozen=True)
+class _Added:
+    """The capabilities a container or a swarm service adds, as the rules read them."""
+
+    subject: str
+    """How messages name it: `container "web"`, `service "api"`."""
+    key: str
+    """Where the list is: `capabilities.adds`, `taskSpec.containerSpec.capAdds`."""
+    adds: list[str]
+    """The known names."""
+    unknown: bool
+    """Whether some (or all) are unknown at preview."""
+    join_target: str | Unknown | None
+    """x of a container's `container:<x>` network mode (a service has none)."""
+
+
+def _added(args: ResourceValidationArgs) -> _Added | None:
     props = unwrap(args.props)
-    view = container_view(props, args.name)
-    capabilities = record(props, "capabilities")
-    adds, adds_unknown = strings(
-        capabilities if isinstance(capabilities, Unknown) else items(capabilities, "adds")
-    )
+    if args.resource_type == CONTAINER:
+        view = container_view(props, args.name)
+        capabilities = record(props, "capabilities")
+        adds, unknown = strings(
+            capabilities if isinstance(capabilities, Unknown) else items(capabilities, "adds")
+        )
+        return _Added(
+            f'container "{view.label}"', "capabilities.adds", adds, unknown, view.join_target
+        )
+    if args.resource_type == SERVICE:
+        name = text(props, "name")
+        spec = record(record(props, "taskSpec"), "containerSpec")
+        adds, unknown = strings(spec if isinstance(spec, Unknown) else items(spec, "capAdds"))
+        label = name if isinstance(name, str) else args.name
+        return _Added(f'service "{label}"', "taskSpec.containerSpec.capAdds", adds, unknown, None)
+    return None
+
+
+def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    added = _added(args)
+    if added is None:
+        return
     allowed = [_capability(c) for c in config_strings(args, "allowedCapabilities", [])]
     unknowns: list[str] = []
-    if adds_unknown:
-        unknowns.append(f'the added capabilities of container "{view.label}" are')
+    if added.unknown:
+        unknowns.append(f"the added capabilities of {added.subject} are")
     # A name no engine knows is the unknown-capability rule's; any other outside the default
     # set is an escalation, whatever the engine's version.
     escalating = [
         a
-        for a in adds
+        for a in added.adds
         if _known(a, LATER_ENGINE_CAPABILITIES)
         and _capability(a) not in ENGINE_DEFAULT_CAPABILITIES
     ]
@@ -147,18 +180,18 @@ def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None
         # A label is the stack author's to write, so it grants nothing. What the monitor preset
         # adds acts on a network namespace; in a container that joins another's, that is the
         # other container's namespace, never the host's (whose network mode is its own rule).
-        if isinstance(view.join_target, Unknown):
-            unknowns.append(f'the network mode of container "{view.label}" is')
-        elif view.join_target:
+        if isinstance(added.join_target, Unknown):
+            unknowns.append(f"the network mode of {added.subject} is")
+        elif added.join_target:
             monitor = config_strings(args, "monitorCapabilities", DEFAULT_MONITOR_CAPABILITIES)
             allowed.extend(_capability(c) for c in monitor)
     for add in escalating:
         if _capability(add) not in allowed:
             shown = ", ".join(sorted(set(allowed))) or "none"
             report(
-                f'container "{view.label}": capabilities.adds has "{add}", which Docker does not '
-                f"give by default and which is not allowed here (allowed beyond the default set: "
-                f"{shown}); drop it, or list it in this policy's allowedCapabilities config.",
+                f'{added.subject}: {added.key} has "{add}", which Docker does not give by default '
+                f"and which is not allowed here (allowed beyond the default set: {shown}); drop "
+                "it, or list it in this policy's allowedCapabilities config.",
                 None,
             )
     finish(args, unknowns)
@@ -167,7 +200,8 @@ def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None
 docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
     name="docker-container-enforce-allowed-capabilities",
     description=(
-        "A container adds no capability beyond Docker's default set but allowed ones; a container "
+        "A container or service adds no capability beyond Docker's default set but allowed ones; "
+        "a container "
         "that joins another's network namespace (a sidecar, such as a traffic monitor) may also "
         "add NET_RAW and NET_ADMIN, which then act on that namespace only (labels grant nothing)."
     ),

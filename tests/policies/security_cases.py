@@ -402,6 +402,21 @@ SECURITY_CASES: list[Case] = [
         set_field("capabilities", {"adds": ["NET_ADMIN", "NET_RAW"]}),
         (),
     ),
+    StackCase(
+        "capability-added-to-a-service",
+        CAPABILITIES,
+        "bboxes-bbox1",
+        lambda props: None,
+        (
+            (
+                'service "api": taskSpec.containerSpec.capAdds has "SYS_ADMIN", which Docker does '
+                "not give by default and which is not allowed here (allowed beyond the default "
+                "set: none); drop it, or list it in this policy's allowedCapabilities config.",
+                "",
+            ),
+        ),
+        added=(service("api", capAdds=["CHOWN", "SYS_ADMIN"]),),
+    ),
     Case(
         "unknown-capability-added",
         UNKNOWN_CAPABILITY,
