@@ -15,6 +15,7 @@ from policies.rules.vocabulary import (
     DOCKER_SERVICE_TYPE,
     ENGINE_DEFAULT_CAPABILITIES,
     LABEL_PRESET,
+    MONITOR_CAPABILITIES,
     PRESET_MONITOR,
     VOLUME_TYPE,
 )
@@ -399,7 +400,7 @@ SECURITY_CASES: list[Case] = [
         "monitor-capabilities-in-a-joined-namespace-without-the-label",
         CAPABILITIES,
         "web-web1-shell",
-        set_field("capabilities", {"adds": ["NET_ADMIN", "NET_RAW"]}),
+        set_field("capabilities", {"adds": list(MONITOR_CAPABILITIES)}),
         (),
     ),
     StackCase(
