@@ -72,6 +72,12 @@ RUNTIME_SOCKETS: dict[str, str] = {
 RUNTIME_FOLDER = "/run"
 """The host's runtime folder (`/var/run` is a link to it): a `*.sock` there is a host service's
 control socket."""
+HOST_CONTROL_SOCKETS: dict[str, str] = {
+    "/run/systemd/private": "systemd's private socket",
+    "/run/dbus/system_bus_socket": "the system D-Bus socket",
+}
+"""Host control sockets not named `*.sock`: through them root in a container asks systemd to run
+any command on the host (a transient unit)."""
 DEFAULT_ALLOWED_SOCKETS: list[str] = []
 """Host sockets under `/run` that hand nothing of the host over (policy config
 `allowedHostSockets`), such as a database's own socket."""
@@ -146,6 +152,9 @@ def _socket_reached(path: str, sockets: list[str], allowed: set[str]) -> _Socket
     place = canonical(path)
     if place.endswith(".sock") and within(place, RUNTIME_FOLDER) and place not in allowed:
         return _Socket(path, f'the host service socket "{path}"', False)
+    control = next((s for s in HOST_CONTROL_SOCKETS if covers(path, s) and s not in allowed), None)
+    if control is not None:
+        return _Socket(control, HOST_CONTROL_SOCKETS[control], False)
     return None
 
 
@@ -169,16 +178,18 @@ def _socket_mount(args: StackValidationArgs, report: ReportViolation) -> None:
             if found is None:
                 continue
             socket, path, origin = found
+            holds = (
+                "" if canonical(socket.path) == canonical(path) else f" (it holds {socket.path})"
+            )
             if not socket.runtime:
                 report(
-                    f"{holder.subject}: {origin} gives the container {socket.what}, which answers "
-                    "to whoever connects with what that host service may do as root, read-only "
-                    "or not; remove the mount, or list the socket in this policy's "
+                    f"{holder.subject}: {origin} gives the container {socket.what}{holds}, which "
+                    "answers to whoever connects with what that host service may do as root, "
+                    "read-only or not; remove the mount, or list the socket in this policy's "
                     "allowedHostSockets config if its service hands out nothing of the host.",
                     holder.resource.urn,
                 )
                 continue
-            holds = "" if socket.path == path else f" (it holds {socket.path})"
             docker = socket.what == RUNTIME_SOCKETS["docker.sock"]
             control = "the engine" if docker else "containers"
             report(

@@ -153,12 +153,12 @@ def _socket(
 CONTAINERD = "containerd's socket (the runtime below the Docker engine)"
 
 
-def _host_socket(origin: str, path: str) -> str:
+def _host_socket(origin: str, what: str) -> str:
     return (
-        f'container "bbox1": {origin} gives the container the host service socket "{path}", '
-        "which answers to whoever connects with what that host service may do as root, "
-        "read-only or not; remove the mount, or list the socket in this policy's "
-        "allowedHostSockets config if its service hands out nothing of the host."
+        f'container "bbox1": {origin} gives the container {what}, which answers to whoever '
+        "connects with what that host service may do as root, read-only or not; remove the "
+        "mount, or list the socket in this policy's allowedHostSockets config if its service "
+        "hands out nothing of the host."
     )
 
 
@@ -785,7 +785,32 @@ SECURITY_CASES: list[Case] = [
             (
                 _host_socket(
                     'volumes[0].hostPath "/var/run/mysqld/mysqld.sock"',
-                    "/var/run/mysqld/mysqld.sock",
+                    'the host service socket "/var/run/mysqld/mysqld.sock"',
+                ),
+                "bboxes-bbox1",
+            ),
+        ),
+    ),
+    Case(
+        "socket-of-systemd-and-d-bus",
+        SOCKET,
+        "bboxes-bbox1",
+        _volumes(
+            {"hostPath": "/run/systemd", "containerPath": "/systemd", "readOnly": True},
+            {"hostPath": "/var/run/dbus/system_bus_socket", "containerPath": "/bus"},
+        ),
+        (
+            (
+                _host_socket(
+                    'volumes[0].hostPath "/run/systemd"',
+                    "systemd's private socket (it holds /run/systemd/private)",
+                ),
+                "bboxes-bbox1",
+            ),
+            (
+                _host_socket(
+                    'volumes[1].hostPath "/var/run/dbus/system_bus_socket"',
+                    "the system D-Bus socket",
                 ),
                 "bboxes-bbox1",
             ),
