@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from plan import record_program
 from tests.pack_client import PackClient
 from tests.policies.policy_cases import (
     BY_NAME,
@@ -31,6 +32,8 @@ from tests.policies.security_cases import (
     bind_volume,
     holder_container,
 )
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def _undecided(what: str) -> str:
@@ -220,3 +223,62 @@ def test_a_project_link_to_project_files_passes(pack: PackClient, tmp_path: Path
     resources = mutated(compliant_stack(), "bboxes-bbox1", change)
     for policy in (SOCKET, WRITABLE_SYSTEM, READ_ONLY_SYSTEM):
         assert _both(pack, policy, resources) == []
+
+
+def _compose(folder: str) -> list[Any]:
+    """The registrations of a compose file of tests/policies/compose, as the program makes them."""
+    values = {
+        "container-comms:composeFile": f"tests/policies/compose/{folder}/compose.yaml",
+        "container-comms:composeProject": folder,
+    }
+    plan = record_program(
+        PROJECT_DIR / "__main__.py",
+        project="container-comms",
+        stack="compose",
+        config=values,
+        preview=True,
+    )
+    return list(plan.resources)
+
+
+def test_a_forged_monitor_label_in_compose_grants_nothing(pack: PackClient) -> None:
+    verdict = pack.check(_compose("monitor-label"))
+    assert [(f.policy, f.level, f.message) for f in verdict.mandatory] == [
+        (
+            CAPABILITIES,
+            "mandatory",
+            'container "monitor-label-app-1": capabilities.adds has "NET_ADMIN", which Docker '
+            "does not give by default and which is not allowed here (allowed beyond the default "
+            "set: none); drop it, or list it in this policy's allowedCapabilities config.",
+        )
+    ]
+
+
+def test_compose_links_to_the_socket_and_the_host_root_are_followed(pack: PackClient) -> None:
+    """Compose makes `./sock` and `./root` absolute; the pack follows them as the engine will."""
+    folder = PROJECT_DIR / "tests" / "policies" / "compose" / "host-links"
+    verdict = pack.check(_compose("host-links"))
+    found = sorted((f.policy, f.message) for f in verdict.mandatory)
+    assert found == [
+        (
+            SOCKET,
+            f'container "host-links-app-1": volumes[0].hostPath "{folder}/sock", a link to '
+            '"/run/docker.sock" on this machine, gives the container the Docker engine\'s socket, '
+            "and with it control of the engine and of the host, read-only or not; remove the "
+            "mount.",
+        ),
+        (
+            SOCKET,
+            f'container "host-links-app-1": volumes[1].hostPath "{folder}/root", a link to "/" on '
+            "this machine, gives the container the Docker engine's socket (it holds "
+            "/var/run/docker.sock), and with it control of the engine and of the host, read-only "
+            "or not; remove the mount.",
+        ),
+        (
+            WRITABLE_SYSTEM,
+            f'container "host-links-app-1": volumes[1].hostPath "{folder}/root", a link to "/" on '
+            "this machine, mounts the host's / (the whole host filesystem) writable, so the "
+            "container can take the host over by writing there; mount only the files the "
+            "container needs, read-only where it can.",
+        ),
+    ]
