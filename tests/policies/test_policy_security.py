@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -254,9 +255,27 @@ def test_a_forged_monitor_label_in_compose_grants_nothing(pack: PackClient) -> N
     ]
 
 
-def test_compose_links_to_the_socket_and_the_host_root_are_followed(pack: PackClient) -> None:
-    """Compose makes `./sock` and `./root` absolute; the pack follows them as the engine will."""
+@pytest.fixture
+def host_links() -> Iterator[Path]:
+    """The host-links project's `./sock` and `./root`, made for the test only (a link to `/` left in
+    the tree would lead anything that walks it through the whole filesystem)."""
     folder = PROJECT_DIR / "tests" / "policies" / "compose" / "host-links"
+    links = {folder / "sock": "/var/run/docker.sock", folder / "root": "/"}
+    for link, target in links.items():
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+    try:
+        yield folder
+    finally:
+        for link in links:
+            link.unlink(missing_ok=True)
+
+
+def test_compose_links_to_the_socket_and_the_host_root_are_followed(
+    pack: PackClient, host_links: Path
+) -> None:
+    """Compose makes `./sock` and `./root` absolute; the pack follows them as the engine will."""
+    folder = host_links
     verdict = pack.check(_compose("host-links"))
     found = sorted((f.policy, f.message) for f in verdict.mandatory)
     assert found == [
