@@ -1,16 +1,21 @@
-"""Host access rules: the host paths and devices a container reaches.
+"""Host access rules: the host paths and devices a container (or a swarm service) reaches.
 
 A bind mount of the project's own files (`./nginx.conf:/etc/nginx/nginx.conf:ro`,
 `./data:/var/lib/mysql`, after compose or the program makes them absolute) passes every rule
-here, as do named volumes, tmpfs mounts and subfolders or single files of the host's system
-folders (`/etc/localtime`). What is reported is what the engine shows to be a way into the host:
-- the Docker engine's socket, or a folder holding it, by any mount form (mandatory: the
-  container drives the engine through it, read-only or not);
+here, as do named volumes, tmpfs mounts and read-only files or subfolders of the host's system
+folders (`/etc/localtime`). What is reported is what the engine shows to be a way into the host,
+in whatever spelling reaches it (`_mounts.py` reads `/proc/self/root` as the host's `/` and
+follows links on this machine, as the engine does when it binds them):
+- a container runtime's control socket (Docker's, containerd's, CRI-O's, Podman's), any other
+  socket under the host's `/run`, or a folder holding one, by any mount form (mandatory: the
+  container drives the runtime, or the host service, through it, read-only or not);
 - a host system folder, or a folder holding one, mounted writable (mandatory: writing there
-  takes the host over) or read-only (advisory: the host's files are shown);
-- a host disk passed in as a device, or a device cgroup rule that opens the host's block
-  devices to a container that may create device nodes (mandatory: the host's disk is read
-  below every file permission).
+  takes the host over) or read-only (advisory: the host's files are shown); a file or folder
+  inside one mounted writable (mandatory: `/etc/cron.d`, `/proc/sys/kernel/core_pattern`);
+- a path under another process's root folder, which the engine cannot mount (mandatory);
+- a host disk passed in as a device, by name or through a link, or a device cgroup rule that
+  opens the host's block devices to a container that may create device nodes (mandatory: the
+  host's disk is read below every file permission).
 """
 
 from __future__ import annotations
