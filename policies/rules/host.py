@@ -103,6 +103,16 @@ SYSTEM_FOLDERS: dict[str, str] = {
     "/var/lib/docker": "the Docker engine's data: every container's files and images",
 }
 """The host's system folders (policy config `hostSystemFolders`), with what each holds."""
+WRITABLE_INSIDE: dict[str, tuple[str, ...]] = {
+    "/usr": (
+        "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libexec",
+        "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib",
+    ),
+    "/dev": ("/dev/shm", "/dev/mqueue"),
+}  # fmt: skip
+"""Where writing inside these system folders takes the host (anywhere inside the others): the
+programs and libraries of /usr, and the shared memory of /dev (a device node bound in is still
+closed by the device cgroup)."""
 DEFAULT_HARMLESS_PATHS = [
     "/etc/localtime",
     "/etc/timezone",
@@ -256,6 +266,9 @@ def _system_folder(
         return None
     holder = next((f for f in folders if f != "/" and covers(f, path)), None)
     if holder is None:
+        return None
+    scope = WRITABLE_INSIDE.get(holder)
+    if scope is not None and not any(covers(part, path) for part in scope):
         return None
     return f"{path}, inside the host's {holder} ({folders[holder]}),"
 

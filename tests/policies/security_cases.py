@@ -998,6 +998,10 @@ SECURITY_CASES: list[Case] = [
             {"hostPath": "/proc/sys/kernel/core_pattern", "containerPath": "/core_pattern"},
             {"hostPath": "/sys/fs/cgroup", "containerPath": "/cgroup", "readOnly": True},
             {"hostPath": "/dev/null", "containerPath": "/app/config"},
+            {"hostPath": "/usr/local/bin", "containerPath": "/tools"},
+            {"hostPath": "/usr/local/share/app", "containerPath": "/share"},
+            {"hostPath": "/dev/bus/usb", "containerPath": "/dev/bus/usb"},
+            {"hostPath": "/dev/shm", "containerPath": "/dev/shm"},
         ),
         (
             (
@@ -1013,6 +1017,20 @@ SECURITY_CASES: list[Case] = [
                     'volumes[1].hostPath "/proc/sys/kernel/core_pattern"',
                     "/proc/sys/kernel/core_pattern, inside the host's /proc (the host's "
                     "processes and kernel settings),",
+                ),
+                "bboxes-bbox1",
+            ),
+            (
+                _writable(
+                    'volumes[4].hostPath "/usr/local/bin"',
+                    "/usr/local/bin, inside the host's /usr (the host's programs and libraries),",
+                ),
+                "bboxes-bbox1",
+            ),
+            (
+                _writable(
+                    'volumes[7].hostPath "/dev/shm"',
+                    "/dev/shm, inside the host's /dev (the host's device nodes and shared memory),",
                 ),
                 "bboxes-bbox1",
             ),
