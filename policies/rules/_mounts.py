@@ -29,7 +29,6 @@ A path is judged by what it names, not by how it is spelled:
 from __future__ import annotations
 
 import os
-import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -63,7 +62,17 @@ def host_path(value: str) -> str | None:
     names (`/etc`)."""
     if not value.startswith("/"):
         return None
-    path = "/" + posixpath.normpath(value).lstrip("/")
+    parts: list[str] = []
+    for part in value.split("/"):
+        if part in ("", "."):
+            continue
+        if part != "..":
+            parts.append(part)
+        elif parts == ["var", "run"]:
+            parts = []  # /var/run is a link to /run: its parent is /, not /var
+        elif parts:
+            parts.pop()
+    path = "/" + "/".join(parts)
     for root in SELF_ROOTS:
         if path == root or path.startswith(root + "/"):
             return "/" + path[len(root) :].lstrip("/")

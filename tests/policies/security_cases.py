@@ -1037,6 +1037,13 @@ SECURITY_CASES: list[Case] = [
         ),
     ),
     Case(
+        "writable-host-etc-through-the-parent-of-var-run",
+        WRITABLE_SYSTEM,
+        "bboxes-bbox1",
+        _volumes({"hostPath": "/var/run/../etc", "containerPath": "/e"}),
+        ((_writable('volumes[0].hostPath "/var/run/../etc"', ETC), "bboxes-bbox1"),),
+    ),
+    Case(
         "writable-harmless-path-configured",
         WRITABLE_SYSTEM,
         "bboxes-bbox1",
