@@ -28,6 +28,7 @@ import pytest
 
 from plan import Registration
 from tests.engine.conftest import ENGINE_SH
+from tests.engine.netns import EngineNetns
 from tests.engine.probes import container, sh, urn
 from tests.engine.realize import EngineRefused, Realization
 from tests.engine.unix_client import install, supported
@@ -626,6 +627,35 @@ def test_capability_beyond_the_default_set_is_effective(
     _runs(r, "cp_admin", mount, "mounted")
     code, out = sh(r.container("cp_control"), mount)
     assert code != 0 and "permission denied" in out, out
+
+
+def test_network_capabilities_of_a_joined_container_act_on_its_owners_namespace_only(
+    pack: PackClient, engine_netns: EngineNetns, realize: Callable[[], Realization]
+) -> None:
+    """What the monitor allowance rests on, with no label: NET_ADMIN in a container that joins
+    another's namespace changes that namespace, and neither another container's nor the
+    engine host's."""
+    owner = _kept("jn_owner")
+    resources = [
+        owner,
+        _kept(
+            "jn_sidecar",
+            networkMode="container:jn_owner",
+            capabilities={"adds": ["NET_ADMIN", "NET_RAW"]},
+            depends_on=(owner,),
+        ),
+        _kept("jn_other"),
+    ]
+    verdict = _findings(pack, resources)
+    assert not [f for f in verdict.findings if f.policy == CAPABILITIES], verdict.findings
+    r = realize()
+    r.apply(resources)
+    address = "10.213.99.1"
+    _runs(r, "jn_sidecar", f"ip addr add {address}/32 dev lo && echo added", "added")
+    _runs(r, "jn_owner", "ip -o addr show lo", address)
+    code, out = sh(r.container("jn_other"), "ip -o addr show lo")
+    assert code == 0 and address not in out, out
+    assert address not in engine_netns.output("ip", "-o", "addr", "show", "lo")
 
 
 @pytest.mark.parametrize(
