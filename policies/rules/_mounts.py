@@ -51,8 +51,17 @@ from ._props import (
 from .vocabulary import UNKNOWN_STRING_VALUE
 from .vocabulary import VOLUME_TYPE as VOLUME
 
-SELF_ROOTS = ("/proc/self/root", "/proc/thread-self/root")
-"""Links to the root folder of the process that opens them: the engine's, which is the host's."""
+
+def _self_root(parts: list[str]) -> int:
+    """How many leading parts of a path name the root folder of the process that opens it
+    (`proc/self/root`, `proc/thread-self/root`, `proc/self/task/<tid>/root`): the engine's,
+    which is the host's `/`; 0 when they do not."""
+    if len(parts) >= 3 and parts[0] == "proc" and parts[1] in ("self", "thread-self"):
+        if parts[2] == "root":
+            return 3
+        if len(parts) >= 5 and parts[1] == "self" and parts[2] == "task" and parts[4] == "root":
+            return 5 if parts[3].isdigit() else 0
+    return 0
 
 
 def host_path(value: str) -> str | None:
@@ -72,11 +81,9 @@ def host_path(value: str) -> str | None:
             parts = []  # /var/run is a link to /run: its parent is /, not /var
         elif parts:
             parts.pop()
-    path = "/" + "/".join(parts)
-    for root in SELF_ROOTS:
-        if path == root or path.startswith(root + "/"):
-            return "/" + path[len(root) :].lstrip("/")
-    return path
+    while skip := _self_root(parts):
+        parts = parts[skip:]
+    return "/" + "/".join(parts)
 
 
 def other_process_root(path: str) -> str | None:

@@ -831,6 +831,7 @@ SECURITY_CASES: list[Case] = [
         _volumes(
             {"hostPath": "/proc/self/root", "containerPath": "/host", "readOnly": True},
             {"hostPath": "/proc/thread-self/root/run/docker.sock", "containerPath": "/d.sock"},
+            {"hostPath": "/proc/self/task/7/root/proc/self/root/run", "containerPath": "/r"},
         ),
         (
             (
@@ -839,6 +840,13 @@ SECURITY_CASES: list[Case] = [
             ),
             (
                 _socket('volumes[1].hostPath "/proc/thread-self/root/run/docker.sock"'),
+                "bboxes-bbox1",
+            ),
+            (
+                _socket(
+                    'volumes[2].hostPath "/proc/self/task/7/root/proc/self/root/run"',
+                    "/run/docker.sock",
+                ),
                 "bboxes-bbox1",
             ),
         ),
