@@ -7,6 +7,7 @@ from pulumi_policy import Policy
 from .container import CONTAINER_POLICIES
 from .dns import DNS_POLICIES
 from .host import HOST_POLICIES
+from .hygiene import HYGIENE_POLICIES
 from .joined import JOINED_POLICIES
 from .mounts import MOUNT_POLICIES
 from .network import NETWORK_POLICIES
@@ -28,6 +29,7 @@ POLICIES: list[Policy] = [
     *DNS_POLICIES,
     *SECURITY_POLICIES,
     *HOST_POLICIES,
+    *HYGIENE_POLICIES,
     *SWARM_POLICIES,
 ]
 """Every rule of the pack."""

@@ -16,11 +16,19 @@ Paths are compared after lexical normalisation (`/var/run/../run/`, `//var//run`
 `/var/run/` all become the folder they name); `/var/run` and `/run` are one folder, since
 `/var/run` is a link to `/run` on current Linux hosts (so a mount of `/var` does not show what
 `/run` holds).
+
+A path is judged by what it names, not by how it is spelled:
+- `/proc/self/root` and `/proc/thread-self/root` are the root folder of whichever process opens
+  them: for the engine, the host's `/` (so `/proc/self/root/run/docker.sock` is the socket);
+- a symbolic link is followed on the machine the pack runs on, as the engine follows it when it
+  binds the path on that machine (a project's `./sock -> /var/run/docker.sock`). Where the engine
+  runs elsewhere, the link's target there is what the project asks for, so it is judged too:
+  each mount is judged by its written path and by the path it resolves to, and reported once.
 """
 
 from __future__ import annotations
 
-import posixpath
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +37,7 @@ from pulumi_policy import PolicyResource
 
 from ._props import (
     CONTAINER,
+    SERVICE,
     UNKNOWN,
     Unknown,
     container_label,
@@ -39,15 +48,77 @@ from ._props import (
     text,
     unwrap,
 )
+from .vocabulary import UNKNOWN_STRING_VALUE
 from .vocabulary import VOLUME_TYPE as VOLUME
 
 
+def _self_root(parts: list[str]) -> int:
+    """How many leading parts of a path name the root folder of the process that opens it
+    (`proc/self/root`, `proc/thread-self/root`, `proc/self/task/<tid>/root`): the engine's,
+    which is the host's `/`; 0 when they do not."""
+    if len(parts) >= 3 and parts[0] == "proc" and parts[1] in ("self", "thread-self"):
+        if parts[2] == "root":
+            return 3
+        if len(parts) >= 5 and parts[1] == "self" and parts[2] == "task" and parts[4] == "root":
+            return 5 if parts[3].isdigit() else 0
+    return 0
+
+
 def host_path(value: str) -> str | None:
-    """`value` as a normalised absolute host path; None when it is not one (a volume name)."""
+    """`value` as a normalised absolute host path; None when it is not one (a volume name).
+
+    A path through the opening process's own root (`/proc/self/root/etc`) is the host path it
+    names (`/etc`)."""
     if not value.startswith("/"):
         return None
-    normal = posixpath.normpath(value)
-    return "/" + normal.lstrip("/")
+    parts: list[str] = []
+    for part in value.split("/"):
+        if part in ("", "."):
+            continue
+        if part != "..":
+            parts.append(part)
+        elif parts == ["var", "run"]:
+            parts = []  # /var/run is a link to /run: its parent is /, not /var
+        elif parts:
+            parts.pop()
+    while skip := _self_root(parts):
+        parts = parts[skip:]
+    return "/" + "/".join(parts)
+
+
+def other_process_root(path: str) -> str | None:
+    """`/proc/<pid>/root` when a normalised host path lies under another process's root folder
+    (`/proc/<pid>/root`, `/proc/<pid>/task/<tid>/root`), else None."""
+    parts = path.split("/")
+    if len(parts) < 4 or parts[1] != "proc" or not parts[2].isdigit():
+        return None
+    if parts[3] == "root":
+        return "/".join(parts[:4])
+    if len(parts) >= 6 and parts[3] == "task" and parts[4].isdigit() and parts[5] == "root":
+        return "/".join(parts[:6])
+    return None
+
+
+_RESOLVED: dict[str, str | None] = {}
+
+
+def resolved(path: str) -> str | None:
+    """The host path a normalised host path resolves to through symbolic links on this machine
+    (as the engine resolves it when it binds the path here), normalised; None when it resolves to
+    itself or cannot be resolved."""
+    if path in _RESOLVED:
+        return _RESOLVED[path]
+    if within(path, "/proc"):
+        # /proc's links name the opening process's own files: this process is not the engine.
+        return None
+    try:
+        real = host_path(os.path.realpath(path))
+    except (OSError, ValueError):
+        real = None
+    found = real if real is not None and canonical(real) != canonical(path) else None
+    if len(_RESOLVED) < 65536:
+        _RESOLVED[path] = found
+    return found
 
 
 def canonical(path: str) -> str:
@@ -80,6 +151,14 @@ class HostMount:
     """The host path, normalised."""
     read_only: bool | Unknown
     """Whether the container sees it read-only."""
+
+    def judged(self) -> Iterator[tuple[str, str]]:
+        """(path, origin) to judge the mount by: its own path, then the path it resolves to on
+        this machine, with an origin that says so."""
+        yield self.path, self.origin
+        target = resolved(self.path)
+        if target is not None:
+            yield target, f'{self.origin}, a link to "{target}" on this machine,'
 
 
 @dataclass(frozen=True)
@@ -130,12 +209,34 @@ def _combined(first: bool | Unknown, second: bool | Unknown) -> bool | Unknown:
     return False
 
 
+@dataclass(frozen=True)
+class Holder:
+    """A container, or a swarm service, whose mounts the rules read."""
+
+    resource: PolicyResource
+    """The resource (violations name its urn)."""
+    props: Any
+    """The props its mounts are read from: a container's, a service's `taskSpec.containerSpec`
+    (whose `mounts` read as a container's)."""
+    subject: str
+    """How messages name it: `container "web"`, `service "api"`."""
+
+
+def service_holder(resource: PolicyResource, props: Any) -> Holder:
+    """A swarm service as a `Holder` of its `taskSpec.containerSpec`."""
+    name = text(props, "name")
+    label = name if isinstance(name, str) else resource.name
+    spec = record(record(props, "taskSpec"), "containerSpec")
+    read = {"mounts": UNKNOWN_STRING_VALUE} if isinstance(spec, Unknown) else spec
+    return Holder(resource, read, f'service "{label}"')
+
+
 class MountIndex:
     """The stack's containers (by name) and bind-made volumes (by name), read once."""
 
     def __init__(self, resources: Iterable[PolicyResource]) -> None:
-        self.containers: list[tuple[PolicyResource, dict[str, Any], str]] = []
-        """(resource, props, label) of each container, in URN order."""
+        self.containers: list[Holder] = []
+        """Each container and swarm service, in URN order."""
         self._by_name: dict[str, dict[str, Any]] = {}
         self._volumes: dict[str, _BindVolume] = {}
         self._undecided: set[str] = set()
@@ -143,14 +244,16 @@ class MountIndex:
         """Whether some volume of the stack has a name unknown at preview."""
         for resource in sorted(resources, key=lambda r: str(r.urn)):
             kind = resource.resource_type
-            if kind not in (CONTAINER, VOLUME):
+            if kind not in (CONTAINER, VOLUME, SERVICE):
                 continue
             props = unwrap(resource.props)
             if not isinstance(props, dict):
                 props = {}
-            if kind == CONTAINER:
+            if kind == SERVICE:
+                self.containers.append(service_holder(resource, props))
+            elif kind == CONTAINER:
                 label = container_label(props, resource.name)
-                self.containers.append((resource, props, label))
+                self.containers.append(Holder(resource, props, f'container "{label}"'))
                 name = text(props, "name")
                 if isinstance(name, str):
                     self._by_name.setdefault(name, props)
@@ -176,32 +279,31 @@ class MountIndex:
             read_only=read_only,
         )
 
-    def host_mounts(self, props: Any, label: str) -> tuple[list[HostMount], list[str]]:
-        """Every host path the container with these props (named `label`) sees, and what was
-        unknown."""
+    def host_mounts(self, holder: Holder) -> tuple[list[HostMount], list[str]]:
+        """Every host path the container or service sees, and what was unknown."""
         unknowns: list[str] = []
-        found = list(self._walk(props, label, unknowns, set()))
+        found = list(self._walk(holder.props, holder.subject, unknowns, set()))
         return found, unknowns
 
     def _walk(
-        self, props: Any, label: str, unknowns: list[str], seen: set[int]
+        self, props: Any, subject: str, unknowns: list[str], seen: set[int]
     ) -> Iterator[HostMount]:
         seen.add(id(props))
         volumes = items(props, "volumes")
         if isinstance(volumes, Unknown):
-            unknowns.append(f'the volumes of container "{label}" are')
+            unknowns.append(f"the volumes of {subject} are")
             volumes = []
         for index, entry in enumerate(volumes):
-            yield from self._volume_entry(index, entry, label, unknowns, seen)
+            yield from self._volume_entry(index, entry, subject, unknowns, seen)
         mounts = items(props, "mounts")
         if isinstance(mounts, Unknown):
-            unknowns.append(f'the mounts of container "{label}" are')
+            unknowns.append(f"the mounts of {subject} are")
             mounts = []
         for index, entry in enumerate(mounts):
-            yield from self._mount_entry(index, entry, label, unknowns)
+            yield from self._mount_entry(index, entry, subject, unknowns)
 
     def _named(
-        self, where: str, name: str, read_only: bool | Unknown, label: str, unknowns: list[str]
+        self, where: str, name: str, read_only: bool | Unknown, subject: str, unknowns: list[str]
     ) -> Iterator[HostMount]:
         volume = self._volumes.get(name)
         if volume is not None:
@@ -214,41 +316,41 @@ class MountIndex:
                 read_only=_combined(read_only, volume.read_only),
             )
         elif self.volume_names_unknown or name in self._undecided:
-            unknowns.append(f'whether volume "{name}" of container "{label}" binds a host path is')
+            unknowns.append(f'whether volume "{name}" of {subject} binds a host path is')
 
     def _volume_entry(
-        self, index: int, entry: Any, label: str, unknowns: list[str], seen: set[int]
+        self, index: int, entry: Any, subject: str, unknowns: list[str], seen: set[int]
     ) -> Iterator[HostMount]:
         if is_unknown(entry):
-            unknowns.append(f'volumes[{index}] of container "{label}" is')
+            unknowns.append(f"volumes[{index}] of {subject} is")
             return
         read_only = _read_only(entry)
         for key in ("hostPath", "volumeName"):
             where = f"volumes[{index}].{key}"
             value = text(entry, key)
             if isinstance(value, Unknown):
-                unknowns.append(f'{where} of container "{label}" is')
+                unknowns.append(f"{where} of {subject} is")
             elif value is not None:
                 path = host_path(value)
                 if path is not None:
                     yield HostMount(f'{where} "{value}"', path, read_only)
                 elif key == "volumeName":
-                    yield from self._named(where, value, read_only, label, unknowns)
+                    yield from self._named(where, value, read_only, subject, unknowns)
         source = text(entry, "fromContainer")
         if isinstance(source, Unknown):
-            unknowns.append(f'volumes[{index}].fromContainer of container "{label}" is')
+            unknowns.append(f"volumes[{index}].fromContainer of {subject} is")
         elif source is not None:
-            yield from self._from_container(index, source, label, unknowns, seen)
+            yield from self._from_container(index, source, subject, unknowns, seen)
 
     def _from_container(
-        self, index: int, source: str, label: str, unknowns: list[str], seen: set[int]
+        self, index: int, source: str, subject: str, unknowns: list[str], seen: set[int]
     ) -> Iterator[HostMount]:
         name, _, mode = source.partition(":")
         holder = self._by_name.get(name)
         if holder is None or id(holder) in seen:
             return
         where = f'volumes[{index}].fromContainer "{source}"'
-        for mount in self._walk(holder, name, unknowns, seen):
+        for mount in self._walk(holder, f'container "{name}"', unknowns, seen):
             yield HostMount(
                 origin=f'{where} (container "{name}"\'s {mount.origin})',
                 path=mount.path,
@@ -256,13 +358,13 @@ class MountIndex:
             )
 
     def _mount_entry(
-        self, index: int, entry: Any, label: str, unknowns: list[str]
+        self, index: int, entry: Any, subject: str, unknowns: list[str]
     ) -> Iterator[HostMount]:
         kind = text(entry, "type")
         source = text(entry, "source")
         where = f"mounts[{index}]"
         if isinstance(kind, Unknown) or isinstance(source, Unknown) or is_unknown(entry):
-            unknowns.append(f'{where} of container "{label}" is')
+            unknowns.append(f"{where} of {subject} is")
             return
         read_only = _read_only(entry)
         if kind == "bind" and source is not None:
@@ -272,11 +374,11 @@ class MountIndex:
         elif kind == "volume":
             options = record(entry, "volumeOptions")
             if isinstance(options, Unknown):
-                unknowns.append(f'{where}.volumeOptions of container "{label}" are')
+                unknowns.append(f"{where}.volumeOptions of {subject} are")
                 return
             bind = _bind_of(text(options, "driverName"), unwrap(options.get("driverOptions")))
             if isinstance(bind, Unknown):
-                unknowns.append(f'{where}.volumeOptions of container "{label}" are')
+                unknowns.append(f"{where}.volumeOptions of {subject} are")
             elif bind is not None:
                 written, path, bind_read_only = bind
                 yield HostMount(
@@ -285,4 +387,4 @@ class MountIndex:
                     _combined(read_only, bind_read_only),
                 )
             elif source is not None:
-                yield from self._named(f"{where}.source", source, read_only, label, unknowns)
+                yield from self._named(f"{where}.source", source, read_only, subject, unknowns)

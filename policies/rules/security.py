@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -14,7 +16,7 @@ from pulumi_policy import (
 
 from ._props import (
     CONTAINER,
-    LABEL_PRESET,
+    SERVICE,
     Unknown,
     config_strings,
     container_label,
@@ -34,11 +36,11 @@ from .vocabulary import (
     ENGINE_DEFAULT_CAPABILITIES,
     LATER_ENGINE_CAPABILITIES,
     MONITOR_CAPABILITIES,
-    PRESET_MONITOR,
 )
 
 DEFAULT_MONITOR_CAPABILITIES = list(MONITOR_CAPABILITIES)
-"""What the monitor preset adds to capture another container's traffic."""
+"""What the monitor preset adds to capture another container's traffic, and what a container
+joined to another's network namespace may add."""
 DEFAULT_BIND_ADDRESSES = ["127.0.0.1", "::1"]
 """Host addresses ports may be published on by default: loopback only."""
 
@@ -122,41 +124,74 @@ def _extra_known(args: ResourceValidationArgs) -> set[str]:
     return {_capability(c) for c in config_strings(args, "extraKnownCapabilities", [])}
 
 
-def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
+@dataclass(frozen=True)
+class _Added:
+    """The capabilities a container or a swarm service adds, as the rules read them."""
+
+    subject: str
+    """How messages name it: `container "web"`, `service "api"`."""
+    key: str
+    """Where the list is: `capabilities.adds`, `taskSpec.containerSpec.capAdds`."""
+    adds: list[str]
+    """The known names."""
+    unknown: bool
+    """Whether some (or all) are unknown at preview."""
+    join_target: str | Unknown | None
+    """x of a container's `container:<x>` network mode (a service has none)."""
+
+
+def _added(args: ResourceValidationArgs) -> _Added | None:
     props = unwrap(args.props)
-    view = container_view(props, args.name)
-    capabilities = record(props, "capabilities")
-    adds, adds_unknown = strings(
-        capabilities if isinstance(capabilities, Unknown) else items(capabilities, "adds")
-    )
+    if args.resource_type == CONTAINER:
+        view = container_view(props, args.name)
+        capabilities = record(props, "capabilities")
+        adds, unknown = strings(
+            capabilities if isinstance(capabilities, Unknown) else items(capabilities, "adds")
+        )
+        return _Added(
+            f'container "{view.label}"', "capabilities.adds", adds, unknown, view.join_target
+        )
+    if args.resource_type == SERVICE:
+        name = text(props, "name")
+        spec = record(record(props, "taskSpec"), "containerSpec")
+        adds, unknown = strings(spec if isinstance(spec, Unknown) else items(spec, "capAdds"))
+        label = name if isinstance(name, str) else args.name
+        return _Added(f'service "{label}"', "taskSpec.containerSpec.capAdds", adds, unknown, None)
+    return None
+
+
+def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    added = _added(args)
+    if added is None:
+        return
     allowed = [_capability(c) for c in config_strings(args, "allowedCapabilities", [])]
     unknowns: list[str] = []
-    if adds_unknown:
-        unknowns.append(f'the added capabilities of container "{view.label}" are')
+    if added.unknown:
+        unknowns.append(f"the added capabilities of {added.subject} are")
     # A name no engine knows is the unknown-capability rule's; any other outside the default
     # set is an escalation, whatever the engine's version.
     escalating = [
         a
-        for a in adds
+        for a in added.adds
         if _known(a, LATER_ENGINE_CAPABILITIES)
         and _capability(a) not in ENGINE_DEFAULT_CAPABILITIES
     ]
     if escalating:
-        preset = view.labels.get(LABEL_PRESET)
-        if isinstance(preset, Unknown):
-            unknowns.append(f'the {LABEL_PRESET} label of container "{view.label}" is')
-        elif preset == PRESET_MONITOR:
+        # A label is the stack author's to write, so it grants nothing. What the monitor preset
+        # adds acts on a network namespace; in a container that joins another's, that is the
+        # other container's namespace, never the host's (whose network mode is its own rule).
+        if isinstance(added.join_target, Unknown):
+            unknowns.append(f"the network mode of {added.subject} is")
+        elif added.join_target:
             monitor = config_strings(args, "monitorCapabilities", DEFAULT_MONITOR_CAPABILITIES)
             allowed.extend(_capability(c) for c in monitor)
     for add in escalating:
         if _capability(add) not in allowed:
             shown = ", ".join(sorted(set(allowed))) or "none"
             report(
-                f'container "{view.label}": capabilities.adds has "{add}", which Docker does not '
-                f"give by default and which is not allowed here (allowed beyond the default set: "
-                f"{shown}); drop it, or list it in this policy's allowedCapabilities config.",
+                f'{added.subject}: {added.key} has "{add}", which Docker does not give by default '
+                f"and which is not allowed here (allowed beyond the default set: {shown}); drop "
+                "it, or list it in this policy's allowedCapabilities config.",
                 None,
             )
     finish(args, unknowns)
@@ -165,8 +200,10 @@ def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None
 docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
     name="docker-container-enforce-allowed-capabilities",
     description=(
-        "A container adds no capability beyond Docker's default set but allowed ones; containers "
-        f"labelled {LABEL_PRESET}={PRESET_MONITOR} may also add NET_RAW and NET_ADMIN."
+        "A container or service adds no capability beyond Docker's default set but allowed ones; "
+        "a container "
+        "that joins another's network namespace (a sidecar, such as a traffic monitor) may also "
+        "add NET_RAW and NET_ADMIN, which then act on that namespace only (labels grant nothing)."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
@@ -179,7 +216,9 @@ docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
             "monitorCapabilities": {
                 **_STRINGS,
                 "default": DEFAULT_MONITOR_CAPABILITIES,
-                "description": "Capabilities containers labelled as monitors may add.",
+                "description": (
+                    "Capabilities a container joined to another's network namespace may add."
+                ),
             },
         }
     ),
@@ -432,6 +471,26 @@ UNCONFINED_REASONS = {
     "disable": "runs the container without SELinux separation on hosts that use it",
 }
 """What each confinement-dropping option does, by option (`key:value` is read as `key=value`)."""
+OPEN_SECCOMP_ACTIONS = frozenset({"", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG"})
+"""Default actions of a seccomp profile that let a call through."""
+EMPTY_PROFILE_REASON = (
+    "is a seccomp profile without a rule whose default action lets every call through (the "
+    "engine runs a container given {} with no filter at all: Seccomp 0), as open as "
+    "seccomp=unconfined"
+)
+"""What a profile that filters nothing does."""
+
+
+def _filters_nothing(profile: str) -> bool:
+    """Whether a seccomp profile's JSON has no rule and a default action that allows calls."""
+    try:
+        parsed = json.loads(profile)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(parsed, dict) or parsed.get("syscalls"):
+        return False
+    action = parsed.get("defaultAction", "")
+    return isinstance(action, str) and action in OPEN_SECCOMP_ACTIONS
 
 
 def _unconfined(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -443,6 +502,8 @@ def _unconfined(args: ResourceValidationArgs, report: ReportViolation) -> None:
     for option in options:
         key, separator, value = option.partition("=" if "=" in option else ":")
         reason = UNCONFINED_REASONS.get(f"{key}={value}" if separator else option)
+        if reason is None and key == "seccomp" and _filters_nothing(value):
+            reason = EMPTY_PROFILE_REASON
         if reason is not None:
             report(
                 f'container "{label}": securityOpts "{option}" {reason}; remove it, or give a '
@@ -454,8 +515,11 @@ def _unconfined(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 docker_container_disallow_unconfined_security_opt = ResourceValidationPolicy(
     name="docker-container-disallow-unconfined-security-opt",
-    description="A container keeps its seccomp, AppArmor and SELinux confinement.",
-    enforcement_level=EnforcementLevel.ADVISORY,
+    description=(
+        "A container keeps its seccomp, AppArmor and SELinux confinement: no unconfined option "
+        "and no seccomp profile that filters nothing."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
     validate=_unconfined,
 )
 

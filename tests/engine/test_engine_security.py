@@ -28,6 +28,7 @@ import pytest
 
 from plan import Registration
 from tests.engine.conftest import ENGINE_SH
+from tests.engine.netns import EngineNetns
 from tests.engine.probes import container, sh, urn
 from tests.engine.realize import EngineRefused, Realization
 from tests.engine.unix_client import install, supported
@@ -117,9 +118,12 @@ def engine_socket(engine: docker.DockerClient) -> str:
 SOCKET = "docker-container-disallow-docker-socket-mount"
 
 
-def _socket_forms(socket: str) -> dict[str, tuple[list[Registration], str]]:
+def _socket_forms(socket: str, project: Path) -> dict[str, tuple[list[Registration], str]]:
     """Each mount form, read-only: the registrations and where the taker sees the socket."""
     folder = os.path.dirname(socket)
+    link = project / "sock"
+    if not link.is_symlink():
+        link.symlink_to(socket)
     at_run = [{"hostPath": socket, "containerPath": "/var/run/docker.sock", "readOnly": True}]
     holder = _kept("sk_holder", volumes=at_run)
     bind_made = _volume(
@@ -158,18 +162,58 @@ def _socket_forms(socket: str) -> dict[str, tuple[list[Registration], str]]:
             ],
             "/var/run/docker.sock",
         ),
+        # A project's `./sock -> <socket>`: the engine binds what the link names.
+        "project-link": (
+            [
+                _kept(
+                    "sk_taker",
+                    mounts=[
+                        {"type": "bind", "source": str(link), "target": "/sock", "readOnly": True}
+                    ],
+                )
+            ],
+            "/sock",
+        ),
+        # The engine's own root is the host's /.
+        "engine-own-root": (
+            [
+                _kept(
+                    "sk_taker",
+                    volumes=[
+                        {
+                            "hostPath": "/proc/self/root",
+                            "containerPath": "/host",
+                            "readOnly": True,
+                        }
+                    ],
+                )
+            ],
+            f"/host{socket}",
+        ),
     }
 
 
 @pytest.mark.parametrize(
-    "form", ["read-only-volume", "folder-bind-mount", "bind-made-volume", "volumes-from"]
+    "form",
+    [
+        "read-only-volume",
+        "folder-bind-mount",
+        "bind-made-volume",
+        "volumes-from",
+        "project-link",
+        "engine-own-root",
+    ],
 )
 def test_socket_reaches_the_engine(
-    pack: PackClient, form: str, engine_socket: str, realize: Callable[[], Realization]
+    pack: PackClient,
+    form: str,
+    engine_socket: str,
+    tmp_path: Path,
+    realize: Callable[[], Realization],
 ) -> None:
     if reason := supported():
         pytest.skip(reason)
-    resources, inside = _socket_forms(engine_socket)[form]
+    resources, inside = _socket_forms(engine_socket, tmp_path)[form]
     _flags(
         pack,
         resources,
@@ -220,6 +264,71 @@ def test_writable_host_root_lets_the_container_write_host_files(
         _until(written)
     finally:
         marker.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def etc_folder() -> Iterator[Path]:
+    """A folder of the host's /etc made for one proof (as /etc/cron.d is one), then removed."""
+    folder = Path("/etc") / f"container-comms-proof-{uuid.uuid4().hex}"
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_writable_folder_inside_host_etc_lets_the_container_write_there(
+    pack: PackClient, etc_folder: Path, realize: Callable[[], Realization]
+) -> None:
+    """What a writable /etc/cron.d is: the container's files appear in the host's /etc, where
+    the host's own programs read them."""
+    resources = [_kept("hs_cron", volumes=[{"hostPath": str(etc_folder), "containerPath": "/x"}])]
+    _flags(
+        pack,
+        resources,
+        rule="docker-container-disallow-writable-host-system-mount",
+        level="mandatory",
+        on="hs_cron",
+    )
+    r = realize()
+    r.apply(resources)
+    code, out = sh(r.container("hs_cron"), "echo '* * * * * root true' > /x/job")
+    assert code == 0, out
+    job = etc_folder / "job"
+    _until(lambda: (job.exists(), "no job yet"))
+    assert job.read_text() == "* * * * * root true\n"
+
+
+@pytest.fixture
+def other_process() -> Iterator[int]:
+    """A host process of the engine's user that is not the engine."""
+    process = subprocess.Popen(["sleep", "600"])
+    try:
+        yield process.pid
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+
+
+def test_another_process_root_is_refused_at_start(
+    pack: PackClient, other_process: int, realize: Callable[[], Realization]
+) -> None:
+    root = f"/proc/{other_process}/root"
+    resources = [
+        _kept("pr_root", volumes=[{"hostPath": root, "containerPath": "/h", "readOnly": True}])
+    ]
+    _flags(
+        pack,
+        resources,
+        rule="docker-container-disallow-process-root-mount",
+        level="mandatory",
+        on="pr_root",
+    )
+    with pytest.raises(EngineRefused) as refused:
+        realize().apply(resources)
+    assert refused.value.step == "container start"
+    assert f'error mounting "{root}" to rootfs at "/h"' in refused.value.message
+    assert refused.value.message.endswith("invalid argument: unknown"), refused.value.message
 
 
 def test_read_only_host_etc_shows_the_host_files(
@@ -321,6 +430,39 @@ def test_disk_device_reads_the_host_disk(
     r = realize()
     r.apply(resources)
     _runs(r, "dk_device", f"head -c {len(DISK_MARKER)} /dev/xdisk", DISK_MARKER)
+
+
+@pytest.fixture
+def volume_link(loop_disk: str) -> Iterator[str]:
+    """`/dev/<group>/<volume>`, as LVM links a logical volume: here a link to the loop disk."""
+    group = Path("/dev") / f"ccproof{uuid.uuid4().hex[:8]}"
+    group.mkdir()
+    try:
+        (group / "data").symlink_to(loop_disk)
+        yield str(group / "data")
+    finally:
+        shutil.rmtree(group, ignore_errors=True)
+
+
+def test_disk_device_through_a_link_reads_the_host_disk(
+    pack: PackClient, volume_link: str, realize: Callable[[], Realization]
+) -> None:
+    resources = [
+        _kept(
+            "dk_link",
+            devices=[{"hostPath": volume_link, "containerPath": "/dev/xdisk", "permissions": "r"}],
+        )
+    ]
+    _flags(
+        pack,
+        resources,
+        rule="docker-container-disallow-host-disk-device",
+        level="mandatory",
+        on="dk_link",
+    )
+    r = realize()
+    r.apply(resources)
+    _runs(r, "dk_link", f"head -c {len(DISK_MARKER)} /dev/xdisk", DISK_MARKER)
 
 
 def test_block_device_cgroup_rule_reads_the_host_disk(
@@ -487,6 +629,35 @@ def test_capability_beyond_the_default_set_is_effective(
     assert code != 0 and "permission denied" in out, out
 
 
+def test_network_capabilities_of_a_joined_container_act_on_its_owners_namespace_only(
+    pack: PackClient, engine_netns: EngineNetns, realize: Callable[[], Realization]
+) -> None:
+    """What the monitor allowance rests on, with no label: NET_ADMIN in a container that joins
+    another's namespace changes that namespace, and neither another container's nor the
+    engine host's."""
+    owner = _kept("jn_owner")
+    resources = [
+        owner,
+        _kept(
+            "jn_sidecar",
+            networkMode="container:jn_owner",
+            capabilities={"adds": ["NET_ADMIN", "NET_RAW"]},
+            depends_on=(owner,),
+        ),
+        _kept("jn_other"),
+    ]
+    verdict = _findings(pack, resources)
+    assert not [f for f in verdict.findings if f.policy == CAPABILITIES], verdict.findings
+    r = realize()
+    r.apply(resources)
+    address = "10.213.99.1"
+    _runs(r, "jn_sidecar", f"ip addr add {address}/32 dev lo && echo added", "added")
+    _runs(r, "jn_owner", "ip -o addr show lo", address)
+    code, out = sh(r.container("jn_other"), "ip -o addr show lo")
+    assert code == 0 and address not in out, out
+    assert address not in engine_netns.output("ip", "-o", "addr", "show", "lo")
+
+
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
@@ -585,15 +756,20 @@ def test_unconfined_seccomp_lets_the_container_make_user_namespaces(
     pack: PackClient,
     realize: Callable[[], Realization],
 ) -> None:
-    resources = [_kept("so_open", securityOpts=["seccomp=unconfined"]), _kept("so_control")]
-    _flags(pack,
-        resources, rule="docker-container-disallow-unconfined-security-opt", level="advisory",
-        on="so_open",
-    )  # fmt: skip
-    assert not _findings(pack, resources).mandatory
+    resources = [
+        _kept("so_open", securityOpts=["seccomp=unconfined"]),
+        _kept("so_empty", securityOpts=["seccomp={}"]),
+        _kept("so_control"),
+    ]
+    for name in ("so_open", "so_empty"):
+        _flags(pack,
+            resources, rule="docker-container-disallow-unconfined-security-opt", level="mandatory",
+            on=name,
+        )  # fmt: skip
     r = realize()
     r.apply(resources)
-    _runs(r, "so_open", "grep '^Seccomp:' /proc/self/status", "Seccomp:\t0")
-    _runs(r, "so_open", "unshare -U true && echo made", "made")
+    for name in ("so_open", "so_empty"):
+        _runs(r, name, "grep '^Seccomp:' /proc/self/status", "Seccomp:\t0")
+        _runs(r, name, "unshare -U true && echo made", "made")
     code, out = sh(r.container("so_control"), "unshare -U true")
     assert code != 0 and "Operation not permitted" in out, out

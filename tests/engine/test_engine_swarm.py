@@ -157,10 +157,23 @@ def stack(swarm: docker.DockerClient) -> Iterator[tuple[Plan, Realization]]:
     yield from realized_stack(swarm, "swarm")
 
 
+HARDENING = [
+    "docker-container-require-no-new-privileges",
+    "docker-container-require-capability-drop",
+    "docker-container-require-read-only-root",
+    "docker-container-require-memory-limit",
+    "docker-container-require-image-digest",
+]
+"""The hygiene rules that say once per stack what hardening its containers leave out."""
+
+
 def test_swarm_stack_passes_the_pack(pack: PackClient, stack: tuple[Plan, Realization]) -> None:
+    """Nothing but the hardening its containers leave out, said once by each hygiene rule."""
     plan, _ = stack
     verdict = pack.check(plan.resources)
-    assert verdict.findings == ()
+    assert [(f.policy, f.level, f.urn) for f in verdict.findings] == [
+        (policy, "advisory", "") for policy in HARDENING
+    ]
 
 
 def _expected_answers(client: docker.DockerClient, plan: Plan, service: str) -> list[set[str]]:

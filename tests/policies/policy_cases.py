@@ -56,13 +56,25 @@ def _labels(role: str, group: str, **extra: str) -> list[dict[str, str]]:
     return [{"label": k, "value": v} for k, v in labels.items()]
 
 
+BUSYBOX = "busybox:1.36@sha256:" + "b" * 64
+HTTPD = "httpd:2.4@sha256:" + "a" * 64
+HARDENED: dict[str, Any] = {
+    "securityOpts": ["no-new-privileges"],
+    "capabilities": {"drops": ["ALL"]},
+    "readOnly": True,
+    "memory": 64.0,
+}
+"""The hardening the hygiene rules ask of every container."""
+
+
 def _container(name: str, role: str, group: str, **props: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "name": name,
-        "image": "busybox:1.36",
+        "image": BUSYBOX,
         "mustRun": True,
         "restart": "unless-stopped",
         "labels": _labels(role, group),
+        **copy.deepcopy(HARDENED),
     }
     base.update(props)
     return base
@@ -189,7 +201,7 @@ def compliant_stack() -> list[Resource]:
                 "web1",
                 "joined-owner",
                 "web",
-                image="httpd:2.4",
+                image=HTTPD,
                 ports=[
                     {"internal": 80.0, "external": 8080.0, "ip": "127.0.0.1", "protocol": "tcp"}
                 ],
@@ -220,7 +232,7 @@ def compliant_stack() -> list[Resource]:
                 "web",
                 networkMode="container:web1",
                 command=["tcpdump", "-i", "any", "-w", "/dev/null"],
-                capabilities={"adds": list(MONITOR_CAPABILITIES), "drops": []},
+                capabilities={"adds": list(MONITOR_CAPABILITIES), "drops": ["ALL"]},
                 labels=_labels("joined-sidecar", "web", **{LABEL_PRESET: PRESET_MONITOR}),
             ),
             dependencies=(web1,),

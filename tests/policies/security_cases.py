@@ -11,7 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies.rules.vocabulary import ENGINE_DEFAULT_CAPABILITIES, VOLUME_TYPE
+from policies.rules.vocabulary import (
+    DOCKER_SERVICE_TYPE,
+    ENGINE_DEFAULT_CAPABILITIES,
+    LABEL_PRESET,
+    MONITOR_CAPABILITIES,
+    PRESET_MONITOR,
+    VOLUME_TYPE,
+)
 from tests.pack_client import Resource
 from tests.policies.policy_cases import (
     CONTAINER,
@@ -35,7 +42,10 @@ WRITABLE_SYSTEM = "docker-container-disallow-writable-host-system-mount"
 READ_ONLY_SYSTEM = "docker-container-disallow-read-only-host-system-mount"
 DISK = "docker-container-disallow-host-disk-device"
 
+PROCESS_ROOT = "docker-container-disallow-process-root-mount"
+
 VOLUME = VOLUME_TYPE
+SERVICE = DOCKER_SERVICE_TYPE
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,30 @@ def bind_volume(name: str, device: str, flags: str = "bind") -> Resource:
     )
 
 
+def _labelled_monitor(**props: Any) -> Any:
+    """A mutation that labels a container as the monitor preset does and sets `props`."""
+
+    def change(target: dict[str, Any]) -> None:
+        target["labels"] = [*target["labels"], {"label": LABEL_PRESET, "value": PRESET_MONITOR}]
+        target.update(props)
+
+    return change
+
+
+def service(name: str, **container_spec: Any) -> Resource:
+    """A swarm service whose `taskSpec.containerSpec` has `container_spec`."""
+    return Resource(
+        SERVICE,
+        f"{name}-service",
+        urn(SERVICE, f"{name}-service"),
+        {
+            "name": name,
+            "mode": {"replicated": {"replicas": 1.0}},
+            "taskSpec": {"containerSpec": {"image": "httpd:2.4", **container_spec}},
+        },
+    )
+
+
 def _volumes(*entries: Mapping[str, Any]) -> Any:
     return set_field("volumes", [dict(e) for e in entries])
 
@@ -100,17 +134,47 @@ def _unknown_capability(key: str, value: str, engine: str) -> str:
     )
 
 
-def _socket(origin: str, holds: str = "", name: str = "bbox1") -> str:
+def _socket(
+    origin: str,
+    holds: str = "",
+    *,
+    name: str = "bbox1",
+    what: str = "the Docker engine's socket",
+    control: str = "the engine",
+    subject: str = "container",
+) -> str:
     held = f" (it holds {holds})" if holds else ""
     return (
-        f'container "{name}": {origin} gives the container the Docker engine\'s socket{held}, and '
-        "with it control of the engine and of the host, read-only or not; remove the mount."
+        f'{subject} "{name}": {origin} gives the container {what}{held}, and with it control of '
+        f"{control} and of the host, read-only or not; remove the mount."
     )
 
 
-def _writable(origin: str, shown: str, name: str = "bbox1") -> str:
+CONTAINERD = "containerd's socket (the runtime below the Docker engine)"
+
+
+def _host_socket(origin: str, what: str) -> str:
     return (
-        f'container "{name}": {origin} mounts {shown} writable, so the container can take the '
+        f'container "bbox1": {origin} gives the container {what}, which answers to whoever '
+        "connects with what that host service may do as root, read-only or not; remove the "
+        "mount, or list the socket in this policy's allowedHostSockets config if its service "
+        "hands out nothing of the host."
+    )
+
+
+def _process_root(origin: str, root: str, name: str = "bbox1") -> str:
+    return (
+        f'container "{name}": {origin} lies under {root}, the root folder of another process; '
+        "the engine makes its mounts inside the container's own mount namespace, where that "
+        'link does not resolve, and the container fails at start ("error mounting '
+        f'"{root}" to rootfs ...: invalid argument"); mount the host path itself if the '
+        "container must see it."
+    )
+
+
+def _writable(origin: str, shown: str, name: str = "bbox1", subject: str = "container") -> str:
+    return (
+        f'{subject} "{name}": {origin} mounts {shown} writable, so the container can take the '
         "host over by writing there; mount only the files the container needs, read-only where "
         "it can."
     )
@@ -163,6 +227,11 @@ SECCOMP = (
     "namespaces (unshare) among them, which Docker's default profile refuses"
 )
 SELINUX = "runs the container without SELinux separation on hosts that use it"
+EMPTY_PROFILE = (
+    "is a seccomp profile without a rule whose default action lets every call through (the "
+    "engine runs a container given {} with no filter at all: Seccomp 0), as open as "
+    "seccomp=unconfined"
+)
 
 
 def _port(address: str = "0.0.0.0", allowed: str = "127.0.0.1, ::1") -> str:
@@ -314,11 +383,40 @@ SECURITY_CASES: list[Case] = [
         (),
     ),
     Case(
-        "monitor-capabilities-without-monitor-label",
+        "monitor-label-grants-nothing",
+        CAPABILITIES,
+        "bboxes-bbox1",
+        _labelled_monitor(capabilities={"adds": ["NET_ADMIN"]}),
+        ((_capability("bbox1", "NET_ADMIN"), ""),),
+    ),
+    Case(
+        "monitor-capabilities-outside-a-joined-namespace",
         CAPABILITIES,
         "web-web1-monitor",
-        set_field("labels", []),
+        set_field("networkMode", "bridge"),
         ((_capability("web1-monitor", "NET_ADMIN"), ""),),  # NET_RAW is in the default set
+    ),
+    Case(
+        "monitor-capabilities-in-a-joined-namespace-without-the-label",
+        CAPABILITIES,
+        "web-web1-shell",
+        set_field("capabilities", {"adds": list(MONITOR_CAPABILITIES)}),
+        (),
+    ),
+    StackCase(
+        "capability-added-to-a-service",
+        CAPABILITIES,
+        "bboxes-bbox1",
+        lambda props: None,
+        (
+            (
+                'service "api": taskSpec.containerSpec.capAdds has "SYS_ADMIN", which Docker does '
+                "not give by default and which is not allowed here (allowed beyond the default "
+                "set: none); drop it, or list it in this policy's allowedCapabilities config.",
+                "",
+            ),
+        ),
+        added=(service("api", capAdds=["CHOWN", "SYS_ADMIN"]),),
     ),
     Case(
         "unknown-capability-added",
@@ -444,6 +542,30 @@ SECURITY_CASES: list[Case] = [
                 "",
             ),
             (_unconfined("label=disable", SELINUX), ""),
+        ),
+    ),
+    Case(
+        "seccomp-profiles-that-filter-nothing",
+        UNCONFINED,
+        "bboxes-bbox1",
+        set_field(
+            "securityOpts",
+            [
+                "seccomp={}",
+                'seccomp:{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": []}',
+                'seccomp={"defaultAction": "SCMP_ACT_ERRNO"}',
+                'seccomp={"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mount"], '
+                '"action": "SCMP_ACT_ERRNO"}]}',
+            ],
+        ),
+        (
+            (_unconfined("seccomp={}", EMPTY_PROFILE), ""),
+            (
+                _unconfined(
+                    'seccomp:{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": []}', EMPTY_PROFILE
+                ),
+                "",
+            ),
         ),
     ),
     # Ports: compose's default, all interfaces, is advice only.
@@ -588,6 +710,166 @@ SECURITY_CASES: list[Case] = [
         ((_socket('volumes[0].hostPath "/run/user/1000/docker.sock"'), "bboxes-bbox1"),),
     ),
     Case(
+        "socket-of-containerd",
+        SOCKET,
+        "bboxes-bbox1",
+        _mounts(
+            {
+                "type": "bind",
+                "source": "/run/containerd/containerd.sock",
+                "target": "/run/containerd/containerd.sock",
+                "readOnly": True,
+            }
+        ),
+        (
+            (
+                _socket(
+                    'mounts[0].source "/run/containerd/containerd.sock"',
+                    what=CONTAINERD,
+                    control="containers",
+                ),
+                "bboxes-bbox1",
+            ),
+        ),
+    ),
+    Case(
+        "socket-folder-of-containerd",
+        SOCKET,
+        "bboxes-bbox1",
+        _volumes({"hostPath": "/var/run/containerd", "containerPath": "/c", "readOnly": True}),
+        (
+            (
+                _socket(
+                    'volumes[0].hostPath "/var/run/containerd"',
+                    "/run/containerd/containerd.sock",
+                    what=CONTAINERD,
+                    control="containers",
+                ),
+                "bboxes-bbox1",
+            ),
+        ),
+    ),
+    Case(
+        "socket-of-crio-and-podman-anywhere",
+        SOCKET,
+        "bboxes-bbox1",
+        _volumes(
+            {"hostPath": "/var/run/crio/crio.sock", "containerPath": "/crio.sock"},
+            {"hostPath": "/srv/podman/podman.sock", "containerPath": "/podman.sock"},
+        ),
+        (
+            (
+                _socket(
+                    'volumes[0].hostPath "/var/run/crio/crio.sock"',
+                    what="CRI-O's socket",
+                    control="containers",
+                ),
+                "bboxes-bbox1",
+            ),
+            (
+                _socket(
+                    'volumes[1].hostPath "/srv/podman/podman.sock"',
+                    what="Podman's socket",
+                    control="containers",
+                ),
+                "bboxes-bbox1",
+            ),
+        ),
+    ),
+    Case(
+        "socket-of-a-host-service",
+        SOCKET,
+        "bboxes-bbox1",
+        _volumes({"hostPath": "/var/run/mysqld/mysqld.sock", "containerPath": "/mysqld.sock"}),
+        (
+            (
+                _host_socket(
+                    'volumes[0].hostPath "/var/run/mysqld/mysqld.sock"',
+                    'the host service socket "/var/run/mysqld/mysqld.sock"',
+                ),
+                "bboxes-bbox1",
+            ),
+        ),
+    ),
+    Case(
+        "socket-of-systemd-and-d-bus",
+        SOCKET,
+        "bboxes-bbox1",
+        _volumes(
+            {"hostPath": "/run/systemd", "containerPath": "/systemd", "readOnly": True},
+            {"hostPath": "/var/run/dbus/system_bus_socket", "containerPath": "/bus"},
+        ),
+        (
+            (
+                _host_socket(
+                    'volumes[0].hostPath "/run/systemd"',
+                    "systemd's private socket (it holds /run/systemd/private)",
+                ),
+                "bboxes-bbox1",
+            ),
+            (
+                _host_socket(
+                    'volumes[1].hostPath "/var/run/dbus/system_bus_socket"',
+                    "the system D-Bus socket",
+                ),
+                "bboxes-bbox1",
+            ),
+        ),
+    ),
+    Case(
+        "socket-of-a-host-service-allowed",
+        SOCKET,
+        "bboxes-bbox1",
+        _volumes({"hostPath": "/var/run/mysqld/mysqld.sock", "containerPath": "/mysqld.sock"}),
+        (),
+        config={"allowedHostSockets": ["/run/mysqld/mysqld.sock"]},
+    ),
+    Case(
+        "socket-through-the-engines-own-root",
+        SOCKET,
+        "bboxes-bbox1",
+        _volumes(
+            {"hostPath": "/proc/self/root", "containerPath": "/host", "readOnly": True},
+            {"hostPath": "/proc/thread-self/root/run/docker.sock", "containerPath": "/d.sock"},
+            {"hostPath": "/proc/self/task/7/root/proc/self/root/run", "containerPath": "/r"},
+        ),
+        (
+            (
+                _socket('volumes[0].hostPath "/proc/self/root"', "/var/run/docker.sock"),
+                "bboxes-bbox1",
+            ),
+            (
+                _socket('volumes[1].hostPath "/proc/thread-self/root/run/docker.sock"'),
+                "bboxes-bbox1",
+            ),
+            (
+                _socket(
+                    'volumes[2].hostPath "/proc/self/task/7/root/proc/self/root/run"',
+                    "/run/docker.sock",
+                ),
+                "bboxes-bbox1",
+            ),
+        ),
+    ),
+    StackCase(
+        "socket-in-a-service",
+        SOCKET,
+        "bboxes-bbox1",
+        lambda props: None,
+        (
+            (
+                _socket('mounts[0].source "/var/run/docker.sock"', name="api", subject="service"),
+                "api-service",
+            ),
+        ),
+        added=(
+            service(
+                "api",
+                mounts=[{"type": "bind", "source": "/var/run/docker.sock", "target": "/d.sock"}],
+            ),
+        ),
+    ),
+    Case(
         "socket-configured-path",
         SOCKET,
         "bboxes-bbox1",
@@ -716,6 +998,123 @@ SECURITY_CASES: list[Case] = [
         (),
     ),
     Case(
+        "writable-folders-inside-system-folders",
+        WRITABLE_SYSTEM,
+        "bboxes-bbox1",
+        _volumes(
+            {"hostPath": "/etc/cron.d", "containerPath": "/cron"},
+            {"hostPath": "/proc/sys/kernel/core_pattern", "containerPath": "/core_pattern"},
+            {"hostPath": "/sys/fs/cgroup", "containerPath": "/cgroup", "readOnly": True},
+            {"hostPath": "/dev/null", "containerPath": "/app/config"},
+            {"hostPath": "/usr/local/bin", "containerPath": "/tools"},
+            {"hostPath": "/usr/local/share/app", "containerPath": "/share"},
+            {"hostPath": "/dev/bus/usb", "containerPath": "/dev/bus/usb"},
+            {"hostPath": "/dev/shm", "containerPath": "/dev/shm"},
+        ),
+        (
+            (
+                _writable(
+                    'volumes[0].hostPath "/etc/cron.d"',
+                    "/etc/cron.d, inside the host's /etc (the host's configuration: users, "
+                    "passwords, sudoers, cron),",
+                ),
+                "bboxes-bbox1",
+            ),
+            (
+                _writable(
+                    'volumes[1].hostPath "/proc/sys/kernel/core_pattern"',
+                    "/proc/sys/kernel/core_pattern, inside the host's /proc (the host's "
+                    "processes and kernel settings),",
+                ),
+                "bboxes-bbox1",
+            ),
+            (
+                _writable(
+                    'volumes[4].hostPath "/usr/local/bin"',
+                    "/usr/local/bin, inside the host's /usr (the host's programs and libraries),",
+                ),
+                "bboxes-bbox1",
+            ),
+            (
+                _writable(
+                    'volumes[7].hostPath "/dev/shm"',
+                    "/dev/shm, inside the host's /dev (the host's device nodes and shared memory),",
+                ),
+                "bboxes-bbox1",
+            ),
+        ),
+    ),
+    Case(
+        "writable-host-etc-through-the-parent-of-var-run",
+        WRITABLE_SYSTEM,
+        "bboxes-bbox1",
+        _volumes({"hostPath": "/var/run/../etc", "containerPath": "/e"}),
+        ((_writable('volumes[0].hostPath "/var/run/../etc"', ETC), "bboxes-bbox1"),),
+    ),
+    Case(
+        "writable-harmless-path-configured",
+        WRITABLE_SYSTEM,
+        "bboxes-bbox1",
+        _volumes(
+            {"hostPath": "/etc/cron.d", "containerPath": "/cron"},
+            {"hostPath": "/etc/localtime", "containerPath": "/etc/localtime"},
+        ),
+        (
+            (
+                _writable(
+                    'volumes[1].hostPath "/etc/localtime"',
+                    "/etc/localtime, inside the host's /etc (the host's configuration: users, "
+                    "passwords, sudoers, cron),",
+                ),
+                "bboxes-bbox1",
+            ),
+        ),
+        config={"harmlessHostPaths": ["/etc/cron.d"]},
+    ),
+    Case(
+        "writable-host-root-through-the-engines-own-root",
+        WRITABLE_SYSTEM,
+        "bboxes-bbox1",
+        _mounts({"type": "bind", "source": "/proc/self/root/", "target": "/host"}),
+        ((_writable('mounts[0].source "/proc/self/root/"', ROOT), "bboxes-bbox1"),),
+    ),
+    StackCase(
+        "writable-system-folder-in-a-service",
+        WRITABLE_SYSTEM,
+        "bboxes-bbox1",
+        lambda props: None,
+        (
+            (
+                _writable('mounts[0].source "/etc"', ETC, name="api", subject="service"),
+                "api-service",
+            ),
+        ),
+        added=(service("api", mounts=[{"type": "bind", "source": "/etc", "target": "/e"}]),),
+    ),
+    Case(
+        "another-process-root",
+        PROCESS_ROOT,
+        "bboxes-bbox1",
+        _volumes(
+            {"hostPath": "/proc/1234/root", "containerPath": "/host", "readOnly": True},
+            {"hostPath": "/proc/1234/task/1240/root/etc", "containerPath": "/etc2"},
+            {"hostPath": "/proc/self/root/etc/hostname", "containerPath": "/h", "readOnly": True},
+        ),
+        (
+            (
+                _process_root('volumes[0].hostPath "/proc/1234/root"', "/proc/1234/root"),
+                "bboxes-bbox1",
+            ),
+            (
+                _process_root(
+                    'volumes[1].hostPath "/proc/1234/task/1240/root/etc"',
+                    "/proc/1234/task/1240/root",
+                ),
+                "bboxes-bbox1",
+            ),
+        ),
+    ),
+    Case(
         "configured-system-folder",
         WRITABLE_SYSTEM,
         "bboxes-bbox1",
@@ -786,6 +1185,35 @@ SECURITY_CASES: list[Case] = [
             (_disk(0, "/dev/sda"), ""),
             (_disk(2, "/dev/nvme0n1p2"), ""),
             (_disk(4, "/dev/mapper/root"), ""),
+        ),
+    ),
+    Case(
+        "disk-devices-through-links",
+        DISK,
+        "bboxes-bbox1",
+        set_field(
+            "devices",
+            [
+                {"hostPath": "/dev/block/8:0"},
+                {"hostPath": "/dev/vg0/root"},
+                {"hostPath": "/dev/disk/by-uuid/0b1c"},
+                {"hostPath": "/dev/md/raid1"},
+                {"hostPath": "/dev/net/tun"},
+                {"hostPath": "/dev/input/event0"},
+            ],
+        ),
+        (
+            (_disk(0, "/dev/block/8:0"), ""),
+            (
+                _disk(
+                    1,
+                    "/dev/vg0/root",
+                    "a host disk device (the path of a logical volume, /dev/<group>/<volume>)",
+                ),
+                "",
+            ),
+            (_disk(2, "/dev/disk/by-uuid/0b1c"), ""),
+            (_disk(3, "/dev/md/raid1"), ""),
         ),
     ),
     Case(

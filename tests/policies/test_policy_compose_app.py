@@ -3,8 +3,9 @@
 Compose's defaults are what such an app relies on: the project's own bridge network without a
 configured subnet, service names as aliases, restart "no", ports published on all interfaces,
 a named volume for the database, the project's files bind-mounted (read-only config, writable
-data), the host's /etc/localtime read-only. The pack may advise about the ports (its only
-finding here); it blocks nothing, and no other rule says a word.
+data), the host's /etc/localtime read-only. The pack may advise about the ports and, once for the
+whole stack each, about the hardening compose leaves out; it blocks nothing, and no other rule
+says a word.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.pack_client import PackClient, Resource
+from tests.policies.hygiene_cases import HARDENING, summary
 from tests.policies.policy_cases import CONTAINER, NETWORK, STACK, urn
 
 VOLUME = "docker:index/volume:Volume"
@@ -85,6 +87,13 @@ def compose_app() -> list[Resource]:
     ]
 
 
+HARDENING_ADVICE = [
+    (policy, "advisory", summary(policy, ["shop-app-1", "shop-db-1", "shop-web-1"], 3))
+    for policy in HARDENING
+]
+"""What compose leaves out, said once for the stack by each hygiene rule."""
+
+
 def test_a_plain_compose_app_passes_with_only_advice(pack: PackClient) -> None:
     verdict = pack.analyze_all(compose_app())
     assert verdict.mandatory == ()
@@ -108,6 +117,7 @@ def test_a_plain_compose_app_passes_with_only_advice(pack: PackClient) -> None:
             f'{PROJECT}/uploads"; create it first, or bind it through volumes (hostPath), which '
             "creates a missing folder.",
         ),
+        *HARDENING_ADVICE,
     ]
     assert verdict.not_applicable == ()
 
@@ -126,4 +136,5 @@ def test_the_same_app_without_restart_or_addresses_still_blocks_nothing(pack: Pa
     assert [f.policy for f in verdict.findings] == [
         "docker-container-enforce-port-bind-address",
         "docker-container-require-host-sources",
+        *(policy for policy, _, _ in HARDENING_ADVICE),
     ]

@@ -66,12 +66,25 @@ DEFAULT_LEVELS = {
     "docker-container-enforce-allowed-capabilities": "mandatory",
     "docker-container-disallow-unknown-capability": "mandatory",
     "docker-container-enforce-valid-security-opt": "mandatory",
-    "docker-container-disallow-unconfined-security-opt": "advisory",
+    "docker-container-disallow-unconfined-security-opt": "mandatory",
     "docker-container-enforce-port-bind-address": "advisory",
     "docker-container-disallow-docker-socket-mount": "mandatory",
     "docker-container-disallow-writable-host-system-mount": "mandatory",
     "docker-container-disallow-read-only-host-system-mount": "advisory",
+    "docker-container-disallow-process-root-mount": "mandatory",
     "docker-container-disallow-host-disk-device": "mandatory",
+    "docker-container-disallow-disabled-logging": "advisory",
+    "docker-container-disallow-shared-mount-propagation": "advisory",
+    "docker-container-disallow-root-user": "advisory",
+    "docker-container-disallow-insecure-tmpfs-options": "advisory",
+    "docker-container-disallow-secret-in-env": "advisory",
+    "docker-container-disallow-dangerous-device": "advisory",
+    "docker-container-require-pinned-image": "advisory",
+    "docker-container-require-no-new-privileges": "advisory",
+    "docker-container-require-capability-drop": "advisory",
+    "docker-container-require-read-only-root": "advisory",
+    "docker-container-require-memory-limit": "advisory",
+    "docker-container-require-image-digest": "advisory",
     "docker-service-disallow-static-ip": "mandatory",
     "docker-service-disallow-joined-network-mode": "mandatory",
     "docker-container-require-attachable-overlay": "mandatory",
@@ -89,9 +102,13 @@ CONFIG_KEYS = {
     "docker-container-disallow-unknown-capability": {"extraKnownCapabilities"},
     "docker-container-enforce-valid-logging": {"logPlugins"},
     "docker-container-enforce-port-bind-address": {"allowedBindAddresses"},
-    "docker-container-disallow-docker-socket-mount": {"engineSockets"},
-    "docker-container-disallow-writable-host-system-mount": {"hostSystemFolders"},
+    "docker-container-disallow-docker-socket-mount": {"engineSockets", "allowedHostSockets"},
+    "docker-container-disallow-writable-host-system-mount": {
+        "hostSystemFolders",
+        "harmlessHostPaths",
+    },
     "docker-container-disallow-read-only-host-system-mount": {"hostSystemFolders"},
+    "docker-container-disallow-secret-in-env": {"allowedEnv"},
     "docker-service-disallow-host-ports-beyond-nodes": {"swarmNodes"},
     "docker-service-disallow-secret-in-env": {"allowedEnv"},
 }
@@ -107,7 +124,7 @@ def test_names_follow_the_convention_and_match_their_variables() -> None:
         importlib.import_module(f"policies.rules.{m}")
         for m in (
             *("container", "mounts", "resources", "process", "network", "joined", "dns"),
-            *("security", "host", "swarm"),
+            *("security", "host", "hygiene", "swarm"),
         )
     ]
     for policy in POLICIES:

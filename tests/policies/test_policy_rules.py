@@ -14,6 +14,7 @@ import pytest
 from policies.rules import POLICIES
 from tests.pack_client import PackClient
 from tests.policies.engine_value_cases import ENGINE_VALUE_CASES
+from tests.policies.hygiene_cases import HYGIENE_CASES
 from tests.policies.policy_cases import (
     BY_NAME,
     Case,
@@ -1356,7 +1357,7 @@ CASES = [
 ]
 
 
-ALL_CASES = [*CASES, *SECURITY_CASES, *ENGINE_VALUE_CASES]
+ALL_CASES = [*CASES, *SECURITY_CASES, *ENGINE_VALUE_CASES, *HYGIENE_CASES]
 
 
 def _urn_of(case: Case, name: str) -> str:

@@ -16,6 +16,7 @@ import pytest
 
 from plan import Registration, load_stack_config, record_program
 from tests.pack_client import Finding, PackClient
+from tests.policies.hygiene_cases import HARDENING
 from tests.policies.policy_cases import CONTAINER, DNS_GROUP
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -106,14 +107,21 @@ def test_stack_has_no_mandatory_violation_and_every_rule_decides(
     assert sum(r.type == CONTAINER for r in recorded) >= 4
 
 
-def test_app_stack_has_no_finding_at_all(pack: PackClient, app: Recorded) -> None:
-    assert _findings(pack, app) == []
+def test_app_stack_has_only_the_hardening_advice(pack: PackClient, app: Recorded) -> None:
+    """What the stack leaves out of the hygiene rules' hardening, said once for the stack each."""
+    findings = _findings(pack, app)
+    assert [(f.policy, f.level, f.urn) for f in findings] == [
+        (policy, "advisory", "") for policy in HARDENING
+    ]
 
 
-def test_prod_ingress_port_is_the_only_advisory(pack: PackClient, prod: Recorded) -> None:
+def test_prod_ingress_port_and_the_hardening_are_the_only_advisories(
+    pack: PackClient, prod: Recorded
+) -> None:
     findings = _findings(pack, prod)
     assert [(f.policy, f.level) for f in findings] == [
-        ("docker-container-enforce-port-bind-address", "advisory")
+        ("docker-container-enforce-port-bind-address", "advisory"),
+        *((policy, "advisory") for policy in HARDENING),
     ]
 
 
@@ -212,23 +220,35 @@ def test_prod_owner_leaving_the_backend_breaks_the_sidecars_lookup(
     ]
 
 
-def test_prod_monitor_without_its_label(pack: PackClient, prod: Recorded) -> None:
+def test_prod_monitor_label_grants_nothing(pack: PackClient, prod: Recorded) -> None:
+    """The monitor's capabilities rest on its joining the owner's namespace, not on its label:
+    without the label it passes, and the label on the owner adds nothing."""
+
     def unlabel(props: dict[str, Any]) -> None:
         props["labels"] = [
             label for label in props["labels"] if label["label"] != "container-comms.preset"
         ]
 
-    broken, _ = _broken(prod, CONTAINER, "edge-monitor", unlabel)
-    assert _new(pack, prod, broken) == [
+    def forge(props: dict[str, Any]) -> None:
+        props["labels"] = [
+            *props["labels"],
+            {"label": "container-comms.preset", "value": "monitor"},
+        ]
+        props["capabilities"] = {"adds": ["NET_ADMIN"]}
+
+    unlabelled, _ = _broken(prod, CONTAINER, "edge-monitor", unlabel)
+    assert _new(pack, prod, unlabelled) == []
+    forged, _ = _broken(prod, CONTAINER, "edge-web", forge)
+    assert _new(pack, prod, forged) == [
         (
             "docker-container-enforce-allowed-capabilities",
             "mandatory",
-            'container "edge-monitor": capabilities.adds has "NET_ADMIN", which Docker does not '
+            'container "edge-web": capabilities.adds has "NET_ADMIN", which Docker does not '
             "give by default and which is not allowed here (allowed beyond the default set: "
             "none); drop it, or list it in this policy's allowedCapabilities config.",
             "",
         )
-    ]  # NET_RAW, the monitor's other capability, is in Docker's default set
+    ]
 
 
 def test_prod_owner_not_restarted(pack: PackClient, prod: Recorded) -> None:
