@@ -62,9 +62,9 @@ class OutputError(Exception):
     """A `--json` or `--diagram` target that cannot be written."""
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(prog: str = "python -m preview", default_pack: str = "") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m preview",
+        prog=prog,
         description=(
             "Preview a stack without the Pulumi CLI: run the program under mocks in preview "
             "mode, check every resource with the policy pack over its analyzer protocol, print "
@@ -81,7 +81,10 @@ def parser() -> argparse.ArgumentParser:
         help="policy config, the format of `pulumi preview --policy-pack-config`",
     )
     p.add_argument(
-        "--pack", metavar="DIR", help="policy pack folder (default: the project's policies/)"
+        "--pack",
+        metavar="DIR",
+        default=default_pack or None,
+        help=f"policy pack folder (default: {default_pack or 'the project folder policies/'})",
     )
     p.add_argument("--project", metavar="DIR", default=".", help="project folder (default: .)")
     p.add_argument(
@@ -112,8 +115,14 @@ def _seconds(text: str) -> float:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def main(
+    argv: list[str] | None = None,
+    *,
+    prog: str = "python -m preview",
+    default_pack: Path | None = None,
+) -> int:
+    """Run the gate; `prog` and `default_pack` are the installed command's (`container-comms`)."""
+    args = parser(prog, str(default_pack or "")).parse_args(argv)
     out: TextIO = sys.stderr if args.json == "-" else sys.stdout
     try:
         for flag, target in (("--json", args.json), ("--diagram", args.diagram)):
