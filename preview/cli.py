@@ -27,9 +27,16 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from plan import Plan, ProgramError, StackConfigError, load_stack_config, record_program
+from plan import (
+    Plan,
+    ProgramError,
+    StackConfig,
+    StackConfigError,
+    load_stack_config,
+    record_program,
+)
 from plan.stack_config import read_project
-from preview import diagram, document
+from preview import diagram, document, sarif
 from preview.analyzer import PolicyRun, run_policies
 from preview.pack import (
     ENV_STRING_LIMIT,
@@ -75,6 +82,11 @@ def parser(prog: str = "python -m preview", default_pack: str = "") -> argparse.
     p.add_argument("stack", help="stack name (a stacks/Pulumi.<stack>.yaml file)")
     p.add_argument("--json", metavar="FILE", help="write the JSON document to FILE ('-': stdout)")
     p.add_argument("--diagram", metavar="FILE", help="write the topology as Mermaid (.md or .mmd)")
+    p.add_argument(
+        "--sarif",
+        metavar="FILE",
+        help="write the findings as SARIF 2.1.0, each at its stack, compose or program file line",
+    )
     p.add_argument(
         "--policy-config",
         metavar="FILE",
@@ -123,9 +135,15 @@ def main(
 ) -> int:
     """Run the gate; `prog` and `default_pack` are the installed command's (`container-comms`)."""
     args = parser(prog, str(default_pack or "")).parse_args(argv)
-    out: TextIO = sys.stderr if args.json == "-" else sys.stdout
+    out: TextIO = sys.stderr if "-" in (args.json, args.sarif) else sys.stdout
     try:
-        for flag, target in (("--json", args.json), ("--diagram", args.diagram)):
+        if args.json == "-" and args.sarif == "-":
+            raise OutputError("--json - and --sarif -: only one of them can be stdout")
+        for flag, target in (
+            ("--json", args.json),
+            ("--diagram", args.diagram),
+            ("--sarif", args.sarif),
+        ):
             if target and target != "-":
                 _check_target(flag, target)
     except OutputError as exc:
@@ -158,9 +176,11 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:  # noqa: PLR0915 (one l
     run: PolicyRun | None = None
     error: tuple[str, str] | None = None
     project_name = ""
+    stack_config: StackConfig | None = None
+    program: Path | None = None
     stage = "config"
     try:
-        config = load_stack_config(project_dir, args.stack)
+        config = stack_config = load_stack_config(project_dir, args.stack)
         project_name = config.project
         oversized = config_env_size(config.values) > ENV_STRING_LIMIT
         if not args.allow_oversized_config:
@@ -253,6 +273,29 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:  # noqa: PLR0915 (one l
             _write("--json", args.json, json.dumps(doc, indent=2) + "\n")
             if args.json != "-":
                 print(f"JSON: wrote {args.json}.", file=out)
+        except OutputError as exc:
+            verdict = decide(run, verdict.error or ("output", str(exc)))
+    if args.sarif:
+        sources = sarif.Sources.read(
+            project_dir=project_dir,
+            stack_file=stack_config.path if stack_config else None,
+            stack_lines=stack_config.lines if stack_config else {},
+            config=stack_config.values if stack_config else {},
+            program=program,
+        )
+        log = sarif.build(
+            stack=args.stack,
+            plan=plan,
+            run=run,
+            verdict=verdict,
+            sources=sources,
+            version=sarif.tool_version(),
+            base=Path.cwd(),
+        )
+        try:
+            _write("--sarif", args.sarif, json.dumps(log, indent=2) + "\n")
+            if args.sarif != "-":
+                print(f"SARIF: wrote {args.sarif}.", file=out)
         except OutputError as exc:
             verdict = decide(run, verdict.error or ("output", str(exc)))
 
