@@ -46,7 +46,7 @@ from preview.pack import (
     start_pack,
 )
 from preview.policy_config import PolicyConfigError, PolicySettings, load_policy_config
-from preview.report import diagnostics, policy_report, resource_tree, summary
+from preview.report import diagnostics, policy_report, resource_tree, summary, unknowns_shown
 from preview.verdict import EXIT_UNCHECKED, Verdict, decide
 
 DEFAULT_TIMEOUT = 120.0
@@ -306,7 +306,7 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:  # noqa: PLR0915 (one l
 def _print_verdict(verdict: Verdict, out: TextIO) -> None:
     if verdict.error is not None:
         stage, message = verdict.error
-        print(f"error ({stage}): {message}", file=sys.stderr)
+        print(f"error ({stage}): {unknowns_shown(message)}", file=sys.stderr)
         print(f"Policy gate: NOT CHECKED ({stage}); the stack does not pass.", file=out)
     elif verdict.blocking:
         print(f"Policy gate: FAILED: {len(verdict.blocking)} blocking violation(s).", file=out)

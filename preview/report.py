@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from plan import Plan, Registration
+from plan import UNKNOWN, Plan, Registration
 from preview.analyzer import Diagnostic, PolicyRun, iter_levels
 from preview.verdict import Verdict
+
+UNKNOWN_SHOWN = "(known after deploy)"
+"""What the text report shows for a value unknown at preview (the wire's sentinel string)."""
+
+
+def unknowns_shown(text: str) -> str:
+    """`text` with each unknown value, quoted or bare, as `UNKNOWN_SHOWN`."""
+    for spelling in (f'"{UNKNOWN}"', f"'{UNKNOWN}'", UNKNOWN):
+        text = text.replace(spelling, UNKNOWN_SHOWN)
+    return text
 
 
 def resource_tree(plan: Plan) -> list[str]:
@@ -71,7 +81,9 @@ def policy_report(run: PolicyRun, plan: Plan, verdict: Verdict) -> list[str]:
             shown = diagnostic.configured_level if level == "undecided" else level
             about = subject(diagnostic, plan, by_urn)
             lines.append(f"        - [{shown}]  {diagnostic.policy_name}  ({about})")
-            lines.extend(f"          {line}" for line in diagnostic.message.splitlines())
+            lines.extend(
+                f"          {line}" for line in unknowns_shown(diagnostic.message).splitlines()
+            )
     return lines
 
 
@@ -84,7 +96,7 @@ def diagnostics(plan: Plan) -> list[str]:
     about = f"{stack.type} ({stack.name})" if stack is not None else "program"
     lines = ["Diagnostics:", f"  {about}:"]
     for warning in plan.warnings:
-        first, *rest = warning.splitlines() or [""]
+        first, *rest = unknowns_shown(warning).splitlines() or [""]
         lines.append(f"    warning: {first}")
         lines.extend(f"      {line}" for line in rest)
     return lines

@@ -21,6 +21,7 @@ from typing import Any
 from components.inputfiles import InputFileError, load_yaml
 from plan import Plan, Registration
 from preview.analyzer import Diagnostic, PolicyRun
+from preview.report import unknowns_shown
 from preview.verdict import Verdict
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -202,7 +203,9 @@ def build(
                 "ruleId": NOT_CHECKED_RULE,
                 "ruleIndex": index[NOT_CHECKED_RULE],
                 "level": "error",
-                "message": {"text": f"stack {stack!r} not checked ({stage}): {message}"},
+                "message": {
+                    "text": f"stack {stack!r} not checked ({stage}): {unknowns_shown(message)}"
+                },
                 "locations": _locations(place, base, ""),
             }
         )
@@ -243,7 +246,7 @@ def _message(diagnostic: Diagnostic, registration: Registration | None) -> str:
         if registration is not None
         else diagnostic.urn.rpartition("::")[2] or "the stack"
     )
-    return f"{about}: {diagnostic.message}"
+    return f"{about}: {unknowns_shown(diagnostic.message)}"
 
 
 def _named_place(message: str) -> Place | None:
