@@ -4,7 +4,7 @@
 # policy tests (everything but the engine proofs and tests/test_packaging.py, which builds and
 # installs the wheel itself) against it.
 #   scripts/test-ranges.sh [lowest|highest]...        (default: both)
-# Uses uv (pinned in requirements-dev.txt, run from .venv) for `--resolution lowest-direct` and
+# Uses uv (pinned in requirements-dev.txt, run from .venv; $UV names another) for `--resolution lowest-direct` and
 # `--resolution highest`. Writes the resolved sets to requirements-lowest.txt and
 # requirements-highest.txt (committed: tests/test_ranges.py holds the declared lower bounds to
 # requirements-lowest.txt). The virtualenvs go under .ranges/ (git-ignored).
