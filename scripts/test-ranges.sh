@@ -4,11 +4,11 @@
 # policy tests (everything but the engine proofs and tests/test_packaging.py, which builds and
 # installs the wheel itself) against it.
 #   scripts/test-ranges.sh [lowest|highest]...        (default: both)
-# Uses uv (pinned in requirements-dev.txt, run from .venv; $UV names another) for `--resolution lowest-direct` and
-# `--resolution highest`. Writes the resolved sets to requirements-lowest.txt and
+# Uses uv (pinned in requirements-dev.txt, run from .venv; $UV names another) for
+# `--resolution lowest-direct` and `--resolution highest`. Writes the resolved sets to requirements-lowest.txt and
 # requirements-highest.txt (committed: tests/test_ranges.py holds the declared lower bounds to
 # requirements-lowest.txt). The virtualenvs go under .ranges/ (git-ignored).
-# Needs the package index; takes a few minutes per end. Exits non-zero when any end fails.
+# Needs the package index; takes 10 to 15 minutes per end on two shared cores. Exits non-zero when any end fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
