@@ -97,10 +97,36 @@ def _loopback_ports(first: str, second: str) -> list[Registration]:
     ]
 
 
+def _guessed_name_unresolved(r: Realization) -> None:
+    def answered() -> str:
+        logs = str(r.container("gd_bb").logs().decode())
+        assert "bad address" in logs, f"gd_bb's log so far: {logs!r}"
+        return logs
+
+    logs = eventually(answered, what="gd_bb pinging $TARGET")
+    assert "ping: bad address 'gd_aa'" in logs, logs
+
+
 MTU = "com.docker.network.driver.mtu"
 BRIDGE = "com.docker.network.bridge.name"
 
 CASES = [
+    Case(
+        # A plain word in a variable whose name says nothing: here it is a host, and the guess
+        # is right (elsewhere it is a mail box: see the mail suite below).
+        id="guessed-name-on-default-bridge",
+        rule="docker-container-require-shared-network-for-guessed-dns",
+        level="advisory",
+        resources=lambda: [
+            _kept("gd_aa"),
+            _kept(
+                "gd_bb",
+                envs=["TARGET=gd_aa"],
+                command=["sh", "-c", 'while :; do ping -c 1 "$TARGET"; sleep 1; done'],
+            ),
+        ],
+        check=_guessed_name_unresolved,
+    ),
     *[
         Case(
             id=f"extra-host-{what}",
