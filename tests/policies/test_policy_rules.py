@@ -680,8 +680,7 @@ CASES = [
                 ],
             ),
             # Accepted: an IPv6 entry on a network without ipv6 is ignored, whatever it says
-            # (docker-network-disallow-ignored-ip-settings warns); a range wider than the subnet
-            # is accepted too.
+            # (docker-network-disallow-ignored-ip-settings warns).
             (
                 "ignored-ipv6-entry",
                 "backend-network",
@@ -692,7 +691,6 @@ CASES = [
                 ],
                 [],
             ),
-            ("wide-ip-range", "my_net2-network", "ipamConfigs.0.ipRange", "172.22.0.0/16", []),
             ("another-ipam-driver", "my_net2-network", "ipamDriver", "infoblox", []),
         ]
     ],
@@ -728,18 +726,42 @@ CASES = [
     # Settings the engine accepts and ignores.
     Case(
         "ip-range-outside-subnet",
-        IGNORED_IP,
+        "docker-network-enforce-valid-ipam-config",
         "my_net2-network",
         set_field("ipamConfigs.0.ipRange", "172.22.99.128/25"),
         (
             (
                 'network "my_net2": ipamConfigs[0].ipRange "172.22.99.128/25" is not inside its '
-                "subnet 172.22.16.0/24; the engine accepts it and hands out dynamic addresses "
-                "from 172.22.16.128 to 172.22.16.255 instead; give an ipRange inside "
-                "172.22.16.0/24.",
-                "my_net2-network",
+                "subnet 172.22.16.0/24; engines from 25 refuse the network with \"subnet doesn't "
+                'contain ip-range 172.22.99.128/25", and engine 20.10 accepts it and hands out '
+                "dynamic addresses from 172.22.16.128 to 172.22.16.255 instead; give an ipRange "
+                "inside 172.22.16.0/24.",
+                "",
             ),
         ),
+    ),
+    Case(
+        "ip-range-bigger-than-subnet",
+        "docker-network-enforce-valid-ipam-config",
+        "my_net2-network",
+        set_field("ipamConfigs.0.ipRange", "172.22.0.0/16"),
+        (
+            (
+                'network "my_net2": ipamConfigs[0].ipRange "172.22.0.0/16" is not inside its '
+                'subnet 172.22.16.0/24; engines from 25 refuse the network with "ip-range '
+                '172.22.0.0/16 is bigger than its associated subnet", and engine 20.10 accepts it '
+                "and hands out dynamic addresses from 172.22.16.0 to 172.22.16.255 instead; give "
+                "an ipRange inside 172.22.16.0/24.",
+                "",
+            ),
+        ),
+    ),
+    Case(
+        "ip-range-outside-subnet-is-not-ignored-silently",
+        IGNORED_IP,
+        "my_net2-network",
+        set_field("ipamConfigs.0.ipRange", "172.22.99.128/25"),
+        (),
     ),
     Case(
         "ipv6-off",
