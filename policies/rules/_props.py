@@ -203,8 +203,9 @@ def strings(values: list[Any] | Unknown) -> tuple[list[str], bool]:
 
 
 def quoted(values: Iterable[str]) -> str:
-    """`["a", "b"]`: a list of strings as the messages show it."""
-    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+    """`["a", "b"]`: a list of strings as the messages show it (control characters escaped,
+    like Go's %q, so no value can start a line of its own)."""
+    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
 
 
 def shown(value: str) -> str:

@@ -47,7 +47,7 @@ _ATOI: Final = re.compile(r"[+-]?[0-9]+")
 
 def shown(value: str) -> str:
     """A user value as messages show it: quoted, control characters escaped (like Go's %q)."""
-    return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _subject(resource_type: str, props: Any, name: str) -> str:

@@ -107,6 +107,32 @@ def _guessed_name_unresolved(r: Realization) -> None:
     assert "ping: bad address 'gd_aa'" in logs, logs
 
 
+def _joined_with_alias() -> list[Registration]:
+    net = _net("ja_net", "10.74.0.0/24")
+    own = _kept("ja_own", image="httpd:latest", command=None, networksAdvanced=_on(net))
+    side = _kept(
+        "ja_side",
+        networkMode="container:ja_own",
+        networksAdvanced=_on(net, aliases=["ja_alias"]),
+        depends_on=(own, net),
+    )
+    probe = _kept("ja_probe", networksAdvanced=_on(net), depends_on=(net,))
+    return [net, own, side, probe]
+
+
+def _alias_never_resolves(r: Realization) -> None:
+    probe = r.container("ja_probe")
+    lookup = "nslookup -timeout=2 -retry=1 {} 127.0.0.11"
+    eventually(lambda: _answers(probe, lookup.format("ja_own")), what="ja_probe finding ja_own")
+    code, out = sh(probe, lookup.format("ja_alias"))
+    assert code != 0, out
+
+
+def _answers(box: Any, command: str) -> None:
+    code, out = sh(box, command)
+    assert code == 0, out
+
+
 MTU = "com.docker.network.driver.mtu"
 BRIDGE = "com.docker.network.bridge.name"
 
@@ -142,6 +168,12 @@ CASES = [
         rule="docker-container-enforce-valid-extra-host",
         resources=lambda: [_kept("eh_one", hosts=[{"host": "cache", "ip": "10.75.0.5\n"}])],
         check=_hosts_line_broken,
+    ),
+    Case(
+        id="aliases-on-a-joined-container",
+        rule="docker-container-disallow-options-with-joined-network",
+        resources=_joined_with_alias,
+        check=_alias_never_resolves,
     ),
     Case(
         id="dns-server-not-an-address",

@@ -405,3 +405,23 @@ VALUE_CASES += [
         ),
     ),
 ]
+
+# A joined container's aliases are dropped by the engine: they never resolve.
+VALUE_CASES += [
+    Case(
+        "aliases-on-a-joined-container",
+        "docker-container-disallow-options-with-joined-network",
+        "web-web1-shell",
+        set_field("networksAdvanced", [{"name": "my_net2", "aliases": ["shell", "probe\n"]}]),
+        (
+            (
+                'container "web1-shell": network mode "container:web1" together with aliases '
+                '["shell", "probe\\n"] on network "my_net2"; the engine accepts them and drops '
+                'them (the container has only the interfaces of "web1"), so the aliases never '
+                "resolve and the declared networks never match the container; give the aliases "
+                'to "web1", whose network namespace this container shares.',
+                "",
+            ),
+        ),
+    ),
+]
