@@ -29,6 +29,7 @@ from ._props import (
     text,
     unwrap,
 )
+from ._services import stack_also_for_services
 from ._stack import ContainerEntry, StackIndex, user_defined
 
 _HOST: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -269,7 +270,7 @@ docker_container_require_shared_network_for_dns = StackValidationPolicy(
         "shares a user-defined network with it, so the name resolves."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_shared_network_for_dns,
+    validate=stack_also_for_services(_shared_network_for_dns),
 )
 
 docker_container_require_shared_network_for_guessed_dns = StackValidationPolicy(
@@ -280,7 +281,7 @@ docker_container_require_shared_network_for_guessed_dns = StackValidationPolicy(
         "user-defined network with it."
     ),
     enforcement_level=EnforcementLevel.ADVISORY,
-    validate=_guessed_shared_network,
+    validate=stack_also_for_services(_guessed_shared_network),
 )
 
 

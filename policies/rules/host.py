@@ -41,6 +41,7 @@ from ._props import (
     text,
     unwrap,
 )
+from ._services import stack_also_for_services
 
 DEFAULT_ENGINE_SOCKETS = ["/var/run/docker.sock", "/run/docker.sock"]
 """Where the Docker engine's socket lives on the host (policy config `engineSockets`)."""
@@ -118,7 +119,7 @@ docker_container_disallow_docker_socket_mount = StackValidationPolicy(
             }
         }
     ),
-    validate=_socket_mount,
+    validate=stack_also_for_services(_socket_mount),
 )
 
 
@@ -198,7 +199,7 @@ docker_container_disallow_writable_host_system_mount = StackValidationPolicy(
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_FOLDERS_CONFIG,
-    validate=_system_mounts(False, _writable_advice),
+    validate=stack_also_for_services(_system_mounts(False, _writable_advice)),
 )
 
 docker_container_disallow_read_only_host_system_mount = StackValidationPolicy(
@@ -208,7 +209,7 @@ docker_container_disallow_read_only_host_system_mount = StackValidationPolicy(
     ),
     enforcement_level=EnforcementLevel.ADVISORY,
     config_schema=_FOLDERS_CONFIG,
-    validate=_system_mounts(True, _read_only_advice),
+    validate=stack_also_for_services(_system_mounts(True, _read_only_advice)),
 )
 
 DISK_DEVICE = re.compile(
