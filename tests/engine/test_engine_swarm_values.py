@@ -8,6 +8,7 @@ fix passes the pack and its tasks run.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ import docker
 import pytest
 
 from plan import Registration
+from tests.engine.probes import eventually, sh
 from tests.engine.realize import EngineRefused, Realization
 from tests.engine.test_engine_swarm import (  # noqa: F401 (the fixtures)
     _on,
@@ -27,6 +29,7 @@ from tests.engine.test_engine_swarm import (  # noqa: F401 (the fixtures)
     swarm,
     swarm_realize,
 )
+from tests.engine.unix_client import install, supported
 from tests.pack_client import PackClient
 
 pytestmark = pytest.mark.engine
@@ -220,3 +223,99 @@ def test_swarm_value_fix_passes_the_pack_and_runs(
     realization.apply(resources)
     for service in realization.services:
         assert _tasks(swarm, service) or realization.converge(service, 30), service
+
+
+# -- services as containers ------------------------------------------------------------------
+
+
+def _flagged(pack: PackClient, resources: list[Registration], rule: str, **config: Any) -> str:
+    verdict = pack.check(resources, config={rule: config} if config else None)
+    found = [f for f in verdict.findings if f.policy == rule]
+    assert [f.level for f in found] == ["mandatory"], verdict.findings
+    return found[0].message
+
+
+def _task(client: docker.DockerClient, service: str) -> Any:
+    task = _tasks(client, service)[0]
+    return client.containers.get(task["Status"]["ContainerStatus"]["ContainerID"])
+
+
+def test_service_adding_sys_admin_gets_it(
+    pack: PackClient,
+    swarm: docker.DockerClient,  # noqa: F811
+    swarm_realize: Callable[[], Realization],  # noqa: F811
+) -> None:
+    resources = _alone("sv_admin", capAdds=["SYS_ADMIN"])()
+    message = _flagged(pack, resources, "docker-container-enforce-allowed-capabilities")
+    assert message.startswith('service "sv_admin": taskSpec.containerSpec.capAdds has'), message
+    realization = swarm_realize()
+    realization.apply(resources)
+    mount = "mkdir -p /m && mount -t tmpfs none /m && echo mounted"
+    assert sh(_task(swarm, "sv_admin"), mount) == (0, "mounted")
+
+
+def test_service_given_the_engine_socket_controls_the_engine(
+    pack: PackClient,
+    swarm: docker.DockerClient,  # noqa: F811
+    swarm_realize: Callable[[], Realization],  # noqa: F811
+) -> None:
+    if reason := supported():
+        pytest.skip(reason)
+    socket = os.environ["DOCKER_HOST"].removeprefix("unix://")
+    bind = {"type": "bind", "source": socket, "target": "/var/run/docker.sock", "readOnly": True}
+    resources = _alone("sv_sock", mounts=[bind])()
+    message = _flagged(
+        pack, resources, "docker-container-disallow-docker-socket-mount", engineSockets=[socket]
+    )
+    assert message.startswith('service "sv_sock": taskSpec.containerSpec.mounts[0]'), message
+    realization = swarm_realize()
+    realization.apply(resources)
+    task = _task(swarm, "sv_sock")
+    client = install(task)
+    listed = "printf 'GET /services HTTP/1.0\\r\\n\\r\\n' | " + f"{client} /var/run/docker.sock"
+    code, answer = sh(task, listed)
+    assert code == 0 and answer.startswith("HTTP/1.0 200 OK"), answer
+    assert '"Name":"sv_sock"' in answer, answer
+
+
+def test_service_off_the_overlay_of_the_name_it_looks_up(
+    pack: PackClient,
+    swarm: docker.DockerClient,  # noqa: F811
+    swarm_realize: Callable[[], Realization],  # noqa: F811
+) -> None:
+    def resources(together: bool) -> list[Registration]:
+        # Overlays of their own for each variant (the swarm removes one a moment late).
+        a, b = ("sv_ovc", "sv_ovd") if together else ("sv_ova", "sv_ovb")
+        third = 2 if together else 0
+        one = _overlay(a, f"10.86.{third}.0/24")
+        two = _overlay(b, f"10.86.{third + 1}.0/24")
+        peer = _service("sv_peer", _on(a), depends_on=(one,))
+        nets = _on(a) if together else _on(b)
+        asker = _service(
+            "sv_asker", nets, env={"UPSTREAM_URL": "http://sv_peer/"}, depends_on=(one, two)
+        )
+        return [one, two, peer, asker]
+
+    apart = resources(together=False)
+    message = _flagged(pack, apart, "docker-container-require-shared-network-for-dns")
+    assert message.startswith(
+        'service "sv_asker": env UPSTREAM_URL names "sv_peer" (service "sv_peer")'
+    ), message
+    realization = swarm_realize()
+    realization.apply(apart)
+    lookup = "nslookup -timeout=2 -retry=1 sv_peer 127.0.0.11"
+    code, out = sh(_task(swarm, "sv_asker"), lookup)
+    assert code != 0, out
+    realization.teardown()
+    together = resources(together=True)
+    verdict = pack.check(together)
+    assert not verdict.mandatory, verdict.mandatory
+    realization = swarm_realize()
+    realization.apply(together)
+    eventually(
+        lambda: _answered(sh(_task(swarm, "sv_asker"), lookup)), what="sv_asker finding sv_peer"
+    )
+
+
+def _answered(result: tuple[int, str]) -> None:
+    assert result[0] == 0, result[1]
