@@ -34,13 +34,12 @@ from ._props import (
     unwrap,
 )
 from ._stack import ContainerEntry, NetworkEntry, StackIndex
+from .vocabulary import IPC_MODES
 
 MTU_OPTION: Final = "com.docker.network.driver.mtu"
 """The network driver option that sets the MTU."""
 BRIDGE_NAME_OPTION: Final = "com.docker.network.bridge.name"
 """The bridge driver option that names the Linux bridge."""
-IPC_MODES: Final = frozenset({"none", "private", "shareable", "host"})
-"""The IPC modes the engine takes besides `container:<name>` (and empty, its default)."""
 _ATOI: Final = re.compile(r"[+-]?[0-9]+")
 """What Go's strconv.Atoi parses (matched whole)."""
 

@@ -72,6 +72,10 @@ network stack, or no network (`container:<name>` joins another container's)."""
 NETWORK_MODES: Final[frozenset[str]] = frozenset(get_args(NetworkMode))
 """The values of `NetworkMode`."""
 
+IPC_MODES: Final = frozenset({"none", "private", "shareable", "host"})
+"""The IPC modes the engine takes besides `container:<name>` (and empty, its default, which is
+`private` on engines from 19.03: a container with it cannot be joined)."""
+
 # --- Names (matched whole, as Go's regexp matches `^...$`) ----------------------------------
 # Python's `$` also matches before a trailing newline, so `re.match` with `^...$` would take
 # "bbox1\n" for a valid name; every pattern here is used with `fullmatch`.

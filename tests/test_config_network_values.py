@@ -1,0 +1,107 @@
+"""Network values the engine parses are refused in config, at the key that holds them, matched
+whole (a trailing newline or a zone never passes); compose's `ipc: service:x` reaches the
+engine as the IPC namespace of x's container, never as written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.topology import TopologyError, load_topology
+from components.topology.compose import ComposeMappingError, compose_topology
+
+
+def service(**fields: Any) -> dict[str, Any]:
+    return {
+        "networks": {"front": {"subnet": "172.30.1.0/24"}},
+        "services": {"web": {"image": "busybox:1.36", "networks": {"front": {}}, **fields}},
+    }
+
+
+def refusal(topology: dict[str, Any]) -> str:
+    with pytest.raises(TopologyError) as caught:
+        load_topology(topology)
+    return str(caught.value)
+
+
+NOT_AN_ADDRESS = "is not an IP address (or host-gateway; an IPv6 address takes no %zone)"
+
+CASES = [
+    (
+        "extra host with a zone",
+        service(extra_hosts={"db": "fe80::1%eth0"}),
+        f'topology.services.web.extra_hosts.db: "fe80::1%eth0" {NOT_AN_ADDRESS}',
+    ),
+    (
+        "extra host with a trailing newline",
+        service(extra_hosts={"db": "172.30.1.5\n"}),
+        f'topology.services.web.extra_hosts.db: "172.30.1.5\\n" {NOT_AN_ADDRESS}',
+    ),
+    (
+        "dns server with a trailing newline",
+        service(dns=["172.30.1.53\n"]),
+        'topology.services.web.dns[0]: "172.30.1.53\\n" is not an IP address',
+    ),
+    (
+        "ipc mode unknown",
+        service(ipc_mode="bogus"),
+        'topology.services.web.ipc_mode: "bogus" is not an IPC mode; the engine refuses to start '
+        'the container with "Invalid IPC mode"; write private, shareable, none, host or '
+        "container:<name>",
+    ),
+    (
+        "ipc mode of compose",
+        service(ipc_mode="service:db"),
+        'topology.services.web.ipc_mode: "service:db" is not an IPC mode; the engine refuses to '
+        'start the container with "Invalid IPC mode"; write private, shareable, none, host or '
+        "container:<name>",
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "topology", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_network_value_is_refused_in_config(what: str, topology: Any, expected: str) -> None:
+    del what
+    assert refusal(topology) == expected
+
+
+def test_link_local_dns_server_with_its_zone_is_fine() -> None:
+    assert load_topology(service(dns=["fe80::1%eth0"])).services["web"].dns == ("fe80::1%eth0",)
+
+
+def test_one_host_port_spelled_twice_is_refused() -> None:
+    topology = service(
+        ports=[
+            {"internal": 80, "external": 8080, "host_ip": "::1"},
+            {"internal": 81, "external": 8080, "host_ip": "0:0:0:0:0:0:0:1"},
+        ]
+    )
+    assert refusal(topology) == (
+        "topology.services.web.ports[1]: host port 8080/tcp on 0:0:0:0:0:0:0:1 is already "
+        "published on ::1 by topology.services.web.ports[0]; publish another host port"
+    )
+
+
+def _compose(ipc: str) -> dict[str, Any]:
+    return {
+        "name": "mail",
+        "services": {
+            "db": {"image": "busybox:1.36", "ipc": "shareable"},
+            "web": {"image": "busybox:1.36", "ipc": ipc},
+        },
+    }
+
+
+def test_compose_ipc_of_a_service_is_the_ipc_of_its_container() -> None:
+    topology = compose_topology(_compose("service:db"), "compose.yaml")
+    assert topology["services"]["web"]["ipc_mode"] == "container:mail-db-1"
+    assert topology["services"]["db"]["ipc_mode"] == "shareable"
+
+
+def test_compose_ipc_of_no_service_is_refused_at_its_key() -> None:
+    with pytest.raises(ComposeMappingError) as caught:
+        compose_topology(_compose("service:ghost"), "compose.yaml")
+    assert str(caught.value) == (
+        'compose.yaml: services.web.ipc: "ghost" is not another service of this file'
+    )
