@@ -243,7 +243,9 @@ def service_name_problem(name: str) -> str | None:
 def _duration_problem(at: str, value: str | None) -> list[Problem]:
     if value is None or _DURATION.fullmatch(value):
         return []
-    return [Problem(at, f'"{value}" is not a duration; write it like 10s, 1m30s or 500ms')]
+    return [
+        Problem(at, f"{json.dumps(value)} is not a duration; write it like 10s, 1m30s or 500ms")
+    ]
 
 
 def _cpus(value: str) -> float | None:
@@ -282,7 +284,8 @@ def _deploy_problems(deploy: Deploy) -> list[Problem]:
             problems.append(
                 Problem(
                     f"constraints[{index}]",
-                    f'"{constraint}" is not a constraint; write <attribute> == <value> or '
+                    f"{json.dumps(constraint)} is not a constraint; write <attribute> == <value> "
+                    "or "
                     "<attribute> != <value>, e.g. node.role == manager",
                 )
             )
@@ -399,6 +402,18 @@ def swarm_service_problems(key: str, spec: SwarmServiceSpec) -> list[Problem]:
                     "the service over its overlay network",
                 )
             )
+    if spec.deploy.endpoint_mode == "dnsrr":
+        for index, port in enumerate(spec.ports):
+            if port.mode == "ingress" and port.external is not None:
+                problems.append(
+                    Problem(
+                        f"ports[{index}]",
+                        "published in ingress mode, which needs the service's virtual IP, but "
+                        'deploy.endpoint_mode is "dnsrr" (the engine refuses it: "port published '
+                        "with ingress mode can't be used with dnsrr mode\"); publish it in mode "
+                        '"host", or use endpoint_mode "vip"',
+                    )
+                )
     for secret_name, secret in spec.secrets.items():
         if secret.env is not None:
             problems.append(Problem(f"secrets.{secret_name}.env", NO_ENV_SECRET))

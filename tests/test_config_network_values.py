@@ -10,6 +10,7 @@ import pytest
 
 from components.topology import TopologyError, load_topology
 from components.topology.compose import ComposeMappingError, compose_topology
+from tests.test_swarm import swarm_changed
 
 
 def service(**fields: Any) -> dict[str, Any]:
@@ -105,3 +106,60 @@ def test_compose_ipc_of_no_service_is_refused_at_its_key() -> None:
     assert str(caught.value) == (
         'compose.yaml: services.web.ipc: "ghost" is not another service of this file'
     )
+
+
+SWARM_CASES = [
+    (
+        "services.web.container_name",
+        "web\n",
+        'topology.services.web.container_name: "web\\n" is not a valid service name: the swarm '
+        "wants letters and digits, with - or _ between them (no dots)",
+    ),
+    (
+        "services.web.deploy.replicas",
+        2**63,
+        "topology.services.web.deploy.replicas: 9223372036854775808 is above "
+        "9223372036854775807, the most replicas the swarm takes",
+    ),
+    (
+        "services.web.deploy.limits",
+        {"memory": 5},
+        "topology.services.web.deploy.limits.memory: 5 MiB is below the 6 MiB the engine needs "
+        'for a task: the swarm creates the service and the engine rejects every task ("Minimum '
+        'memory limit allowed is 6MB"); give 6 or more',
+    ),
+    (
+        "services.web.deploy.constraints",
+        ["node.role == manager\n"],
+        'topology.services.web.deploy.constraints[0]: "node.role == manager\\n" is not a '
+        "constraint; write <attribute> == <value> or <attribute> != <value>, e.g. node.role == "
+        "manager",
+    ),
+    (
+        "services.web.deploy.update",
+        {"delay": "5s\n"},
+        'topology.services.web.deploy.update.delay: "5s\\n" is not a duration; write it like '
+        "10s, 1m30s or 500ms",
+    ),
+    (
+        "services.web.ports",
+        [{"internal": 80, "external": 8080, "host_ip": "0.0.0.0"}],
+        "topology.services.web.ports[0]: published in ingress mode, which needs the service's "
+        'virtual IP, but deploy.endpoint_mode is "dnsrr" (the engine refuses it: "port published '
+        'with ingress mode can\'t be used with dnsrr mode"); publish it in mode "host", or use '
+        'endpoint_mode "vip"',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"), SWARM_CASES, ids=[c[0] for c in SWARM_CASES]
+)
+def test_swarm_value_is_refused_in_config(path: str, value: Any, expected: str) -> None:
+    assert refusal(swarm_changed(path, value)) == expected
+
+
+def test_swarm_memory_of_six_mib_loads() -> None:
+    loaded = load_topology(swarm_changed("services.web.deploy.limits", {"memory": 6}))
+    limits = loaded.services["web"].deploy.limits
+    assert limits is not None and limits.memory == 6
