@@ -163,3 +163,65 @@ def test_swarm_memory_of_six_mib_loads() -> None:
     loaded = load_topology(swarm_changed("services.web.deploy.limits", {"memory": 6}))
     limits = loaded.services["web"].deploy.limits
     assert limits is not None and limits.memory == 6
+
+
+MTU = "com.docker.network.driver.mtu"
+BRIDGE = "com.docker.network.bridge.name"
+
+
+def networks(**front: Any) -> dict[str, Any]:
+    topology = service()
+    topology["networks"]["front"].update(front)
+    return topology
+
+
+NETWORK_CASES = [
+    (
+        "mtu with a trailing newline",
+        networks(driver_opts={MTU: "1450\n"}),
+        f'topology.networks.front.driver_opts.{MTU}: "1450\\n" is not an MTU (a whole number '
+        "of 0 or more, digits alone); the engine refuses the network",
+    ),
+    (
+        "mtu negative",
+        networks(driver_opts={MTU: "-5"}),
+        f'topology.networks.front.driver_opts.{MTU}: "-5" is not an MTU (a whole number of 0 or '
+        "more, digits alone); the engine refuses the network",
+    ),
+    (
+        "ipv6 gateway with a zone",
+        networks(ipv6_subnet="fd00:30::/64", ipv6_gateway="fd00:30::1%eth0"),
+        'topology.networks.front.ipv6_gateway: "fd00:30::1%eth0" has a %zone, which the engine '
+        "refuses in a network's addresses; remove it",
+    ),
+    (
+        "ipv6 subnet with a zone",
+        networks(ipv6_subnet="fd00:30::%eth0/64"),
+        'topology.networks.front.ipv6_subnet: "fd00:30::%eth0/64" has a %zone, which the engine '
+        "refuses in a network's addresses; remove it",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "topology", "expected"), NETWORK_CASES, ids=[c[0] for c in NETWORK_CASES]
+)
+def test_network_setting_is_refused_in_config(what: str, topology: Any, expected: str) -> None:
+    del what
+    assert refusal(topology) == expected
+
+
+def test_two_networks_on_one_bridge_are_refused() -> None:
+    topology = networks(driver_opts={BRIDGE: "br-app"})
+    topology["networks"]["back"] = {"subnet": "172.30.2.0/24", "driver_opts": {BRIDGE: "br-app"}}
+    assert refusal(topology) == (
+        f'topology.networks.back.driver_opts.{BRIDGE}: "br-app" is also the bridge of '
+        "topology.networks.front; the engine refuses a second network on one bridge; give each "
+        "its own bridge name"
+    )
+
+
+def test_mtu_in_digits_loads() -> None:
+    assert load_topology(networks(driver_opts={MTU: "1450"})).networks["front"].driver_opts == {
+        MTU: "1450"
+    }

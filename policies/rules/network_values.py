@@ -34,12 +34,8 @@ from ._props import (
     unwrap,
 )
 from ._stack import ContainerEntry, NetworkEntry, StackIndex
-from .vocabulary import IPC_MODES
+from .vocabulary import BRIDGE_NAME_OPTION, IPC_MODES, MTU_OPTION
 
-MTU_OPTION: Final = "com.docker.network.driver.mtu"
-"""The network driver option that sets the MTU."""
-BRIDGE_NAME_OPTION: Final = "com.docker.network.bridge.name"
-"""The bridge driver option that names the Linux bridge."""
 _ATOI: Final = re.compile(r"[+-]?[0-9]+")
 """What Go's strconv.Atoi parses (matched whole)."""
 

@@ -72,6 +72,11 @@ network stack, or no network (`container:<name>` joins another container's)."""
 NETWORK_MODES: Final[frozenset[str]] = frozenset(get_args(NetworkMode))
 """The values of `NetworkMode`."""
 
+MTU_OPTION: Final = "com.docker.network.driver.mtu"
+"""The network driver option that sets the MTU (digits, as Go's strconv.Atoi reads them)."""
+BRIDGE_NAME_OPTION: Final = "com.docker.network.bridge.name"
+"""The bridge driver option that names the Linux bridge (one network per bridge)."""
+
 IPC_MODES: Final = frozenset({"none", "private", "shareable", "host"})
 """The IPC modes the engine takes besides `container:<name>` (and empty, its default, which is
 `private` on engines from 19.03: a container with it cannot be joined)."""
