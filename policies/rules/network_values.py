@@ -226,7 +226,11 @@ def _ipc_donor(
         return
     if donor_mode not in (None, "private", "none"):
         return
-    given = "none (the engine's default, private)" if donor_mode is None else shown(donor_mode)
+    given = (
+        "none (private, the default of engines from 20.10)"
+        if donor_mode is None
+        else shown(donor_mode)
+    )
     report(
         f'container "{container.view.label}": ipcMode "container:{target}" joins the IPC '
         f'namespace of container "{donor.view.label}", whose ipcMode is {given}; the engine '

@@ -79,7 +79,7 @@ BRIDGE_NAME_OPTION: Final = "com.docker.network.bridge.name"
 
 IPC_MODES: Final = frozenset({"none", "private", "shareable", "host"})
 """The IPC modes the engine takes besides `container:<name>` (and empty, its default, which is
-`private` on engines from 19.03: a container with it cannot be joined)."""
+`private` on engines from 20.10: a container with it cannot be joined)."""
 
 # --- Names (matched whole, as Go's regexp matches `^...$`) ----------------------------------
 # Python's `$` also matches before a trailing newline, so `re.match` with `^...$` would take

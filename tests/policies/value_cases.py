@@ -220,10 +220,10 @@ VALUE_CASES += [
         (
             (
                 'container "api": ipcMode "container:db" joins the IPC namespace of container '
-                '"db", whose ipcMode is none (the engine\'s default, private); the engine refuses '
-                "to start the joiner with \"can't join IPC of container <id>: non-shareable IPC "
-                '(hint: use IpcMode:shareable for the donor container)"; give container "db" '
-                'ipcMode "shareable".',
+                '"db", whose ipcMode is none (private, the default of engines from 20.10); the '
+                "engine refuses to start the joiner with \"can't join IPC of container <id>: "
+                'non-shareable IPC (hint: use IpcMode:shareable for the donor container)"; give '
+                'container "db" ipcMode "shareable".',
                 "data-api",
             ),
         ),
