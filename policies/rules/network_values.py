@@ -184,7 +184,9 @@ def _ipc_modes(args: StackValidationArgs, report: ReportViolation) -> None:
         label = container.view.label
         mode = text(container.props, "ipcMode")
         if isinstance(mode, Unknown):
-            unknowns.append(f'the ipcMode of container "{label}" is')
+            # The provider computes it when none is given (the engine's default, private), so
+            # a stack rule sees it unknown at preview for every container that sets none; one
+            # that sets it sees its value. A joiner always sets it: nothing is left out.
             continue
         if mode is None or mode in IPC_MODES:
             continue
@@ -303,7 +305,8 @@ def _bridge_names(args: StackValidationArgs, report: ReportViolation) -> None:
             continue
         options = record(_props_of(args, network.urn), "options")
         if isinstance(options, Unknown):
-            unknowns.append(f'the options of network "{network.label}" are')
+            # Computed by the provider when none are given, so unknown at preview then; a
+            # network given options shows them.
             continue
         bridge = unwrap(options.get(BRIDGE_NAME_OPTION))
         if not isinstance(bridge, str) or not bridge:
