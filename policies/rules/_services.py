@@ -100,9 +100,18 @@ def service_as_container(props: Any, networks: list[str] | None = None) -> dict[
     entries = task.get("networksAdvanceds")
     if networks is not None:
         shaped["networksAdvanced"] = [{"name": n} for n in networks]
-        if isinstance(entries, list):
-            for entry, attached in zip(entries, shaped["networksAdvanced"], strict=False):
-                if isinstance(entry, dict) and "aliases" in entry:
+        # Aliases go with their entry only where the entries are the networks in order (all
+        # given by name); an alias left out names no one, so no rule reads it as a name.
+        if (
+            isinstance(entries, list)
+            and all(
+                isinstance(e, dict) and e.get("name") == n
+                for e, n in zip(entries, networks, strict=False)
+            )
+            and len(entries) == len(networks)
+        ):
+            for entry, attached in zip(entries, shaped["networksAdvanced"], strict=True):
+                if "aliases" in entry:
                     attached["aliases"] = entry["aliases"]
     elif _is_sentinel(entries):
         shaped["networksAdvanced"] = entries
