@@ -61,7 +61,9 @@ SECRET_FILE_MODE = int(FILE_MODE, 8)
 
 # Matched whole (`fullmatch`): Python's `$` also matches before a trailing newline.
 _DURATION = re.compile(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+")
-_CONSTRAINT = re.compile(r"[ \t]*[\w.\-]+[ \t]*(==|!=)[ \t]*[^\s](?:[^\n\r]*[^\s])?[ \t]*")
+# The swarm trims white space around the key and the value (a trailing newline included, seen
+# on the engine: the task is placed); a line break inside is no constraint.
+_CONSTRAINT = re.compile(r"\s*[\w.\-]+\s*(==|!=)\s*[^\s](?:[^\n\r]*[^\s])?\s*")
 _RESTART_CONDITION = {"no": "none", "on-failure": "on-failure", "always": "any"}
 _RESTART_CONDITION["unless-stopped"] = "any"
 

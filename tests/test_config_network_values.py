@@ -130,10 +130,10 @@ SWARM_CASES = [
     ),
     (
         "services.web.deploy.constraints",
-        ["node.role == manager\n"],
-        'topology.services.web.deploy.constraints[0]: "node.role == manager\\n" is not a '
-        "constraint; write <attribute> == <value> or <attribute> != <value>, e.g. node.role == "
-        "manager",
+        ["node.role == manager\nnode.role == worker"],
+        'topology.services.web.deploy.constraints[0]: "node.role == manager\\nnode.role == '
+        'worker" is not a constraint; write <attribute> == <value> or <attribute> != <value>, '
+        "e.g. node.role == manager",
     ),
     (
         "services.web.deploy.update",
@@ -157,6 +157,14 @@ SWARM_CASES = [
 )
 def test_swarm_value_is_refused_in_config(path: str, value: Any, expected: str) -> None:
     assert refusal(swarm_changed(path, value)) == expected
+
+
+def test_swarm_constraint_with_a_trailing_newline_loads() -> None:
+    # The swarm trims it, and places the task (seen on the engine).
+    loaded = load_topology(
+        swarm_changed("services.web.deploy.constraints", ["node.role == manager\n"])
+    )
+    assert loaded.services["web"].deploy.constraints == ("node.role == manager\n",)
 
 
 def test_swarm_memory_of_six_mib_loads() -> None:
