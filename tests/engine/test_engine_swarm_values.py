@@ -319,3 +319,16 @@ def test_service_off_the_overlay_of_the_name_it_looks_up(
 
 def _answered(result: tuple[int, str]) -> None:
     assert result[0] == 0, result[1]
+
+
+def test_constraint_with_a_trailing_newline_is_trimmed_and_placed(
+    pack: PackClient,
+    swarm: docker.DockerClient,  # noqa: F811
+    swarm_realize: Callable[[], Realization],  # noqa: F811
+) -> None:
+    resources = _alone("sv_placed")()
+    resources[1].inputs["taskSpec"]["placement"] = {"constraints": ["node.role == manager\n"]}
+    assert not pack.check(resources).mandatory
+    realization = swarm_realize()
+    realization.apply(resources)  # converges: the task runs on the manager
+    assert _tasks(swarm, "sv_placed")
