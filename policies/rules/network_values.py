@@ -148,13 +148,13 @@ def _dns_servers(args: ResourceValidationArgs, report: ReportViolation) -> None:
             continue
         if not isinstance(server, str) or not server:
             continue
-        if parse_address(server) is not None or _zoned(server):
-            continue
+        if parse_address(server.strip()) is not None or _zoned(server):
+            continue  # white space around it ends up as a blank line of resolv.conf: harmless
         report(
             f"{subject}: {key}[{index}] {shown(server)} is not an IP address; the engine accepts "
             "it and writes it into the container's /etc/resolv.conf as given, where the resolver "
-            "skips it, so the container has no name server and resolves no name; give the "
-            "server's IP address, e.g. 172.22.16.53.",
+            "cannot use it (alone, it leaves the container no name server; a line break in it "
+            "writes resolver lines of its own); give the server's IP address, e.g. 172.22.16.53.",
             None,
         )
     finish(args, unknowns)

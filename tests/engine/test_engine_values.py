@@ -386,7 +386,19 @@ def _ipc_shared(r: Realization) -> None:
     assert sh(joiner, "readlink /proc/self/ns/ipc") == sh(donor, "readlink /proc/self/ns/ipc")
 
 
+def _server_line_intact(r: Realization) -> None:
+    code, conf = sh(r.container("dn_one"), "cat /etc/resolv.conf")
+    assert code == 0, conf
+    servers = [line for line in conf.splitlines() if line.startswith("nameserver")]
+    assert servers == ["nameserver 10.75.0.53"], conf
+
+
 WORKS = [
+    Works(
+        id="dns-server-with-a-trailing-newline",
+        resources=_one(_kept, "dn_one", dns=["10.75.0.53\n"]),
+        check=_server_line_intact,
+    ),
     Works(id="one-alias-for-two-containers", resources=_round_robin_pair, check=_round_robin),
     Works(
         id="mail-suite-settings-named-like-containers",

@@ -152,17 +152,30 @@ VALUE_CASES += [
                 (
                     f'container "api": dns[1] {shown} is not an IP address; the engine accepts it '
                     "and writes it into the container's /etc/resolv.conf as given, where the "
-                    "resolver skips it, so the container has no name server and resolves no "
-                    "name; give the server's IP address, e.g. 172.22.16.53.",
+                    "resolver cannot use it (alone, it leaves the container no name server; a "
+                    "line break in it writes resolver lines of its own); give the server's IP "
+                    "address, e.g. 172.22.16.53.",
                     "",
                 ),
             ),
         )
         for what, value, shown in [
             ("a-name", "dns.example", '"dns.example"'),
-            ("with-a-trailing-newline", "172.22.17.53\n", '"172.22.17.53\\n"'),
+            (
+                "a-line-after-the-address",
+                "172.22.17.53\noptions ndots:15",
+                '"172.22.17.53\\noptions ndots:15"',
+            ),
         ]
     ],
+    Case(
+        # Written as given, the newline is a blank line of resolv.conf, which resolvers skip.
+        "dns-server-with-a-trailing-newline",
+        DNS_SERVER,
+        "data-api",
+        set_field("dns", ["172.22.17.53\n"]),
+        (),
+    ),
     Case(
         "dns-server-link-local-with-zone",
         DNS_SERVER,
