@@ -20,6 +20,7 @@ from .naming import capability_problem, container_name_problem, image_reference_
 from .problems import Problem
 from .vocabulary import (
     HOSTNAME_LIMIT,
+    IPC_MODES,
     LABEL_EXPOSE,
     LABEL_GROUP,
     LABEL_PRESET,
@@ -362,13 +363,26 @@ def _reference_problems(spec: ContainerSpec) -> list[Problem]:
             if reason:
                 problems.append(Problem(f"{attr}[{index}]", reason))
     for index, server in enumerate(spec.dns):
-        if _ip_problem(server):
-            problems.append(Problem(f"dns[{index}]", f'"{server}" is not an IP address'))
+        if _ip_problem(server) and not _zone_ok(server):
+            problems.append(Problem(f"dns[{index}]", f"{json.dumps(server)} is not an IP address"))
     for host, address in spec.extra_hosts.items():
         if _ip_problem(address) and address != "host-gateway":
             problems.append(
                 Problem(
-                    f"extra_hosts.{host}", f'"{address}" is not an IP address (or host-gateway)'
+                    f"extra_hosts.{host}",
+                    f"{json.dumps(address)} is not an IP address (or host-gateway; an IPv6 "
+                    "address takes no %zone)",
+                )
+            )
+    if spec.ipc_mode is not None:
+        mode = spec.ipc_mode
+        if not (mode in IPC_MODES or (mode.startswith("container:") and len(mode) > 10)):
+            problems.append(
+                Problem(
+                    "ipc_mode",
+                    f"{json.dumps(mode)} is not an IPC mode; the engine refuses to start the "
+                    'container with "Invalid IPC mode"; write private, shareable, none, host or '
+                    "container:<name>",
                 )
             )
     for index, port in enumerate(spec.ports):
@@ -620,11 +634,28 @@ def _mount_target_problems(spec: ContainerSpec) -> list[Problem]:
 
 
 def _ip_problem(value: str) -> bool:
+    """Whether `value` is not an IP address as the engine parses one (Go's net.ParseIP: no
+    zone, which Python's own parser takes, and nothing around it)."""
+    if "%" in value:
+        return True
     try:
         ipaddress.ip_address(value)
     except ValueError:
         return True
     return False
+
+
+def _zone_ok(server: str) -> bool:
+    """A link-local IPv6 name server with its zone (`fe80::1%eth0`), which resolv.conf takes."""
+    address, sep, zone = server.partition("%")
+    return bool(sep and zone.isalnum() and not _ip_problem(address))
+
+
+def _host_address(value: str) -> str:
+    """A host address in one spelling (`::1` for `0:0:0:0:0:0:0:1`); as written otherwise."""
+    if _ip_problem(value):
+        return value
+    return str(ipaddress.ip_address(value))
 
 
 def port_conflicts(containers: Iterable[tuple[str, ContainerSpec]]) -> list[Problem]:
@@ -643,11 +674,12 @@ def port_conflicts(containers: Iterable[tuple[str, ContainerSpec]]) -> list[Prob
                 continue
             field = f"{at}.ports[{index}]" if at else f"ports[{index}]"
             key = (port.external, port.protocol)
+            host = _host_address(port.host_ip)  # `::1` and `0:0:0:0:0:0:0:1` are one address
             clash = next(
                 (
                     (where, address)
                     for where, address in taken.get(key, [])
-                    if address == port.host_ip or wildcard & {address, port.host_ip}
+                    if _host_address(address) == host or wildcard & {_host_address(address), host}
                 ),
                 None,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from .addressing import AUTO, AddressPool, network_problems
 from .checking import checked
 from .naming import is_predefined_network
 from .problems import ComponentError, Problem, raise_if_any
-from .vocabulary import NAME_CHARS, USER_DEFINED_NETWORK_TYPE
+from .vocabulary import MTU_OPTION, NAME_CHARS, USER_DEFINED_NETWORK_TYPE
 
 TYPE = USER_DEFINED_NETWORK_TYPE
 
@@ -181,6 +182,10 @@ def no_subnet_reason(network_name: str) -> str:
     )
 
 
+_ADDRESS_ATTRS = ("subnet", "gateway", "ip_range", "ipv6_subnet", "ipv6_gateway")
+_MTU = re.compile(r"\+?[0-9]+")
+
+
 def network_args_problems(network_name: str, args: UserDefinedNetworkArgs) -> list[Problem]:
     """What is wrong with a network's name and address settings."""
     problems: list[Problem] = []
@@ -199,6 +204,26 @@ def network_args_problems(network_name: str, args: UserDefinedNetworkArgs) -> li
                 "after a leading letter or digit",
             )
         )
+    zoned = [a for a in _ADDRESS_ATTRS if "%" in (getattr(args, a, None) or "")]
+    for attr in zoned:
+        problems.append(
+            Problem(
+                attr,
+                f"{json.dumps(getattr(args, attr))} has a %zone, which the engine refuses in a "
+                "network's addresses; remove it",
+            )
+        )
+    mtu = args.driver_opts.get(MTU_OPTION)
+    if mtu is not None and not (_MTU.fullmatch(mtu) and len(mtu) <= 9):
+        problems.append(
+            Problem(
+                f"driver_opts.{MTU_OPTION}",
+                f"{json.dumps(mtu)} is not an MTU (a whole number of 0 or more, digits alone); "
+                "the engine refuses the network",
+            )
+        )
+    if zoned:
+        return problems
     if args.ipv6_gateway is not None:
         problems += _ipv6_gateway_problems(args.ipv6_gateway, args.ipv6_subnet)
     if args.subnet is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import graphlib
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -41,7 +42,11 @@ from .vocabulary import (
     LABEL_PREFIX,
     LABEL_ROLE,
     LABEL_STACK,
+    REPLICAS_MAX,
+    SERVICE_NAME_LIMIT,
     SWARM_APPLICATION_TYPE,
+    TASK_MEMORY_MINIMUM_MIB,
+    is_service_name,
 )
 from .volume import NamedVolume
 
@@ -55,10 +60,11 @@ SECRET_FILE_MODE = int(FILE_MODE, 8)
 """The mode of a secret's file in a task when none is given, as for a container's secrets
 (and as `docker stack deploy` writes it)."""
 
-_SERVICE_NAME = re.compile(r"^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$")
-"""The names the swarm accepts for a service (swarmkit's `isValidDNSName`)."""
-_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$")
-_CONSTRAINT = re.compile(r"^\s*[\w.\-]+\s*(==|!=)\s*\S.*$")
+# Matched whole (`fullmatch`): Python's `$` also matches before a trailing newline.
+_DURATION = re.compile(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+")
+# The swarm trims white space around the key and the value (a trailing newline included, seen
+# on the engine: the task is placed); a line break inside is no constraint.
+_CONSTRAINT = re.compile(r"\s*[\w.\-]+\s*(==|!=)\s*[^\s](?:[^\n\r]*[^\s])?\s*")
 _RESTART_CONDITION = {"no": "none", "on-failure": "on-failure", "always": "any"}
 _RESTART_CONDITION["unless-stopped"] = "any"
 
@@ -227,20 +233,22 @@ def swarm_service_name(key: str, spec: SwarmServiceSpec) -> str:
 
 def service_name_problem(name: str) -> str | None:
     """Why the swarm would refuse `name` for a service, or None."""
-    if len(name) > 63:
+    if len(name) > SERVICE_NAME_LIMIT:
         return f'"{name}" is longer than 63 characters, which the swarm refuses for a service name'
-    if not _SERVICE_NAME.match(name):
+    if not is_service_name(name):
         return (
-            f'"{name}" is not a valid service name: the swarm wants letters and digits, with - '
-            "or _ between them (no dots)"
+            f"{json.dumps(name)} is not a valid service name: the swarm wants letters and "
+            "digits, with - or _ between them (no dots)"
         )
     return None
 
 
 def _duration_problem(at: str, value: str | None) -> list[Problem]:
-    if value is None or _DURATION.match(value):
+    if value is None or _DURATION.fullmatch(value):
         return []
-    return [Problem(at, f'"{value}" is not a duration; write it like 10s, 1m30s or 500ms')]
+    return [
+        Problem(at, f"{json.dumps(value)} is not a duration; write it like 10s, 1m30s or 500ms")
+    ]
 
 
 NANO_CPUS_LIMIT = 2**63 - 1
@@ -264,6 +272,13 @@ def _deploy_problems(deploy: Deploy) -> list[Problem]:
         )
     if deploy.replicas is not None and deploy.replicas < 0:
         problems.append(Problem("replicas", f"{deploy.replicas} is below 0"))
+    if deploy.replicas is not None and deploy.replicas > REPLICAS_MAX:
+        problems.append(
+            Problem(
+                "replicas",
+                f"{deploy.replicas} is above {REPLICAS_MAX}, the most replicas the swarm takes",
+            )
+        )
     if deploy.max_replicas_per_node is not None and deploy.max_replicas_per_node < 1:
         problems.append(
             Problem(
@@ -273,11 +288,12 @@ def _deploy_problems(deploy: Deploy) -> list[Problem]:
             )
         )
     for index, constraint in enumerate(deploy.constraints):
-        if not _CONSTRAINT.match(constraint):
+        if not _CONSTRAINT.fullmatch(constraint):
             problems.append(
                 Problem(
                     f"constraints[{index}]",
-                    f'"{constraint}" is not a constraint; write <attribute> == <value> or '
+                    f"{json.dumps(constraint)} is not a constraint; write <attribute> == <value> "
+                    "or "
                     "<attribute> != <value>, e.g. node.role == manager",
                 )
             )
@@ -310,6 +326,15 @@ def _deploy_problems(deploy: Deploy) -> list[Problem]:
             )
         if resources.memory is not None and resources.memory < 0:
             problems.append(Problem(f"{name}.memory", f"{resources.memory} is below 0"))
+        elif name == "limits" and resources.memory and resources.memory < TASK_MEMORY_MINIMUM_MIB:
+            problems.append(
+                Problem(
+                    f"{name}.memory",
+                    f"{resources.memory} MiB is below the {TASK_MEMORY_MINIMUM_MIB} MiB the engine "
+                    "needs for a task: the swarm creates the service and the engine rejects every "
+                    'task ("Minimum memory limit allowed is 6MB"); give 6 or more',
+                )
+            )
     if deploy.restart_policy is not None:
         policy_ = deploy.restart_policy
         problems += _duration_problem("restart_policy.delay", policy_.delay)
@@ -389,6 +414,18 @@ def swarm_service_problems(key: str, spec: SwarmServiceSpec) -> list[Problem]:
                     "the service over its overlay network",
                 )
             )
+    if spec.deploy.endpoint_mode == "dnsrr":
+        for index, port in enumerate(spec.ports):
+            if port.mode == "ingress" and port.external is not None:
+                problems.append(
+                    Problem(
+                        f"ports[{index}]",
+                        "published in ingress mode, which needs the service's virtual IP, but "
+                        'deploy.endpoint_mode is "dnsrr" (the engine refuses it: "port published '
+                        "with ingress mode can't be used with dnsrr mode\"); publish it in mode "
+                        '"host", or use endpoint_mode "vip"',
+                    )
+                )
     for secret_name, secret in spec.secrets.items():
         if secret.env is not None:
             problems.append(Problem(f"secrets.{secret_name}.env", NO_ENV_SECRET))

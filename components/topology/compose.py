@@ -381,6 +381,17 @@ def _service(
             }
             for net, attachment in networks.items()
         }
+    ipc = out.get("ipc_mode")
+    if isinstance(ipc, str) and ipc.startswith("service:"):
+        # As compose does: the IPC namespace of that service's container, never the raw
+        # `service:` form, which the engine refuses ("Invalid IPC mode: service:x").
+        donor = ipc.removeprefix("service:")
+        if donor in known and donor != key:
+            out["ipc_mode"] = f"container:{_container_name(project, donor, known[donor])}"
+        else:
+            problems.append(
+                Problem(f"{at}.ipc", f"{json.dumps(donor)} is not another service of this file")
+            )
     depends = _depends_on(service, at, owners, problems, known)
     if depends:
         out["depends_on"] = depends

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from ..images import build_problems
 from ..naming import is_predefined_network
 from ..network import network_args_problems, no_subnet_reason
 from ..problems import Problem
+from ..vocabulary import BRIDGE_NAME_OPTION
 from ..volume import volume_args_problems
 from .args import NetworkLookup, network_driver
 from .errors import TopologyError
@@ -138,6 +140,7 @@ def _networks(config: TopologyConfig) -> tuple[list[Problem], dict[str, AddressP
     problems: list[Problem] = []
     pools: dict[str, AddressPool] = {}
     engine_names: dict[str, str] = {}
+    bridges: dict[str, str] = {}
     for key, args in config.networks.items():
         at = f"{ROOT}.networks.{key}"
         name = args.network_name or key
@@ -156,6 +159,17 @@ def _networks(config: TopologyConfig) -> tuple[list[Problem], dict[str, AddressP
                 )
             )
         engine_names.setdefault(name, at)
+        bridge = args.driver_opts.get(BRIDGE_NAME_OPTION)
+        if bridge and not args.external:
+            holder = bridges.setdefault(bridge, at)
+            if holder != at:
+                problems.append(
+                    Problem(
+                        f"{at}.driver_opts.{BRIDGE_NAME_OPTION}",
+                        f"{json.dumps(bridge)} is also the bridge of {holder}; the engine refuses "
+                        "a second network on one bridge; give each its own bridge name",
+                    )
+                )
         if args.external:
             problems += _external_settings(at, args)
         elif not found and args.subnet is not None:

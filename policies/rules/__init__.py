@@ -11,6 +11,7 @@ from .hygiene import HYGIENE_POLICIES
 from .joined import JOINED_POLICIES
 from .mounts import MOUNT_POLICIES
 from .network import NETWORK_POLICIES
+from .network_values import NETWORK_VALUE_POLICIES
 from .process import PROCESS_POLICIES
 from .resources import RESOURCE_POLICIES
 from .security import SECURITY_POLICIES
@@ -25,6 +26,7 @@ POLICIES: list[Policy] = [
     *RESOURCE_POLICIES,
     *PROCESS_POLICIES,
     *NETWORK_POLICIES,
+    *NETWORK_VALUE_POLICIES,
     *JOINED_POLICIES,
     *DNS_POLICIES,
     *SECURITY_POLICIES,

@@ -203,8 +203,9 @@ def strings(values: list[Any] | Unknown) -> tuple[list[str], bool]:
 
 
 def quoted(values: Iterable[str]) -> str:
-    """`["a", "b"]`: a list of strings as the messages show it."""
-    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+    """`["a", "b"]`: a list of strings as the messages show it (control characters escaped,
+    like Go's %q, so no value can start a line of its own)."""
+    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
 
 
 def shown(value: str) -> str:
@@ -223,8 +224,8 @@ def port_number(value: Any) -> str:
 def parse_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     """A CIDR subnet (host bits allowed, as the engine allows them), or None when it is not
     one; like the engine, a bare address without a prefix length is not one."""
-    if "/" not in value:
-        return None
+    if "/" not in value or "%" in value:
+        return None  # like Go's net.ParseCIDR, no zone (Python's own parser takes one)
     try:
         return ipaddress.ip_network(value, strict=False)
     except ValueError:
@@ -232,7 +233,10 @@ def parse_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network |
 
 
 def parse_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """An IP address, or None when it is not one."""
+    """An IP address, or None when it is not one; like Go's net.ParseIP, an IPv6 address with
+    a zone (`fe80::1%eth0`, which Python's own parser takes) is not one."""
+    if "%" in value:
+        return None
     try:
         return ipaddress.ip_address(value)
     except ValueError:

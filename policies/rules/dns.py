@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -28,10 +29,21 @@ from ._props import (
     text,
     unwrap,
 )
+from ._services import stack_also_for_services
 from ._stack import ContainerEntry, StackIndex, user_defined
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-"""A word that could be a host name: `ping bbox1`, `DB_HOST=db`, `http://api:8080`."""
+_HOST: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+"""A word that could be a host name (matched whole): `bbox1`, `db`, `api.internal`."""
+_HOST_PORT: Final = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]*):[0-9]{1,5}")
+"""`db:5432`: a host name and a port."""
+_URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@\s]*@)?([A-Za-z0-9][A-Za-z0-9_.-]*)")
+"""`http://api:8080/x`, `postgres://user:pw@db/app`: a URL's host (at its start)."""
+
+_HOST_ENV_WORDS: Final = frozenset(
+    {"HOST", "HOSTS", "HOSTNAME", "SERVER", "SERVERS", "ADDR", "ADDRESS", "UPSTREAM", "PEER",
+     "PEERS", "BROKER", "BROKERS", "ENDPOINT", "URL", "URI", "DSN", "DOMAIN", "NODES"}
+)  # fmt: skip
+"""Last words of environment variable names whose values name a host (`DB_HOST=db`)."""
 
 
 def _dns_group_network(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -67,13 +79,52 @@ _NOT_HOST_ENV_WORDS = frozenset(
 (`POSTGRES_USER=postgres`, `MYSQL_DATABASE=app`)."""
 
 
-def _mentions(props: Any) -> tuple[list[tuple[str, str]], list[str]]:
-    """(where, text) pairs a container's processes may read as host names, and the fields
-    unknown at preview.
+@dataclass(frozen=True)
+class _Mention:
+    """A name a container's process may look up."""
 
-    Program names and the values of options that take no host are left out (see `_argv`).
+    where: str
+    """Where it is written: `command`, `env DB_HOST`, `healthcheck`."""
+    name: str
+    """The name, lower-cased (DNS names are case-blind)."""
+    certain: bool
+    """Whether the text is certainly a host (a program argument or option value, a URL's or
+    a `host:port`'s host, the value of a variable named for a host); else a guess (a plain
+    word in a variable whose name says nothing, which may be a user or a mail box)."""
+
+
+def _host_of(value: str) -> tuple[str, bool] | None:
+    """The host `value` names as a whole, and whether its form says it is one (a URL or
+    `host:port`); None when it names none (a path, a sentence, an e-mail address)."""
+    url = _URL.match(value)
+    if url is not None:
+        return url.group(1), True
+    host_port = _HOST_PORT.fullmatch(value)
+    if host_port is not None:
+        return host_port.group(1), True
+    if _HOST.fullmatch(value):
+        return value, False
+    return None
+
+
+def _names_in(where: str, value: str, *, certain: bool) -> Iterator[_Mention]:
+    """The names a value (or each entry of a comma-separated list) gives as a whole."""
+    for part in value.split(",") if "," in value else [value]:
+        found = _host_of(part.strip())
+        if found is None:
+            continue
+        name = found[0].rstrip(".").lower()
+        if name:
+            yield _Mention(where, name, certain or found[1])
+
+
+def _mentions(props: Any) -> tuple[list[_Mention], list[str]]:
+    """The names a container's processes may look up, and the fields unknown at preview.
+
+    Program names and the values of options that take no host are left out (see `_argv`); so
+    is every text that is not a host as a whole (a path, an e-mail address, a sentence).
     """
-    found: list[tuple[str, str]] = []
+    found: list[_Mention] = []
     unknown: list[str] = []
     entrypoint, entrypoint_unknown = strings(items(props, "entrypoints"))
     command, command_unknown = strings(items(props, "command"))
@@ -84,36 +135,32 @@ def _mentions(props: Any) -> tuple[list[tuple[str, str]], list[str]]:
     # The process runs the entrypoint with the command as its arguments; without an entrypoint
     # the command's first word is the program (or the image entrypoint's sub-command).
     for index, word in host_words([*entrypoint, *command]):
-        found.append(("entrypoint" if index < len(entrypoint) else "command", word))
+        where = "entrypoint" if index < len(entrypoint) else "command"
+        found.extend(_names_in(where, word, certain=True))
     envs, envs_unknown = strings(items(props, "envs"))
     if envs_unknown:
         unknown.append("envs")
     for env in envs:
         key, sep, value = env.partition("=")
-        if sep and key.rsplit("_", 1)[-1].upper() not in _NOT_HOST_ENV_WORDS:
-            found.append((f"env {key}", value))
+        last = key.rsplit("_", 1)[-1].upper()
+        if sep and last not in _NOT_HOST_ENV_WORDS:
+            found.extend(_names_in(f"env {key}", value, certain=last in _HOST_ENV_WORDS))
     healthcheck = record(props, "healthcheck")
     tests, tests_unknown = strings(
         healthcheck if isinstance(healthcheck, Unknown) else items(healthcheck, "tests")
     )
     if tests_unknown:
         unknown.append("healthcheck")
+    words: list[tuple[int, str]] = []
     if tests and tests[0] == "CMD-SHELL":
-        found.extend(("healthcheck", w) for _, w in host_words(["sh", "-c", *tests[1:2]]))
+        words = host_words(["sh", "-c", *tests[1:2]])
     elif tests and tests[0] == "CMD":
-        found.extend(("healthcheck", w) for _, w in host_words(tests[1:]))
+        words = host_words(tests[1:])
     elif tests and tests[0] != "NONE":
-        found.extend(("healthcheck", w) for _, w in host_words(tests))
+        words = host_words(tests)
+    for _, word in words:
+        found.extend(_names_in("healthcheck", word, certain=True))
     return found, unknown
-
-
-def _tokens(value: str) -> Iterator[str]:
-    seen: set[str] = set()
-    for match in _TOKEN.finditer(value):
-        token = match.group(0).rstrip(".-").lower()
-        if token and token not in seen:
-            seen.add(token)
-            yield token
 
 
 class _Names:
@@ -133,32 +180,56 @@ class _Names:
                         )
 
 
-def _shared_network_for_dns(args: StackValidationArgs, report: ReportViolation) -> None:
+def _unresolved(args: StackValidationArgs, report: ReportViolation, *, certain: bool) -> None:
+    """Report the names (certain ones, or only guessed ones) that do not resolve."""
     index = StackIndex(args.resources)
     names = _Names(index)
     unknowns: list[str] = []
     for container in index.containers:
         label = container.view.label
         mentions, unknown = _mentions(container.props)
-        unknowns.extend(f'the {what} of container "{label}" is' for what in unknown)
+        if certain:
+            unknowns.extend(f'the {what} of container "{label}" is' for what in unknown)
+        # A name the container certainly looks up is the mandatory rule's, wherever else it is
+        # also guessed at.
+        sure = {m.name for m in mentions if m.certain}
         reported: set[str] = set()
-        for where, value in mentions:
-            for token in _tokens(value):
-                if token in reported:
-                    continue
-                verdict = _resolves(index, names, container, token)
-                if isinstance(verdict, Unknown):
+        for mention in mentions:
+            token = mention.name
+            if token in reported or mention.certain != certain or (not certain and token in sure):
+                continue
+            verdict = _resolves(index, names, container, token)
+            if isinstance(verdict, Unknown):
+                if certain:
                     unknowns.append(f'the networks of container "{label}" or of "{token}" are')
-                elif verdict is not None:
-                    reported.add(token)
+            elif verdict is not None:
+                reported.add(token)
+                if certain:
                     report(
-                        f'container "{label}": {where} names "{token}" ({verdict}), but the two '
-                        "share no user-defined network, so the name does not resolve (the "
-                        "embedded DNS server answers only on user-defined networks); attach both "
-                        "to one user-defined network.",
+                        f'container "{label}": {mention.where} names "{token}" ({verdict}), but '
+                        "the two share no user-defined network, so the name does not resolve "
+                        "(the embedded DNS server answers only on user-defined networks); attach "
+                        "both to one user-defined network.",
+                        container.urn,
+                    )
+                else:
+                    report(
+                        f'container "{label}": {mention.where} is "{token}", which this rule '
+                        f"guesses may be a host name: it is the name of {verdict}, and the two "
+                        "share no user-defined network, so if the process looks it up, it does "
+                        "not resolve; if it is a host, attach both to one user-defined network "
+                        "(if it is not, say a user or a mail box, ignore this).",
                         container.urn,
                     )
     finish(args, unknowns)
+
+
+def _shared_network_for_dns(args: StackValidationArgs, report: ReportViolation) -> None:
+    _unresolved(args, report, certain=True)
+
+
+def _guessed_shared_network(args: StackValidationArgs, report: ReportViolation) -> None:
+    _unresolved(args, report, certain=False)
 
 
 def _resolves(
@@ -194,11 +265,23 @@ def _resolves(
 docker_container_require_shared_network_for_dns = StackValidationPolicy(
     name="docker-container-require-shared-network-for-dns",
     description=(
-        "A container whose command, entrypoint, environment or healthcheck names another "
-        "container of the stack shares a user-defined network with it, so the name resolves."
+        "A container whose command, entrypoint or healthcheck, or an environment variable "
+        "named for a host or holding a URL or host:port, names another container of the stack "
+        "shares a user-defined network with it, so the name resolves."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_shared_network_for_dns,
+    validate=stack_also_for_services(_shared_network_for_dns),
+)
+
+docker_container_require_shared_network_for_guessed_dns = StackValidationPolicy(
+    name="docker-container-require-shared-network-for-guessed-dns",
+    description=(
+        "A container whose environment holds a plain word that is the name of another "
+        "container of the stack (a guess: it may be a host, or a user or a mail box) shares a "
+        "user-defined network with it."
+    ),
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=stack_also_for_services(_guessed_shared_network),
 )
 
 
@@ -226,6 +309,8 @@ def _duplicate_dns_name(args: StackValidationArgs, report: ReportViolation) -> N
                 )
                 if first is container or (first_is_name and is_container_name):
                     continue  # docker-container-disallow-duplicate-name covers two equal names
+                if not first_is_name and not is_container_name:
+                    continue  # one alias for several containers: the DNS round-robin
                 # The alias is the offender when the other container holds it as its name.
                 offender, other = (first, container) if is_container_name else (container, first)
                 report(
@@ -240,7 +325,10 @@ def _duplicate_dns_name(args: StackValidationArgs, report: ReportViolation) -> N
 
 docker_network_disallow_duplicate_dns_name = StackValidationPolicy(
     name="docker-network-disallow-duplicate-dns-name",
-    description="No DNS name (container name or alias) belongs to two containers on one network.",
+    description=(
+        "No container's name is another container's alias on one network (one alias for "
+        "several containers is the embedded DNS server's round-robin, and allowed)."
+    ),
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=_duplicate_dns_name,
 )
@@ -248,6 +336,7 @@ docker_network_disallow_duplicate_dns_name = StackValidationPolicy(
 DNS_POLICIES = [
     docker_dns_group_require_user_defined_network,
     docker_container_require_shared_network_for_dns,
+    docker_container_require_shared_network_for_guessed_dns,
     docker_network_disallow_duplicate_dns_name,
 ]
 """The DNS rules, in README order."""

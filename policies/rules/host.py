@@ -57,6 +57,7 @@ from ._props import (
     text,
     unwrap,
 )
+from ._services import stack_also_for_services
 
 DEFAULT_ENGINE_SOCKETS = [
     "/var/run/docker.sock",
@@ -238,7 +239,7 @@ docker_container_disallow_docker_socket_mount = StackValidationPolicy(
             },
         }
     ),
-    validate=_socket_mount,
+    validate=stack_also_for_services(_socket_mount),
 )
 
 

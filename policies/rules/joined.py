@@ -107,6 +107,20 @@ def _options_with_joined(args: ResourceValidationArgs, report: ReportViolation) 
             "namespace this container shares.",
             None,
         )
+    for attachment in view.attachments:
+        if attachment.unknown_aliases:
+            unknown.append("networksAdvanced aliases")
+        if not attachment.aliases:
+            continue
+        network = attachment.network if isinstance(attachment.network, str) else "(unknown)"
+        report(
+            f'container "{view.label}": network mode "container:{target}" together with aliases '
+            f'{quoted(attachment.aliases)} on network "{network}"; the engine accepts them and '
+            f'drops them (the container has only the interfaces of "{target}"), so the aliases '
+            "never resolve and the declared networks never match the container; give the aliases "
+            f'to "{target}", whose network namespace this container shares.',
+            None,
+        )
     finish(args, [f'{what} of container "{view.label}" is' for what in unknown])
 
 
@@ -114,7 +128,8 @@ docker_container_disallow_options_with_joined_network = ResourceValidationPolicy
     name="docker-container-disallow-options-with-joined-network",
     description=(
         "A container in container:<name> network mode sets no ports, publish-all-ports, "
-        "hostname, dns servers or extra hosts, and names the container it joins."
+        "hostname, dns servers, extra hosts or network aliases, and names the container it "
+        "joins."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_options_with_joined,

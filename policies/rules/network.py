@@ -385,15 +385,39 @@ def _valid_ipam(args: ResourceValidationArgs, report: ReportViolation) -> None:
             f'network "{label}": {what}; the engine refuses the network with "{engine}"; {fix}.',
             None,
         )
+    for position, config in enumerate(configs):
+        outside = _range_outside(ipam_entry(config), ipv6)
+        if outside is not None:
+            report(f'network "{label}": ipamConfigs[{position}].{outside}', None)
     finish(args, unknowns)
+
+
+def _range_outside(ipam: Ipam, ipv6: bool | None) -> str | None:
+    """What to say of an ipRange (of its subnet's IP version) that is not inside its subnet."""
+    subnet, ip_range = ipam.subnet, ipam.ip_range
+    if subnet is None or ip_range is None or ip_range.version != subnet.version:
+        return None
+    if (subnet.version == 6 and ipv6 is not True) or range_inside(subnet, ip_range):
+        return None
+    if ip_range.prefixlen < subnet.prefixlen:
+        newer = f"ip-range {ipam.ip_range_text} is bigger than its associated subnet"
+    else:
+        newer = f"subnet doesn't contain ip-range {ipam.ip_range_text}"
+    return (
+        f'ipRange "{ipam.ip_range_text}" is not inside its subnet {subnet}; engines from 25 '
+        f'refuse the network with "{newer}", and engine 20.10 accepts it and hands out dynamic '
+        f"addresses from {dynamic_pool(subnet, ip_range).shown()} instead; give an ipRange "
+        f"inside {subnet}."
+    )
 
 
 docker_network_enforce_valid_ipam_config = ResourceValidationPolicy(
     name="docker-network-enforce-valid-ipam-config",
     description=(
         "A network's IPAM config is one the engine creates: CIDR subnets, one IPv4 subnet on a "
-        "bridge network, an IPv6 subnet when ipv6 is on, an ipRange of the subnet's IP version, "
-        "and a gateway and aux addresses inside their subnet, each a host address of its own."
+        "bridge network, an IPv6 subnet when ipv6 is on, an ipRange of the subnet's IP version "
+        "inside it, and a gateway and aux addresses inside their subnet, each a host address of "
+        "its own."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_valid_ipam,
@@ -447,7 +471,7 @@ def _ignored_ip_settings(args: StackValidationArgs, report: ReportViolation) -> 
     for network in index.networks:
         label = network.label
         for position, ipam in enumerate(network.ipams):
-            subnet, ip_range = ipam.subnet, ipam.ip_range
+            subnet = ipam.subnet
             if subnet is None:
                 continue
             at = f"ipamConfigs[{position}]"
@@ -463,16 +487,6 @@ def _ignored_ip_settings(args: StackValidationArgs, report: ReportViolation) -> 
                     network.urn,
                 )
                 continue
-            if ip_range is None or ip_range.version != subnet.version:
-                continue  # no range, or one the engine refuses
-            if not range_inside(subnet, ip_range):
-                report(
-                    f'network "{label}": {at}.ipRange "{ipam.ip_range_text}" is not inside its '
-                    f"subnet {subnet}; the engine accepts it and hands out dynamic addresses "
-                    f"from {dynamic_pool(subnet, ip_range).shown()} instead; give an ipRange "
-                    f"inside {subnet}.",
-                    network.urn,
-                )
     for container in index.containers:
         view = container.view
         for attachment in view.attachments:
@@ -500,8 +514,8 @@ def _ignored_ip_settings(args: StackValidationArgs, report: ReportViolation) -> 
 docker_network_disallow_ignored_ip_settings = StackValidationPolicy(
     name="docker-network-disallow-ignored-ip-settings",
     description=(
-        "No network or attachment sets addresses the engine accepts and then ignores: an "
-        "ipRange outside its subnet, IPv6 subnets or IPv6 addresses on a network without ipv6."
+        "No network or attachment sets addresses the engine accepts and then ignores: IPv6 "
+        "subnets or IPv6 addresses on a network without ipv6."
     ),
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=_ignored_ip_settings,

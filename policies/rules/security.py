@@ -31,6 +31,7 @@ from ._props import (
     text,
     unwrap,
 )
+from ._services import also_for_services
 from .vocabulary import (
     ENGINE_CAPABILITIES,
     ENGINE_DEFAULT_CAPABILITIES,
@@ -222,7 +223,7 @@ docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
             },
         }
     ),
-    validate=_capabilities,
+    validate=also_for_services(_capabilities),
 )
 
 
@@ -268,7 +269,7 @@ docker_container_disallow_unknown_capability = ResourceValidationPolicy(
             }
         }
     ),
-    validate=_unknown_capability,
+    validate=also_for_services(_unknown_capability),
 )
 
 NAMESPACE_REASONS = {

@@ -20,6 +20,7 @@ from pulumi_policy import (
 
 from ._props import (
     SERVICE,
+    UNKNOWN,
     Unknown,
     config_strings,
     finish,
@@ -32,6 +33,14 @@ from ._props import (
     unwrap,
 )
 from ._stack import NetworkEntry, ServiceEntry, StackIndex, Subnet
+from .network_values import shown
+from .vocabulary import (
+    REPLICAS_MAX,
+    SERVICE_NAME_LIMIT,
+    TASK_MEMORY_FLOOR_MIB,
+    TASK_MEMORY_MINIMUM_MIB,
+    is_service_name,
+)
 
 SWARM_NODES_DEFAULT = 1
 """The nodes a swarm has when the policy config does not say (a one-node swarm)."""
@@ -444,6 +453,210 @@ docker_service_disallow_secret_in_env = StackValidationPolicy(
     validate=_secret_in_env,
 )
 
+
+# -- values the swarm refuses -------------------------------------------------------------
+
+_RPC = "rpc error: code = InvalidArgument desc = "
+
+
+def _whole(value: float) -> str:
+    """A number as the engine prints it: `3`, `-1`, `1.5`, `100000000000000000000`."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _service_name(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != SERVICE:
+        return
+    name = text(unwrap(args.props), "name")
+    if isinstance(name, Unknown):
+        finish(args, [f'the name of service resource "{args.name}" is'])
+        return
+    if name is None or is_service_name(name):
+        return
+    report(
+        f"service {shown(name)}: name {shown(name)} is not a name the swarm takes (letters and "
+        f"digits, with - or _ between them, no dots, at most {SERVICE_NAME_LIMIT} characters); "
+        f'the engine refuses the service with "{_RPC}name must be valid as a DNS name '
+        'component"; name it like "web-v2".',
+        None,
+    )
+
+
+docker_service_enforce_valid_name = ResourceValidationPolicy(
+    name="docker-service-enforce-valid-name",
+    description=(
+        "A swarm service's name is letters and digits with - or _ between them (no dots), at "
+        "most 63 characters."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_service_name,
+)
+
+
+def _replicas(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != SERVICE:
+        return
+    props = unwrap(args.props)
+    label = _service_label(props, args.name)
+    mode = record(props, "mode")
+    replicated = mode if isinstance(mode, Unknown) else record(mode, "replicated")
+    replicas = replicated if isinstance(replicated, Unknown) else number(replicated, "replicas")
+    if isinstance(replicas, Unknown):
+        finish(args, [f'the replicas of service "{label}" are'])
+        return
+    if replicas is None:
+        return
+    head = f'service "{label}": mode.replicated.replicas {_whole(replicas)}'
+    go_field = "Go struct field ReplicatedService.Mode.Replicated.Replicas of type uint64"
+    if replicas < 0 or not replicas.is_integer() or replicas > 2**64 - 1:
+        report(
+            f"{head} is not a whole number from 0 to {REPLICAS_MAX}; the engine refuses the "
+            f'service with "json: cannot unmarshal number {_whole(replicas)} into {go_field}"; '
+            "give the number of tasks to run, e.g. 2.",
+            None,
+        )
+    elif replicas > REPLICAS_MAX:
+        report(
+            f"{head} is above {REPLICAS_MAX}, the most the swarm takes; the engine refuses the "
+            f'service with "{_RPC}Number of replicas must be non-negative"; give the number of '
+            "tasks to run, e.g. 2.",
+            None,
+        )
+
+
+docker_service_enforce_valid_replicas = ResourceValidationPolicy(
+    name="docker-service-enforce-valid-replicas",
+    description=f"A swarm service's replicas are a whole number from 0 to {REPLICAS_MAX}.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_replicas,
+)
+
+
+def _memory_limit(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != SERVICE:
+        return
+    props = unwrap(args.props)
+    label = _service_label(props, args.name)
+    limits = record(record(record(props, "taskSpec"), "resources"), "limits")
+    memory = limits if isinstance(limits, Unknown) else number(limits, "memoryBytes")
+    if isinstance(memory, Unknown):
+        finish(args, [f'the memory limit of service "{label}" is'])
+        return
+    if memory is None or memory <= 0 or memory >= TASK_MEMORY_MINIMUM_MIB * _MIB:
+        return
+    head = f'service "{label}": taskSpec.resources.limits.memoryBytes {_whole(memory)}'
+    if memory < TASK_MEMORY_FLOOR_MIB * _MIB:
+        engine = (
+            f'the engine refuses the service with "{_RPC}invalid memory value {_whole(memory)}: '
+            'Must be at least 4MiB"'
+        )
+    else:
+        engine = (
+            'the swarm creates the service and the engine rejects every task with "Minimum '
+            'memory limit allowed is 6MB", so none ever runs'
+        )
+    report(
+        f"{head} is below {TASK_MEMORY_MINIMUM_MIB} MiB ({TASK_MEMORY_MINIMUM_MIB * _MIB} bytes), "
+        f"the least a task runs with; {engine}; give {TASK_MEMORY_MINIMUM_MIB} MiB or more.",
+        None,
+    )
+
+
+_MIB = 1024 * 1024
+
+docker_service_enforce_valid_memory_limit = ResourceValidationPolicy(
+    name="docker-service-enforce-valid-memory-limit",
+    description="A swarm service's memory limit, when set, is at least 6 MiB.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_memory_limit,
+)
+
+
+def _ingress_ports(props: Any) -> list[tuple[int, str]] | Unknown:
+    """The (published port, protocol) pairs a service publishes through the routing mesh."""
+    ports = items(record(props, "endpointSpec"), "ports")
+    if isinstance(ports, Unknown):
+        return ports
+    found: list[tuple[int, str]] = []
+    for port in ports:
+        mode, published, protocol = (
+            text(port, "publishMode"),
+            number(port, "publishedPort"),
+            text(port, "protocol"),
+        )
+        if isinstance(mode, Unknown) or isinstance(published, Unknown):
+            return UNKNOWN
+        if mode in (None, "ingress") and isinstance(published, float) and published > 0:
+            found.append((int(published), protocol if isinstance(protocol, str) else "tcp"))
+    return found
+
+
+def _dnsrr_ingress(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != SERVICE:
+        return
+    props = unwrap(args.props)
+    label = _service_label(props, args.name)
+    endpoint = record(props, "endpointSpec")
+    mode = endpoint if isinstance(endpoint, Unknown) else text(endpoint, "mode")
+    ports = _ingress_ports(props)
+    if isinstance(mode, Unknown) or isinstance(ports, Unknown):
+        finish(args, [f'the endpoint mode or ports of service "{label}" are'])
+        return
+    if mode != "dnsrr" or not ports:
+        return
+    shown_ports = ", ".join(f"{p}/{proto}" for p, proto in ports)
+    report(
+        f'service "{label}": endpointSpec mode "dnsrr" with ports published in ingress mode '
+        f'({shown_ports}); the engine refuses the service with "{_RPC}EndpointSpec: port '
+        "published with ingress mode can't be used with dnsrr mode\"; publish the ports in "
+        'mode "host", or use endpoint mode "vip".',
+        None,
+    )
+
+
+docker_service_disallow_ingress_port_with_dnsrr = ResourceValidationPolicy(
+    name="docker-service-disallow-ingress-port-with-dnsrr",
+    description=(
+        'A swarm service in endpoint mode "dnsrr" publishes ports in host mode only (the '
+        "routing mesh needs a virtual IP)."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_dnsrr_ingress,
+)
+
+
+def _duplicate_ingress(args: StackValidationArgs, report: ReportViolation) -> None:
+    index = StackIndex(args.resources)
+    holders: dict[tuple[int, str], ServiceEntry] = {}
+    unknowns: list[str] = []
+    for service in index.services:
+        ports = _ingress_ports(service.props)
+        if isinstance(ports, Unknown):
+            unknowns.append(f'the ports of service "{service.label}" are')
+            continue
+        for port, protocol in dict.fromkeys(ports):
+            holder = holders.setdefault((port, protocol), service)
+            if holder is service:
+                continue
+            report(
+                f'service "{service.label}": publishes port {port}/{protocol} in ingress mode, '
+                f'which service "{holder.label}" already publishes; every node holds an ingress '
+                f'port for one service, and the engine refuses the second with "{_RPC}port '
+                f"'{port}' is already in use by service '{holder.label}' (<id>) as an ingress "
+                'port"; publish another port.',
+                service.urn,
+            )
+    finish(args, unknowns)
+
+
+docker_service_disallow_duplicate_ingress_port = StackValidationPolicy(
+    name="docker-service-disallow-duplicate-ingress-port",
+    description="No two swarm services of a stack publish one port in ingress mode.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_duplicate_ingress,
+)
+
+
 SWARM_POLICIES = [
     docker_service_disallow_static_ip,
     docker_service_disallow_joined_network_mode,
@@ -452,5 +665,10 @@ SWARM_POLICIES = [
     docker_network_disallow_overlapping_overlay_subnets,
     docker_service_disallow_host_ports_beyond_nodes,
     docker_service_disallow_secret_in_env,
+    docker_service_enforce_valid_name,
+    docker_service_enforce_valid_replicas,
+    docker_service_enforce_valid_memory_limit,
+    docker_service_disallow_ingress_port_with_dnsrr,
+    docker_service_disallow_duplicate_ingress_port,
 ]
 """The swarm rules, in README order."""

@@ -72,6 +72,15 @@ network stack, or no network (`container:<name>` joins another container's)."""
 NETWORK_MODES: Final[frozenset[str]] = frozenset(get_args(NetworkMode))
 """The values of `NetworkMode`."""
 
+MTU_OPTION: Final = "com.docker.network.driver.mtu"
+"""The network driver option that sets the MTU (digits, as Go's strconv.Atoi reads them)."""
+BRIDGE_NAME_OPTION: Final = "com.docker.network.bridge.name"
+"""The bridge driver option that names the Linux bridge (one network per bridge)."""
+
+IPC_MODES: Final = frozenset({"none", "private", "shareable", "host"})
+"""The IPC modes the engine takes besides `container:<name>` (and empty, its default, which is
+`private` on engines from 20.10: a container with it cannot be joined)."""
+
 # --- Names (matched whole, as Go's regexp matches `^...$`) ----------------------------------
 # Python's `$` also matches before a trailing newline, so `re.match` with `^...$` would take
 # "bbox1\n" for a valid name; every pattern here is used with `fullmatch`.
@@ -113,6 +122,29 @@ def is_dns_name(name: str) -> bool:
     """Whether `name` is a DNS name the embedded DNS server can answer: dot-separated RFC 1123
     labels, at most 253 characters, without a trailing dot."""
     return 0 < len(name) <= DNS_NAME_LIMIT and all(is_dns_label(p) for p in name.split("."))
+
+
+_SERVICE_NAME = re.compile(r"[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*")
+
+SERVICE_NAME_LIMIT: Final = 63
+"""The most characters of a swarm service name."""
+
+
+def is_service_name(name: str) -> bool:
+    """Whether the swarm accepts `name` for a service (swarmkit's `isValidDNSName`, matched
+    whole: letters and digits, with `-` or `_` between them, no dots, at most 63 characters)."""
+    return len(name) <= SERVICE_NAME_LIMIT and _SERVICE_NAME.fullmatch(name) is not None
+
+
+REPLICAS_MAX: Final = 2**63 - 1
+"""The most replicas the swarm takes for a service (more: "Number of replicas must be
+non-negative"; beyond 2**64 - 1 the engine cannot read the number at all)."""
+TASK_MEMORY_MINIMUM_MIB: Final = 6
+"""The least memory limit, in MiB, the engine starts a swarm task with (below it every task is
+rejected: "Minimum memory limit allowed is 6MB")."""
+TASK_MEMORY_FLOOR_MIB: Final = 4
+"""Below this memory limit, in MiB, the swarm refuses the service itself ("invalid memory value
+<bytes>: Must be at least 4MiB")."""
 
 
 # --- Labels the components write on every container and the pack reads ----------------------

@@ -179,6 +179,17 @@ class Realization:
         for name in reversed(list(self.networks)):
             with contextlib.suppress(docker.errors.NotFound):
                 self.client.api.remove_network(self.networks[name].id)
+        # A swarm removes an overlay a moment after it says so; until then a network of the
+        # same name cannot be made ("network with name x already exists").
+        deadline = time.monotonic() + 30
+        while any(
+            net.get("Name") == name
+            for name in self.networks
+            for net in self.client.api.networks(names=[name])
+        ):
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)
         self.networks.clear()
         for name in reversed(self.volumes):
             with contextlib.suppress(docker.errors.NotFound):

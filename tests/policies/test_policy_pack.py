@@ -51,6 +51,12 @@ DEFAULT_LEVELS = {
     "docker-container-disallow-static-ip-taken-dynamically": "mandatory",
     "docker-container-disallow-static-ip-in-ip-range": "advisory",
     "docker-container-disallow-ports-on-internal-network": "advisory",
+    "docker-container-enforce-valid-extra-host": "mandatory",
+    "docker-container-enforce-valid-dns-server": "mandatory",
+    "docker-container-enforce-valid-ipc-mode": "mandatory",
+    "docker-network-enforce-valid-driver-options": "mandatory",
+    "docker-network-disallow-duplicate-bridge-name": "mandatory",
+    "docker-container-disallow-duplicate-host-port": "mandatory",
     "docker-container-disallow-options-with-joined-network": "mandatory",
     "docker-container-disallow-ignored-options-with-joined-network": "advisory",
     "docker-container-require-running-join-target": "mandatory",
@@ -58,6 +64,7 @@ DEFAULT_LEVELS = {
     "docker-container-require-dependency-on-join-target": "advisory",
     "docker-dns-group-require-user-defined-network": "mandatory",
     "docker-container-require-shared-network-for-dns": "mandatory",
+    "docker-container-require-shared-network-for-guessed-dns": "advisory",
     "docker-network-disallow-duplicate-dns-name": "advisory",
     "docker-container-disallow-host-network": "mandatory",
     "docker-container-disallow-host-namespaces": "mandatory",
@@ -92,6 +99,11 @@ DEFAULT_LEVELS = {
     "docker-network-disallow-overlapping-overlay-subnets": "mandatory",
     "docker-service-disallow-host-ports-beyond-nodes": "mandatory",
     "docker-service-disallow-secret-in-env": "mandatory",
+    "docker-service-enforce-valid-name": "mandatory",
+    "docker-service-enforce-valid-replicas": "mandatory",
+    "docker-service-enforce-valid-memory-limit": "mandatory",
+    "docker-service-disallow-ingress-port-with-dnsrr": "mandatory",
+    "docker-service-disallow-duplicate-ingress-port": "mandatory",
 }
 
 CONFIG_KEYS = {
@@ -123,8 +135,8 @@ def test_names_follow_the_convention_and_match_their_variables() -> None:
     modules = [
         importlib.import_module(f"policies.rules.{m}")
         for m in (
-            *("container", "mounts", "resources", "process", "network", "joined", "dns"),
-            *("security", "host", "hygiene", "swarm"),
+            *("container", "mounts", "resources", "process", "network", "network_values"),
+            *("joined", "dns", "security", "host", "hygiene", "swarm"),
         )
     ]
     for policy in POLICIES:
