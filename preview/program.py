@@ -24,13 +24,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import plan as plan_package
 from plan import Plan, ProgramError
 from plan.host import BOOTSTRAP
 from plan.model import plan_from_wire
 from preview.pack import Tail
 
-PLAN_DIR = Path(plan_package.__file__).resolve().parent
+PLAN_DIR = Path(__file__).resolve().parent.parent / "plan"
+"""The recorder's folder: `plan/` beside `preview/`, here and in the installed package."""
 GATE_DIR = PLAN_DIR.parent
 
 

@@ -57,7 +57,6 @@ from ._props import (
     text,
     unwrap,
 )
-from ._services import stack_also_for_services
 
 DEFAULT_ENGINE_SOCKETS = [
     "/var/run/docker.sock",
@@ -239,7 +238,7 @@ docker_container_disallow_docker_socket_mount = StackValidationPolicy(
             },
         }
     ),
-    validate=stack_also_for_services(_socket_mount),
+    validate=_socket_mount,
 )
 
 

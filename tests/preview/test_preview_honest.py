@@ -118,8 +118,13 @@ def test_a_project_without_the_components_cannot_borrow_the_gates(
     )
     outcome = run_preview(capsys, "parts", "--project", str(project), "--pack", str(TINY_PACK))
     assert outcome.code == 2
+    line = next(
+        number
+        for number, text in enumerate((ADVERSARY / "__main__.py").read_text().splitlines(), 1)
+        if text.strip().startswith("from components import")
+    )
     assert outcome.err.splitlines() == [
-        "error (program): __main__.py:48: ModuleNotFoundError: No module named 'components'"
+        f"error (program): __main__.py:{line}: ModuleNotFoundError: No module named 'components'"
     ]
 
 
