@@ -17,7 +17,9 @@ from typing import Any
 import pulumi
 from google.protobuf import json_format  # type: ignore[import-untyped]
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -195,7 +197,7 @@ def record(
         run()
 
     try:
-        with _batch_gc():
+        with _batch_gc(), _no_stack_traces():
             _sync_await(run_pulumi_func(program))
             exports = _sync_await(_resolve_exports())
     except pulumi.RunError as error:
@@ -262,6 +264,26 @@ def _batch_gc() -> Iterator[None]:
     finally:
         gc.set_threshold(*previous)
         gc.unfreeze()
+
+
+@contextmanager
+def _no_stack_traces() -> Iterator[None]:
+    """Skip the stack trace the SDK captures for each registration, which a plan never keeps.
+
+    `register_resource` walks the whole Python stack and makes a file URI of every frame for
+    the request's `stackTrace` and `sourcePosition`, which only the Pulumi service displays:
+    that walk was a tenth of a registration's time, more under components, whose stacks are
+    deeper. The SDK's own function comes back after.
+    """
+    previous = getattr(pulumi_resource, "_get_stack_trace", None)
+    if previous is None:  # an SDK without it: nothing to skip
+        yield
+        return
+    pulumi_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        pulumi_resource._get_stack_trace = previous
 
 
 def _run_and_wait(program: Path) -> None:
