@@ -196,25 +196,29 @@ def record(
     def program() -> None:
         run()
 
-    try:
-        with _batch_gc(), _no_stack_traces():
-            _sync_await(run_pulumi_func(program))
-            exports = _sync_await(_resolve_exports())
-    except pulumi.RunError as error:
+    # The collector stays batched until the plan is built: sorting the registrations
+    # allocates too, and a full collection then walks every object the run left alive.
+    with _batch_gc():
+        try:
+            with _no_stack_traces():
+                _sync_await(run_pulumi_func(program))
+                exports = _sync_await(_resolve_exports())
+        except pulumi.RunError as error:
+            _refuse_duplicates(monitor)
+            raise ProgramError(str(error)) from None
+        except ProgramError:
+            _refuse_duplicates(monitor)
+            raise
+        except Exception as error:
+            _refuse_duplicates(monitor)
+            raise ProgramError(_describe(error, source_root or Path.cwd())) from None
         _refuse_duplicates(monitor)
-        raise ProgramError(str(error)) from None
-    except ProgramError:
-        _refuse_duplicates(monitor)
-        raise
-    except Exception as error:
-        _refuse_duplicates(monitor)
-        raise ProgramError(_describe(error, source_root or Path.cwd())) from None
-    _refuse_duplicates(monitor)
+        resources = _with_stack(monitor.with_component_outputs(), project, stack, exports)
     return Plan(
         project=project,
         stack=stack,
         preview=preview,
-        resources=_with_stack(monitor.with_component_outputs(), project, stack, exports),
+        resources=resources,
         exports=exports,
         warnings=tuple(warnings.messages),
     )
