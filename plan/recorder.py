@@ -17,7 +17,9 @@ from typing import Any
 import pulumi
 from google.protobuf import json_format  # type: ignore[import-untyped]
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -194,25 +196,29 @@ def record(
     def program() -> None:
         run()
 
-    try:
-        with _batch_gc():
-            _sync_await(run_pulumi_func(program))
-            exports = _sync_await(_resolve_exports())
-    except pulumi.RunError as error:
+    # The collector stays batched until the plan is built: sorting the registrations
+    # allocates too, and a full collection then walks every object the run left alive.
+    with _batch_gc():
+        try:
+            with _no_stack_traces():
+                _sync_await(run_pulumi_func(program))
+                exports = _sync_await(_resolve_exports())
+        except pulumi.RunError as error:
+            _refuse_duplicates(monitor)
+            raise ProgramError(str(error)) from None
+        except ProgramError:
+            _refuse_duplicates(monitor)
+            raise
+        except Exception as error:
+            _refuse_duplicates(monitor)
+            raise ProgramError(_describe(error, source_root or Path.cwd())) from None
         _refuse_duplicates(monitor)
-        raise ProgramError(str(error)) from None
-    except ProgramError:
-        _refuse_duplicates(monitor)
-        raise
-    except Exception as error:
-        _refuse_duplicates(monitor)
-        raise ProgramError(_describe(error, source_root or Path.cwd())) from None
-    _refuse_duplicates(monitor)
+        resources = _with_stack(monitor.with_component_outputs(), project, stack, exports)
     return Plan(
         project=project,
         stack=stack,
         preview=preview,
-        resources=_with_stack(monitor.with_component_outputs(), project, stack, exports),
+        resources=resources,
         exports=exports,
         warnings=tuple(warnings.messages),
     )
@@ -262,6 +268,26 @@ def _batch_gc() -> Iterator[None]:
     finally:
         gc.set_threshold(*previous)
         gc.unfreeze()
+
+
+@contextmanager
+def _no_stack_traces() -> Iterator[None]:
+    """Skip the stack trace the SDK captures for each registration, which a plan never keeps.
+
+    `register_resource` walks the whole Python stack and makes a file URI of every frame for
+    the request's `stackTrace` and `sourcePosition`, which only the Pulumi service displays:
+    that walk was a tenth of a registration's time, more under components, whose stacks are
+    deeper. The SDK's own function comes back after.
+    """
+    previous = getattr(pulumi_resource, "_get_stack_trace", None)
+    if previous is None:  # an SDK without it: nothing to skip
+        yield
+        return
+    pulumi_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        pulumi_resource._get_stack_trace = previous
 
 
 def _run_and_wait(program: Path) -> None:
