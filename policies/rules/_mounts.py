@@ -220,6 +220,9 @@ class Holder:
     (whose `mounts` read as a container's)."""
     subject: str
     """How messages name it: `container "web"`, `service "api"`."""
+    key: str = ""
+    """Where its mounts are written in its props: nothing for a container,
+    `taskSpec.containerSpec.` for a service."""
 
 
 def service_holder(resource: PolicyResource, props: Any) -> Holder:
@@ -228,7 +231,7 @@ def service_holder(resource: PolicyResource, props: Any) -> Holder:
     label = name if isinstance(name, str) else resource.name
     spec = record(record(props, "taskSpec"), "containerSpec")
     read = {"mounts": UNKNOWN_STRING_VALUE} if isinstance(spec, Unknown) else spec
-    return Holder(resource, read, f'service "{label}"')
+    return Holder(resource, read, f'service "{label}"', "taskSpec.containerSpec.")
 
 
 class MountIndex:
@@ -282,11 +285,11 @@ class MountIndex:
     def host_mounts(self, holder: Holder) -> tuple[list[HostMount], list[str]]:
         """Every host path the container or service sees, and what was unknown."""
         unknowns: list[str] = []
-        found = list(self._walk(holder.props, holder.subject, unknowns, set()))
+        found = list(self._walk(holder.props, holder.subject, unknowns, set(), holder.key))
         return found, unknowns
 
     def _walk(
-        self, props: Any, subject: str, unknowns: list[str], seen: set[int]
+        self, props: Any, subject: str, unknowns: list[str], seen: set[int], key: str = ""
     ) -> Iterator[HostMount]:
         seen.add(id(props))
         volumes = items(props, "volumes")
@@ -300,7 +303,7 @@ class MountIndex:
             unknowns.append(f"the mounts of {subject} are")
             mounts = []
         for index, entry in enumerate(mounts):
-            yield from self._mount_entry(index, entry, subject, unknowns)
+            yield from self._mount_entry(index, entry, subject, unknowns, key)
 
     def _named(
         self, where: str, name: str, read_only: bool | Unknown, subject: str, unknowns: list[str]
@@ -358,11 +361,11 @@ class MountIndex:
             )
 
     def _mount_entry(
-        self, index: int, entry: Any, subject: str, unknowns: list[str]
+        self, index: int, entry: Any, subject: str, unknowns: list[str], key: str = ""
     ) -> Iterator[HostMount]:
         kind = text(entry, "type")
         source = text(entry, "source")
-        where = f"mounts[{index}]"
+        where = f"{key}mounts[{index}]"
         if isinstance(kind, Unknown) or isinstance(source, Unknown) or is_unknown(entry):
             unknowns.append(f"{where} of {subject} is")
             return

@@ -858,7 +858,11 @@ SECURITY_CASES: list[Case] = [
         lambda props: None,
         (
             (
-                _socket('mounts[0].source "/var/run/docker.sock"', name="api", subject="service"),
+                _socket(
+                    'taskSpec.containerSpec.mounts[0].source "/var/run/docker.sock"',
+                    name="api",
+                    subject="service",
+                ),
                 "api-service",
             ),
         ),
@@ -1085,7 +1089,12 @@ SECURITY_CASES: list[Case] = [
         lambda props: None,
         (
             (
-                _writable('mounts[0].source "/etc"', ETC, name="api", subject="service"),
+                _writable(
+                    'taskSpec.containerSpec.mounts[0].source "/etc"',
+                    ETC,
+                    name="api",
+                    subject="service",
+                ),
                 "api-service",
             ),
         ),
