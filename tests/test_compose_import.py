@@ -13,7 +13,7 @@ from components import Problem
 from components.compose_file import normalise_compose_file
 from components.topology.compose import compose_topology
 from plan import ProgramError, record_program
-from tests.compose.facts import ENVIRONMENT
+from tests.compose.facts import ENVIRONMENT, expected
 from tests.conftest import PROGRAM, PROJECT, PROJECT_DIR
 from tests.preview.helpers_preview import real_project
 
@@ -37,11 +37,17 @@ def corpus_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
+def project_of(app: str) -> str | None:
+    """The project name a corpus file is deployed under (its folder's), or None for a file
+    that names its own project (`name:`), which then stands."""
+    project: str | None = expected(app)["run"]["project"]
+    return project
+
+
 def deployed(app: str) -> Any:
-    config = {
-        f"{PROJECT}:composeFile": compose_file(app),
-        f"{PROJECT}:composeProject": app,
-    }
+    config = {f"{PROJECT}:composeFile": compose_file(app)}
+    if project_of(app) is not None:
+        config[f"{PROJECT}:composeProject"] = str(project_of(app))
     return record_program(PROGRAM, project=PROJECT, stack="compose", config=config, preview=True)
 
 
@@ -49,9 +55,26 @@ def test_corpus_has_ten_or_more_applications():
     assert len(CORPUS) >= 10
 
 
+def test_named_corpus_file_deploys_under_its_own_name_not_its_folders() -> None:
+    plan = deployed("immich-photos")
+    assert sorted(r.inputs["name"] for r in plan.of_type(CONTAINER)) == [
+        "immich-database-1",
+        "immich-immich-machine-learning-1",
+        "immich-immich-server-1",
+        "immich-redis-1",
+    ]
+    assert sorted(r.inputs["name"] for r in plan.of_type(VOLUME)) == [
+        "immich_model-cache",
+        "immich_pgdata",
+    ]
+    assert [r.inputs["name"] for r in plan.of_type(NETWORK)] == ["immich_default"]
+
+
 @pytest.mark.parametrize("app", CORPUS)
 def test_compose_file_deploys_as_compose_models_it(app: str) -> None:
-    model = normalise_compose_file(PROJECT_DIR, compose_file(app), project_name=app).model
+    model = normalise_compose_file(
+        PROJECT_DIR, compose_file(app), project_name=project_of(app)
+    ).model
     plan = deployed(app)
     services: dict[str, Any] = model["services"]
     networks: dict[str, Any] = model.get("networks") or {}
@@ -59,7 +82,7 @@ def test_compose_file_deploys_as_compose_models_it(app: str) -> None:
     containers = {r.inputs["name"]: r.inputs for r in plan.of_type(CONTAINER)}
 
     def name_of(key: str) -> str:
-        return services[key].get("container_name") or f"{app}-{key}-1"
+        return services[key].get("container_name") or f"{model['name']}-{key}-1"
 
     assert sorted(containers) == sorted(name_of(k) for k in services)
     assert sorted(r.inputs["name"] for r in plan.of_type(NETWORK)) == sorted(

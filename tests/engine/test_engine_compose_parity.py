@@ -2,15 +2,16 @@
 deployment of the same file give the same network, seen from inside the containers.
 
 For each file: `docker compose -p <app> up -d` (the pinned Compose v2 binary the program
-normalises with, `DOCKER_HOST` at the private engine) deploys it; every container is observed
+normalises with, `DOCKER_HOST` at the private engine; no `-p` for a file that names its own
+project with `name:`) deploys it; every container is observed
 (`tests/engine/parity.py`: DNS answers of every name from every container, labelled with the
 container and network each address belongs to; pings between every container and every address;
 fetches on 127.0.0.1 inside each joined namespace; files seen through each named volume; the
 mode, owner, text digest and readability of each secret and config file);
 `docker compose down -v` removes it. Then the program records its plan for the same file and
-project name (`composeFile`, `composeProject`), `tests/engine/realize.py` creates it as the
-pulumi-docker provider would, the same observations are made, and the plan is torn down. The two
-observation sets must be equal, entry for entry.
+project name (`composeFile`, `composeProject`; none for a `name:`d file),
+`tests/engine/realize.py` creates it as the pulumi-docker provider would, the same observations
+are made, and the plan is torn down. The two observation sets must be equal, entry for entry.
 
 Images are stand-ins (`tests/engine/images.py`) tagged under each image name the file uses,
 with `/standin` as their entrypoint: whatever command the file gives becomes ignored arguments,
@@ -37,7 +38,7 @@ import pytest
 from components.compose_file import compose_binary, normalise_compose_file
 from components.topology.compose import NO_IPV6_POOL
 from plan import record_program
-from tests.compose.facts import ENVIRONMENT
+from tests.compose.facts import ENVIRONMENT, expected
 from tests.engine.conftest import REPO, engine_exports, engine_sh
 from tests.engine.images import Standin, build_standins, kind_of, plan_standins
 from tests.engine.parity import (
@@ -83,6 +84,9 @@ APPS = {
         "a service named with '_', reached by that name; binds with SELinux relabel flags"
     ),
     "vaultwarden-hardened": "a read-only root with tmpfs scratch space; a named volume",
+    "immich-photos": (
+        "a `name:`d project: containers and named volumes take the file's name, not the folder's"
+    ),
 }
 """The corpus files that run with stand-ins, and what each brings to the proof."""
 
@@ -167,6 +171,14 @@ class App:
 
     name: str
     model: dict[str, Any]
+    given_project: str | None
+    """The project name both deployments are given (the folder's), or None when the file names
+    its own (`name:`), which then stands on both sides."""
+
+    @property
+    def project(self) -> str:
+        """The project name Compose settled on."""
+        return str(self.model["name"])
 
     @property
     def file(self) -> str:
@@ -177,7 +189,7 @@ class App:
         return dict(self.model["services"])
 
     def container(self, key: str) -> str:
-        return str(self.services[key].get("container_name") or f"{self.name}-{key}-1")
+        return str(self.services[key].get("container_name") or f"{self.project}-{key}-1")
 
     @property
     def containers(self) -> list[str]:
@@ -258,8 +270,17 @@ class App:
 
 
 def load_app(name: str) -> App:
+    project: str | None = expected(name)["run"]["project"]
     return App(name, normalise_compose_file(REPO, f"{CORPUS}/{name}/compose.yaml",
-                                            project_name=name).model)  # fmt: skip
+                                            project_name=project).model, project)  # fmt: skip
+
+
+def program_config(app: App) -> dict[str, str]:
+    """The program's configuration for `app`: its file, and the project name given compose."""
+    config = {f"{PROJECT}:composeFile": app.file}
+    if app.given_project is not None:
+        config[f"{PROJECT}:composeProject"] = app.given_project
+    return config
 
 
 # -- stand-ins ----------------------------------------------------------------------------
@@ -379,17 +400,17 @@ def docker_host() -> str:
 
 
 def compose(app: App, *args: str) -> subprocess.CompletedProcess[str]:
-    """`docker compose -f FILE -p APP ARGS` against the private engine, failing with stderr."""
-    done = run_compose(app.file, app.name, *args)
+    """`docker compose -f FILE [-p APP] ARGS` against the private engine, failing with stderr."""
+    done = run_compose(app.file, app.given_project, *args)
     assert done.returncode == 0, f"docker compose {' '.join(args)}: {done.stderr.strip()}"
     return done
 
 
 def run_compose(
-    file: str, project: str, *args: str, variables: Mapping[str, str] = ENVIRONMENT
+    file: str, project: str | None, *args: str, variables: Mapping[str, str] = ENVIRONMENT
 ) -> subprocess.CompletedProcess[str]:
-    """`docker compose -f FILE -p PROJECT ARGS` against the private engine, with `variables`
-    in its environment."""
+    """`docker compose -f FILE -p PROJECT ARGS` (no `-p` when `project` is None) against the
+    private engine, with `variables` in its environment."""
     with tempfile.TemporaryDirectory(prefix="compose-parity-") as config:
         env = {
             "DOCKER_HOST": docker_host(),
@@ -398,7 +419,8 @@ def run_compose(
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             **variables,
         }
-        argv = [str(compose_binary()), "-f", str(REPO / file), "-p", project, *args]
+        named = ["-p", project] if project is not None else []
+        argv = [str(compose_binary()), "-f", str(REPO / file), *named, *args]
         return subprocess.run(
             argv, capture_output=True, text=True, env=env, cwd=REPO,
             timeout=COMPOSE_TIMEOUT_S, check=False,
@@ -407,7 +429,7 @@ def run_compose(
 
 def leftovers(engine: docker.DockerClient, app: App) -> list[str]:
     """What of the project is still on the engine, by name."""
-    label = f"com.docker.compose.project={app.name}"
+    label = f"com.docker.compose.project={app.project}"
     found = [
         f"container {c.name}" for c in engine.containers.list(all=True, filters={"label": label})
     ]
@@ -451,7 +473,7 @@ def deployed_by_compose(
 def deployed_by_this_project(
     engine: docker.DockerClient, app: App, ports: dict[str, tuple[int, ...]]
 ) -> Observations:
-    config = {f"{PROJECT}:composeFile": app.file, f"{PROJECT}:composeProject": app.name}
+    config = program_config(app)
     with pytest.MonkeyPatch.context() as patch:  # the variables compose was given, as theirs
         for name, value in ENVIRONMENT.items():
             patch.setenv(name, value)
@@ -486,6 +508,13 @@ def check_reference(app: App, seen: Observations) -> None:
             assert seen.reach[(me, f"{me}/{network}/v4")], f"{me} pinging itself on {network}"
     for (member, port), page in seen.loopback.items():
         assert page, f"{member} fetching 127.0.0.1:{port}"
+    # Every named volume mount is seen, on the volume named as Compose's model names it.
+    assert {key: volume for key, (volume, _w, _f) in seen.volumes.items()} == {
+        (app.container(key), m["target"]): app.model["volumes"][m["source"]]["name"]
+        for key, service in app.services.items()
+        for m in service.get("volumes") or []
+        if m.get("type") == "volume" and m.get("source")
+    }
     writers: dict[str, set[str]] = {}
     for (container, _target), (volume, wrote, _files) in seen.volumes.items():
         if wrote:
@@ -624,7 +653,7 @@ def test_compose_and_this_project_give_the_same_container_settings(
             compose(app, "down", "-v", "--timeout", "0")
     check_settings_reference(name, reference)
     with host_paths(app.bind_sources, app.created_bind_sources):
-        config = {f"{PROJECT}:composeFile": app.file, f"{PROJECT}:composeProject": app.name}
+        config = program_config(app)
         plan = record_program(
             REPO / "__main__.py", project=PROJECT, stack="parity", config=config, preview=False
         )
