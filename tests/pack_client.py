@@ -15,6 +15,7 @@ named ("" for a resource policy's violation).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -96,6 +97,15 @@ class Verdict:
     @property
     def mandatory(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.level == "mandatory")
+
+    def without_hygiene(self) -> Verdict:
+        """The verdict less the hygiene advice (hardening left out), for checks of what the
+        engine itself does."""
+        from policies.rules.hygiene import HYGIENE_POLICIES
+
+        hygiene = {policy.name for policy in HYGIENE_POLICIES}
+        kept = tuple(f for f in self.findings if f.policy not in hygiene)
+        return dataclasses.replace(self, findings=kept)
 
     @property
     def cant_run(self) -> tuple[Finding, ...]:

@@ -76,6 +76,14 @@ def _clear(client: docker.DockerClient) -> None:
 
 
 @pytest.fixture(scope="session")
+def engine_socket() -> str:
+    """The host path of the private engine's socket (what `DOCKER_HOST` names)."""
+    host = engine_exports(engine_sh("env").stdout).get("DOCKER_HOST", "")
+    assert host.startswith("unix://"), host
+    return host.removeprefix("unix://")
+
+
+@pytest.fixture(scope="session")
 def engine() -> Iterator[docker.DockerClient]:
     """A client of the private engine, started for this session when it is not running."""
     if not ENGINE_SH.is_file():

@@ -27,7 +27,6 @@ import docker
 import pytest
 
 from plan import Registration
-from tests.engine.conftest import ENGINE_SH
 from tests.engine.netns import EngineNetns
 from tests.engine.probes import container, sh, urn
 from tests.engine.realize import EngineRefused, Realization
@@ -100,17 +99,6 @@ def _runs(r: Realization, name: str, script: str, expect: str) -> str:
 
     _until(probe)
     return last
-
-
-@pytest.fixture(scope="module")
-def engine_socket(engine: docker.DockerClient) -> str:
-    """The host path of the private engine's socket."""
-    env = subprocess.run(
-        ["bash", str(ENGINE_SH), "env"], capture_output=True, text=True, timeout=60, check=True
-    )
-    host = env.stdout.split("DOCKER_HOST=", 1)[1].split()[0]
-    assert host.startswith("unix://"), host
-    return host[len("unix://") :]
 
 
 # -- the Docker socket ---------------------------------------------------------------------

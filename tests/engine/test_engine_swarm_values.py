@@ -8,7 +8,6 @@ fix passes the pack and its tasks run.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable
@@ -258,10 +257,11 @@ def test_service_given_the_engine_socket_controls_the_engine(
     pack: PackClient,
     swarm: docker.DockerClient,  # noqa: F811
     swarm_realize: Callable[[], Realization],  # noqa: F811
+    engine_socket: str,
 ) -> None:
     if reason := supported():
         pytest.skip(reason)
-    socket = os.environ["DOCKER_HOST"].removeprefix("unix://")
+    socket = engine_socket
     bind = {"type": "bind", "source": socket, "target": "/var/run/docker.sock", "readOnly": True}
     resources = _alone("sv_sock", mounts=[bind])()
     message = _flagged(
