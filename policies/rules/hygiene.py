@@ -46,7 +46,7 @@ from ._props import (
     unwrap,
 )
 from ._stack import StackIndex
-from .swarm import _CREDENTIAL as CREDENTIAL_NAME
+from .vocabulary import CREDENTIAL_NAME
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 

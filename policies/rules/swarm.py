@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from typing import Any
 
 from pulumi_policy import (
@@ -35,6 +34,7 @@ from ._props import (
 from ._stack import NetworkEntry, ServiceEntry, StackIndex, Subnet
 from .network_values import shown
 from .vocabulary import (
+    CREDENTIAL_NAME,
     REPLICAS_MAX,
     SERVICE_NAME_LIMIT,
     TASK_MEMORY_FLOOR_MIB,
@@ -367,13 +367,6 @@ docker_service_disallow_host_ports_beyond_nodes = ResourceValidationPolicy(
 
 # -- secrets in env -----------------------------------------------------------------------
 
-_CREDENTIAL = re.compile(
-    r"(?:^|[_.-])(?:PASSWORD|PASSWD|PASS|PWD|SECRET|TOKEN|API[_.-]?KEY|SECRET[_.-]?KEY|"
-    r"PRIVATE[_.-]?KEY|ACCESS[_.-]?KEY|AUTH[_.-]?KEY)$",
-    re.IGNORECASE,
-)
-"""An environment variable name that says it holds a credential."""
-
 
 def _secret_texts(index: StackIndex) -> dict[str, str]:
     """The text of each swarm secret of the stack whose data is known, by its name."""
@@ -423,7 +416,7 @@ def _secret_in_env(args: StackValidationArgs, report: ReportViolation) -> None:
                     "<name>).",
                     service.urn,
                 )
-            elif _CREDENTIAL.search(key) and not value.startswith("/"):
+            elif CREDENTIAL_NAME.search(key) and not value.startswith("/"):
                 report(
                     f'service "{label}": env {key} looks like a credential and is given as '
                     f"plain text; {shown} containers; pass it as a swarm secret (docker.Secret "

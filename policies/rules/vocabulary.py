@@ -414,6 +414,16 @@ UNKNOWN_SENTINELS: Final = frozenset(
 )
 """Every string that stands for a value unknown at preview."""
 
+# --- Credentials ------------------------------------------------------------------------------
+
+CREDENTIAL_NAME: Final = re.compile(
+    r"(?:^|[_.-])(?:PASSWORD|PASSWD|PASS|PWD|SECRET|TOKEN|API[_.-]?KEY|SECRET[_.-]?KEY|"
+    r"PRIVATE[_.-]?KEY|ACCESS[_.-]?KEY|AUTH[_.-]?KEY)$",
+    re.IGNORECASE,
+)
+"""An environment variable name that says it holds a credential."""
+
+
 # --- Enforcement levels ----------------------------------------------------------------------
 
 LEVELS: Final = ("advisory", "mandatory", "remediate", "disabled")
