@@ -37,7 +37,7 @@ from .images import BuildSpec, ImageSet, ImageSetArgs
 from .joined_group import JoinedGroup, JoinedGroupArgs, Owner
 from .network import UserDefinedNetwork, UserDefinedNetworkArgs
 from .overlay import OverlayNetwork, OverlayNetworkArgs
-from .problems import ComponentError, Problem
+from .problems import ComponentError, ContainerCommsError, Problem
 from .service import Condition, Service, ServiceArgs, ServiceSpec, Sidecar
 from .static_ip import StaticIpContainer, StaticIpContainerArgs
 from .swarm import (
@@ -64,6 +64,7 @@ __all__ = [
     "ComponentError",
     "Condition",
     "ConfigSpec",
+    "ContainerCommsError",
     "ContainerSpec",
     "Deploy",
     "DeviceRequestSpec",

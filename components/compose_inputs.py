@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from .inputfiles import InputFileError, load_yaml_documents
-from .problems import Problem
+from .problems import ContainerCommsError, Problem, problem_lines
 
 MAX_FILE_BYTES: Final = 8 * 1024 * 1024
 """The largest file a compose import reads (a 5,000-service compose file is about 2 MB)."""
@@ -138,12 +138,12 @@ def model_problems(root: Path, file: str, model: Mapping[str, Any]) -> list[Prob
     return walk.problems
 
 
-class ComposeInputError(Exception):
+class ComposeInputError(ContainerCommsError):
     """Files a compose import would read that are refused; one problem each."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(problems)
-        super().__init__("\n".join(f"{p.field}: {p.reason}" for p in self.problems))
+        super().__init__("\n".join(problem_lines("", self.problems)))
 
 
 _WHAT: Final = {"secrets": "secret file", "configs": "config file"}

@@ -5,7 +5,8 @@ The gate starts `python -I` with a bootstrap that loads this package under a pri
 in for the recorder, and nothing of the gate's own `components` is loaded: the program imports
 its project's code. The request comes on stdin as JSON (the program, project, stack, config,
 preview flag and the import path to use); the answer goes, as JSON, to the file descriptor
-named on the command line: `{"plan": ...}` (`plan_to_wire`) or `{"error": "<message>"}`.
+named on the command line: `{"plan": ...}` (`plan_to_wire`) or `{"error": "<message>"}`, with
+the error's `subject` and `problems` as data when it holds them (`problem_to_wire`).
 Whatever the program prints stays on the process's own stdout and stderr.
 """
 
@@ -51,6 +52,9 @@ def main(answer_fd: int) -> None:
             answer = {"plan": plan_to_wire(plan)}
         except ProgramError as error:
             answer = {"error": str(error)}
+            if error.problems:
+                answer["subject"] = error.subject
+                answer["problems"] = [problem_to_wire(p) for p in error.problems]
     except SystemExit as error:
         answer = {"error": f"the program exited (status {error.code!r}) before it finished"}
     except BaseException as error:  # the gate is told, whatever it was
@@ -64,3 +68,17 @@ def main(answer_fd: int) -> None:
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     os._exit(0)
+
+
+def problem_to_wire(problem: Any) -> dict[str, Any]:
+    """A problem of the program's library as JSON data: `{"path", "reason", "kind", "file"}`
+    (what `components.problems.Problem.from_wire` reads), whichever version of the library
+    the program imported."""
+    kind = getattr(problem, "kind", "invalid")
+    file = getattr(problem, "file", "")
+    return {
+        "path": list(problem.path),
+        "reason": str(getattr(problem, "reason", "")),
+        "kind": kind if isinstance(kind, str) else "invalid",
+        "file": file if isinstance(file, str) else "",
+    }

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from google.protobuf import json_format  # type: ignore[import-untyped]
@@ -26,9 +26,39 @@ from pulumi.runtime.sync_await import _sync_await
 from .model import STACK_TYPE, UNKNOWN, Plan, Registration
 from .vocabulary import CONTAINER_TYPE, NETWORK_TYPE, REMOTE_IMAGE_TYPE
 
+if TYPE_CHECKING or __package__ == "plan":
+    from components.problems import ContainerCommsError as _Root
+else:  # the gate's host loads this package privately and none of its own `components`
+    _Root = pulumi.RunError
 
-class ProgramError(Exception):
-    """The program failed; the message is what a user needs, without a traceback dump."""
+
+class ProgramError(_Root):
+    """The program failed; the message is what a user needs, without a traceback dump.
+
+    When the program raised the library's error, `subject` and `problems` are that error's,
+    as data: a reader finds where each problem is without reading the message.
+    """
+
+    def __init__(self, message: str, subject: str = "", problems: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.subject = subject
+        self.problems = problems
+
+
+def problems_of(error: BaseException) -> tuple[str, tuple[Any, ...]]:
+    """The subject and the problems an error holds as data (the library's errors do), else
+    `("", ())`: also when a problem's path is not keys and indexes."""
+    subject = getattr(error, "subject", "")
+    found = getattr(error, "problems", ())
+    if not isinstance(subject, str) or not isinstance(found, tuple | list):
+        return "", ()
+    for problem in found:
+        path = getattr(problem, "path", None)
+        if not isinstance(path, tuple) or not all(
+            isinstance(part, str | int) and not isinstance(part, bool) for part in path
+        ):
+            return "", ()  # not the library's problems: the message alone tells them
+    return subject, tuple(found)
 
 
 class PlanMocks(pulumi.runtime.Mocks):
@@ -205,7 +235,7 @@ def record(
                 exports = _sync_await(_resolve_exports())
         except pulumi.RunError as error:
             _refuse_duplicates(monitor)
-            raise ProgramError(str(error)) from None
+            raise ProgramError(str(error), *problems_of(error)) from None
         except ProgramError:
             _refuse_duplicates(monitor)
             raise

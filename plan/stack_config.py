@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from components.inputfiles import InputFileError, YamlDocument, load_yaml
+from components.problems import ContainerCommsError
 
 _SUBJECT = re.compile(r'[a-z][a-z ]*"(?P<name>[^"]+)"')
 """How a component error names its subject: `joined group "web"`, `network "my_net2"`."""
@@ -29,7 +30,7 @@ STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 """What the Pulumi CLI accepts as a stack name (alphanumerics, `-`, `_`, `.`; at most 100)."""
 
 
-class StackConfigError(Exception):
+class StackConfigError(ContainerCommsError):
     """A stack or project file cannot be used; the message names the file (and line)."""
 
 

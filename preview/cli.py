@@ -34,6 +34,7 @@ from plan import Plan, ProgramError, StackConfig, StackConfigError, load_stack_c
 from plan.stack_config import read_project
 from preview import diagram, document, sarif
 from preview.analyzer import PolicyRun, run_policies
+from preview.errors import GateError
 from preview.pack import (
     ENV_STRING_LIMIT,
     PackError,
@@ -70,7 +71,7 @@ class Stopped(BaseException):
         self.message = message
 
 
-class OutputError(Exception):
+class OutputError(GateError):
     """A `--json` or `--diagram` target that cannot be written."""
 
 

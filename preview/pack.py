@@ -31,6 +31,7 @@ import grpc  # type: ignore[import-untyped]
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
 from components.inputfiles import InputFileError, load_yaml
+from preview.errors import GateError
 
 ENGINE_ADDRESS = "127.0.0.1:0"
 """What the pack is told as the engine's address. `pulumi.policy` parses it and never dials it."""
@@ -63,7 +64,7 @@ def check_config_size(config: Mapping[str, str]) -> None:
         )
 
 
-class PackError(Exception):
+class PackError(GateError):
     """The pack could not be started or stopped answering; the stack was not checked."""
 
 

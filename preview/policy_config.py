@@ -16,9 +16,10 @@ from typing import Any
 
 from components.inputfiles import InputFileError, read_text
 from components.vocabulary import LEVELS
+from preview.errors import GateError
 
 
-class PolicyConfigError(Exception):
+class PolicyConfigError(GateError):
     """The policy configuration is unusable; the message names the file or the policy."""
 
 

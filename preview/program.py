@@ -24,9 +24,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from components.problems import Problem
 from plan import Plan, ProgramError
 from plan.host import BOOTSTRAP
 from plan.model import plan_from_wire
+from preview.errors import GateError
 from preview.pack import Tail
 
 PLAN_DIR = Path(__file__).resolve().parent.parent / "plan"
@@ -34,7 +36,7 @@ PLAN_DIR = Path(__file__).resolve().parent.parent / "plan"
 GATE_DIR = PLAN_DIR.parent
 
 
-class OverdueError(Exception):
+class OverdueError(GateError):
     """The program did not finish by the deadline."""
 
 
@@ -107,7 +109,7 @@ class ProgramProcess:
         except ValueError:
             answer = None
         if isinstance(answer, dict) and isinstance(answer.get("error"), str):
-            raise ProgramError(answer["error"])
+            raise _program_error(answer)
         if isinstance(answer, dict) and "plan" in answer:
             try:
                 return plan_from_wire(answer["plan"])
@@ -198,3 +200,19 @@ def record_isolated(
     """Record `program` in a process of its own (see the module's description)."""
     with ProgramProcess(program, project=project, stack=stack, config=config) as process:
         return process.plan(deadline, timeout)
+
+
+def _program_error(answer: dict[str, Any]) -> ProgramError:
+    """The program's error as the host answered it: its problems as data, when it had them
+    (an answer whose problems are not the library's is its message alone)."""
+    subject, wires = answer.get("subject", ""), answer.get("problems")
+    if isinstance(subject, str) and isinstance(wires, list) and wires:
+        try:
+            problems = tuple(
+                Problem.from_wire(w) if isinstance(w, dict) else Problem.from_wire({})
+                for w in wires
+            )
+        except ValueError:
+            return ProgramError(answer["error"])
+        return ProgramError(answer["error"], subject, problems)
+    return ProgramError(answer["error"])

@@ -38,6 +38,8 @@ from ruamel.yaml.reader import Reader
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scanner import Scanner
 
+from ..problems import ContainerCommsError
+
 SIZE_LIMIT = 8 * 1024 * 1024
 """The most bytes a stack, project, topology, pack or policy config file may hold (8 MiB: ten
 times a 5,000-container topology)."""
@@ -57,7 +59,7 @@ _KINDS = {
 }
 
 
-class InputFileError(Exception):
+class InputFileError(ContainerCommsError):
     """A file cannot be used; the message names it (and the line) and what would be right."""
 
     def __init__(

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..problems import Problem
+from ..problems import ContainerCommsError, Problem, problem_lines
 from ..vocabulary import NETWORK_MODES
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
@@ -39,12 +39,12 @@ NO_IPV6_POOL = (
 """Why `enable_ipv6: true` needs an IPv6 subnet (the engine's own refusal, quoted)."""
 
 
-class ComposeMappingError(Exception):
+class ComposeMappingError(ContainerCommsError):
     """Parts of a compose model the service model cannot express, one problem each."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(f"{p.field}: {p.reason}" for p in problems))
-        self.problems = problems
+        super().__init__("\n".join(problem_lines("", problems)))
+        self.problems = tuple(problems)
 
 
 def compose_topology(
