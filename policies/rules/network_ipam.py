@@ -25,10 +25,12 @@ from ._props import (
     unwrap,
 )
 from ._stack import Ipam, StackIndex, Subnet, ipam_entry
+from .vocabulary import driver_row
 
 
 def _address_space(driver: str | None) -> str:
-    return "GlobalDefault" if driver == "overlay" else "LocalDefault"
+    row = driver_row(driver)
+    return row.address_space if row is not None else "LocalDefault"
 
 
 Problem = tuple[str, str, str]
@@ -181,12 +183,13 @@ def _valid_ipam(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if ipam.subnet is not None:
             subnets.append(ipam.subnet)
     v4 = [s for s in subnets if s.version == 4]
-    if driver in (None, "bridge") and len(v4) > 1:
+    row = driver_row(driver)
+    if row is not None and row.single_ipv4_subnet is not None and len(v4) > 1:
         findings.append(
             (
                 f"ipamConfigs has {len(v4)} IPv4 subnets ({', '.join(str(s) for s in v4)})",
-                "bridge driver doesn't support multiple subnets",
-                "give a bridge network one IPv4 subnet",
+                row.single_ipv4_subnet,
+                f"give a {row.name} network one IPv4 subnet",
             )
         )
     if ipv6 is True and not any(s.version == 6 for s in subnets) and not unknowns:
