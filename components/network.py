@@ -109,7 +109,7 @@ class UserDefinedNetwork(pulumi.ComponentResource):
             problems.append(
                 Problem(
                     "driver",
-                    f"{json.dumps(driver)} is not a driver an {component} builds; use "
+                    f"{json.dumps(driver)} is not a driver {component} builds; use "
                     f"{' or '.join(drivers)}",
                 )
             )

@@ -726,7 +726,7 @@ def _network(
         fix += "" if swarm else ", or set composeTarget to swarm"
         where = "on a swarm" if swarm else "on one engine"
         problems.append(Problem(f"{at}.driver", f'"{driver}" is not supported {where}; {fix}'))
-    elif swarm:
+    elif swarm or driver != allowed[0]:
         out["driver"] = driver
     options = dict(net.get("driver_opts") or {})
     if driver == "overlay" and "encrypted" in options:
