@@ -107,7 +107,8 @@ def test_the_docs_table_is_generated_from_the_table() -> None:
 def test_an_unknown_driver_is_refused_naming_every_row() -> None:
     with pytest.raises(TopologyError) as caught:
         load_topology({"networks": {"n": {"driver": "nope"}}})
-    names = " or ".join(repr(name) for name in NETWORK_DRIVERS)
+    *others, last = (repr(name) for name in NETWORK_DRIVERS)
+    names = f"{', '.join(others)} or {last}" if others else last
     assert str(caught.value) == (f'topology.networks.n.driver: expected one of {names}, got "nope"')
 
 
