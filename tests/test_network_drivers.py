@@ -10,6 +10,7 @@ table in the same module, which `test_the_schema_names_every_row` keeps equal to
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any, get_args
@@ -84,10 +85,14 @@ def test_each_target_has_one_default_driver() -> None:
     assert target_drivers("engine") == [row.name for row in ROWS if not row.swarm_scoped]
 
 
-def test_every_row_has_a_component_and_a_docs_line() -> None:
+def test_every_row_has_a_component_its_keys_and_a_docs_line() -> None:
+    config_keys = {f.name for f in dataclasses.fields(NetworkConfig)}
     for row in ROWS:
         assert row.component in NETWORK_COMPONENTS, row.name
+        component_keys = {f.name for f in dataclasses.fields(NETWORK_COMPONENTS[row.component][1])}
+        assert set(row.options) <= config_keys & component_keys, row.name
         assert row.doc.endswith("."), row.name
+    assert {row.component for row in ROWS} == set(NETWORK_COMPONENTS)
 
 
 def test_the_docs_table_is_generated_from_the_table() -> None:
