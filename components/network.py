@@ -15,7 +15,7 @@ from .addressing import AUTO, AddressPool, network_problems
 from .checking import checked
 from .naming import is_predefined_network
 from .problems import ComponentError, Problem, raise_if_any
-from .vocabulary import MTU_OPTION, NAME_CHARS, USER_DEFINED_NETWORK_TYPE
+from .vocabulary import MTU_OPTION, NAME_CHARS, NETWORK_DRIVERS, USER_DEFINED_NETWORK_TYPE
 
 TYPE = USER_DEFINED_NETWORK_TYPE
 
@@ -69,15 +69,23 @@ class UserDefinedNetwork(pulumi.ComponentResource):
     internal: bool
     """Whether the network is cut off from everything outside it."""
     driver: str
-    """The network driver: `bridge` here, `overlay` for an `OverlayNetwork`."""
+    """The network driver: a row of `NETWORK_DRIVERS` built by this component (`bridge` by
+    default here, `overlay` for an `OverlayNetwork`)."""
     network: docker.Network
     """The docker network resource."""
 
     def __init__(
-        self, name: str, args: UserDefinedNetworkArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        args: UserDefinedNetworkArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        driver: str | None = None,
     ) -> None:
+        """`driver`: a driver whose row in `NETWORK_DRIVERS` names this component; its first
+        such row (`bridge`) when None."""
         args = checked(f'network "{name}"', args, UserDefinedNetworkArgs)
-        self._register(TYPE, name, args, opts, driver="bridge")
+        self._register(TYPE, name, args, opts, driver=driver)
 
     def _register(
         self,
@@ -86,14 +94,25 @@ class UserDefinedNetwork(pulumi.ComponentResource):
         args: UserDefinedNetworkArgs,
         opts: pulumi.ResourceOptions | None,
         *,
-        driver: str,
+        driver: str | None,
         attachable: bool | None = None,
         options: Mapping[str, str] | None = None,
     ) -> None:
-        """Check `args`, then register the component and its `docker.Network` (one builder
-        for every driver)."""
+        """Check `args` and `driver`, then register the component and its `docker.Network`
+        (one builder for every driver)."""
         network_name = args.network_name or name
+        drivers = drivers_of(type_token)
+        driver = drivers[0] if driver is None else driver
         problems = network_args_problems(network_name, args)
+        if driver not in drivers:
+            component = type_token.rsplit(":", 1)[-1]
+            problems.append(
+                Problem(
+                    "driver",
+                    f"{json.dumps(driver)} is not a driver {component} builds; use "
+                    f"{' or '.join(drivers)}",
+                )
+            )
         raise_if_any(f'network "{network_name}"', problems)
         super().__init__(
             type_token, name, {"networkName": network_name, "subnet": args.subnet}, opts
@@ -172,6 +191,11 @@ class UserDefinedNetwork(pulumi.ComponentResource):
     def no_subnet_reason(self) -> str:
         """Why a static address cannot be had on this network when it has no subnet."""
         return no_subnet_reason(self.network_name)
+
+
+def drivers_of(type_token: str) -> list[str]:
+    """The drivers whose rows in `NETWORK_DRIVERS` name the component of `type_token`."""
+    return [d.name for d in NETWORK_DRIVERS.values() if d.component == type_token]
 
 
 def no_subnet_reason(network_name: str) -> str:

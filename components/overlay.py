@@ -44,8 +44,15 @@ class OverlayNetwork(UserDefinedNetwork):
     """Whether traffic between nodes is encrypted."""
 
     def __init__(
-        self, name: str, args: OverlayNetworkArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        args: OverlayNetworkArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        driver: str | None = None,
     ) -> None:
+        """`driver`: a driver whose row in `NETWORK_DRIVERS` names this component; `overlay`
+        when None."""
         args = checked(f'overlay network "{name}"', args, OverlayNetworkArgs)
         self.attachable = args.attachable
         self.encrypted = args.encrypted
@@ -54,7 +61,7 @@ class OverlayNetwork(UserDefinedNetwork):
             name,
             args,
             opts,
-            driver="overlay",
+            driver=driver,
             attachable=args.attachable,
             options={ENCRYPTED_OPTION: ""} if args.encrypted else None,
         )

@@ -212,7 +212,7 @@ def test_the_vocabulary_needs_only_the_standard_library() -> None:
         for node in ast.walk(tree)
         if isinstance(node, ast.ImportFrom)
     }
-    assert imported == {"__future__", "fractions", "re", "typing"}
+    assert imported == {"__future__", "collections", "dataclasses", "fractions", "re", "typing"}
 
 
 def test_the_sentinels_are_pulumis() -> None:

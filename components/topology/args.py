@@ -18,6 +18,7 @@ from ..joined_group import JoinedGroupArgs, Owner
 from ..service import ServiceSpec, Sidecar
 from ..static_ip import StaticIpContainerArgs
 from ..swarm import Deploy, SwarmServiceSpec
+from ..vocabulary import NETWORK_DRIVERS, NetworkDriver, target_drivers
 from .schema import (
     DnsGroupConfig,
     JoinedGroupConfig,
@@ -136,9 +137,7 @@ def swarm_service_spec(
     )
 
 
-def network_driver(config: TopologyConfig, key: str) -> str:
-    """The driver of a network of the config: its own, else the target's."""
+def network_driver(config: TopologyConfig, key: str) -> NetworkDriver:
+    """The driver of a network of the config: its own, else the target's default."""
     args = config.networks[key]
-    if args.driver is not None:
-        return args.driver
-    return "overlay" if config.target == "swarm" else "bridge"
+    return NETWORK_DRIVERS[args.driver or target_drivers(config.target)[0]]

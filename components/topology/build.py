@@ -21,12 +21,19 @@ from ..overlay import OverlayNetwork, OverlayNetworkArgs
 from ..problems import Problem
 from ..static_ip import StaticIpContainer
 from ..swarm import SwarmApplication
+from ..vocabulary import OVERLAY_NETWORK_TYPE, USER_DEFINED_NETWORK_TYPE
 from ..volume import NamedVolume
 from .args import network_driver
 from .errors import TopologyError
 from .kinds import KINDS, replace_specs
 from .loader import ROOT
 from .schema import SecretSourceConfig, TopologyConfig
+
+NETWORK_COMPONENTS: dict[str, tuple[type[UserDefinedNetwork], type[UserDefinedNetworkArgs]]] = {
+    USER_DEFINED_NETWORK_TYPE: (UserDefinedNetwork, UserDefinedNetworkArgs),
+    OVERLAY_NETWORK_TYPE: (OverlayNetwork, OverlayNetworkArgs),
+}
+"""The component (and its arguments) of each `component` a row of `NETWORK_DRIVERS` names."""
 
 
 @dataclass
@@ -114,10 +121,11 @@ def build_topology(config: TopologyConfig, project_dir: Path | None = None) -> D
     for key, args in config.networks.items():
         if args.external:
             deployment.external_networks[key] = args.network_name or key
-        elif network_driver(config, key) == "overlay":
-            deployment.networks[key] = OverlayNetwork(key, _args(OverlayNetworkArgs, args))
         else:
-            deployment.networks[key] = UserDefinedNetwork(key, _args(UserDefinedNetworkArgs, args))
+            driver = network_driver(config, key)
+            component, component_args = NETWORK_COMPONENTS[driver.component]
+            network_args = _args(component_args, args)
+            deployment.networks[key] = component(key, network_args, driver=driver.name)
     for key, volume in config.volumes.items():
         deployment.volumes[key] = NamedVolume(key, volume)
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..problems import ContainerCommsError, Problem, problem_lines
-from ..vocabulary import NETWORK_MODES
+from ..vocabulary import NETWORK_MODES, target_drivers
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
@@ -719,13 +719,14 @@ def _network(
     if net.get("external"):
         out["external"] = True
         return out
-    driver = net.get("driver") or ("overlay" if swarm else "bridge")
-    allowed = ("bridge", "overlay") if swarm else ("bridge",)
+    allowed = target_drivers("swarm" if swarm else "engine")
+    driver = net.get("driver") or allowed[0]
     if driver not in allowed:
-        fix = "use overlay or bridge" if swarm else "use bridge, or set composeTarget to swarm"
+        fix = f"use {' or '.join(allowed)}"
+        fix += "" if swarm else ", or set composeTarget to swarm"
         where = "on a swarm" if swarm else "on one engine"
         problems.append(Problem(f"{at}.driver", f'"{driver}" is not supported {where}; {fix}'))
-    elif swarm:
+    elif swarm or driver != allowed[0]:
         out["driver"] = driver
     options = dict(net.get("driver_opts") or {})
     if driver == "overlay" and "encrypted" in options:

@@ -26,6 +26,7 @@ from ..vocabulary import (
     NETWORK_TYPE,
     REMOTE_IMAGE_TYPE,
     VOLUME_TYPE,
+    target_drivers,
 )
 
 Verdict = Literal["mapped", "compose", "no effect", "advisory", "refused"]
@@ -77,6 +78,7 @@ class KeyRow:
 
 _C = CONTAINER_TYPE
 _N = NETWORK_TYPE
+_ND = f"{_N}.driver"
 _V = VOLUME_TYPE
 _S = DOCKER_SERVICE_TYPE
 _I = REMOTE_IMAGE_TYPE
@@ -171,8 +173,10 @@ row("networks", mapped("NetworkConfig per key", f"{_N}"))
 row("networks.*.name", mapped("NetworkConfig.network_name", f"{_N}.name"))
 row(
     "networks.*.driver",
-    mapped("NetworkConfig.driver (bridge; other drivers refused)", f"{_N}.driver"),
-    mapped("NetworkConfig.driver (overlay or bridge)", f"{_N}.driver"),
+    *(
+        mapped(f"NetworkConfig.driver ({' or '.join(target_drivers(t))}; others refused)", _ND)
+        for t in ("engine", "swarm")
+    ),
 )
 row("networks.*.driver_opts", mapped("NetworkConfig.driver_opts", f"{_N}.options"))
 row(

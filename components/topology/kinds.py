@@ -531,10 +531,11 @@ def _swarm_service_config_problems(
     for net, attachment in service.networks.items():
         where = f"{at}.networks.{net}"
         args = config.networks.get(net)
-        if args is not None and not args.external and network_driver(config, net) != "overlay":
-            problems.append(
-                Problem(where, local_network_reason(args.network_name or net, "bridge"))
-            )
+        if args is not None and not args.external:
+            driver = network_driver(config, net)
+            if not driver.swarm_scoped:
+                reason = local_network_reason(args.network_name or net, driver.name)
+                problems.append(Problem(where, reason))
         if attachment is None:
             continue
         for attr in ("ipv4_address", "ipv6_address"):

@@ -24,7 +24,7 @@ from ..images import build_problems
 from ..naming import is_predefined_network
 from ..network import network_args_problems, no_subnet_reason
 from ..problems import Problem
-from ..vocabulary import BRIDGE_NAME_OPTION
+from ..vocabulary import BRIDGE_NAME_OPTION, NETWORK_DRIVERS, target_drivers
 from ..volume import volume_args_problems
 from .args import NetworkLookup, network_driver
 from .errors import TopologyError
@@ -104,21 +104,27 @@ def _target_problems(config: TopologyConfig) -> list[Problem]:
     runs join only attachable overlays."""
     problems: list[Problem] = []
     swarm = config.target == "swarm"
+    own_keys = sorted({key for row in NETWORK_DRIVERS.values() for key in row.options})
     for key, args in config.networks.items():
         at = f"{ROOT}.networks.{key}"
         driver = network_driver(config, key)
-        if driver == "overlay" and not swarm:
+        if driver.swarm_scoped and not swarm:
+            article = "an" if driver.name[:1] in "aeiou" else "a"
             problems.append(
                 Problem(
                     f"{at}.driver",
-                    'an overlay network needs a swarm; set target "swarm", or use driver '
-                    '"bridge" on one engine',
+                    f'{article} {driver.name} network needs a swarm; set target "swarm", or use '
+                    f'driver "{target_drivers("engine")[0]}" on one engine',
                 )
             )
-        for option in ("attachable", "encrypted"):
-            if getattr(args, option) and driver != "overlay":
+        for option in own_keys:
+            if getattr(args, option) and option not in driver.options:
+                takers = [row.name for row in NETWORK_DRIVERS.values() if option in row.options]
                 problems.append(
-                    Problem(f"{at}.{option}", "applies to overlay networks only; remove it")
+                    Problem(
+                        f"{at}.{option}",
+                        f"applies to {' and '.join(takers)} networks only; remove it",
+                    )
                 )
     problems += [problem for kind in KINDS for problem in kind.target_problems(config)]
     if swarm:
@@ -128,7 +134,7 @@ def _target_problems(config: TopologyConfig) -> list[Problem]:
             if (
                 joined is not None
                 and not joined.external
-                and network_driver(config, key) == "overlay"
+                and network_driver(config, key).swarm_scoped
                 and not joined.attachable
             ):
                 problems.append(Problem(path, not_attachable_reason(joined.network_name or key)))
@@ -160,7 +166,7 @@ def _networks(config: TopologyConfig) -> tuple[list[Problem], dict[str, AddressP
             )
         engine_names.setdefault(name, at)
         bridge = args.driver_opts.get(BRIDGE_NAME_OPTION)
-        if bridge and not args.external:
+        if bridge and not args.external and network_driver(config, key).names_bridge:
             holder = bridges.setdefault(bridge, at)
             if holder != at:
                 problems.append(

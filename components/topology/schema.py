@@ -15,7 +15,7 @@ from ..dns_group import DnsMember
 from ..overlay import OverlayNetworkArgs
 from ..service import Condition, Sidecar
 from ..swarm import Deploy
-from ..vocabulary import NetworkMode
+from ..vocabulary import NetworkDriverName, NetworkMode
 from ..volume import NamedVolumeArgs
 
 
@@ -97,9 +97,11 @@ Target = Literal["engine", "swarm"]
 class NetworkConfig(OverlayNetworkArgs):
     """A network of the stack: created here, or an external one that is only used."""
 
-    driver: Literal["bridge", "overlay"] | None = None
-    """`bridge` (one engine) or `overlay` (a swarm); None: the target's own (bridge on an
-    engine, overlay on a swarm). `attachable` and `encrypted` apply to overlays only."""
+    driver: NetworkDriverName | None = None
+    """A driver of `vocabulary.NETWORK_DRIVERS` (docs/network-drivers.md): `bridge` (one
+    engine) or `overlay` (a swarm); None: the target's default (bridge on an engine, overlay on
+    a swarm). The keys a driver's row lists as its own (`attachable`, `encrypted`: overlay)
+    apply to that driver only."""
     external: bool = False
     """The network exists already (by `network_name`, else the key): used, never created or
     deleted; addresses on it are given, never `auto`."""

@@ -32,6 +32,7 @@ from ._props import (
     text,
     unwrap,
 )
+from .vocabulary import driver_row
 
 Subnet = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -88,10 +89,12 @@ class NetworkEntry:
 
     @property
     def is_overlay(self) -> bool | Unknown:
-        """Whether it is an overlay network (swarm-scoped)."""
+        """Whether it is a swarm-scoped network (an overlay): its driver's row in
+        `NETWORK_DRIVERS` says so; a driver the table does not know is one engine's."""
         if isinstance(self.driver, Unknown):
             return self.driver
-        return self.driver == "overlay"
+        row = driver_row(self.driver)
+        return row is not None and row.swarm_scoped
 
 
 @dataclass(frozen=True)

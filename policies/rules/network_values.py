@@ -34,7 +34,7 @@ from ._props import (
     unwrap,
 )
 from ._stack import ContainerEntry, NetworkEntry, StackIndex
-from .vocabulary import BRIDGE_NAME_OPTION, IPC_MODES, MTU_OPTION
+from .vocabulary import BRIDGE_NAME_OPTION, IPC_MODES, MTU_OPTION, driver_row
 
 _ATOI: Final = re.compile(r"[+-]?[0-9]+")
 """What Go's strconv.Atoi parses (matched whole)."""
@@ -301,7 +301,10 @@ def _bridge_names(args: StackValidationArgs, report: ReportViolation) -> None:
     first: dict[str, NetworkEntry] = {}
     unknowns: list[str] = []
     for network in index.networks:
-        if network.driver not in (None, "bridge"):
+        if isinstance(network.driver, Unknown):
+            continue
+        row = driver_row(network.driver)
+        if row is None or not row.names_bridge:
             continue
         options = record(_props_of(args, network.urn), "options")
         if isinstance(options, Unknown):

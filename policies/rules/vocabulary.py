@@ -19,6 +19,8 @@ This module uses the standard library only, so every side can import it:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final, Literal, get_args
 
@@ -80,6 +82,108 @@ BRIDGE_NAME_OPTION: Final = "com.docker.network.bridge.name"
 IPC_MODES: Final = frozenset({"none", "private", "shareable", "host"})
 """The IPC modes the engine takes besides `container:<name>` (and empty, its default, which is
 `private` on engines from 20.10: a container with it cannot be joined)."""
+
+# --- Network drivers: one row per driver, read by every side -------------------------------
+
+NetworkDriverName = Literal["bridge", "overlay"]
+"""The drivers a stack's network may name (the keys of `NETWORK_DRIVERS`; a test keeps them
+equal)."""
+
+
+@dataclass(frozen=True)
+class NetworkDriver:
+    """What every side needs to know of one network driver: the config schema (the driver's
+    name and the keys only it takes), the loader's and the pack's checks (its scope), the
+    builder (its component) and the docs table (its line). Every driver here is user-defined:
+    its networks take subnets and static addresses, and the engine's DNS server answers on
+    them."""
+
+    name: str
+    """The driver's name, as `docker network create --driver` and the wire take it."""
+    scope: Literal["local", "swarm"]
+    """`local`: a network of one engine; `swarm`: a network spanning a swarm's nodes, created on
+    a manager, the only kind swarm services join (standalone containers only when it is
+    created attachable)."""
+    default_for: Literal["engine", "swarm"] | None
+    """The stack target (`topology.target`) whose networks take this driver when they name
+    none."""
+    component: str
+    """The type token of the component that builds a network of this driver."""
+    options: tuple[str, ...] = ()
+    """The network config keys only this driver takes (any other driver refuses them)."""
+    single_ipv4_subnet: str | None = None
+    """The engine's refusal of a second IPv4 subnet on one network, when the driver takes only
+    one."""
+    names_bridge: bool = False
+    """Whether `BRIDGE_NAME_OPTION` names the Linux bridge of the network (one per network)."""
+    doc: str = ""
+    """One line for the docs table."""
+
+    @property
+    def swarm_scoped(self) -> bool:
+        """Whether its networks span a swarm (and need one)."""
+        return self.scope == "swarm"
+
+    @property
+    def address_space(self) -> str:
+        """The IPAM address space its pools are requested from, as the engine names it."""
+        return "GlobalDefault" if self.swarm_scoped else "LocalDefault"
+
+
+NETWORK_DRIVERS: Final[Mapping[str, NetworkDriver]] = {
+    "bridge": NetworkDriver(
+        name="bridge",
+        scope="local",
+        default_for="engine",
+        component=USER_DEFINED_NETWORK_TYPE,
+        single_ipv4_subnet="bridge driver doesn't support multiple subnets",
+        names_bridge=True,
+        doc="A network of one engine: a Linux bridge on the engine's host.",
+    ),
+    "overlay": NetworkDriver(
+        name="overlay",
+        scope="swarm",
+        default_for="swarm",
+        component=OVERLAY_NETWORK_TYPE,
+        options=("attachable", "encrypted"),
+        doc="A network spanning a swarm's nodes (VXLAN), created on a manager.",
+    ),
+}
+"""Every network driver a stack's network may name, by name."""
+
+DEFAULT_NETWORK_DRIVER: Final = "bridge"
+"""The driver the engine (and the provider) gives a network that names none."""
+
+
+def driver_row(name: str | None) -> NetworkDriver | None:
+    """The row of driver `name` (None: the engine's default), or None for a driver the table
+    does not know (a plugin's)."""
+    return NETWORK_DRIVERS.get(name or DEFAULT_NETWORK_DRIVER)
+
+
+def target_drivers(target: str) -> list[str]:
+    """The drivers the networks of a stack of `target` (`engine` or `swarm`) may take, its
+    default first: one engine's networks only local ones, a swarm's any."""
+    rows = [d for d in NETWORK_DRIVERS.values() if target == "swarm" or not d.swarm_scoped]
+    return [d.name for d in sorted(rows, key=lambda d: d.default_for != target)]
+
+
+def network_drivers_table() -> str:
+    """The docs table of `NETWORK_DRIVERS` (docs/network-drivers.md holds it as written here)."""
+    rows = [
+        "| driver | scope | default on target | component | its own keys | one IPv4 subnet |",
+        "|---|---|---|---|---|---|",
+    ]
+    for d in NETWORK_DRIVERS.values():
+        own = ", ".join(f"`{o}`" for o in d.options) or "none"
+        single = "yes" if d.single_ipv4_subnet else "no"
+        component = d.component.rsplit(":", 1)[-1]
+        target = f"`{d.default_for}`" if d.default_for else "none"
+        rows.append(f"| `{d.name}` | {d.scope} | {target} | `{component}` | {own} | {single} |")
+    rows.append("")
+    rows += [f"- `{d.name}`: {d.doc}" for d in NETWORK_DRIVERS.values()]
+    return "\n".join(rows)
+
 
 # --- Names (matched whole, as Go's regexp matches `^...$`) ----------------------------------
 # Python's `$` also matches before a trailing newline, so `re.match` with `^...$` would take
