@@ -52,6 +52,8 @@ FOLDER = REPO / ".swarm3"
 HUB = "ccsw3-" + hashlib.sha1(str(FOLDER).encode()).hexdigest()[:10]
 """The bridge's namespace, named from the folder as the script names it."""
 SCRIPT_TIMEOUT_S = 300
+SWARM_NETWORKS = {"bridge", "host", "none", "ingress", "docker_gwbridge"}
+"""The networks a node of a swarm has before anything is deployed."""
 SECRET_TEXT = (REPO / "stacks/secrets/swarm-db-password.txt").read_text(encoding="utf-8")
 
 
@@ -145,12 +147,30 @@ class Deployed:
 
 
 @pytest.fixture(scope="module")
-def deployed(swarm: Swarm) -> Deployed:
-    """The `swarm` stack's plan, created through the manager (removed with the swarm)."""
+def deployed(swarm: Swarm) -> Iterator[Deployed]:
+    """The `swarm` stack's plan, created through the manager; removed through it after the
+    module, and then checked gone from every node."""
     plan = stack_plan("swarm")
     realization = Realization(swarm.manager)
-    realization.apply_plan(plan)
-    return Deployed(plan, realization)
+    try:
+        realization.apply_plan(plan)
+        yield Deployed(plan, realization)
+    finally:
+        realization.teardown()
+    eventually(lambda: _nothing_left(swarm), what="the stack leaving every node", deadline=30)
+
+
+def _nothing_left(swarm: Swarm) -> None:
+    """No service, task or secret on the swarm; no container of the stack, and no network but
+    the predefined ones and the swarm's own, on any node."""
+    assert not swarm.manager.api.services(), swarm.manager.api.services()
+    assert not swarm.manager.api.tasks(), swarm.manager.api.tasks()
+    assert not swarm.manager.api.secrets(), swarm.manager.api.secrets()
+    for node in swarm.nodes.values():
+        left = [c.name for c in node.client.containers.list(all=True)]
+        assert not left, f"node {node.number}: {left}"
+        networks = {n.name for n in node.client.networks.list()}
+        assert networks <= SWARM_NETWORKS, f"node {node.number}: {sorted(networks)}"
 
 
 # -- what the swarm says -------------------------------------------------------------------
