@@ -37,10 +37,10 @@ from typing import Any
 import docker
 import pytest
 
-from plan import Plan
+from plan import Plan, Registration
 from tests.engine.conftest import engine_exports, stack_plan
 from tests.engine.images import IT_WORKS, Standin, build_standins, plan_standins
-from tests.engine.probes import eventually, sh, sh_until
+from tests.engine.probes import eventually, network, sh, sh_until, urn
 from tests.engine.realize import CONTAINER, REMOTE_IMAGE, SERVICE, Realization
 
 pytestmark = pytest.mark.engine
@@ -345,11 +345,11 @@ def test_every_task_on_every_node_answers_over_the_overlay(
     probe_node = swarm.nodes[_tasks(swarm, "probe")[0]["NodeID"]].number
     services = _service_plans(deployed.plan)
     reached: dict[int, list[str]] = {}
-    for service, network in _REACH.items():
+    for service, on_network in _REACH.items():
         image = str(services[service]["taskSpec"]["containerSpec"]["image"])
         port = swarm.standins[image].ports[0]
         page = _page(image)
-        for address, node in sorted(_task_addresses(swarm, service, network).items()):
+        for address, node in sorted(_task_addresses(swarm, service, on_network).items()):
             sh_until(probe, f"ping -c 1 -W 2 {address}", deadline=30)
             sh_until(
                 probe,
@@ -423,3 +423,40 @@ def test_secret_is_a_file_in_the_task_on_its_node(deployed: Deployed, swarm: Swa
     db = _task_container(swarm, "db")
     code, out = sh(db, "cat /run/secrets/db_password; echo; stat -c %a /run/secrets/db_password")
     assert (code, out) == (0, f"{SECRET_TEXT}\n444")
+
+
+# -- the realizer on more than one node ----------------------------------------------------
+
+
+def test_global_service_runs_one_task_on_each_node_its_constraints_allow(
+    deployed: Deployed, swarm: Swarm
+) -> None:
+    """A global service constrained to workers converges (the realizer waits for the tasks the
+    manager wants, not one per node) with one task on each worker and none on the manager."""
+    del deployed  # beside the stack, so the stack's teardown check covers this one's too
+    net = network(
+        "sw3_global", driver="overlay", attachable=True, ipamConfigs=[{"subnet": "10.82.0.0/24"}]
+    )
+    inputs: dict[str, Any] = {
+        "name": "sw3_global",
+        "mode": {"global": True},
+        "taskSpec": {
+            "containerSpec": {
+                "image": "busybox:1.36",
+                "args": ["sleep", "2147483647"],
+                "stopGracePeriod": "1s",
+            },
+            "networksAdvanceds": [{"name": "sw3_global"}],
+            "placement": {"constraints": ["node.role == worker"]},
+        },
+        "endpointSpec": {"mode": "dnsrr"},
+        "convergeConfig": {"delay": "1s", "timeout": "60s"},
+    }
+    service = Registration(
+        urn=urn(SERVICE, "sw3_global"), type=SERVICE, name="sw3_global", custom=True,
+        parent="", inputs=inputs, dependencies=(net.urn,),
+    )  # fmt: skip
+    with Realization(swarm.manager) as realization:
+        realization.apply([net, service])
+        on = sorted(swarm.nodes[t["NodeID"]].number for t in _tasks(swarm, "sw3_global"))
+        assert on == [2, 3], on
