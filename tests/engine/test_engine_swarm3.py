@@ -27,6 +27,7 @@ no traffic (see the one-node proof); reach is shown to each task's own address.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator
@@ -83,7 +84,7 @@ class Swarm:
 
 def _script(mode: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["bash", str(SCRIPT), mode],
+        ["bash", str(SCRIPT), mode], env={**os.environ, "CC_SWARM3_DIR": str(FOLDER)},
         capture_output=True, text=True, timeout=SCRIPT_TIMEOUT_S, check=False,
     )  # fmt: skip
 
