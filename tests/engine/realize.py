@@ -195,6 +195,7 @@ class Realization:
             with contextlib.suppress(docker.errors.NotFound):
                 self.client.api.remove_volume(name, force=True)
         self.volumes.clear()
+        self._ids.clear()
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -373,6 +374,7 @@ class Realization:
                     "Mode": endpoint.get("mode") or "vip",
                     "Ports": [
                         {
+                            "Name": p.get("name") or "",
                             "Protocol": p.get("protocol") or "tcp",
                             "TargetPort": int(p["targetPort"]),
                             "PublishedPort": int(p.get("publishedPort") or 0),
@@ -426,16 +428,20 @@ class Realization:
         mode = self.client.api.inspect_service(ident)["Spec"]["Mode"]
         if "Replicated" in mode:
             return int(mode["Replicated"].get("Replicas", 1))
-        return len(self.client.api.nodes(filters={"role": "manager"})) + len(
-            self.client.api.nodes(filters={"role": "worker"})
-        )
+        # Global: one task on each node that may run one (ready, active, meeting the
+        # constraints), as the manager counts them; None until it has counted.
+        listed = self.client.api.services(filters={"id": ident}, status=True)
+        desired = [int((s.get("ServiceStatus") or {}).get("DesiredTasks") or 0) for s in listed]
+        return desired[0] if desired and desired[0] > 0 else None
 
     def _wait_tasks_gone(self, service_ids: set[str]) -> None:
-        """Remove the containers of removed services at once (as `docker rm -f`: a task's
-        process need not take its stop grace period) and wait until none is left, so their
-        networks and secrets can go."""
+        """Remove the containers of removed services on this engine at once (as `docker rm -f`:
+        a task's process need not take its stop grace period) and wait until none is left and
+        the manager lists no task of them on another node (those stop there, within their stop
+        grace period), so their networks and secrets can go."""
         if not service_ids:
             return
+        here = self.client.info()["Swarm"]["NodeID"]
         deadline = time.monotonic() + _SERVICE_GONE_S
         while time.monotonic() < deadline:
             left = [
@@ -443,11 +449,16 @@ class Realization:
                 for c in self.client.api.containers(all=True)
                 if (c.get("Labels") or {}).get("com.docker.swarm.service.id") in service_ids
             ]
-            if not left:
-                return
             for ident in left:
                 with contextlib.suppress(docker.errors.APIError):
                     self.client.api.remove_container(ident, force=True, v=True)
+            remote = [
+                t
+                for t in self.client.api.tasks()
+                if t.get("ServiceID") in service_ids and t.get("NodeID") != here
+            ]
+            if not left and not remote:
+                return
             time.sleep(0.25)
 
     def _volume(self, r: Registration) -> None:
@@ -870,6 +881,34 @@ _SERVICE_CONTAINER_KEYS = {
     "stopSignal", "stopGracePeriod", "readOnly", "sysctl", "capAdds", "capDrops", "hosts",
     "healthcheck", "mounts", "secrets", "dnsConfig",
 }  # fmt: skip
+_SCHEDULE_KEYS = {"parallelism", "delay", "failureAction", "monitor", "maxFailureRatio", "order"}
+_SERVICE_PARTS: tuple[tuple[str, set[str]], ...] = (
+    ("mode", {"replicated", "global"}),
+    ("mode.replicated", {"replicas"}),
+    ("endpointSpec", {"mode", "ports"}),
+    ("endpointSpec.ports[]", {"name", "protocol", "targetPort", "publishedPort", "publishMode"}),
+    ("updateConfig", _SCHEDULE_KEYS),
+    ("rollbackConfig", _SCHEDULE_KEYS),
+    ("convergeConfig", {"delay", "timeout"}),
+    ("taskSpec", _TASK_KEYS),
+    ("taskSpec.containerSpec", _SERVICE_CONTAINER_KEYS),
+    ("taskSpec.containerSpec.secrets[]",
+     {"secretId", "secretName", "fileName", "fileUid", "fileGid", "fileMode"}),
+    ("taskSpec.containerSpec.hosts[]", {"host", "ip"}),
+    ("taskSpec.containerSpec.healthcheck", _HEALTH_KEYS),
+    ("taskSpec.containerSpec.dnsConfig", {"nameservers", "searches", "options"}),
+    ("taskSpec.containerSpec.mounts[]", _MOUNT_KEYS),
+    *((f"taskSpec.containerSpec.mounts[].{key}", known)
+      for key, known in _MOUNT_OPTION_KEYS.items()),
+    ("taskSpec.networksAdvanceds[]", {"id", "name", "aliases", "driverOpts"}),
+    ("taskSpec.placement", {"constraints", "maxReplicas"}),
+    ("taskSpec.resources", {"limits", "reservation"}),
+    ("taskSpec.resources.limits", {"nanoCpus", "memoryBytes"}),
+    ("taskSpec.resources.reservation", {"nanoCpus", "memoryBytes"}),
+    ("taskSpec.restartPolicy", {"condition", "delay", "maxAttempts", "window"}),
+    ("taskSpec.logDriver", {"name", "options"}),
+)  # fmt: skip
+"""Each part of a service's inputs (`[]`: every item of a list) and the keys translated there."""
 
 
 def _check_inputs(r: Registration) -> None:
@@ -915,15 +954,9 @@ def _check_inputs(r: Registration) -> None:
             raise UntranslatedInput(r.name, "image", None, "missing, so not translated")
     elif r.type == SERVICE:
         _only(r, "", r.inputs, _SERVICE_KEYS)
-        task = r.inputs.get("taskSpec") or {}
-        _only(r, "taskSpec.", task, _TASK_KEYS)
-        _only(
-            r, "taskSpec.containerSpec.", task.get("containerSpec") or {}, _SERVICE_CONTAINER_KEYS
-        )
-        for i, net in enumerate(task.get("networksAdvanceds") or []):
-            _only(
-                r, f"taskSpec.networksAdvanceds[{i}].", net, {"id", "name", "aliases", "driverOpts"}
-            )
+        for part, known in _SERVICE_PARTS:
+            for prefix, value in _parts(r.inputs, part):
+                _only(r, prefix, value, known)
     elif r.type == SECRET:
         _only(r, "", r.inputs, {"name", "data", "labels"})
     elif r.type == VOLUME:
@@ -937,6 +970,25 @@ def _check_inputs(r: Registration) -> None:
             )
     elif r.custom:
         raise UntranslatedInput(r.name, "type", r.type, "a resource type not translated")
+
+
+def _parts(inputs: Mapping[str, Any], path: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """The values at `path` in `inputs` (`a.b[].c`: `[]` steps into every item of a list), each
+    with the prefix that names it (`a.b[0].c.`); parts that are not set are left out."""
+    found: list[tuple[str, Any]] = [("", inputs)]
+    for step in path.split("."):
+        key = step.removesuffix("[]")
+        deeper: list[tuple[str, Any]] = []
+        for where, value in found:
+            child = value.get(key) if isinstance(value, Mapping) else None
+            if not child:
+                continue
+            if step.endswith("[]"):
+                deeper += [(f"{where}{key}[{i}].", item) for i, item in enumerate(child)]
+            else:
+                deeper.append((f"{where}{key}.", child))
+        found = deeper
+    return [(where, value) for where, value in found if isinstance(value, Mapping)]
 
 
 def _only(r: Registration, prefix: str, inputs: Mapping[str, Any], known: set[str]) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from plan import UNKNOWN, Registration
 from tests.engine.probes import container, network, secret, sh, sh_until, volume
 from tests.engine.realize import (
+    SERVICE,
     EngineRefused,
     Realization,
     UntranslatedInput,
@@ -21,6 +23,24 @@ def _component(name: str) -> Registration:
     return Registration(
         urn=f"urn:pulumi:engine::proof::container-comms:index:Group::{name}",
         type="container-comms:index:Group", name=name, custom=False, parent="", inputs={},
+    )  # fmt: skip
+
+
+def _service(name: str, **parts: Any) -> Registration:
+    """A `docker.Service` with one more part: task spec parts, container spec mounts, or
+    service inputs (`endpointSpec`)."""
+    task: dict[str, Any] = {"containerSpec": {"image": "busybox:latest"}}
+    inputs: dict[str, Any] = {"name": name, "taskSpec": task}
+    for key, value in parts.items():
+        if key == "mounts":
+            task["containerSpec"]["mounts"] = value
+        elif key in ("placement", "resources"):
+            task[key] = value
+        else:
+            inputs[key] = value
+    return Registration(
+        urn=f"urn:pulumi:engine::proof::{SERVICE}::{name}", type=SERVICE, name=name,
+        custom=True, parent="", inputs=inputs,
     )  # fmt: skip
 
 
@@ -64,6 +84,16 @@ def test_dependency_cycle_is_refused() -> None:
         (container("mac", macAddress="02:42:0a:00:00:09"), "macAddress"),
         (network("ipam", ipamConfigs=[{"subnet": "10.2.0.0/24", "foo": "x"}]),
          "ipamConfigs[0].foo"),
+        (_service("spread", placement={"prefs": ["spread=node.labels.zone"]}),
+         "taskSpec.placement.prefs"),
+        (_service("gpu", resources={"reservation": {"genericResources": {
+            "discreteResourcesSpecs": ["gpu=1"]}}}),
+         "taskSpec.resources.reservation.genericResources"),
+        (_service("vol", mounts=[{"target": "/x", "type": "volume",
+                                  "volumeOptions": {"subpath": "a"}}]),
+         "taskSpec.containerSpec.mounts[0].volumeOptions.subpath"),
+        (_service("port", endpointSpec={"ports": [{"targetPort": 80.0, "appProtocol": "http"}]}),
+         "endpointSpec.ports[0].appProtocol"),
     ],
 )  # fmt: skip
 def test_untranslated_input_fails_loudly_before_anything_is_made(
