@@ -29,13 +29,14 @@ import pulumi_docker as docker
 
 from .attachment import Attachment, AttachmentInput, attachments, network_name
 from .checking import Int, Seq, checked
-from .container import FILE_MODE, ContainerSpec, MountSpec, mount_source, spec_problems
+from .container import FILE_MODE, ContainerSpec, spec_problems
 from .images import image_reference
 from .naming import alias_problem, is_predefined_network
 from .network import UserDefinedNetwork
 from .overlay import OverlayNetwork
 from .problems import Problem, raise_if_any
 from .service import Condition, child_name
+from .services import wire
 from .vocabulary import (
     LABEL_EXPOSE,
     LABEL_GROUP,
@@ -48,7 +49,6 @@ from .vocabulary import (
     TASK_MEMORY_MINIMUM_MIB,
     is_service_name,
 )
-from .volume import NamedVolume
 
 TYPE = SWARM_APPLICATION_TYPE
 
@@ -60,8 +60,6 @@ SECRET_FILE_MODE = int(FILE_MODE, 8)
 """The mode of a secret's file in a task when none is given, as for a container's secrets
 (and as `docker stack deploy` writes it)."""
 
-# Matched whole (`fullmatch`): Python's `$` also matches before a trailing newline.
-_DURATION = re.compile(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+")
 # The swarm trims white space around the key and the value (a trailing newline included, seen
 # on the engine: the task is placed); a line break inside is no constraint.
 _CONSTRAINT = re.compile(r"\s*[\w.\-]+\s*(==|!=)\s*[^\s](?:[^\n\r]*[^\s])?\s*")
@@ -243,14 +241,6 @@ def service_name_problem(name: str) -> str | None:
     return None
 
 
-def _duration_problem(at: str, value: str | None) -> list[Problem]:
-    if value is None or _DURATION.fullmatch(value):
-        return []
-    return [
-        Problem(at, f"{json.dumps(value)} is not a duration; write it like 10s, 1m30s or 500ms")
-    ]
-
-
 NANO_CPUS_LIMIT = 2**63 - 1
 """The largest NanoCPUs the engine holds (an int64): about 9.2 billion CPUs."""
 
@@ -301,8 +291,8 @@ def _deploy_problems(deploy: Deploy) -> list[Problem]:
         policy: UpdatePolicy | None = getattr(deploy, name)
         if policy is None:
             continue
-        problems += _duration_problem(f"{name}.delay", policy.delay)
-        problems += _duration_problem(f"{name}.monitor", policy.monitor)
+        problems += wire.duration_problems(f"{name}.delay", policy.delay)
+        problems += wire.duration_problems(f"{name}.monitor", policy.monitor)
         if policy.parallelism < 0:
             problems.append(Problem(f"{name}.parallelism", f"{policy.parallelism} is below 0"))
         if not 0 <= policy.max_failure_ratio <= 1:
@@ -337,13 +327,13 @@ def _deploy_problems(deploy: Deploy) -> list[Problem]:
             )
     if deploy.restart_policy is not None:
         policy_ = deploy.restart_policy
-        problems += _duration_problem("restart_policy.delay", policy_.delay)
-        problems += _duration_problem("restart_policy.window", policy_.window)
+        problems += wire.duration_problems("restart_policy.delay", policy_.delay)
+        problems += wire.duration_problems("restart_policy.window", policy_.window)
         if policy_.max_attempts is not None and policy_.max_attempts < 0:
             problems.append(
                 Problem("restart_policy.max_attempts", f"{policy_.max_attempts} is below 0")
             )
-    problems += _duration_problem("converge_timeout", deploy.converge_timeout)
+    problems += wire.duration_problems("converge_timeout", deploy.converge_timeout)
     return [p.under("deploy") for p in problems]
 
 
@@ -513,10 +503,6 @@ def swarm_application_problems(
     return problems, order
 
 
-def _labels(labels: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"label": k, "value": v} for k, v in sorted(labels.items())]
-
-
 def _restart(spec: SwarmServiceSpec) -> docker.ServiceTaskSpecRestartPolicyArgs:
     policy = spec.deploy.restart_policy or RestartPolicy(
         condition=_RESTART_CONDITION[spec.restart]  # type: ignore[arg-type]
@@ -542,10 +528,6 @@ def _update(policy: UpdatePolicy | None, args: Any) -> Any:
     )
 
 
-def _nano_cpus(cpus: str | None) -> int | None:
-    return round(float(cpus) * 1e9) if cpus is not None else None
-
-
 def _resources(deploy: Deploy) -> docker.ServiceTaskSpecResourcesArgs | None:
     if deploy.limits is None and deploy.reservations is None:
         return None
@@ -553,32 +535,15 @@ def _resources(deploy: Deploy) -> docker.ServiceTaskSpecResourcesArgs | None:
     reservations = deploy.reservations
     return docker.ServiceTaskSpecResourcesArgs(
         limits=docker.ServiceTaskSpecResourcesLimitsArgs(
-            nano_cpus=_nano_cpus(limits.cpus),
-            memory_bytes=limits.memory * 1024 * 1024 if limits.memory is not None else None,
+            nano_cpus=wire.nano_cpus(limits.cpus), memory_bytes=wire.memory_bytes(limits.memory)
         )
         if limits is not None
         else None,
         reservation=docker.ServiceTaskSpecResourcesReservationArgs(
-            nano_cpus=_nano_cpus(reservations.cpus),
-            memory_bytes=reservations.memory * 1024 * 1024
-            if reservations.memory is not None
-            else None,
+            nano_cpus=wire.nano_cpus(reservations.cpus),
+            memory_bytes=wire.memory_bytes(reservations.memory),
         )
         if reservations is not None
-        else None,
-    )
-
-
-def _mount(mount: MountSpec) -> docker.ServiceTaskSpecContainerSpecMountArgs:
-    return docker.ServiceTaskSpecContainerSpecMountArgs(
-        target=mount.target,
-        type=mount.type,
-        source=mount_source(mount),
-        read_only=mount.read_only or None,
-        tmpfs_options=docker.ServiceTaskSpecContainerSpecMountTmpfsOptionsArgs(
-            size_bytes=mount.tmpfs_size, mode=mount.tmpfs_mode
-        )
-        if mount.tmpfs_size is not None or mount.tmpfs_mode is not None
         else None,
     )
 
@@ -703,7 +668,7 @@ class SwarmApplication(pulumi.ComponentResource):
                 dns_names[net] = [name, *attachment.aliases]
         needs += [self.services[other].service for other in spec.depends_on]
         needs += [self.secrets[s] for s in spec.secrets]
-        needs += [m.source for m in spec.mounts if isinstance(m.source, NamedVolume)]
+        needs += wire.volume_needs(spec.mounts)
         own = {
             LABEL_STACK: pulumi.get_stack(),
             LABEL_GROUP: group,
@@ -713,13 +678,12 @@ class SwarmApplication(pulumi.ComponentResource):
         if spec.expose:
             labels[LABEL_EXPOSE] = ",".join(spec.expose)
         deploy = spec.deploy
-        health = spec.healthcheck
         container_spec = docker.ServiceTaskSpecContainerSpecArgs(
             image=image_reference(spec.image),
             commands=list(spec.entrypoint) or None,
             args=list(spec.command) or None,
             env=dict(spec.env) or None,
-            labels=[docker.ServiceTaskSpecContainerSpecLabelArgs(**x) for x in _labels(labels)],
+            labels=wire.labels(labels, docker.ServiceTaskSpecContainerSpecLabelArgs),
             hostname=spec.hostname,
             user=spec.user,
             dir=spec.working_dir,
@@ -740,16 +704,8 @@ class SwarmApplication(pulumi.ComponentResource):
                 for h, ip in spec.extra_hosts.items()
             ]
             or None,
-            healthcheck=docker.ServiceTaskSpecContainerSpecHealthcheckArgs(
-                tests=list(health.test),
-                interval=health.interval,
-                timeout=health.timeout,
-                retries=health.retries,
-                start_period=health.start_period,
-            )
-            if health is not None
-            else None,
-            mounts=[_mount(m) for m in spec.mounts] or None,
+            healthcheck=wire.healthcheck(spec.healthcheck, "service"),
+            mounts=[wire.mount(m, "service") for m in spec.mounts] or None,
             secrets=[
                 docker.ServiceTaskSpecContainerSpecSecretArgs(
                     secret_id=self.secrets[secret_name].id,
@@ -772,7 +728,7 @@ class SwarmApplication(pulumi.ComponentResource):
         service = docker.Service(
             child_name(group, name),
             name=name,
-            labels=[docker.ServiceLabelArgs(**x) for x in _labels({**deploy.labels, **own})],
+            labels=wire.labels({**deploy.labels, **own}, docker.ServiceLabelArgs),
             mode=docker.ServiceModeArgs(global_=True)
             if deploy.mode == "global"
             else docker.ServiceModeArgs(
@@ -794,16 +750,7 @@ class SwarmApplication(pulumi.ComponentResource):
             ),
             endpoint_spec=docker.ServiceEndpointSpecArgs(
                 mode=deploy.endpoint_mode,
-                ports=[
-                    docker.ServiceEndpointSpecPortArgs(
-                        target_port=port.internal,
-                        published_port=port.external,
-                        protocol=port.protocol,
-                        publish_mode=port.mode,
-                    )
-                    for port in spec.ports
-                ]
-                or None,
+                ports=wire.ports(spec.ports, "service"),
             ),
             update_config=_update(deploy.update, docker.ServiceUpdateConfigArgs),
             rollback_config=_update(deploy.rollback, docker.ServiceRollbackConfigArgs),

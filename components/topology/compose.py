@@ -22,10 +22,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..problems import ContainerCommsError, Problem, problem_lines
+from ..services import wire
 from ..vocabulary import NETWORK_MODES, target_drivers
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 _HEALTH_DEFAULTS = {"interval": "30s", "timeout": "30s", "start_period": "0s", "retries": 3}
 """The engine's own defaults, which compose leaves to it."""
 
@@ -915,8 +914,8 @@ def _seconds(value: Any, at: str, problems: list[Problem]) -> int:
     if isinstance(value, int | float):
         return int(value)
     text = str(value)
-    parts = _DURATION_PART.findall(text)
-    if not parts or "".join(a + b for a, b in parts) != text:
+    ns = wire.duration_ns(text)
+    if ns is None:
         problems.append(Problem(at, f'"{text}" is not a duration'))
         return 0
-    return round(sum(float(a) * _SECONDS[b] for a, b in parts))
+    return round(ns / 1e9)
