@@ -232,7 +232,7 @@ def test_a_dependent_service_waits_for_its_dependency(recorder):
                 "api": SwarmServiceSpec(
                     image="nginx:1.27-alpine",
                     networks=(Attachment(front),),
-                    depends_on={"db": "service_healthy"},
+                    depends_on={"db": "service_started"},
                 ),
                 "db": SwarmServiceSpec(image="postgres:16-alpine", networks=(Attachment(front),)),
             }

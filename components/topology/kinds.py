@@ -21,7 +21,7 @@ from ..dns_group import DnsGroup, dns_group_problems
 from ..images import ImageSet
 from ..joined_group import JoinedGroup, joined_group_problems, sidecar_option_problem
 from ..problems import Problem
-from ..service import child_name
+from ..services.graph import child_name
 from ..static_ip import StaticIpContainer, static_problems
 from ..swarm import (
     NO_JOINED_NAMESPACE,
@@ -420,7 +420,7 @@ class Services(Kind[ServiceConfig]):
         problems: list[Problem] = []
         if config.services and config.target == "swarm":
             swarm = {key: swarm_service_spec(key, s, network) for key, s in config.services.items()}
-            found, _order = swarm_application_problems(swarm)
+            found, _order = swarm_application_problems(swarm, config.application)
             return [_service_field(p, config).under(ROOT) for p in found]
         for key, service in config.services.items():
             owner = service.container_name or key
