@@ -372,16 +372,6 @@ def test_service_on_a_bridge_network_is_refused(recorder):
     )
 
 
-def test_ingress_port_published_twice_is_refused(recorder):
-    port = PortSpec(internal=80, external=8080, host_ip="0.0.0.0")
-    spec = SwarmServiceSpec(image="httpd:2.4", networks=(Attachment("ov"),), ports=(port,))
-    assert _refusal(recorder, {"a": spec, "b": spec}) == [
-        'swarm application "app": services.b.ports[0]: port 8080/tcp is already published '
-        "through the routing mesh by services.a.ports[0], and every node holds it for that "
-        "service; publish another port"
-    ]
-
-
 def test_joined_group_on_a_non_attachable_overlay_is_refused(recorder):
     def program() -> None:
         closed = OverlayNetwork("closed", OverlayNetworkArgs(subnet="10.42.0.0/24"))
