@@ -18,13 +18,11 @@ from ..joined_group import JoinedGroupArgs, Owner
 from ..service import ServiceSpec, Sidecar
 from ..static_ip import StaticIpContainerArgs
 from ..swarm import Deploy, SwarmServiceSpec
-from ..vocabulary import NETWORK_DRIVERS, NetworkDriver, target_drivers
 from .schema import (
     DnsGroupConfig,
     JoinedGroupConfig,
     ServiceConfig,
     StaticContainerConfig,
-    TopologyConfig,
 )
 
 S = TypeVar("S", bound=ContainerSpec)
@@ -135,9 +133,3 @@ def swarm_service_spec(
         deploy=service.deploy or Deploy(),
         depends_on=service.depends_on,
     )
-
-
-def network_driver(config: TopologyConfig, key: str) -> NetworkDriver:
-    """The driver of a network of the config: its own, else the target's default."""
-    args = config.networks[key]
-    return NETWORK_DRIVERS[args.driver or target_drivers(config.target)[0]]
