@@ -12,7 +12,7 @@ from .attachment import images_for
 from .checking import checked
 from .container import ContainerSpec, port_conflicts
 from .images import ImageSet, build_problems
-from .problems import Problem, raise_if_any
+from .problems import Location, Problem, raise_if_any
 from .service import (
     BuiltService,
     ServiceSpec,
@@ -132,7 +132,7 @@ class EngineTarget:
     def name(self, key: str, spec: ServiceSpec) -> str:
         return service_container_name(key, spec)
 
-    def names(self, key: str, spec: ServiceSpec, at: str) -> list[tuple[str, str]]:
+    def names(self, key: str, spec: ServiceSpec, at: Location) -> list[tuple[str, Location]]:
         return [(service_container_name(key, spec), at), *((s, at) for s in spec.sidecars)]
 
     def service_problems(self, key: str, spec: ServiceSpec) -> list[Problem]:

@@ -33,7 +33,7 @@ from .images import image_reference
 from .naming import alias_problem, is_predefined_network
 from .network import UserDefinedNetwork
 from .overlay import OverlayNetwork
-from .problems import Problem, raise_if_any
+from .problems import Location, Problem, raise_if_any, render_path
 from .service import ServiceSpec
 from .services import wire
 from .services.graph import Condition, child_name, graph_problems, network_problems
@@ -464,9 +464,9 @@ class SwarmTarget:
     def name(self, key: str, spec: ServiceSpec) -> str:
         return swarm_service_name(key, spec)
 
-    def names(self, key: str, spec: ServiceSpec, at: str) -> list[tuple[str, str]]:
+    def names(self, key: str, spec: ServiceSpec, at: Location) -> list[tuple[str, Location]]:
         named = isinstance(spec, SwarmServiceSpec) and spec.service_name
-        return [(swarm_service_name(key, spec), f"{at}.service_name" if named else at)]
+        return [(swarm_service_name(key, spec), (*at, "service_name") if named else at)]
 
     def service_problems(self, key: str, spec: ServiceSpec) -> list[Problem]:
         return swarm_service_problems(key, spec)
@@ -481,20 +481,20 @@ class SwarmTarget:
 
     def conflicts(self, services: Mapping[str, ServiceSpec]) -> list[Problem]:
         problems: list[Problem] = []
-        published: dict[tuple[int, str], str] = {}
+        published: dict[tuple[int, str], Location] = {}
         for key, spec in services.items():
             for index, port in enumerate(spec.ports):
                 if port.mode != "ingress" or port.external is None:
                     continue
-                at = f"services.{key}.ports[{index}]"
+                at: Location = ("services", key, "ports", index)
                 holder = published.setdefault((port.external, port.protocol), at)
                 if holder != at:
                     problems.append(
                         Problem(
                             at,
                             f"port {port.external}/{port.protocol} is already published through "
-                            f"the routing mesh by {holder}, and every node holds it for that "
-                            "service; publish another port",
+                            f"the routing mesh by {render_path(holder)}, and every node holds it "
+                            "for that service; publish another port",
                         )
                     )
         return problems

@@ -272,3 +272,12 @@ def test_the_config_graph_loads_on_both_targets(target):
     loaded = load_topology(topology(target.name))
     assert loaded.target == target.name
     assert dict(loaded.services["api"].depends_on) == {"db": "service_healthy"}
+
+
+@TARGETS
+def test_a_key_with_a_dot_is_located_as_one_key(recorder, target):
+    services = {"a.b": spec(target, depends_on={"x.y": "service_started"}, **target.named("web"))}
+    assert refusal(recorder, target, services) == [
+        f'{target.subject}: services["a.b"].depends_on["x.y"]: "x.y" is not a service here; '
+        "services: none"
+    ]

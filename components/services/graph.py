@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from ..attachment import Attachment, AttachmentInput, attachments, network_name
-from ..problems import Problem
+from ..problems import Location, Problem
 
 if TYPE_CHECKING:
     from ..service import ServiceSpec
@@ -33,9 +33,9 @@ class Target(Protocol):
         """The engine name of the service under `key`."""
         ...
 
-    def names(self, key: str, spec: ServiceSpec, at: str) -> list[tuple[str, str]]:
+    def names(self, key: str, spec: ServiceSpec, at: Location) -> list[tuple[str, Location]]:
         """Every engine name the service takes (its own, its sidecars'), each with the argument
-        path a clash is placed at."""
+        path a clash is placed at (`at` is the service's)."""
         ...
 
     def service_problems(self, key: str, spec: ServiceSpec) -> list[Problem]:
@@ -62,11 +62,11 @@ def child_name(prefix: str, name: str) -> str:
     return f"{prefix}-{name}"
 
 
-def waits(spec: ServiceSpec) -> list[tuple[str, Mapping[str, Condition]]]:
+def waits(spec: ServiceSpec) -> list[tuple[Location, Mapping[str, Condition]]]:
     """What a service and each of its sidecars wait for, with the argument path (relative to
     the service) of each `depends_on`."""
-    found: list[tuple[str, Mapping[str, Condition]]] = [("", spec.depends_on)]
-    found += [(f"sidecars.{s}.", c.depends_on) for s, c in spec.sidecars.items()]
+    found: list[tuple[Location, Mapping[str, Condition]]] = [(("depends_on",), spec.depends_on)]
+    found += [(("sidecars", s, "depends_on"), c.depends_on) for s, c in spec.sidecars.items()]
     return found
 
 
@@ -88,8 +88,8 @@ def network_problems(
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for index, attachment in enumerate(attachments(networks)):
-        at = f"networks[{index}]"
-        problems += [p.under(at) for p in check(attachment)]
+        at = ("networks", index)
+        problems += [p.under(*at) for p in check(attachment)]
         net = network_name(attachment.network)
         if isinstance(net, str):
             if net in seen:
@@ -111,8 +111,8 @@ def graph_problems(
     resources: dict[str, str] = {}
     graph: dict[str, set[str]] = {}
     for key, spec in services.items():
-        at = f"services.{key}"
-        problems += [p.under(at) for p in target.service_problems(key, spec)]
+        at: Location = ("services", key)
+        problems += [p.under(*at) for p in target.service_problems(key, spec)]
         for name, field in target.names(key, spec, at):
             first = names.setdefault(name, key)
             if first != key:
@@ -134,7 +134,7 @@ def graph_problems(
         graph[key] = set()
         for where, depends in waits(spec):
             for other, condition in depends.items():
-                field = f"{at}.{where}depends_on.{other}"
+                field = (*at, *where, other)
                 if other not in services:
                     known = ", ".join(k for k in services if k != key) or "none"
                     problems.append(
