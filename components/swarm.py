@@ -214,6 +214,13 @@ class SwarmServiceSpec(ServiceSpec):
     deploy: Deploy = field(default_factory=Deploy)
     """Replicas, placement, update and rollback, resources, endpoint mode."""
 
+    @classmethod
+    def of(cls, spec: ServiceSpec, deploy: Deploy) -> SwarmServiceSpec:
+        """`spec` deployed by the swarm with `deploy`, named by its `container_name`."""
+        values = {f.name: getattr(spec, f.name) for f in fields(ServiceSpec)}
+        values["container_name"] = None
+        return cls(**values, service_name=spec.container_name, deploy=deploy)
+
 
 @dataclass(frozen=True)
 class SwarmApplicationArgs:

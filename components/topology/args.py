@@ -112,24 +112,6 @@ def service_spec(key: str, service: ServiceConfig, network: NetworkLookup) -> Se
 def swarm_service_spec(
     key: str, service: ServiceConfig, network: NetworkLookup
 ) -> SwarmServiceSpec:
-    """The swarm service spec of a configured service (its sidecars, network mode and loopback
-    ports are refused by the loader before this is used)."""
-    return SwarmServiceSpec(
-        **spec_fields(service),
-        service_name=service.container_name,
-        networks=tuple(
-            Attachment(
-                network(net),
-                a.aliases,
-                a.ipv4_address,
-                a.ipv6_address,
-                gw_priority=a.gw_priority,
-                interface_name=a.interface_name,
-            )
-            if a is not None
-            else Attachment(network(net))
-            for net, a in service.networks.items()
-        ),
-        deploy=service.deploy or Deploy(),
-        depends_on=service.depends_on,
-    )
+    """The swarm service spec of a configured service: its service spec plus `deploy`, named
+    by `container_name` (what a swarm service cannot have, the loader refuses first)."""
+    return SwarmServiceSpec.of(service_spec(key, service, network), service.deploy or Deploy())
