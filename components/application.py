@@ -129,9 +129,6 @@ class EngineTarget:
 
     noun = "container"
 
-    def name(self, key: str, spec: ServiceSpec) -> str:
-        return service_container_name(key, spec)
-
     def names(self, key: str, spec: ServiceSpec, at: Location) -> list[tuple[str, Location]]:
         return [(service_container_name(key, spec), at), *((s, at) for s in spec.sidecars)]
 

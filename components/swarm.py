@@ -468,9 +468,6 @@ class SwarmTarget:
 
     noun = "service"
 
-    def name(self, key: str, spec: ServiceSpec) -> str:
-        return swarm_service_name(key, spec)
-
     def names(self, key: str, spec: ServiceSpec, at: Location) -> list[tuple[str, Location]]:
         named = isinstance(spec, SwarmServiceSpec) and spec.service_name
         return [(swarm_service_name(key, spec), (*at, "service_name") if named else at)]

@@ -29,10 +29,6 @@ class Target(Protocol):
     noun: str
     """What one of its services is on the engine: `container` or `service`."""
 
-    def name(self, key: str, spec: ServiceSpec) -> str:
-        """The engine name of the service under `key`."""
-        ...
-
     def names(self, key: str, spec: ServiceSpec, at: Location) -> list[tuple[str, Location]]:
         """Every engine name the service takes (its own, its sidecars'), each with the argument
         path a clash is placed at (`at` is the service's)."""
