@@ -38,7 +38,8 @@ from .joined_group import JoinedGroup, JoinedGroupArgs, Owner
 from .network import UserDefinedNetwork, UserDefinedNetworkArgs
 from .overlay import OverlayNetwork, OverlayNetworkArgs
 from .problems import ComponentError, ContainerCommsError, Problem
-from .service import Condition, Service, ServiceArgs, ServiceSpec, Sidecar
+from .service import Service, ServiceArgs, ServiceSpec, Sidecar
+from .services.graph import Condition
 from .static_ip import StaticIpContainer, StaticIpContainerArgs
 from .swarm import (
     Deploy,

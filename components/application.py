@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import graphlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -13,18 +12,17 @@ from .attachment import images_for
 from .checking import checked
 from .container import ContainerSpec, port_conflicts
 from .images import ImageSet, build_problems
-from .problems import Problem, raise_if_any
+from .problems import Location, Problem, raise_if_any
 from .service import (
     BuiltService,
-    Condition,
     ServiceSpec,
     address_problems,
     build_service,
-    child_name,
     duplicate_dns_problems,
     service_container_name,
     service_problems,
 )
+from .services.graph import Condition, graph_problems, waited_for
 from .vocabulary import APPLICATION_TYPE
 
 TYPE = APPLICATION_TYPE
@@ -124,86 +122,41 @@ def containers_of(services: Mapping[str, ServiceSpec]) -> list[tuple[str, Contai
     return found
 
 
-def waited_for(services: Mapping[str, ServiceSpec]) -> dict[str, set[Condition]]:
-    """For each service, the conditions its dependents wait for."""
-    waited: dict[str, set[Condition]] = {}
-    for spec in services.values():
-        wanted = [spec.depends_on, *(s.depends_on for s in spec.sidecars.values())]
-        for depends in wanted:
-            for other, condition in depends.items():
-                waited.setdefault(other, set()).add(condition)
-    return waited
+class EngineTarget:
+    """One engine: each service is a container (with its sidecars' containers), reached by
+    name on user-defined networks or at a static address, publishing ports on host
+    addresses."""
+
+    noun = "container"
+
+    def names(self, key: str, spec: ServiceSpec, at: Location) -> list[tuple[str, Location]]:
+        return [(service_container_name(key, spec), at), *((s, at) for s in spec.sidecars)]
+
+    def service_problems(self, key: str, spec: ServiceSpec) -> list[Problem]:
+        return service_problems(key, spec)
+
+    def wait_problems(self, other: str, condition: Condition, dependency: ServiceSpec) -> list[str]:
+        if condition == "service_completed_successfully" and dependency.restart in RESTARTS:
+            return [
+                f'waits for "{other}" to complete, but "{other}" has restart '
+                f'"{dependency.restart}", so the engine starts it again each time it exits; '
+                'give it restart "no" (or "on-failure")'
+            ]
+        return []
+
+    def conflicts(self, services: Mapping[str, ServiceSpec]) -> list[Problem]:
+        problems = duplicate_dns_problems((f"services.{k}", k, s) for k, s in services.items())
+        problems += port_conflicts((f"services.{k}", s) for k, s in services.items())
+        return problems
+
+
+ENGINE = EngineTarget()
+"""The single-engine target."""
 
 
 def application_problems(
     services: Mapping[str, ServiceSpec], name: str
 ) -> tuple[list[Problem], list[str]]:
-    """Each service's problems and the graph's (unknown or cyclic dependencies, names taken
-    twice), and the order to register the services in; `name` is the application's."""
-    problems: list[Problem] = []
-    names: dict[str, str] = {}
-    resources: dict[str, str] = {}
-    graph: dict[str, set[str]] = {}
-    for key, spec in services.items():
-        at = f"services.{key}"
-        problems += [p.under(at) for p in service_problems(key, spec)]
-        for container in [service_container_name(key, spec), *spec.sidecars]:
-            first = names.setdefault(container, key)
-            if first != key:
-                problems.append(
-                    Problem(at, f'container name "{container}" is also used by service "{first}"')
-                )
-                continue
-            resource = child_name(name, container)
-            holder = resources.setdefault(resource, container)
-            if holder != container:
-                problems.append(
-                    Problem(
-                        at,
-                        f'container "{container}" would get the resource name "{resource}" of '
-                        f'container "{holder}" in application "{name}"; rename one of them',
-                    )
-                )
-        graph[key] = set()
-        wanted = [("", spec.depends_on)]
-        wanted += [(f"sidecars.{s}.", c.depends_on) for s, c in spec.sidecars.items()]
-        for where, depends in wanted:
-            for other, condition in depends.items():
-                field = f"{at}.{where}depends_on.{other}"
-                if other not in services:
-                    known = ", ".join(k for k in services if k != key) or "none"
-                    problems.append(
-                        Problem(field, f'"{other}" is not a service here; services: {known}')
-                    )
-                    continue
-                if other == key:
-                    problems.append(Problem(field, "a service cannot wait for itself"))
-                    continue
-                graph[key].add(other)
-                if condition == "service_healthy" and services[other].healthcheck is None:
-                    problems.append(
-                        Problem(
-                            field,
-                            f'waits for "{other}" to be healthy, but "{other}" has no '
-                            "healthcheck; give it one or wait for service_started",
-                        )
-                    )
-                restart = services[other].restart
-                if condition == "service_completed_successfully" and restart in RESTARTS:
-                    problems.append(
-                        Problem(
-                            field,
-                            f'waits for "{other}" to complete, but "{other}" has restart '
-                            f'"{restart}", so the engine starts it again each time it exits; '
-                            'give it restart "no" (or "on-failure")',
-                        )
-                    )
-    problems += duplicate_dns_problems((f"services.{k}", k, s) for k, s in services.items())
-    problems += port_conflicts((f"services.{k}", s) for k, s in services.items())
-    try:
-        order = list(graphlib.TopologicalSorter(graph).static_order())
-    except graphlib.CycleError as error:
-        cycle = " -> ".join(error.args[1])
-        problems.append(Problem("services", f"depends_on has a cycle: {cycle}; break it"))
-        order = list(services)
-    return problems, order
+    """Each service's problems and the graph's on one engine, and the order to register the
+    services in; `name` is the application's."""
+    return graph_problems(services, name, ENGINE)

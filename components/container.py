@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import math
 import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,6 +17,7 @@ from .checking import Int, Seq
 from .images import BuildSpec, ImageInput, ImageSet
 from .naming import capability_problem, container_name_problem, image_reference_problem
 from .problems import Problem
+from .services import wire
 from .vocabulary import (
     HOSTNAME_LIMIT,
     IPC_MODES,
@@ -32,7 +32,6 @@ from .vocabulary import (
     MONITOR_CAPABILITIES,
     PRESET_MONITOR,
     ULIMIT_NAMES,
-    go_duration_ns,
     is_signal,
     parse_cpus,
     sysctl_problem,
@@ -324,12 +323,6 @@ class WireAttachment:
     """The endpoint's driver options (the interface name)."""
 
 
-_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$")
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)")
-_SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-WAIT_TIMEOUT_FLOOR = 60
-"""The provider's own `wait_timeout` default, in seconds: never wait less."""
 _MEMORY_UNITS = {"b": 1 / (1024 * 1024), "k": 1 / 1024, "m": 1, "g": 1024}
 
 
@@ -403,14 +396,9 @@ def _reference_problems(spec: ContainerSpec) -> list[Problem]:
     if spec.healthcheck is not None:
         for attr in ("interval", "timeout", "start_period"):
             value = getattr(spec.healthcheck, attr)
-            ns = go_duration_ns(value) if _DURATION.fullmatch(value) else None
+            ns = wire.duration_ns(value)
             if ns is None:
-                problems.append(
-                    Problem(
-                        f"healthcheck.{attr}",
-                        f"{_q(value)} is not a duration; write it like 10s, 1m30s or 500ms",
-                    )
-                )
+                problems += wire.duration_problems(f"healthcheck.{attr}", value)
             elif 0 < ns < MIN_HEALTHCHECK_NS:
                 problems.append(
                     Problem(
@@ -865,7 +853,7 @@ def build_container(
             )
         elif config.content is not None:
             uploads.append(_upload(config_target(name, config), config.content, config))
-    volume_needs = [m.source for m in spec.mounts if isinstance(m.source, NamedVolume)]
+    volume_needs = wire.volume_needs(spec.mounts)
     return docker.Container(
         resource_name,
         name=container_name,
@@ -873,25 +861,16 @@ def build_container(
         command=list(spec.command) or None,
         entrypoints=list(spec.entrypoint) or None,
         envs=env or None,
-        ports=[
-            docker.ContainerPortArgs(
-                internal=port.internal,
-                external=port.external,
-                ip=port.host_ip,
-                protocol=port.protocol,
-            )
-            for port in spec.ports
-        ]
-        or None,
-        healthcheck=_healthcheck(spec.healthcheck),
+        ports=wire.ports(spec.ports, "container"),
+        healthcheck=wire.healthcheck(spec.healthcheck, "container"),
         restart=spec.restart,
         must_run=not run_to_completion,
         attach=True if run_to_completion else None,
         wait=True if wait_healthy else None,
-        wait_timeout=health_wait_timeout(spec.healthcheck)
+        wait_timeout=wire.health_wait_timeout(spec.healthcheck)
         if wait_healthy and spec.healthcheck is not None
         else None,
-        labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
+        labels=wire.labels(labels, docker.ContainerLabelArgs),
         capabilities=capabilities,
         privileged=spec.privileged or None,
         hostname=spec.hostname,
@@ -911,7 +890,11 @@ def build_container(
             for wire in placement.attachments
         ]
         or None,
-        mounts=[_mount(m) for m in (*spec.mounts, *config_mounts) if not m.create_host_path]
+        mounts=[
+            wire.mount(m, "container")
+            for m in (*spec.mounts, *config_mounts)
+            if not m.create_host_path
+        ]
         or None,
         volumes=[
             docker.ContainerVolumeArgs(
@@ -973,20 +956,6 @@ def build_container(
     )
 
 
-def seconds(duration: str) -> float:
-    """A Go duration (`1m30s`, `500ms`) as seconds; `spec_problems` has checked its form."""
-    return sum(float(n) * _SECONDS[unit] for n, unit in _DURATION_PART.findall(duration))
-
-
-def health_wait_timeout(check: HealthcheckSpec) -> int:
-    """How long to wait for a container to become healthy: until the engine would call it
-    unhealthy (its start period, then `retries` failed checks of `interval` plus `timeout`,
-    after the first `interval`), and never less than the provider's 60 s default."""
-    period = seconds(check.interval) + seconds(check.timeout)
-    bound = seconds(check.start_period) + (check.retries + 1) * period
-    return max(WAIT_TIMEOUT_FLOOR, math.ceil(bound))
-
-
 def _upload(
     file: str, content: StrInput, owner: SecretSpec | ConfigSpec
 ) -> docker.ContainerUploadArgs:
@@ -1009,39 +978,3 @@ def _env_entry(key: str, value: StrInput) -> pulumi.Input[str]:
     if isinstance(value, str):
         return f"{key}={value}"
     return pulumi.Output.concat(key, "=", value)
-
-
-def mount_source(mount: MountSpec) -> pulumi.Input[str] | None:
-    """What the provider mounts: a volume's engine name (a `docker.Volume`'s name Output, which
-    carries the dependency) or a host path."""
-    if isinstance(mount.source, NamedVolume):
-        return mount.source.volume_name
-    if isinstance(mount.source, docker.Volume):
-        return mount.source.name
-    return mount.source
-
-
-def _mount(mount: MountSpec) -> docker.ContainerMountArgs:
-    return docker.ContainerMountArgs(
-        target=mount.target,
-        type=mount.type,
-        source=mount_source(mount),
-        read_only=mount.read_only or None,
-        tmpfs_options=docker.ContainerMountTmpfsOptionsArgs(
-            size_bytes=mount.tmpfs_size, mode=mount.tmpfs_mode
-        )
-        if mount.tmpfs_size is not None or mount.tmpfs_mode is not None
-        else None,
-    )
-
-
-def _healthcheck(spec: HealthcheckSpec | None) -> docker.ContainerHealthcheckArgs | None:
-    if spec is None:
-        return None
-    return docker.ContainerHealthcheckArgs(
-        tests=list(spec.test),
-        interval=spec.interval,
-        timeout=spec.timeout,
-        retries=spec.retries,
-        start_period=spec.start_period,
-    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 import pulumi
 import pulumi_docker as docker
@@ -38,12 +37,10 @@ from .images import ImageSet
 from .naming import is_predefined_network
 from .network import UserDefinedNetwork
 from .problems import ComponentError, Problem, raise_if_any
+from .services.graph import Condition, child_name, network_problems
 from .vocabulary import DNS_LABEL_LIMIT, SERVICE_TYPE, NetworkMode
 
 TYPE = SERVICE_TYPE
-
-Condition = Literal["service_started", "service_healthy", "service_completed_successfully"]
-"""When a dependent may start: once the dependency runs, is healthy, or has exited."""
 
 SIDECAR_REASONS: dict[str, tuple[str, str]] = {
     "ports": ("cannot publish ports", 'publish them on the owner "{owner}"'),
@@ -118,16 +115,6 @@ class BuiltService:
 
 ContainerLookup = Callable[[str], docker.Container]
 """The container of another service of the application, by key."""
-
-
-def child_name(prefix: str, name: str) -> str:
-    """A child resource's name: `<prefix>-<name>`, without repeating a prefix the name has
-    (`edge` + `edge-web` is `edge-web`; `web` + `web` is `web-container`)."""
-    if name == prefix:
-        return f"{prefix}-container"
-    if name.startswith(f"{prefix}-"):
-        return name
-    return f"{prefix}-{name}"
 
 
 def service_container_name(key: str, spec: ServiceSpec) -> str:
@@ -256,17 +243,7 @@ def service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
                 "cannot resolve it; choose a shorter name",
             )
         )
-    seen: dict[str, int] = {}
-    for index, attachment in enumerate(attachments(spec.networks)):
-        at = f"networks[{index}]"
-        problems += [p.under(at) for p in attachment_problems(attachment)]
-        net = network_name(attachment.network)
-        if isinstance(net, str):
-            if net in seen:
-                problems.append(
-                    Problem(at, f'"{net}" is attached twice (also networks[{seen[net]}])')
-                )
-            seen.setdefault(net, index)
+    problems += network_problems(spec.networks, attachment_problems)
     for index, port in enumerate(spec.loopback_ports):
         if not 1 <= port <= 65535:
             problems.append(Problem(f"loopback_ports[{index}]", f"{port} is not a port (1-65535)"))

@@ -16,7 +16,6 @@ environment variables, which the service spec would show to anyone who can inspe
 from __future__ import annotations
 
 import base64
-import graphlib
 import json
 import math
 import re
@@ -27,15 +26,17 @@ from typing import Any, Literal
 import pulumi
 import pulumi_docker as docker
 
-from .attachment import Attachment, AttachmentInput, attachments, network_name
+from .attachment import Attachment, attachments, network_name
 from .checking import Int, Seq, checked
-from .container import FILE_MODE, ContainerSpec, MountSpec, mount_source, spec_problems
+from .container import FILE_MODE, ContainerSpec, spec_problems
 from .images import image_reference
 from .naming import alias_problem, is_predefined_network
 from .network import UserDefinedNetwork
 from .overlay import OverlayNetwork
-from .problems import Problem, raise_if_any
-from .service import Condition, child_name
+from .problems import Location, Problem, raise_if_any, render_path
+from .service import ServiceSpec
+from .services import wire
+from .services.graph import Condition, child_name, graph_problems, network_problems
 from .vocabulary import (
     LABEL_EXPOSE,
     LABEL_GROUP,
@@ -48,7 +49,6 @@ from .vocabulary import (
     TASK_MEMORY_MINIMUM_MIB,
     is_service_name,
 )
-from .volume import NamedVolume
 
 TYPE = SWARM_APPLICATION_TYPE
 
@@ -60,8 +60,6 @@ SECRET_FILE_MODE = int(FILE_MODE, 8)
 """The mode of a secret's file in a task when none is given, as for a container's secrets
 (and as `docker stack deploy` writes it)."""
 
-# Matched whole (`fullmatch`): Python's `$` also matches before a trailing newline.
-_DURATION = re.compile(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+")
 # The swarm trims white space around the key and the value (a trailing newline included, seen
 # on the engine: the task is placed); a line break inside is no constraint.
 _CONSTRAINT = re.compile(r"\s*[\w.\-]+\s*(==|!=)\s*[^\s](?:[^\n\r]*[^\s])?\s*")
@@ -204,18 +202,24 @@ class Deploy:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SwarmServiceSpec(ContainerSpec):
-    """A service run by the swarm: its container, its overlay networks and how it is deployed."""
+class SwarmServiceSpec(ServiceSpec):
+    """A service spec run by the swarm: the same service (its container, its overlay networks,
+    the services it waits for: `pulumi up` waits for their tasks), plus how it is deployed.
+
+    A swarm service has no container name, network mode, sidecars or loopback ports: the
+    swarm target refuses them (see `ENGINE_ONLY`)."""
 
     service_name: str | None = None
     """The service's name on the swarm; the key when None."""
-    networks: Seq[AttachmentInput] = ()
-    """Overlay networks, each with aliases (no static addresses)."""
     deploy: Deploy = field(default_factory=Deploy)
     """Replicas, placement, update and rollback, resources, endpoint mode."""
-    depends_on: Mapping[str, Condition] = field(default_factory=dict)
-    """Services created only once these run (`service_started`) or are healthy
-    (`service_healthy`): `pulumi up` waits for their tasks."""
+
+    @classmethod
+    def of(cls, spec: ServiceSpec, deploy: Deploy) -> SwarmServiceSpec:
+        """`spec` deployed by the swarm with `deploy`, named by its `container_name`."""
+        values = {f.name: getattr(spec, f.name) for f in fields(ServiceSpec)}
+        values["container_name"] = None
+        return cls(**values, service_name=spec.container_name, deploy=deploy)
 
 
 @dataclass(frozen=True)
@@ -226,9 +230,23 @@ class SwarmApplicationArgs:
     """The services by key (the service name unless the service sets `service_name`)."""
 
 
-def swarm_service_name(key: str, spec: SwarmServiceSpec) -> str:
+def swarm_service_name(key: str, spec: ServiceSpec) -> str:
     """The name of a service on the swarm."""
-    return spec.service_name or key
+    return (spec.service_name if isinstance(spec, SwarmServiceSpec) else None) or key
+
+
+def network_mode_reason(mode: str) -> str:
+    """Why a swarm service with a network mode is refused."""
+    return (
+        f'"{mode}": a swarm service is reached over overlay networks; attach it to networks instead'
+    )
+
+
+NO_LOOPBACK = "only sidecars reach a container's loopback, and a swarm service has none; remove it"
+"""Why loopback ports on a swarm service are refused."""
+
+NO_CONTAINER_NAME = "a swarm service is named by its service_name; give the name there"
+"""Why a container name on a swarm service is refused."""
 
 
 def service_name_problem(name: str) -> str | None:
@@ -241,14 +259,6 @@ def service_name_problem(name: str) -> str | None:
             "digits, with - or _ between them (no dots)"
         )
     return None
-
-
-def _duration_problem(at: str, value: str | None) -> list[Problem]:
-    if value is None or _DURATION.fullmatch(value):
-        return []
-    return [
-        Problem(at, f"{json.dumps(value)} is not a duration; write it like 10s, 1m30s or 500ms")
-    ]
 
 
 NANO_CPUS_LIMIT = 2**63 - 1
@@ -301,8 +311,8 @@ def _deploy_problems(deploy: Deploy) -> list[Problem]:
         policy: UpdatePolicy | None = getattr(deploy, name)
         if policy is None:
             continue
-        problems += _duration_problem(f"{name}.delay", policy.delay)
-        problems += _duration_problem(f"{name}.monitor", policy.monitor)
+        problems += wire.duration_problems(f"{name}.delay", policy.delay)
+        problems += wire.duration_problems(f"{name}.monitor", policy.monitor)
         if policy.parallelism < 0:
             problems.append(Problem(f"{name}.parallelism", f"{policy.parallelism} is below 0"))
         if not 0 <= policy.max_failure_ratio <= 1:
@@ -337,13 +347,13 @@ def _deploy_problems(deploy: Deploy) -> list[Problem]:
             )
     if deploy.restart_policy is not None:
         policy_ = deploy.restart_policy
-        problems += _duration_problem("restart_policy.delay", policy_.delay)
-        problems += _duration_problem("restart_policy.window", policy_.window)
+        problems += wire.duration_problems("restart_policy.delay", policy_.delay)
+        problems += wire.duration_problems("restart_policy.window", policy_.window)
         if policy_.max_attempts is not None and policy_.max_attempts < 0:
             problems.append(
                 Problem("restart_policy.max_attempts", f"{policy_.max_attempts} is below 0")
             )
-    problems += _duration_problem("converge_timeout", deploy.converge_timeout)
+    problems += wire.duration_problems("converge_timeout", deploy.converge_timeout)
     return [p.under("deploy") for p in problems]
 
 
@@ -392,13 +402,30 @@ def _attachment_problems(attachment: Attachment) -> list[Problem]:
     return problems
 
 
-def swarm_service_problems(key: str, spec: SwarmServiceSpec) -> list[Problem]:
+def _engine_only_problems(spec: ServiceSpec) -> list[Problem]:
+    """The options of a service spec that only a container on one engine has."""
+    problems: list[Problem] = []
+    if spec.container_name is not None:
+        problems.append(Problem("container_name", NO_CONTAINER_NAME))
+    if spec.network_mode is not None:
+        problems.append(Problem("network_mode", network_mode_reason(spec.network_mode)))
+    if spec.sidecars:
+        problems.append(Problem("sidecars", NO_JOINED_NAMESPACE))
+    if spec.loopback_ports:
+        problems.append(Problem("loopback_ports", NO_LOOPBACK))
+    return problems
+
+
+def swarm_service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
     """What the swarm would refuse, or silently get wrong, about one service."""
     name = swarm_service_name(key, spec)
+    named = isinstance(spec, SwarmServiceSpec) and spec.service_name
+    deploy = spec.deploy if isinstance(spec, SwarmServiceSpec) else Deploy()
     problems: list[Problem] = []
     reason = service_name_problem(name)
     if reason:
-        problems.append(Problem("service_name" if spec.service_name else "", reason))
+        problems.append(Problem("service_name" if named else "", reason))
+    problems += _engine_only_problems(spec)
     problems += spec_problems(spec)
     for option, why in UNSUPPORTED_OPTIONS.items():
         if getattr(spec, option) != _DEFAULTS[option]:
@@ -414,7 +441,7 @@ def swarm_service_problems(key: str, spec: SwarmServiceSpec) -> list[Problem]:
                     "the service over its overlay network",
                 )
             )
-    if spec.deploy.endpoint_mode == "dnsrr":
+    if deploy.endpoint_mode == "dnsrr":
         for index, port in enumerate(spec.ports):
             if port.mode == "ingress" and port.external is not None:
                 problems.append(
@@ -429,92 +456,64 @@ def swarm_service_problems(key: str, spec: SwarmServiceSpec) -> list[Problem]:
     for secret_name, secret in spec.secrets.items():
         if secret.env is not None:
             problems.append(Problem(f"secrets.{secret_name}.env", NO_ENV_SECRET))
-    seen: dict[str, int] = {}
-    for index, attachment in enumerate(attachments(spec.networks)):
-        at = f"networks[{index}]"
-        problems += [p.under(at) for p in _attachment_problems(attachment)]
-        net = network_name(attachment.network)
-        if isinstance(net, str):
-            if net in seen:
-                problems.append(
-                    Problem(at, f'"{net}" is attached twice (also networks[{seen[net]}])')
-                )
-            seen.setdefault(net, index)
-    problems += _deploy_problems(spec.deploy)
-    for other, condition in spec.depends_on.items():
-        if condition == "service_completed_successfully":
-            problems.append(
-                Problem(
-                    f"depends_on.{other}",
-                    "a swarm restarts a service's tasks when they exit, so no service completes; "
-                    "wait for service_started or service_healthy, or run the job outside the "
-                    "swarm",
-                )
-            )
+    problems += network_problems(spec.networks, _attachment_problems)
+    problems += _deploy_problems(deploy)
     return problems
 
 
+class SwarmTarget:
+    """A swarm: each service is a `docker.Service` whose tasks the swarm schedules on overlay
+    networks, reached by name (no static address, no joined namespace), publishing ports
+    through the routing mesh or on its node."""
+
+    noun = "service"
+
+    def names(self, key: str, spec: ServiceSpec, at: Location) -> list[tuple[str, Location]]:
+        named = isinstance(spec, SwarmServiceSpec) and spec.service_name
+        return [(swarm_service_name(key, spec), (*at, "service_name") if named else at)]
+
+    def service_problems(self, key: str, spec: ServiceSpec) -> list[Problem]:
+        return swarm_service_problems(key, spec)
+
+    def wait_problems(self, other: str, condition: Condition, dependency: ServiceSpec) -> list[str]:
+        if condition == "service_completed_successfully":
+            return [
+                "a swarm restarts a service's tasks when they exit, so no service completes; "
+                "wait for service_started or service_healthy, or run the job outside the swarm"
+            ]
+        return []
+
+    def conflicts(self, services: Mapping[str, ServiceSpec]) -> list[Problem]:
+        problems: list[Problem] = []
+        published: dict[tuple[int, str], Location] = {}
+        for key, spec in services.items():
+            for index, port in enumerate(spec.ports):
+                if port.mode != "ingress" or port.external is None:
+                    continue
+                at: Location = ("services", key, "ports", index)
+                holder = published.setdefault((port.external, port.protocol), at)
+                if holder != at:
+                    problems.append(
+                        Problem(
+                            at,
+                            f"port {port.external}/{port.protocol} is already published through "
+                            f"the routing mesh by {render_path(holder)}, and every node holds it "
+                            "for that service; publish another port",
+                        )
+                    )
+        return problems
+
+
+SWARM = SwarmTarget()
+"""The swarm target."""
+
+
 def swarm_application_problems(
-    services: Mapping[str, SwarmServiceSpec],
+    services: Mapping[str, SwarmServiceSpec], name: str
 ) -> tuple[list[Problem], list[str]]:
-    """Each service's problems and the application's (names taken twice, unknown or cyclic
-    dependencies, an ingress port published twice), and the order to register in."""
-    problems: list[Problem] = []
-    names: dict[str, str] = {}
-    graph: dict[str, set[str]] = {}
-    published: dict[tuple[int, str], str] = {}
-    for key, spec in services.items():
-        at = f"services.{key}"
-        problems += [p.under(at) for p in swarm_service_problems(key, spec)]
-        name = swarm_service_name(key, spec)
-        first = names.setdefault(name, key)
-        if first != key:
-            problems.append(
-                Problem(
-                    f"{at}.service_name" if spec.service_name else at,
-                    f'service name "{name}" is also used by service "{first}"',
-                )
-            )
-        graph[key] = set()
-        for other in spec.depends_on:
-            if other not in services:
-                known = ", ".join(k for k in services if k != key) or "none"
-                problems.append(
-                    Problem(
-                        f"{at}.depends_on.{other}",
-                        f'"{other}" is not a service here; services: {known}',
-                    )
-                )
-            elif other == key:
-                problems.append(
-                    Problem(f"{at}.depends_on.{other}", "a service cannot wait for itself")
-                )
-            else:
-                graph[key].add(other)
-        for index, port in enumerate(spec.ports):
-            if port.mode != "ingress" or port.external is None:
-                continue
-            holder = published.setdefault((port.external, port.protocol), f"{at}.ports[{index}]")
-            if holder != f"{at}.ports[{index}]":
-                problems.append(
-                    Problem(
-                        f"{at}.ports[{index}]",
-                        f"port {port.external}/{port.protocol} is already published through the "
-                        f"routing mesh by {holder}, and every node holds it for that service; "
-                        "publish another port",
-                    )
-                )
-    try:
-        order = list(graphlib.TopologicalSorter(graph).static_order())
-    except graphlib.CycleError as error:
-        cycle = " -> ".join(error.args[1])
-        problems.append(Problem("services", f"depends_on has a cycle: {cycle}; break it"))
-        order = list(services)
-    return problems, order
-
-
-def _labels(labels: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"label": k, "value": v} for k, v in sorted(labels.items())]
+    """Each service's problems and the graph's on a swarm, and the order to register in;
+    `name` is the application's."""
+    return graph_problems(services, name, SWARM)
 
 
 def _restart(spec: SwarmServiceSpec) -> docker.ServiceTaskSpecRestartPolicyArgs:
@@ -542,10 +541,6 @@ def _update(policy: UpdatePolicy | None, args: Any) -> Any:
     )
 
 
-def _nano_cpus(cpus: str | None) -> int | None:
-    return round(float(cpus) * 1e9) if cpus is not None else None
-
-
 def _resources(deploy: Deploy) -> docker.ServiceTaskSpecResourcesArgs | None:
     if deploy.limits is None and deploy.reservations is None:
         return None
@@ -553,32 +548,15 @@ def _resources(deploy: Deploy) -> docker.ServiceTaskSpecResourcesArgs | None:
     reservations = deploy.reservations
     return docker.ServiceTaskSpecResourcesArgs(
         limits=docker.ServiceTaskSpecResourcesLimitsArgs(
-            nano_cpus=_nano_cpus(limits.cpus),
-            memory_bytes=limits.memory * 1024 * 1024 if limits.memory is not None else None,
+            nano_cpus=wire.nano_cpus(limits.cpus), memory_bytes=wire.memory_bytes(limits.memory)
         )
         if limits is not None
         else None,
         reservation=docker.ServiceTaskSpecResourcesReservationArgs(
-            nano_cpus=_nano_cpus(reservations.cpus),
-            memory_bytes=reservations.memory * 1024 * 1024
-            if reservations.memory is not None
-            else None,
+            nano_cpus=wire.nano_cpus(reservations.cpus),
+            memory_bytes=wire.memory_bytes(reservations.memory),
         )
         if reservations is not None
-        else None,
-    )
-
-
-def _mount(mount: MountSpec) -> docker.ServiceTaskSpecContainerSpecMountArgs:
-    return docker.ServiceTaskSpecContainerSpecMountArgs(
-        target=mount.target,
-        type=mount.type,
-        source=mount_source(mount),
-        read_only=mount.read_only or None,
-        tmpfs_options=docker.ServiceTaskSpecContainerSpecMountTmpfsOptionsArgs(
-            size_bytes=mount.tmpfs_size, mode=mount.tmpfs_mode
-        )
-        if mount.tmpfs_size is not None or mount.tmpfs_mode is not None
         else None,
     )
 
@@ -649,7 +627,7 @@ class SwarmApplication(pulumi.ComponentResource):
     ) -> None:
         subject = f'swarm application "{name}"'
         args = checked(subject, args, SwarmApplicationArgs)
-        problems, order = swarm_application_problems(args.services)
+        problems, order = swarm_application_problems(args.services, name)
         problems += _secret_problems(args.services)
         raise_if_any(subject, problems)
         super().__init__(TYPE, name, {"serviceKeys": list(args.services)}, opts)
@@ -703,7 +681,7 @@ class SwarmApplication(pulumi.ComponentResource):
                 dns_names[net] = [name, *attachment.aliases]
         needs += [self.services[other].service for other in spec.depends_on]
         needs += [self.secrets[s] for s in spec.secrets]
-        needs += [m.source for m in spec.mounts if isinstance(m.source, NamedVolume)]
+        needs += wire.volume_needs(spec.mounts)
         own = {
             LABEL_STACK: pulumi.get_stack(),
             LABEL_GROUP: group,
@@ -713,13 +691,12 @@ class SwarmApplication(pulumi.ComponentResource):
         if spec.expose:
             labels[LABEL_EXPOSE] = ",".join(spec.expose)
         deploy = spec.deploy
-        health = spec.healthcheck
         container_spec = docker.ServiceTaskSpecContainerSpecArgs(
             image=image_reference(spec.image),
             commands=list(spec.entrypoint) or None,
             args=list(spec.command) or None,
             env=dict(spec.env) or None,
-            labels=[docker.ServiceTaskSpecContainerSpecLabelArgs(**x) for x in _labels(labels)],
+            labels=wire.labels(labels, docker.ServiceTaskSpecContainerSpecLabelArgs),
             hostname=spec.hostname,
             user=spec.user,
             dir=spec.working_dir,
@@ -740,16 +717,8 @@ class SwarmApplication(pulumi.ComponentResource):
                 for h, ip in spec.extra_hosts.items()
             ]
             or None,
-            healthcheck=docker.ServiceTaskSpecContainerSpecHealthcheckArgs(
-                tests=list(health.test),
-                interval=health.interval,
-                timeout=health.timeout,
-                retries=health.retries,
-                start_period=health.start_period,
-            )
-            if health is not None
-            else None,
-            mounts=[_mount(m) for m in spec.mounts] or None,
+            healthcheck=wire.healthcheck(spec.healthcheck, "service"),
+            mounts=[wire.mount(m, "service") for m in spec.mounts] or None,
             secrets=[
                 docker.ServiceTaskSpecContainerSpecSecretArgs(
                     secret_id=self.secrets[secret_name].id,
@@ -772,7 +741,7 @@ class SwarmApplication(pulumi.ComponentResource):
         service = docker.Service(
             child_name(group, name),
             name=name,
-            labels=[docker.ServiceLabelArgs(**x) for x in _labels({**deploy.labels, **own})],
+            labels=wire.labels({**deploy.labels, **own}, docker.ServiceLabelArgs),
             mode=docker.ServiceModeArgs(global_=True)
             if deploy.mode == "global"
             else docker.ServiceModeArgs(
@@ -794,16 +763,7 @@ class SwarmApplication(pulumi.ComponentResource):
             ),
             endpoint_spec=docker.ServiceEndpointSpecArgs(
                 mode=deploy.endpoint_mode,
-                ports=[
-                    docker.ServiceEndpointSpecPortArgs(
-                        target_port=port.internal,
-                        published_port=port.external,
-                        protocol=port.protocol,
-                        publish_mode=port.mode,
-                    )
-                    for port in spec.ports
-                ]
-                or None,
+                ports=wire.ports(spec.ports, "service"),
             ),
             update_config=_update(deploy.update, docker.ServiceUpdateConfigArgs),
             rollback_config=_update(deploy.rollback, docker.ServiceRollbackConfigArgs),

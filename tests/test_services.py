@@ -652,34 +652,6 @@ REFUSALS = [
     ),
     # the graph
     (
-        "unknown-depends-on",
-        application(
-            web=ServiceSpec(image="x", depends_on={"api": "service_started"}),
-            db=ServiceSpec(image="x"),
-        ),
-        'application "app": services.web.depends_on.api: "api" is not a service here; services: db',
-    ),
-    (
-        "depends-on-cycle",
-        application(
-            aa=ServiceSpec(image="x", depends_on={"bb": "service_started"}),
-            bb=ServiceSpec(image="x", depends_on={"cc": "service_healthy"}),
-            cc=ServiceSpec(
-                image="x", healthcheck=HEALTHCHECK, depends_on={"aa": "service_started"}
-            ),
-        ),
-        'application "app": services: depends_on has a cycle: aa -> cc -> bb -> aa; break it',
-    ),
-    (
-        "healthy-without-healthcheck",
-        application(
-            api=ServiceSpec(image="x", depends_on={"db": "service_healthy"}),
-            db=ServiceSpec(image="x"),
-        ),
-        'application "app": services.api.depends_on.db: waits for "db" to be healthy, but "db" '
-        "has no healthcheck; give it one or wait for service_started",
-    ),
-    (
         "unknown-condition",
         application(
             api=ServiceSpec(image="x", depends_on={"db": "healthy"}),  # type: ignore[dict-item]

@@ -24,6 +24,7 @@ from components import (
     Resources,
     RestartPolicy,
     SecretSpec,
+    ServiceSpec,
     Sidecar,
     SwarmApplication,
     SwarmApplicationArgs,
@@ -232,7 +233,7 @@ def test_a_dependent_service_waits_for_its_dependency(recorder):
                 "api": SwarmServiceSpec(
                     image="nginx:1.27-alpine",
                     networks=(Attachment(front),),
-                    depends_on={"db": "service_healthy"},
+                    depends_on={"db": "service_started"},
                 ),
                 "db": SwarmServiceSpec(image="postgres:16-alpine", networks=(Attachment(front),)),
             }
@@ -334,6 +335,28 @@ NO_STATIC = (
             "service completes; wait for service_started or service_healthy, or run the job "
             "outside the swarm",
         ),
+        (
+            {"container_name": "web2"},
+            "services.web.container_name: a swarm service is named by its service_name; give the "
+            "name there",
+        ),
+        (
+            {"network_mode": "host"},
+            'services.web.network_mode: "host": a swarm service is reached over overlay networks; '
+            "attach it to networks instead",
+        ),
+        (
+            {"sidecars": {"web-shell": Sidecar(image="busybox:1.36")}},
+            "services.web.sidecars: a swarm service cannot share its network namespace: services "
+            'have no container: network mode (the engine refuses it with "network '
+            'container:<name> not found"); make the owner and its sidecars a joined group of '
+            "plain containers on an attachable overlay network",
+        ),
+        (
+            {"loopback_ports": (8080,)},
+            "services.web.loopback_ports: only sidecars reach a container's loopback, and a swarm "
+            "service has none; remove it",
+        ),
     ],
     ids=[
         "static-address",
@@ -347,6 +370,10 @@ NO_STATIC = (
         "bad-constraint",
         "bad-duration",
         "completed-dependency",
+        "container-name",
+        "network-mode",
+        "sidecars",
+        "loopback-ports",
     ],
 )
 def test_swarm_service_refusals(recorder, change, expected):
@@ -370,16 +397,6 @@ def test_service_on_a_bridge_network_is_refused(recorder):
         "used with services. Only networks scoped to the swarm can be used, such as those "
         'created with the overlay driver."); attach the service to an overlay network'
     )
-
-
-def test_ingress_port_published_twice_is_refused(recorder):
-    port = PortSpec(internal=80, external=8080, host_ip="0.0.0.0")
-    spec = SwarmServiceSpec(image="httpd:2.4", networks=(Attachment("ov"),), ports=(port,))
-    assert _refusal(recorder, {"a": spec, "b": spec}) == [
-        'swarm application "app": services.b.ports[0]: port 8080/tcp is already published '
-        "through the routing mesh by services.a.ports[0], and every node holds it for that "
-        "service; publish another port"
-    ]
 
 
 def test_joined_group_on_a_non_attachable_overlay_is_refused(recorder):
@@ -689,3 +706,17 @@ def test_compose_target_must_be_known(tmp_path):
 
 def test_swarm_stack_file_is_in_the_project():
     assert (PROJECT_DIR / "stacks" / "Pulumi.swarm.yaml").is_file()
+
+
+def test_a_swarm_service_spec_is_a_service_spec_plus_deploy():
+    own = {f.name for f in dataclasses.fields(SwarmServiceSpec)} - {
+        f.name for f in dataclasses.fields(ServiceSpec)
+    }
+    assert issubclass(SwarmServiceSpec, ServiceSpec)
+    assert own == {"service_name", "deploy"}
+    spec = ServiceSpec(image="httpd:2.4", container_name="web", networks=(Attachment("ov"),))
+    placed = SwarmServiceSpec.of(spec, Deploy(replicas=2))
+    assert placed.service_name == "web"
+    assert placed.container_name is None
+    assert placed.networks == spec.networks
+    assert placed.deploy == Deploy(replicas=2)

@@ -140,27 +140,6 @@ CASES = [
         "networks: front, back, corp",
     ),
     (
-        "services.api.depends_on.cache",
-        "service_started",
-        'topology.services.api.depends_on.cache: "cache" is not a service here; services: web, db',
-    ),
-    (
-        "services.db.depends_on",
-        {"web": "service_started"},
-        "topology.services: depends_on has a cycle: web -> db -> api -> web; break it",
-    ),
-    (
-        "services.web.depends_on.web",
-        "service_started",
-        "topology.services.web.depends_on.web: a service cannot wait for itself",
-    ),
-    (
-        "services.db.healthcheck",
-        DELETE,
-        'topology.services.api.depends_on.db: waits for "db" to be healthy, but "db" has no '
-        "healthcheck; give it one or wait for service_started",
-    ),
-    (
         "services.api.depends_on.db",
         "service_completed_successfully",
         'topology.services.api.depends_on.db: waits for "db" to complete, but "db" has restart '

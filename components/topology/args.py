@@ -18,13 +18,11 @@ from ..joined_group import JoinedGroupArgs, Owner
 from ..service import ServiceSpec, Sidecar
 from ..static_ip import StaticIpContainerArgs
 from ..swarm import Deploy, SwarmServiceSpec
-from ..vocabulary import NETWORK_DRIVERS, NetworkDriver, target_drivers
 from .schema import (
     DnsGroupConfig,
     JoinedGroupConfig,
     ServiceConfig,
     StaticContainerConfig,
-    TopologyConfig,
 )
 
 S = TypeVar("S", bound=ContainerSpec)
@@ -114,30 +112,6 @@ def service_spec(key: str, service: ServiceConfig, network: NetworkLookup) -> Se
 def swarm_service_spec(
     key: str, service: ServiceConfig, network: NetworkLookup
 ) -> SwarmServiceSpec:
-    """The swarm service spec of a configured service (its sidecars, network mode and loopback
-    ports are refused by the loader before this is used)."""
-    return SwarmServiceSpec(
-        **spec_fields(service),
-        service_name=service.container_name,
-        networks=tuple(
-            Attachment(
-                network(net),
-                a.aliases,
-                a.ipv4_address,
-                a.ipv6_address,
-                gw_priority=a.gw_priority,
-                interface_name=a.interface_name,
-            )
-            if a is not None
-            else Attachment(network(net))
-            for net, a in service.networks.items()
-        ),
-        deploy=service.deploy or Deploy(),
-        depends_on=service.depends_on,
-    )
-
-
-def network_driver(config: TopologyConfig, key: str) -> NetworkDriver:
-    """The driver of a network of the config: its own, else the target's default."""
-    args = config.networks[key]
-    return NETWORK_DRIVERS[args.driver or target_drivers(config.target)[0]]
+    """The swarm service spec of a configured service: its service spec plus `deploy`, named
+    by `container_name` (what a swarm service cannot have, the loader refuses first)."""
+    return SwarmServiceSpec.of(service_spec(key, service, network), service.deploy or Deploy())

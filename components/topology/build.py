@@ -23,11 +23,11 @@ from ..static_ip import StaticIpContainer
 from ..swarm import SwarmApplication
 from ..vocabulary import OVERLAY_NETWORK_TYPE, USER_DEFINED_NETWORK_TYPE
 from ..volume import NamedVolume
-from .args import network_driver
 from .errors import TopologyError
 from .kinds import KINDS, replace_specs
 from .loader import ROOT
 from .schema import SecretSourceConfig, TopologyConfig
+from .targets import network_driver
 
 NETWORK_COMPONENTS: dict[str, tuple[type[UserDefinedNetwork], type[UserDefinedNetworkArgs]]] = {
     USER_DEFINED_NETWORK_TYPE: (UserDefinedNetwork, UserDefinedNetworkArgs),

@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from ..problems import ContainerCommsError, Problem, problem_lines
+from ..services import wire
 from ..vocabulary import NETWORK_MODES, target_drivers
+from .targets import TARGETS, StackTarget
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 _HEALTH_DEFAULTS = {"interval": "30s", "timeout": "30s", "start_period": "0s", "retries": 3}
 """The engine's own defaults, which compose leaves to it."""
 
@@ -60,7 +61,7 @@ def compose_topology(
     what is deployed with a difference that depends on a key's value is added to `advisories`
     (the differences of whole keys are in `compose_keys.KEYS`).
     """
-    swarm = target == "swarm"
+    placed = _COMPOSE_TARGETS[target]
     notes: list[Problem] = [] if advisories is None else advisories
     project = str(model.get("name") or "")
     services: Mapping[str, Any] = model.get("services") or {}
@@ -74,14 +75,14 @@ def compose_topology(
         "target": target,
         "application": project or "app",
         "networks": {
-            key: _network(net, f"{file}: networks.{key}", problems, swarm)
+            key: _network(net, f"{file}: networks.{key}", problems, placed)
             for key, net in (model.get("networks") or {}).items()
         },
         "volumes": {key: _volume(vol) for key, vol in (model.get("volumes") or {}).items()},
         "secrets": {
             key: _secret(sec, f"{file}: secrets.{key}", problems)
             for key, sec in (model.get("secrets") or {}).items()
-            if swarm or not sec.get("file")  # on one engine, compose mounts a secret's file
+            if placed.swarm_secrets or not sec.get("file")  # else compose mounts the file
         },
         "configs": {
             key: _config(conf, f"{file}: configs.{key}", problems)
@@ -98,15 +99,12 @@ def compose_topology(
         )
         _merge(
             topology["services"][key],
-            file_references(model, service, at, swarm=swarm, problems=problems, warnings=notes),
+            file_references(
+                model, service, at, swarm=placed.swarm_secrets, problems=problems, warnings=notes
+            ),
         )
         _pull(service, f"{at}.pull_policy", topology["services"][key], notes)
-        if swarm:
-            _swarm_service(
-                project, key, service, at, out=topology["services"][key], problems=problems
-            )
-        else:
-            _engine_deploy(service, f"{at}.deploy", topology["services"][key], problems)
+        placed.service(project, key, service, at, out=topology["services"][key], problems=problems)
     for key, owner in owners.items():
         at = f"{file}: services.{key}"
         if owner not in topology["services"]:
@@ -122,7 +120,12 @@ def compose_topology(
         _merge(
             sidecar,
             file_references(
-                model, services[key], at, swarm=swarm, problems=problems, warnings=notes
+                model,
+                services[key],
+                at,
+                swarm=placed.swarm_secrets,
+                problems=problems,
+                warnings=notes,
             ),
         )
         _pull(services[key], f"{at}.pull_policy", sidecar, notes)
@@ -134,7 +137,7 @@ def compose_topology(
         topology["services"][owner].setdefault("sidecars", {})[
             _container_name(project, key, services[key])
         ] = sidecar
-    if not swarm:
+    if placed.links:
         _links(services, topology["services"], owners, file, problems)
     if problems:
         raise ComposeMappingError(problems)
@@ -176,6 +179,20 @@ def _pull(service: Mapping[str, Any], at: str, out: dict[str, Any], notes: list[
 
 
 _RESTART_CONDITIONS = {"any": "always", "on-failure": "on-failure", "none": "no"}
+
+
+def _engine_service(
+    project: str,
+    key: str,
+    service: Mapping[str, Any],
+    at: str,
+    *,
+    out: dict[str, Any],
+    problems: list[Problem],
+) -> None:
+    """A mapped service as `docker compose up` runs it on one engine: a container, with what
+    it applies of `deploy:`."""
+    _engine_deploy(service, f"{at}.deploy", out, problems)
 
 
 def _engine_deploy(
@@ -713,19 +730,20 @@ def _healthcheck(
 
 
 def _network(
-    net: Mapping[str, Any], at: str, problems: list[Problem], swarm: bool = False
+    net: Mapping[str, Any], at: str, problems: list[Problem], placed: ComposeTarget
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"network_name": net.get("name")}
     if net.get("external"):
         out["external"] = True
         return out
-    allowed = target_drivers("swarm" if swarm else "engine")
+    swarm = placed.stack.swarm_networks
+    allowed = target_drivers(placed.stack.name)
     driver = net.get("driver") or allowed[0]
     if driver not in allowed:
-        fix = f"use {' or '.join(allowed)}"
-        fix += "" if swarm else ", or set composeTarget to swarm"
-        where = "on a swarm" if swarm else "on one engine"
-        problems.append(Problem(f"{at}.driver", f'"{driver}" is not supported {where}; {fix}'))
+        fix = f"use {' or '.join(allowed)}{placed.driver_fix}"
+        problems.append(
+            Problem(f"{at}.driver", f'"{driver}" is not supported {placed.where}; {fix}')
+        )
     elif swarm or driver != allowed[0]:
         out["driver"] = driver
     options = dict(net.get("driver_opts") or {})
@@ -915,8 +933,63 @@ def _seconds(value: Any, at: str, problems: list[Problem]) -> int:
     if isinstance(value, int | float):
         return int(value)
     text = str(value)
-    parts = _DURATION_PART.findall(text)
-    if not parts or "".join(a + b for a, b in parts) != text:
+    ns = wire.duration_ns(text)
+    if ns is None:
         problems.append(Problem(at, f'"{text}" is not a duration'))
         return 0
-    return round(sum(float(a) * _SECONDS[b] for a, b in parts))
+    return round(ns / 1e9)
+
+
+class ServiceMapping(Protocol):
+    """Completes a mapped service `out` for a target."""
+
+    def __call__(
+        self,
+        project: str,
+        key: str,
+        service: Mapping[str, Any],
+        at: str,
+        *,
+        out: dict[str, Any],
+        problems: list[Problem],
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class ComposeTarget:
+    """How a compose file is deployed on a stack target: as `docker compose up` runs it on one
+    engine, or as `docker stack deploy` runs it on a swarm."""
+
+    stack: StackTarget
+    """The stack target (its network drivers)."""
+    where: str
+    """Where the file is deployed, as a refusal says it."""
+    driver_fix: str
+    """What else to do about a driver it cannot have, after using one it has."""
+    swarm_secrets: bool
+    """Every secret is a swarm secret (a file secret too), rather than a mounted file."""
+    links: bool
+    """`links:` become aliases (the swarm ignores links)."""
+    service: ServiceMapping
+    """What the target makes of a service's `deploy:`, name and restart."""
+
+
+_COMPOSE_TARGETS: dict[str, ComposeTarget] = {
+    "engine": ComposeTarget(
+        stack=TARGETS["engine"],
+        where="on one engine",
+        driver_fix=", or set composeTarget to swarm",
+        swarm_secrets=False,
+        links=True,
+        service=_engine_service,
+    ),
+    "swarm": ComposeTarget(
+        stack=TARGETS["swarm"],
+        where="on a swarm",
+        driver_fix="",
+        swarm_secrets=True,
+        links=False,
+        service=_swarm_service,
+    ),
+}
+"""Each stack target as a compose file is deployed on it, by `composeTarget`."""

@@ -16,21 +16,12 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import pulumi
 
-from ..application import Application, ApplicationArgs, application_problems
 from ..dns_group import DnsGroup, dns_group_problems
 from ..images import ImageSet
 from ..joined_group import JoinedGroup, joined_group_problems, sidecar_option_problem
 from ..problems import Problem
-from ..service import child_name
+from ..services.graph import child_name
 from ..static_ip import StaticIpContainer, static_problems
-from ..swarm import (
-    NO_JOINED_NAMESPACE,
-    NO_STATIC_ADDRESS,
-    SwarmApplication,
-    SwarmApplicationArgs,
-    local_network_reason,
-    swarm_application_problems,
-)
 from ..vocabulary import (
     APPLICATION_TYPE,
     DNS_GROUP_TYPE,
@@ -42,10 +33,7 @@ from .args import (
     SpecMap,
     dns_group_args,
     joined_group_args,
-    network_driver,
-    service_spec,
     static_args,
-    swarm_service_spec,
 )
 from .schema import (
     DnsGroupConfig,
@@ -55,6 +43,7 @@ from .schema import (
     StaticContainerConfig,
     TopologyConfig,
 )
+from .targets import target_of
 
 ROOT = "topology"
 V = TypeVar("V")
@@ -399,36 +388,28 @@ class Services(Kind[ServiceConfig]):
         return result
 
     def on_engine(self, config: TopologyConfig) -> bool:
-        return config.target == "engine"
+        return target_of(config).services_on_engine
 
     def target_problems(self, config: TopologyConfig) -> list[Problem]:
-        problems: list[Problem] = []
-        for key, service in config.services.items():
-            at = self.at(key)
-            if config.target == "swarm":
-                problems += _swarm_service_config_problems(config, at, service)
-            elif service.deploy is not None:
-                problems.append(
-                    Problem(
-                        f"{at}.deploy",
-                        'applies to swarm services; set target "swarm", or remove it',
-                    )
-                )
-        return problems
+        target = target_of(config)
+        return [
+            problem
+            for key, service in config.services.items()
+            for problem in target.service_problems(config, self.at(key), service)
+        ]
 
     def problems(self, config: TopologyConfig, network: NetworkLookup) -> list[Problem]:
+        if not config.services:
+            return []
+        target = target_of(config)
         problems: list[Problem] = []
-        if config.services and config.target == "swarm":
-            swarm = {key: swarm_service_spec(key, s, network) for key, s in config.services.items()}
-            found, _order = swarm_application_problems(swarm)
-            return [_service_field(p, config).under(ROOT) for p in found]
-        for key, service in config.services.items():
-            owner = service.container_name or key
-            problems += _sidecar_networking(self.at(key), owner, service.sidecars)
-        if config.services:
-            specs = {key: service_spec(key, s, network) for key, s in config.services.items()}
-            found, _order = application_problems(specs, config.application)
-            problems += [_service_field(p, config).under(ROOT) for p in found]
+        if target.services_on_engine:
+            for key, service in config.services.items():
+                owner = service.container_name or key
+                problems += _sidecar_networking(self.at(key), owner, service.sidecars)
+        specs = {key: target.spec(key, s, network) for key, s in config.services.items()}
+        found, _order = target.graph_problems(specs, config.application)
+        problems += [_service_field(p, config).under(ROOT) for p in found]
         return problems
 
     def build(
@@ -436,13 +417,9 @@ class Services(Kind[ServiceConfig]):
     ) -> dict[str, pulumi.ComponentResource]:
         if not config.services:
             return {}
-        if config.target == "swarm":
-            swarm = {key: swarm_service_spec(key, s, network) for key, s in config.services.items()}
-            application = SwarmApplication(config.application, SwarmApplicationArgs(swarm))
-            return {config.application: application}
-        services = {key: service_spec(key, s, network) for key, s in config.services.items()}
-        app = Application(config.application, ApplicationArgs(services=services, images=images))
-        return {config.application: app}
+        target = target_of(config)
+        specs = {key: target.spec(key, s, network) for key, s in config.services.items()}
+        return {config.application: target.application(config.application, specs, images)}
 
 
 KINDS: tuple[Kind[Any], ...] = (DnsGroups(), JoinedGroups(), StaticContainers(), Services())
@@ -503,45 +480,6 @@ def container_specs(config: TopologyConfig, *, engine_only: bool = False) -> lis
             for name, value in kind.section(config).items():
                 kind.with_specs(name, value, collect)
     return found
-
-
-def _swarm_service_config_problems(
-    config: TopologyConfig, at: str, service: ServiceConfig
-) -> list[Problem]:
-    """What a service's config holds that a swarm service cannot have."""
-    problems: list[Problem] = []
-    if service.sidecars:
-        problems.append(Problem(f"{at}.sidecars", NO_JOINED_NAMESPACE))
-    if service.network_mode is not None:
-        problems.append(
-            Problem(
-                f"{at}.network_mode",
-                f'"{service.network_mode}": a swarm service is reached over overlay networks; '
-                "attach it to networks instead",
-            )
-        )
-    if service.loopback_ports:
-        problems.append(
-            Problem(
-                f"{at}.loopback_ports",
-                "only sidecars reach a container's loopback, and a swarm service has none; "
-                "remove it",
-            )
-        )
-    for net, attachment in service.networks.items():
-        where = f"{at}.networks.{net}"
-        args = config.networks.get(net)
-        if args is not None and not args.external:
-            driver = network_driver(config, net)
-            if not driver.swarm_scoped:
-                reason = local_network_reason(args.network_name or net, driver.name)
-                problems.append(Problem(where, reason))
-        if attachment is None:
-            continue
-        for attr in ("ipv4_address", "ipv6_address"):
-            if getattr(attachment, attr) is not None:
-                problems.append(Problem(f"{where}.{attr}", NO_STATIC_ADDRESS))
-    return problems
 
 
 def _sidecar_networking(

@@ -24,9 +24,9 @@ from ..images import build_problems
 from ..naming import is_predefined_network
 from ..network import network_args_problems, no_subnet_reason
 from ..problems import Problem
-from ..vocabulary import BRIDGE_NAME_OPTION, NETWORK_DRIVERS, target_drivers
+from ..vocabulary import BRIDGE_NAME_OPTION, NETWORK_DRIVERS
 from ..volume import volume_args_problems
-from .args import NetworkLookup, network_driver
+from .args import NetworkLookup
 from .errors import TopologyError
 from .kinds import (
     KINDS,
@@ -39,6 +39,7 @@ from .kinds import (
     with_addresses,
 )
 from .schema import NetworkConfig, TopologyConfig
+from .targets import network_driver, target_of
 
 __all__ = ["ROOT", "load_topology"]
 
@@ -103,20 +104,12 @@ def _target_problems(config: TopologyConfig) -> list[Problem]:
     service has no static address, no sidecars and no bridge network); containers the engine
     runs join only attachable overlays."""
     problems: list[Problem] = []
-    swarm = config.target == "swarm"
+    target = target_of(config)
     own_keys = sorted({key for row in NETWORK_DRIVERS.values() for key in row.options})
     for key, args in config.networks.items():
         at = f"{ROOT}.networks.{key}"
         driver = network_driver(config, key)
-        if driver.swarm_scoped and not swarm:
-            article = "an" if driver.name[:1] in "aeiou" else "a"
-            problems.append(
-                Problem(
-                    f"{at}.driver",
-                    f'{article} {driver.name} network needs a swarm; set target "swarm", or use '
-                    f'driver "{target_drivers("engine")[0]}" on one engine',
-                )
-            )
+        problems += target.network_problems(at, driver)
         for option in own_keys:
             if getattr(args, option) and option not in driver.options:
                 takers = [row.name for row in NETWORK_DRIVERS.values() if option in row.options]
@@ -127,7 +120,7 @@ def _target_problems(config: TopologyConfig) -> list[Problem]:
                     )
                 )
     problems += [problem for kind in KINDS for problem in kind.target_problems(config)]
-    if swarm:
+    if target.swarm_networks:
         joins = {p.network_path: p.network for p in placements(config, engine_only=True)}
         for path, key in joins.items():
             joined = config.networks.get(key)

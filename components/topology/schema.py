@@ -13,7 +13,8 @@ from ..checking import CONFIG
 from ..container import ContainerSpec
 from ..dns_group import DnsMember
 from ..overlay import OverlayNetworkArgs
-from ..service import Condition, Sidecar
+from ..service import Sidecar
+from ..services.graph import Condition
 from ..swarm import Deploy
 from ..vocabulary import NetworkDriverName, NetworkMode
 from ..volume import NamedVolumeArgs
