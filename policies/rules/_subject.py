@@ -1,0 +1,206 @@
+"""The one reader of what runs in a container: a container resource, or a swarm service's task
+container (`taskSpec.containerSpec`), presented alike to the rules on a container's process,
+mounts and security.
+
+- `SERVICE_WIRE` maps each container wire key to where a service writes the same value (they
+  are spelt differently: a container's `capabilities.adds` is a service's
+  `taskSpec.containerSpec.capAdds`, its `workingDir` the service's `dir`). A key a service does
+  not have reads as absent on a service, so a rule reaches services wherever the service's wire
+  has its field, and nowhere else.
+- `Subject` reads a container key on either (`subject.read(text, "workingDir")`), says where it
+  is written (`subject.where("mounts")` is `mounts` or `taskSpec.containerSpec.mounts`), names
+  the subject in messages (`container "web"`, `service "api"`) and collects what was unknown at
+  preview.
+- `for_subjects` is the preamble every container rule shares: pick the resource types, read the
+  subject, report each problem the rule's body yields as `<subject>: <problem>.`, and leave the
+  could-not-decide note for what was unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, TypeVar
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from ._props import (
+    CONTAINER,
+    SERVICE,
+    UNKNOWN,
+    ContainerView,
+    Unknown,
+    container_view,
+    finish,
+    is_unknown,
+    record,
+    shown,
+    text,
+    unwrap,
+)
+
+_SPEC = ("taskSpec", "containerSpec")
+
+SERVICE_WIRE: dict[str, tuple[str, ...]] = {
+    "image": (*_SPEC, "image"),
+    "entrypoints": (*_SPEC, "commands"),
+    "command": (*_SPEC, "args"),
+    "envs": (*_SPEC, "env"),
+    "hosts": (*_SPEC, "hosts"),
+    "mounts": (*_SPEC, "mounts"),
+    "healthcheck": (*_SPEC, "healthcheck"),
+    "labels": (*_SPEC, "labels"),
+    "user": (*_SPEC, "user"),
+    "groupAdds": (*_SPEC, "groups"),
+    "workingDir": (*_SPEC, "dir"),
+    "hostname": (*_SPEC, "hostname"),
+    "readOnly": (*_SPEC, "readOnly"),
+    "init": (*_SPEC, "init"),
+    "sysctls": (*_SPEC, "sysctl"),
+    "stopSignal": (*_SPEC, "stopSignal"),
+    "capabilities.adds": (*_SPEC, "capAdds"),
+    "capabilities.drops": (*_SPEC, "capDrops"),
+    "dns": (*_SPEC, "dnsConfig", "nameservers"),
+    "dnsSearches": (*_SPEC, "dnsConfig", "searches"),
+    "dnsOpts": (*_SPEC, "dnsConfig", "options"),
+    "logDriver": ("taskSpec", "logDriver", "name"),
+    "logOpts": ("taskSpec", "logDriver", "options"),
+}
+"""A container's wire key (dotted where nested) and the path of the same value in a service's
+props (pulumi-docker 5.2.0). `envs` is a list of `NAME=value` on a container and a map on a
+service (`Subject.env` reads both). Container keys not listed have no counterpart on a
+service's wire: `privileged`, `networkMode`, `pidMode`, `ipcMode`, `usernsMode`, `securityOpts`,
+`devices`, `volumes`, `tmpfs`, `ports` (a service publishes through `endpointSpec`), `ulimits`,
+`rm`, `restart` (a service has `taskSpec.restartPolicy`), and `memory`, `memorySwap`, `cpus`,
+`shmSize` (a service's `taskSpec.resources` are in bytes and nano-CPUs, judged by the swarm
+rules)."""
+
+T = TypeVar("T")
+
+
+@dataclass
+class Subject:
+    """A container, or a swarm service's task container, as the container rules read it."""
+
+    kind: str
+    """`container` or `service`."""
+    label: str
+    """Its name (container or service name), else its resource name."""
+    props: Any
+    """The resource's props, one level unwrapped."""
+    args: ResourceValidationArgs | None = None
+    """The rule's args (its config), when a resource rule reads it."""
+    unknowns: list[str] = field(default_factory=list)
+    """What the rule needed and found unknown at preview (the could-not-decide note)."""
+
+    @property
+    def is_service(self) -> bool:
+        """Whether it is a swarm service's task."""
+        return self.kind == "service"
+
+    @property
+    def subject(self) -> str:
+        """How messages name it: `container "web"`, `service "api"`."""
+        return f'{self.kind} "{self.label}"'
+
+    def has(self, key: str) -> bool:
+        """Whether its wire has the container key `key`."""
+        return not self.is_service or key in SERVICE_WIRE
+
+    def where(self, key: str) -> str:
+        """Where the container key `key` is written: `mounts`, `taskSpec.containerSpec.mounts`."""
+        if not self.is_service:
+            return key
+        return ".".join(SERVICE_WIRE.get(key, (*_SPEC, key)))
+
+    def read(self, reader: Callable[[Any, str], T], key: str) -> T | Unknown:
+        """The container key `key` read with `reader` (`text`, `items`, ...): absent on a service
+        whose wire has no such key; UNKNOWN where it, or a record holding it, is unknown."""
+        path = SERVICE_WIRE.get(key) if self.is_service else tuple(key.split("."))
+        if path is None:
+            return reader({}, key)
+        holder: Any = self.props
+        for part in path[:-1]:
+            holder = record(holder, part)
+            if isinstance(holder, Unknown):
+                return UNKNOWN
+        return reader(holder, path[-1])
+
+    def env(self) -> Iterator[tuple[str, str, Any]] | Unknown:
+        """(where, name, value) of each env entry; a value may be a sentinel or a Pulumi secret
+        (kept as it is). A container's `envs[i]` is `NAME=value`; a service's `env` is a map."""
+        raw = self.read(_raw_value, "envs")
+        if isinstance(raw, Unknown):
+            return UNKNOWN
+        if self.is_service:
+            entries = raw if isinstance(raw, dict) else {}
+            where = self.where("envs")
+            return ((f"{where}[{shown(str(k))}]", str(k), v) for k, v in sorted(entries.items()))
+        listed = raw if isinstance(raw, list) else []
+        return ((f"envs[{i}]", "", entry) for i, entry in enumerate(listed))
+
+    @cached_property
+    def view(self) -> ContainerView:
+        """A container's networking view (network mode, attachments, labels)."""
+        return container_view(self.props, self.label)
+
+    def undecided(self, what: str) -> None:
+        """Note that `what` ("the user of container "x" is") is unknown at preview."""
+        self.unknowns.append(what)
+
+
+def _raw_value(obj: Any, key: str) -> Any:
+    """A field as it is (one level unwrapped), UNKNOWN when unknown."""
+    inner = unwrap(obj)
+    value = unwrap(inner.get(key)) if isinstance(inner, dict) else None
+    return UNKNOWN if is_unknown(value) else value
+
+
+def container_subject(props: Any, resource_name: str, args: Any = None) -> Subject:
+    """A container resource as a `Subject`."""
+    props = unwrap(props)
+    name = text(props, "name")
+    label = name if isinstance(name, str) else resource_name
+    return Subject("container", label, props if isinstance(props, dict) else {}, args)
+
+
+def service_subject(props: Any, resource_name: str, args: Any = None) -> Subject:
+    """A swarm service resource as a `Subject` (its task's container)."""
+    props = unwrap(props)
+    name = text(props, "name")
+    label = name if isinstance(name, str) else resource_name
+    return Subject("service", label, props if isinstance(props, dict) else {}, args)
+
+
+def subject_of(args: ResourceValidationArgs, services: bool = True) -> Subject | None:
+    """The subject a resource rule judges: a container, or (with `services`) a swarm service;
+    None for any other resource."""
+    if args.resource_type == CONTAINER:
+        return container_subject(args.props, args.name, args)
+    if services and args.resource_type == SERVICE:
+        return service_subject(args.props, args.name, args)
+    return None
+
+
+Body = Callable[[Subject], Iterable[str]]
+ResourceValidation = Callable[[ResourceValidationArgs, ReportViolation], None]
+
+
+def for_subjects(*, services: bool) -> Callable[[Body], ResourceValidation]:
+    """A container rule's validation from its body: the body yields each problem of a subject
+    (without the subject's name and the final period) and notes what was unknown
+    (`subject.undecided`); `services` says whether swarm services are judged too."""
+
+    def wrap(body: Body) -> ResourceValidation:
+        def validation(args: ResourceValidationArgs, report: ReportViolation) -> None:
+            subject = subject_of(args, services)
+            if subject is None:
+                return
+            for problem in body(subject):
+                report(f"{subject.subject}: {problem}.", None)
+            finish(args, subject.unknowns)
+
+        return validation
+
+    return wrap
