@@ -18,7 +18,7 @@ mounts and security.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
@@ -31,6 +31,7 @@ from ._props import (
     UNKNOWN,
     ContainerView,
     Unknown,
+    config_strings,
     container_view,
     finish,
     is_unknown,
@@ -144,6 +145,10 @@ class Subject:
     def view(self) -> ContainerView:
         """A container's networking view (network mode, attachments, labels)."""
         return container_view(self.props, self.label)
+
+    def setting(self, key: str, default: Sequence[str]) -> list[str]:
+        """A list-of-strings setting of the rule's config, or `default` when it is not set."""
+        return list(default) if self.args is None else config_strings(self.args, key, default)
 
     def undecided(self, what: str) -> None:
         """Note that `what` ("the user of container "x" is") is unknown at preview."""

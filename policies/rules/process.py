@@ -17,7 +17,6 @@ from pulumi_policy import (
 
 from ._props import (
     Unknown,
-    config_strings,
     flag,
     is_unknown,
     items,
@@ -318,7 +317,7 @@ def _valid_logging(subject: Subject) -> Iterator[str]:
             )
         elif isinstance(value, str):
             options[str(key)] = value
-    plugins = config_strings(subject.args, "logPlugins", ()) if subject.args else []
+    plugins = subject.setting("logPlugins", ())
     yield from _log_problems(driver, options, plugins, keys)
 
 
