@@ -29,17 +29,20 @@ from ._props import (
     CONTAINER,
     SERVICE,
     UNKNOWN,
+    UNKNOWN_SENTINELS,
     ContainerView,
     Unknown,
     config_strings,
     container_view,
     finish,
     is_unknown,
+    plain,
     record,
     shown,
     text,
     unwrap,
 )
+from ._stack import StackIndex
 
 _SPEC = ("taskSpec", "containerSpec")
 
@@ -65,6 +68,7 @@ SERVICE_WIRE: dict[str, tuple[str, ...]] = {
     "dns": (*_SPEC, "dnsConfig", "nameservers"),
     "dnsSearches": (*_SPEC, "dnsConfig", "searches"),
     "dnsOpts": (*_SPEC, "dnsConfig", "options"),
+    "networksAdvanced": ("taskSpec", "networksAdvanceds"),
     "logDriver": ("taskSpec", "logDriver", "name"),
     "logOpts": ("taskSpec", "logDriver", "options"),
 }
@@ -78,6 +82,94 @@ service's wire: `privileged`, `networkMode`, `pidMode`, `ipcMode`, `usernsMode`,
 rules)."""
 
 T = TypeVar("T")
+
+
+def _is_sentinel(value: Any) -> bool:
+    return isinstance(value, str) and value in UNKNOWN_SENTINELS
+
+
+def _shaped_spec(spec: Any) -> dict[str, Any]:
+    """A service's `containerSpec` (plain JSON) as container props, through `SERVICE_WIRE`."""
+    shaped: dict[str, Any] = {}
+    for key, path in SERVICE_WIRE.items():
+        if path[:2] != _SPEC or "." in key:
+            continue
+        value = spec
+        for part in path[2:]:
+            if _is_sentinel(value) or not isinstance(value, dict) or part not in value:
+                break
+            value = value[part]
+        else:
+            shaped[key] = value
+            continue
+        if _is_sentinel(value):
+            shaped[key] = value
+    if _is_sentinel(spec):
+        return shaped
+    env = shaped.pop("envs", None)
+    if _is_sentinel(env):
+        shaped["envs"] = env
+    elif isinstance(env, dict):
+        shaped["envs"] = [
+            v if _is_sentinel(v) else f"{k}={v}" for k, v in env.items() if isinstance(v, str)
+        ]
+    adds, drops = spec.get("capAdds"), spec.get("capDrops")
+    if adds is not None or drops is not None:
+        shaped["capabilities"] = {"adds": adds or [], "drops": drops or []}
+    return shaped
+
+
+def _attached(task: Any, networks: list[str] | None) -> Any:
+    """A service's network entries as a container's `networksAdvanced`."""
+    entries = task.get("networksAdvanceds")
+    if networks is not None:
+        attached: list[dict[str, Any]] = [{"name": n} for n in networks]
+        # Aliases go with their entry only where the entries are the networks in order (all
+        # given by name); an alias left out names no one, so no rule reads it as a name.
+        if (
+            isinstance(entries, list)
+            and len(entries) == len(networks)
+            and all(
+                isinstance(e, dict) and e.get("name") == n
+                for e, n in zip(entries, networks, strict=True)
+            )
+        ):
+            for entry, shaped in zip(entries, attached, strict=True):
+                if "aliases" in entry:
+                    shaped["aliases"] = entry["aliases"]
+        return attached
+    if _is_sentinel(entries):
+        return entries
+    if isinstance(entries, list):
+        return [
+            {"name": e.get("name") or e.get("id"), "aliases": e.get("aliases") or []}
+            for e in entries
+            if isinstance(e, dict)
+        ]
+    return None
+
+
+def service_as_container(props: Any, networks: list[str] | None = None) -> dict[str, Any]:
+    """A service's props (its task's container spec) as container props, for the stack rules
+    that read containers.
+
+    `networks` are the names of the networks its tasks join, when the stack resolved them
+    (entries given by id are unknown at preview); else the entries' own names or ids.
+    """
+    service = plain(props)
+    if not isinstance(service, dict):
+        return {}
+    task = service.get("taskSpec")
+    spec = task.get("containerSpec") if isinstance(task, dict) else task
+    if not _is_sentinel(spec) and not isinstance(spec, dict):
+        spec = {}
+    shaped: dict[str, Any] = {"name": service.get("name"), **_shaped_spec(spec)}
+    if _is_sentinel(task):
+        return shaped
+    attached = _attached(task if isinstance(task, dict) else {}, networks)
+    if attached is not None:
+        shaped["networksAdvanced"] = attached
+    return shaped
 
 
 @dataclass
@@ -143,7 +235,10 @@ class Subject:
 
     @cached_property
     def view(self) -> ContainerView:
-        """A container's networking view (network mode, attachments, labels)."""
+        """The networking view (network mode, attachments, labels); a service's attachments are
+        its `taskSpec.networksAdvanceds` (by name, or by id: unknown at preview)."""
+        if self.is_service:
+            return container_view(service_as_container(self.props), self.label)
         return container_view(self.props, self.label)
 
     def setting(self, key: str, default: Sequence[str]) -> list[str]:
@@ -186,6 +281,17 @@ def subject_of(args: ResourceValidationArgs, services: bool = True) -> Subject |
     if services and args.resource_type == SERVICE:
         return service_subject(args.props, args.name, args)
     return None
+
+
+def stack_subjects(index: StackIndex) -> Iterator[tuple[Subject, str, str | Unknown | None]]:
+    """(subject, urn, image) of each container, then each swarm service, of a stack; a
+    container's image given as a `RemoteImage`'s id (unknown at preview) reads as its name."""
+    for container in index.containers:
+        subject = container_subject(container.props, container.resource_name)
+        yield subject, container.urn, index.image_of(container)
+    for service in index.services:
+        subject = service_subject(service.props, service.resource_name)
+        yield subject, service.urn, subject.read(text, "image")
 
 
 Body = Callable[[Subject], Iterable[str]]

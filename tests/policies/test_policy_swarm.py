@@ -57,6 +57,11 @@ BACK = urn(NETWORK, "back-network")
 DB_SECRET = urn(SECRET, "app-secret-db")
 
 
+SERVICE_HARDENED: dict[str, Any] = {"capDrops": ["ALL"], "readOnly": True}
+"""The hardening the hygiene rules ask of a service's task that its wire can hold (with a memory
+limit in its taskSpec's resources; a service has no securityOpts for no-new-privileges)."""
+
+
 def _labels(role: str, group: str) -> list[dict[str, str]]:
     return [
         {"label": "container-comms.stack", "value": "test"},
@@ -73,9 +78,14 @@ def _service(name: str, replicas: float, networks: list[dict[str, Any]], **spec:
         "mode": {"replicated": {"replicas": replicas}},
         "endpointSpec": {"mode": spec.pop("endpoint_mode", "vip"), "ports": ports},
         "taskSpec": {
-            "containerSpec": {"image": "httpd:2.4", "labels": _labels("swarm-service", "app")}
+            "containerSpec": {
+                "image": HTTPD,
+                "labels": _labels("swarm-service", "app"),
+                **copy.deepcopy(SERVICE_HARDENED),
+            }
             | spec,
             "networksAdvanceds": networks,
+            "resources": {"limits": {"memoryBytes": 64.0 * 1024 * 1024}},
             "restartPolicy": {"condition": "any"},
         },
         "convergeConfig": {"delay": "1s", "timeout": "3m"},
