@@ -1,4 +1,9 @@
-"""Container rules: names, and what a container may ask of a predefined network."""
+"""Container rules: names, and what a container may ask of a predefined network.
+
+The alias rule judges a swarm service's aliases too (`taskSpec.networksAdvanceds`); the others
+judge containers only: a service has no network mode, its static addresses and name are the
+swarm rules' (`docker-service-disallow-static-ip`, `docker-service-enforce-valid-name`).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Joined-group rules: containers that share another container's network namespace."""
+"""Joined-group rules: containers that share another container's network namespace.
+
+They judge containers only: a swarm service has no `container:<x>` network mode (the swarm rule
+`docker-service-disallow-joined-network-mode` refuses one).
+"""
 
 from __future__ import annotations
 

@@ -8,9 +8,10 @@ does with them, seen on engine 20.10: two binds or mounts on one target are refu
 `mounts` target is accepted and the mount is silently dropped (the tmpfs is all the container
 sees there).
 
-They judge containers only. A swarm service's `taskSpec.containerSpec.mounts` are checked by the
-swarm when the service is created and by the node that creates each task, in words of their
-own, which these rules do not quote; its wire has no `volumes`, `tmpfs` map or `devices`.
+They judge containers only. How the swarm refuses a service's `taskSpec.containerSpec.mounts`
+(at service create, or at each task's create) is not proven here, so the engine's words at a
+container's create are not claimed for a service; its wire has no `volumes`, `tmpfs` map or
+`devices`.
 """
 
 from __future__ import annotations

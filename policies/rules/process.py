@@ -3,6 +3,14 @@
 Every value the engine parses is read whole, as the engine's Go code reads it (durations as
 `time.ParseDuration`, sizes as go-units, signals by name or number), so a value with a trailing
 newline is refused as the engine refuses it.
+
+A swarm service's task runs a container that its node creates as the engine creates any other,
+so the process, logging, sysctl and user rules judge a service's task too (through
+`_subject.Subject`: `taskSpec.containerSpec.dir`, `stopSignal`, `env`, `commands`, `args`,
+`hostname`, `sysctl`, `user`, and `taskSpec.logDriver`); `rm` and `restart` have no counterpart
+on a service. The healthcheck rule judges containers only: how the swarm refuses a service's
+healthcheck (at service create, or at each task's create) is not proven here, so the engine's
+words at a container's create are not claimed for a service.
 """
 
 from __future__ import annotations
