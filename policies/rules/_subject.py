@@ -273,10 +273,12 @@ def service_subject(props: Any, resource_name: str, args: Any = None) -> Subject
     return Subject("service", label, props if isinstance(props, dict) else {}, args)
 
 
-def subject_of(args: ResourceValidationArgs, services: bool = True) -> Subject | None:
-    """The subject a resource rule judges: a container, or (with `services`) a swarm service;
-    None for any other resource."""
-    if args.resource_type == CONTAINER:
+def subject_of(
+    args: ResourceValidationArgs, services: bool = True, containers: bool = True
+) -> Subject | None:
+    """The subject a resource rule judges: (with `containers`) a container, or (with `services`)
+    a swarm service; None for any other resource."""
+    if containers and args.resource_type == CONTAINER:
         return container_subject(args.props, args.name, args)
     if services and args.resource_type == SERVICE:
         return service_subject(args.props, args.name, args)
@@ -298,14 +300,17 @@ Body = Callable[[Subject], Iterable[str]]
 ResourceValidation = Callable[[ResourceValidationArgs, ReportViolation], None]
 
 
-def for_subjects(*, services: bool) -> Callable[[Body], ResourceValidation]:
+def for_subjects(
+    *, services: bool, containers: bool = True
+) -> Callable[[Body], ResourceValidation]:
     """A container rule's validation from its body: the body yields each problem of a subject
     (without the subject's name and the final period) and notes what was unknown
-    (`subject.undecided`); `services` says whether swarm services are judged too."""
+    (`subject.undecided`); `services` says whether swarm services are judged too, `containers`
+    whether containers are (a swarm rule judges services only)."""
 
     def wrap(body: Body) -> ResourceValidation:
         def validation(args: ResourceValidationArgs, report: ReportViolation) -> None:
-            subject = subject_of(args, services)
+            subject = subject_of(args, services, containers)
             if subject is None:
                 return
             for problem in body(subject):
