@@ -113,7 +113,8 @@ def _shaped_spec(spec: Any) -> dict[str, Any]:
         shaped["envs"] = [
             v if _is_sentinel(v) else f"{k}={v}" for k, v in env.items() if isinstance(v, str)
         ]
-    adds, drops = spec.get("capAdds"), spec.get("capDrops")
+    adds = spec.get(SERVICE_WIRE["capabilities.adds"][-1])
+    drops = spec.get(SERVICE_WIRE["capabilities.drops"][-1])
     if adds is not None or drops is not None:
         shaped["capabilities"] = {"adds": adds or [], "drops": drops or []}
     return shaped
