@@ -40,7 +40,6 @@ from ._props import (
     SERVICE,
     UNKNOWN,
     Unknown,
-    container_label,
     flag,
     is_unknown,
     items,
@@ -48,6 +47,7 @@ from ._props import (
     text,
     unwrap,
 )
+from ._subject import Subject, container_subject, service_subject
 from .vocabulary import UNKNOWN_STRING_VALUE
 from .vocabulary import VOLUME_TYPE as VOLUME
 
@@ -225,13 +225,15 @@ class Holder:
     `taskSpec.containerSpec.` for a service."""
 
 
-def service_holder(resource: PolicyResource, props: Any) -> Holder:
-    """A swarm service as a `Holder` of its `taskSpec.containerSpec`."""
-    name = text(props, "name")
-    label = name if isinstance(name, str) else resource.name
-    spec = record(record(props, "taskSpec"), "containerSpec")
-    read = {"mounts": UNKNOWN_STRING_VALUE} if isinstance(spec, Unknown) else spec
-    return Holder(resource, read, f'service "{label}"', "taskSpec.containerSpec.")
+def holder_of(resource: PolicyResource, subject: Subject) -> Holder:
+    """A container or a swarm service as a `Holder`: a service's mounts are read from its
+    `taskSpec.containerSpec`, at the key the one subject reader names."""
+    if not subject.is_service:
+        return Holder(resource, subject.props, subject.subject)
+    mounts = subject.read(items, "mounts")
+    read = {"mounts": UNKNOWN_STRING_VALUE if isinstance(mounts, Unknown) else mounts}
+    key = subject.where("mounts").removesuffix("mounts")
+    return Holder(resource, read, subject.subject, key)
 
 
 class MountIndex:
@@ -253,10 +255,9 @@ class MountIndex:
             if not isinstance(props, dict):
                 props = {}
             if kind == SERVICE:
-                self.containers.append(service_holder(resource, props))
+                self.containers.append(holder_of(resource, service_subject(props, resource.name)))
             elif kind == CONTAINER:
-                label = container_label(props, resource.name)
-                self.containers.append(Holder(resource, props, f'container "{label}"'))
+                self.containers.append(holder_of(resource, container_subject(props, resource.name)))
                 name = text(props, "name")
                 if isinstance(name, str):
                     self._by_name.setdefault(name, props)

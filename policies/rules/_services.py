@@ -1,11 +1,11 @@
-"""Swarm services seen as containers: a service's task runs a container, so the container rules
-that make sense for it (capabilities, mounts of the host, names it looks up, extra hosts, DNS
-servers) read the service's task spec in the shape of a container's props, through one reader
-(`service_as_container`), and say `service "x"` where they would say `container "x"`.
+"""Swarm services seen as containers by the stack rules on names and networks: a service's task
+runs a container, so a stack rule that reads containers (the names a process looks up, the
+networks two of them share) sees each service as one more container of the stack, in a
+container's shape (`_subject.service_as_container`, read through the one wire table), on the
+networks its tasks join, and says `service "x"` where it would say `container "x"`.
 
-A rule opts in by wrapping its validation: `validate=also_for_services(_capabilities)` for a
-resource rule, `validate=stack_also_for_services(_socket_mount)` for a stack rule (which then
-sees each service as one more container of the stack, on the networks its tasks join).
+A stack rule opts in by wrapping its validation: `validate=stack_also_for_services(_rule)`.
+Resource rules read a service through `_subject.for_subjects` instead.
 """
 
 from __future__ import annotations
@@ -17,111 +17,17 @@ from typing import Any
 from pulumi_policy import (
     PolicyResource,
     ReportViolation,
-    ResourceValidationArgs,
     StackValidationArgs,
 )
 
-from ._props import CONTAINER, SERVICE, UNKNOWN_SENTINELS, plain
+from ._props import CONTAINER
 from ._stack import ServiceEntry, StackIndex
+from ._subject import SERVICE_WIRE, service_as_container
 
-ResourceValidation = Callable[[ResourceValidationArgs, ReportViolation], None]
+SERVICE_MOUNTS = ".".join(SERVICE_WIRE["mounts"])
+"""Where a service's mounts are written (`taskSpec.containerSpec.mounts`)."""
+
 StackValidation = Callable[[StackValidationArgs, ReportViolation], None]
-
-_SAME_KEYS = {
-    "image": "image",
-    "commands": "entrypoints",
-    "args": "command",
-    "hosts": "hosts",
-    "mounts": "mounts",
-    "healthcheck": "healthcheck",
-    "labels": "labels",
-    "user": "user",
-    "dir": "workingDir",
-    "hostname": "hostname",
-    "readOnly": "readOnly",
-    "sysctl": "sysctls",
-    "stopSignal": "stopSignal",
-}
-"""containerSpec keys and the container props key that holds the same value."""
-
-
-_SERVICE_KEYS = (
-    ("capabilities.adds", "taskSpec.containerSpec.capAdds"),
-    ("capabilities.drops", "taskSpec.containerSpec.capDrops"),
-    (": mounts[", ": taskSpec.containerSpec.mounts["),
-)
-"""How a container rule's message names a key, and the service's key it read it from."""
-
-
-def _is_sentinel(value: Any) -> bool:
-    return isinstance(value, str) and value in UNKNOWN_SENTINELS
-
-
-def service_as_container(props: Any, networks: list[str] | None = None) -> dict[str, Any]:
-    """A service's props (its task's container spec) as container props.
-
-    `networks` are the names of the networks its tasks join, when the stack resolved them
-    (entries given by id are unknown at preview); else the entries' own names or ids.
-    """
-    service = plain(props)
-    if not isinstance(service, dict):
-        return {}
-    shaped: dict[str, Any] = {"name": service.get("name")}
-    task = service.get("taskSpec")
-    if _is_sentinel(task):
-        return {**shaped, **{key: task for key in (*_SAME_KEYS.values(), "envs", "dns")}}
-    task = task if isinstance(task, dict) else {}
-    spec = task.get("containerSpec")
-    if _is_sentinel(spec):
-        return {**shaped, **{key: spec for key in (*_SAME_KEYS.values(), "envs", "dns")}}
-    spec = spec if isinstance(spec, dict) else {}
-    for key, target in _SAME_KEYS.items():
-        if key in spec:
-            shaped[target] = spec[key]
-    env = spec.get("env")
-    if _is_sentinel(env):
-        shaped["envs"] = env
-    elif isinstance(env, dict):
-        shaped["envs"] = [
-            v if _is_sentinel(v) else f"{k}={v}" for k, v in env.items() if isinstance(v, str)
-        ]
-    dns = spec.get("dnsConfig")
-    if _is_sentinel(dns):
-        shaped["dns"] = shaped["dnsSearches"] = shaped["dnsOpts"] = dns
-    elif isinstance(dns, dict):
-        for key, target in (("nameservers", "dns"), ("searches", "dnsSearches")):
-            if key in dns:
-                shaped[target] = dns[key]
-        if "options" in dns:
-            shaped["dnsOpts"] = dns["options"]
-    adds, drops = spec.get("capAdds"), spec.get("capDrops")
-    if adds is not None or drops is not None:
-        shaped["capabilities"] = {"adds": adds or [], "drops": drops or []}
-    entries = task.get("networksAdvanceds")
-    if networks is not None:
-        shaped["networksAdvanced"] = [{"name": n} for n in networks]
-        # Aliases go with their entry only where the entries are the networks in order (all
-        # given by name); an alias left out names no one, so no rule reads it as a name.
-        if (
-            isinstance(entries, list)
-            and all(
-                isinstance(e, dict) and e.get("name") == n
-                for e, n in zip(entries, networks, strict=False)
-            )
-            and len(entries) == len(networks)
-        ):
-            for entry, attached in zip(entries, shaped["networksAdvanced"], strict=True):
-                if "aliases" in entry:
-                    attached["aliases"] = entry["aliases"]
-    elif _is_sentinel(entries):
-        shaped["networksAdvanced"] = entries
-    elif isinstance(entries, list):
-        shaped["networksAdvanced"] = [
-            {"name": e.get("name") or e.get("id"), "aliases": e.get("aliases") or []}
-            for e in entries
-            if isinstance(e, dict)
-        ]
-    return shaped
 
 
 def _config(args: Any) -> Mapping[str, Any]:
@@ -137,29 +43,10 @@ def _retold(report: ReportViolation, labels: Mapping[str, str]) -> ReportViolati
         for label in labels.values():
             message = message.replace(f'container "{label}"', f'service "{label}"')
         if urn in labels or (urn is None and len(labels) == 1):
-            for written, key in _SERVICE_KEYS:
-                message = message.replace(written, key)
+            message = message.replace(": mounts[", f": {SERVICE_MOUNTS}[")
         report(message, urn)
 
     return retold
-
-
-def also_for_services(validate: ResourceValidation) -> ResourceValidation:
-    """A container resource rule's validation that also reads each swarm service's task."""
-
-    def validation(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if args.resource_type != SERVICE:
-            validate(args, report)
-            return
-        shaped = service_as_container(args.props)
-        name = shaped.get("name")
-        label = name if isinstance(name, str) and not _is_sentinel(name) else args.name
-        shaped_args = ResourceValidationArgs(
-            CONTAINER, shaped, args.urn, args.name, args.opts, args.provider, _config(args)
-        )
-        validate(shaped_args, _retold(report, {args.urn: label}))
-
-    return validation
 
 
 def _as_container(service: ServiceEntry, resource: PolicyResource, index: StackIndex) -> Any:

@@ -1,6 +1,13 @@
-"""Container rules: names, and what a container may ask of a predefined network."""
+"""Container rules: names, and what a container may ask of a predefined network.
+
+The alias rule judges a swarm service's aliases too (`taskSpec.networksAdvanceds`); the others
+judge containers only: a service has no network mode, its static addresses and name are the
+swarm rules' (`docker-service-disallow-static-ip`, `docker-service-enforce-valid-name`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -16,23 +23,21 @@ from ._props import (
     PREDEFINED_NETWORKS,
     ContainerView,
     Unknown,
-    container_view,
     finish,
     quoted,
     text,
     unwrap,
 )
 from ._stack import StackIndex
+from ._subject import Subject, for_subjects
 from .vocabulary import NAME_CHARS, is_container_name, is_dns_name
 
 
-def _static_ip_on_predefined(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    view = container_view(unwrap(args.props), args.name)
-    unknowns: list[str] = []
+@for_subjects(services=False)
+def _static_ip_on_predefined(subject: Subject) -> Iterator[str]:
+    view = subject.view
     if view.attachments_unknown:
-        unknowns.append(f'networksAdvanced of container "{view.label}" is')
+        subject.undecided(f"networksAdvanced of {subject.subject} is")
     for index, attachment in enumerate(view.attachments):
         address = attachment.ipv4_address
         if address is None:
@@ -40,18 +45,16 @@ def _static_ip_on_predefined(args: ResourceValidationArgs, report: ReportViolati
         if address is None:
             continue
         if isinstance(attachment.network, Unknown):
-            unknowns.append(f'the network of networksAdvanced[{index}] of "{view.label}" is')
+            subject.undecided(f'the network of networksAdvanced[{index}] of "{view.label}" is')
         elif attachment.network is None or attachment.network in PREDEFINED_NETWORKS:
             network = attachment.network or "bridge"
             shown = address if isinstance(address, str) else "(unknown)"
-            report(
-                f'container "{view.label}": static address "{shown}" on the predefined network '
-                f'"{network}"; the engine refuses it with "user specified IP address is supported '
-                'on user defined networks only"; attach the container to a user-defined network '
-                "with a configured subnet and give the address there.",
-                None,
+            yield (
+                f'static address "{shown}" on the predefined network "{network}"; the engine '
+                'refuses it with "user specified IP address is supported on user defined '
+                'networks only"; attach the container to a user-defined network with a '
+                "configured subnet and give the address there"
             )
-    finish(args, unknowns)
 
 
 docker_container_disallow_static_ip_on_predefined_network = ResourceValidationPolicy(
@@ -65,28 +68,23 @@ docker_container_disallow_static_ip_on_predefined_network = ResourceValidationPo
 )
 
 
-def _alias_on_predefined(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    view = container_view(unwrap(args.props), args.name)
-    unknowns: list[str] = []
+@for_subjects(services=False)
+def _alias_on_predefined(subject: Subject) -> Iterator[str]:
+    view = subject.view
     if view.attachments_unknown:
-        unknowns.append(f'networksAdvanced of container "{view.label}" is')
+        subject.undecided(f"networksAdvanced of {subject.subject} is")
     for index, attachment in enumerate(view.attachments):
         if not attachment.aliases and not attachment.unknown_aliases:
             continue
         if isinstance(attachment.network, Unknown):
-            unknowns.append(f'the network of networksAdvanced[{index}] of "{view.label}" is')
+            subject.undecided(f'the network of networksAdvanced[{index}] of "{view.label}" is')
         elif attachment.network is None or attachment.network in PREDEFINED_NETWORKS:
             shown = quoted(attachment.aliases) if attachment.aliases else "(unknown)"
-            report(
-                f'container "{view.label}": aliases {shown} on the predefined network '
-                f'"{attachment.network or "bridge"}"; the engine refuses them with '
-                '"network-scoped aliases are only supported for user-defined networks"; give '
-                "aliases only on a user-defined network.",
-                None,
+            yield (
+                f'aliases {shown} on the predefined network "{attachment.network or "bridge"}"; '
+                'the engine refuses them with "network-scoped aliases are only supported for '
+                'user-defined networks"; give aliases only on a user-defined network'
             )
-    finish(args, unknowns)
 
 
 docker_container_disallow_alias_on_predefined_network = ResourceValidationPolicy(
@@ -169,27 +167,22 @@ def _attachment_problems(view: ContainerView) -> list[tuple[str, str, str]]:
     return found
 
 
-def _network_attachments(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    view = container_view(unwrap(args.props), args.name)
+@for_subjects(services=False)
+def _network_attachments(subject: Subject) -> Iterator[str]:
+    view = subject.view
     mode = view.network_mode
     if mode is not None and not isinstance(mode, Unknown) and mode.startswith("container:"):
         return  # docker-container-disallow-ignored-options-with-joined-network says so
-    unknowns: list[str] = []
     if view.attachments_unknown:
-        unknowns.append(f'networksAdvanced of container "{view.label}" is')
+        subject.undecided(f"networksAdvanced of {subject.subject} is")
     if any(isinstance(a.network, Unknown) for a in view.attachments):
-        unknowns.append(f'a network of container "{view.label}" is')
+        subject.undecided(f"a network of {subject.subject} is")
     if isinstance(mode, Unknown):
         if view.attachments:
-            unknowns.append(f'the network mode of container "{view.label}" is')
-    else:
-        for what, engine, fix in _attachment_problems(view):
-            report(
-                f'container "{view.label}": {what}; the engine refuses it {engine}; {fix}.', None
-            )
-    finish(args, unknowns)
+            subject.undecided(f"the network mode of {subject.subject} is")
+        return
+    for what, engine, fix in _attachment_problems(view):
+        yield f"{what}; the engine refuses it {engine}; {fix}"
 
 
 docker_container_enforce_valid_network_attachments = ResourceValidationPolicy(
@@ -262,28 +255,23 @@ docker_container_disallow_duplicate_name = StackValidationPolicy(
 )
 
 
-def _valid_alias(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    view = container_view(unwrap(args.props), args.name)
+@for_subjects(services=True)
+def _valid_alias(subject: Subject) -> Iterator[str]:
+    view = subject.view
     for attachment in view.attachments:
         network = attachment.network if isinstance(attachment.network, str) else "(unknown)"
         for alias in attachment.aliases:
             if not is_dns_name(alias):
-                report(
-                    f'container "{view.label}": alias "{alias}" on network "{network}" is not a '
-                    "valid DNS name, so lookups of it can fail; use dot-separated labels of 1 to "
-                    "63 letters, digits and hyphens, not starting or ending with a hyphen.",
-                    None,
+                yield (
+                    f'alias "{alias}" on network "{network}" is not a valid DNS name, so lookups '
+                    "of it can fail; use dot-separated labels of 1 to 63 letters, digits and "
+                    "hyphens, not starting or ending with a hyphen"
                 )
-    unknowns = [
-        f'aliases of container "{view.label}" are'
-        for attachment in view.attachments
-        if attachment.unknown_aliases
-    ]
+    for attachment in view.attachments:
+        if attachment.unknown_aliases:
+            subject.undecided(f"aliases of {subject.subject} are")
     if view.attachments_unknown:
-        unknowns.append(f'networksAdvanced of container "{view.label}" is')
-    finish(args, unknowns)
+        subject.undecided(f"{subject.where('networksAdvanced')} of {subject.subject} is")
 
 
 docker_container_enforce_valid_alias = ResourceValidationPolicy(

@@ -23,14 +23,13 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
     ReportViolation,
-    ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
@@ -46,17 +45,15 @@ from ._mounts import (
     within,
 )
 from ._props import (
-    CONTAINER,
     Unknown,
     config_strings,
-    container_label,
     finish,
     is_unknown,
     items,
     strings,
     text,
-    unwrap,
 )
+from ._subject import Subject, for_subjects
 
 DEFAULT_ENGINE_SOCKETS = [
     "/var/run/docker.sock",
@@ -445,48 +442,39 @@ def _disk_reached(path: str) -> str | None:
     return None
 
 
-def _disk_device(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    label = container_label(props, args.name)
-    unknowns: list[str] = []
-    devices = items(props, "devices")
+@for_subjects(services=False)
+def _disk_device(subject: Subject) -> Iterator[str]:
+    devices = subject.read(items, "devices")
     if isinstance(devices, Unknown):
-        unknowns.append(f'the devices of container "{label}" are')
+        subject.undecided(f"the devices of {subject.subject} are")
         devices = []
     for index, entry in enumerate(devices):
         written = text(entry, "hostPath")
         if isinstance(written, Unknown) or is_unknown(entry):
-            unknowns.append(f'devices[{index}].hostPath of container "{label}" is')
+            subject.undecided(f"devices[{index}].hostPath of {subject.subject} is")
             continue
         path = host_path(written) if written is not None else None
         what = _disk_reached(path) if path is not None else None
         if what is None:
             continue
-        report(
-            f'container "{label}": devices[{index}].hostPath "{written}" passes {what} into '
-            "the container, which then reads the host's disk below every file permission (and "
-            "writes it, given w); remove the device, and mount only the folders the container "
-            "needs.",
-            None,
+        yield (
+            f'devices[{index}].hostPath "{written}" passes {what} into the container, which then '
+            "reads the host's disk below every file permission (and writes it, given w); remove "
+            "the device, and mount only the folders the container needs"
         )
-    rules, rules_unknown = strings(items(props, "deviceCgroupRules"))
+    rules, rules_unknown = strings(subject.read(items, "deviceCgroupRules"))
     if rules_unknown:
-        unknowns.append(f'the deviceCgroupRules of container "{label}" are')
+        subject.undecided(f"the deviceCgroupRules of {subject.subject} are")
     for rule in rules:
         match = BLOCK_RULE.match(rule)
         if match is None:
             continue
         which = "every host device" if match.group(1) == "a" else "host block devices"
-        report(
-            f'container "{label}": deviceCgroupRules has "{rule}", which opens {which} to the '
-            "container; with the MKNOD capability Docker gives by default it creates a node for "
-            "the host's disk and reads it; remove the rule, and pass only the devices it needs "
-            "with devices.",
-            None,
+        yield (
+            f'deviceCgroupRules has "{rule}", which opens {which} to the container; with the '
+            "MKNOD capability Docker gives by default it creates a node for the host's disk and "
+            "reads it; remove the rule, and pass only the devices it needs with devices"
         )
-    finish(args, unknowns)
 
 
 docker_container_disallow_host_disk_device = ResourceValidationPolicy(

@@ -8,6 +8,10 @@ kinds:
 - hardening left out (no-new-privileges, dropped capabilities, a read-only root, a memory limit,
   an image digest): what most containers leave out, so each rule says it once per stack, naming
   the containers, instead of once per container.
+
+A swarm service's task is judged as a container wherever a service's wire has the setting (log
+driver, mounts' propagation, user, env, image, capDrops, readOnly, the task's memory limit); a
+service's wire has no tmpfs map, devices or securityOpts, so those rules judge containers only.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
     ReportViolation,
-    ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
@@ -29,12 +32,8 @@ from pulumi_policy import (
 
 from ._mounts import host_path
 from ._props import (
-    CONTAINER,
-    SERVICE,
     UNKNOWN,
     Unknown,
-    config_strings,
-    container_label,
     finish,
     flag,
     is_unknown,
@@ -46,64 +45,26 @@ from ._props import (
     unwrap,
 )
 from ._stack import StackIndex
+from ._subject import Subject, for_subjects, stack_subjects
 from .vocabulary import CREDENTIAL_NAME
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
 
-@dataclass(frozen=True)
-class _Subject:
-    """A container, or a swarm service's `taskSpec.containerSpec`, as the rules read it."""
-
-    subject: str
-    """How messages name it: `container "web"`, `service "api"`."""
-    spec: Any
-    """Its container settings: a container's props, a service's containerSpec."""
-    task: Any
-    """A service's taskSpec (logging, resources); a container's props."""
-
-
-def _subject(args: ResourceValidationArgs) -> _Subject | None:
-    props = unwrap(args.props)
-    if args.resource_type == CONTAINER:
-        return _Subject(f'container "{container_label(props, args.name)}"', props, props)
-    if args.resource_type == SERVICE:
-        name = text(props, "name")
-        task = record(props, "taskSpec")
-        spec = {} if isinstance(task, Unknown) else record(task, "containerSpec")
-        label = name if isinstance(name, str) else args.name
-        return _Subject(
-            f'service "{label}"',
-            {} if isinstance(spec, Unknown) else spec,
-            {} if isinstance(task, Unknown) else task,
-        )
-    return None
-
-
 # -- logging ----------------------------------------------------------------------------------
 
 
-def _log_driver(subject: _Subject, service: bool) -> str | Unknown | None:
-    if service:
-        return text(record(subject.task, "logDriver"), "name")
-    return text(subject.spec, "logDriver")
-
-
-def _disabled_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    subject = _subject(args)
-    if subject is None:
-        return
-    service = args.resource_type == SERVICE
-    driver = _log_driver(subject, service)
-    key = "taskSpec.logDriver.name" if service else "logDriver"
+@for_subjects(services=True)
+def _disabled_logging(subject: Subject) -> Iterator[str]:
+    driver = subject.read(text, "logDriver")
+    key = subject.where("logDriver")
     if isinstance(driver, Unknown):
-        finish(args, [f"the {key} of {subject.subject} is"])
+        subject.undecided(f"the {key} of {subject.subject} is")
     elif driver == "none":
-        report(
-            f'{subject.subject}: {key} "none" keeps no log of what the container does (docker '
-            "logs shows nothing and no collector receives it); remove it, or name a driver that "
-            "keeps logs (json-file, local, journald, syslog, ...).",
-            None,
+        yield (
+            f'{key} "none" keeps no log of what the container does (docker logs shows nothing '
+            "and no collector receives it); remove it, or name a driver that keeps logs "
+            "(json-file, local, journald, syslog, ...)"
         )
 
 
@@ -121,28 +82,24 @@ SHARED_PROPAGATION = frozenset({"shared", "rshared"})
 """Bind propagation modes that carry mounts between the container and the host."""
 
 
-def _shared_propagation(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    subject = _subject(args)
-    if subject is None:
-        return
-    mounts = items(subject.spec, "mounts")
+@for_subjects(services=True)
+def _shared_propagation(subject: Subject) -> Iterator[str]:
+    mounts = subject.read(items, "mounts")
     if isinstance(mounts, Unknown):
-        finish(args, [f"the mounts of {subject.subject} are"])
+        subject.undecided(f"the mounts of {subject.subject} are")
         return
-    unknowns: list[str] = []
+    where = subject.where("mounts")
     for index, mount in enumerate(mounts):
         mode = text(record(mount, "bindOptions"), "propagation")
         if isinstance(mode, Unknown):
-            unknowns.append(f"mounts[{index}].bindOptions.propagation of {subject.subject} is")
+            subject.undecided(f"{where}[{index}].bindOptions.propagation of {subject.subject} is")
         elif mode in SHARED_PROPAGATION:
-            report(
-                f'{subject.subject}: mounts[{index}].bindOptions.propagation "{mode}" carries '
-                "mounts both ways: what the container mounts below the bind appears on the host, "
-                "and the host's in the container; remove it (rprivate, Docker's default), or use "
-                "rslave to see the host's mounts only.",
-                None,
+            yield (
+                f'{where}[{index}].bindOptions.propagation "{mode}" carries mounts both ways: '
+                "what the container mounts below the bind appears on the host, and the host's in "
+                "the container; remove it (rprivate, Docker's default), or use rslave to see the "
+                "host's mounts only"
             )
-    finish(args, unknowns)
 
 
 docker_container_disallow_shared_mount_propagation = ResourceValidationPolicy(
@@ -159,19 +116,16 @@ ROOT_USERS = frozenset({"root", "0"})
 """How a user spec names root (before any `:group`)."""
 
 
-def _root_user(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    subject = _subject(args)
-    if subject is None:
-        return
-    user = text(subject.spec, "user")
+@for_subjects(services=True)
+def _root_user(subject: Subject) -> Iterator[str]:
+    user = subject.read(text, "user")
     if isinstance(user, Unknown):
-        finish(args, [f"the user of {subject.subject} is"])
+        subject.undecided(f"the user of {subject.subject} is")
     elif user is not None and user.split(":", 1)[0].strip() in ROOT_USERS:
-        report(
-            f'{subject.subject}: user "{user}" runs the container as root on purpose, and root in '
-            "a container is the host's root wherever the container gets out (the engine remaps "
-            'no user by default); run it as a user of the image, or a numeric one ("1000:1000").',
-            None,
+        yield (
+            f'user "{user}" runs the container as root on purpose, and root in a container is '
+            "the host's root wherever the container gets out (the engine remaps no user by "
+            'default); run it as a user of the image, or a numeric one ("1000:1000")'
         )
 
 
@@ -189,20 +143,16 @@ INSECURE_TMPFS_OPTIONS = ("exec", "suid", "dev")
 """tmpfs options that undo what Docker mounts a tmpfs with by default (noexec, nosuid, nodev)."""
 
 
-def _insecure_tmpfs(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    label = container_label(props, args.name)
-    tmpfs = record(props, "tmpfs")
+@for_subjects(services=False)
+def _insecure_tmpfs(subject: Subject) -> Iterator[str]:
+    tmpfs = subject.read(record, "tmpfs")
     if isinstance(tmpfs, Unknown):
-        finish(args, [f'the tmpfs of container "{label}" is'])
+        subject.undecided(f"the tmpfs of {subject.subject} is")
         return
-    unknowns: list[str] = []
     for target in sorted(tmpfs):
         options = unwrap(tmpfs[target])
         if is_unknown(options):
-            unknowns.append(f'the tmpfs options of "{target}" of container "{label}" are')
+            subject.undecided(f'the tmpfs options of "{target}" of {subject.subject} are')
             continue
         if not isinstance(options, str):
             continue
@@ -210,13 +160,11 @@ def _insecure_tmpfs(args: ResourceValidationArgs, report: ReportViolation) -> No
         found = [o for o in INSECURE_TMPFS_OPTIONS if o in given]
         if found:
             shown = ", ".join(f'"{o}"' for o in found)
-            report(
-                f'container "{label}": tmpfs "{target}" has {shown}, which lets the container run '
-                "programs (setuid ones, device nodes) it wrote to memory, where no image layer "
-                "holds them; remove the option (Docker mounts a tmpfs noexec, nosuid, nodev).",
-                None,
+            yield (
+                f'tmpfs "{target}" has {shown}, which lets the container run programs (setuid '
+                "ones, device nodes) it wrote to memory, where no image layer holds them; remove "
+                "the option (Docker mounts a tmpfs noexec, nosuid, nodev)"
             )
-    finish(args, unknowns)
 
 
 docker_container_disallow_insecure_tmpfs_options = ResourceValidationPolicy(
@@ -228,22 +176,6 @@ docker_container_disallow_insecure_tmpfs_options = ResourceValidationPolicy(
 
 
 # -- credentials in env -----------------------------------------------------------------------
-
-
-def _env_entries(subject: _Subject, service: bool) -> Iterator[tuple[str, Any]] | Unknown:
-    """(name, value) of each variable; a value that is a Pulumi secret stays a `Secret`."""
-    if service:
-        env = record(subject.spec, "env")
-        if isinstance(env, Unknown):
-            return env
-        return iter(sorted(env.items()))
-    spec = unwrap(subject.spec)
-    raw = unwrap(spec.get("envs")) if isinstance(spec, dict) else None
-    if is_unknown(raw):
-        return UNKNOWN
-    if not isinstance(raw, list):
-        return iter(())
-    return ((entry, entry) for entry in raw)
 
 
 def _is_secret(value: Any) -> bool:
@@ -264,18 +196,15 @@ def _credential_of(name: str, value: str) -> str | None:
     return None
 
 
-def _secret_in_env(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    subject = _subject(args)
-    if subject is None:
-        return
-    service = args.resource_type == SERVICE
-    allowed = set(config_strings(args, "allowedEnv", []))
-    entries = _env_entries(subject, service)
+@for_subjects(services=True)
+def _secret_in_env(subject: Subject) -> Iterator[str]:
+    allowed = set(subject.setting("allowedEnv", []))
+    entries = subject.env()
     if isinstance(entries, Unknown):
-        finish(args, [f"the env of {subject.subject} is"])
+        subject.undecided(f"the env of {subject.subject} is")
         return
     unknown = False
-    for key, entry in entries:
+    for _, key, entry in entries:
         if _is_secret(entry):
             continue  # a Pulumi secret: not written into the stack
         value = unwrap(entry)
@@ -284,20 +213,21 @@ def _secret_in_env(args: ResourceValidationArgs, report: ReportViolation) -> Non
             continue
         if not isinstance(value, str):
             continue
-        name = key if service else value.split("=", 1)[0]
-        if not service:
-            value = value.split("=", 1)[1] if "=" in value else ""
+        if subject.is_service:
+            name = key
+        else:
+            name, _, value = value.partition("=")
         why = _credential_of(name, value)
         if why is None or name in allowed:
             continue
-        report(
-            f"{subject.subject}: env {name} {why}; the engine shows environment variables to "
-            "anyone who can inspect the container; give it as a secret read from a file (the "
-            "topology's secrets with file:, swarm secrets for a service), or list the variable "
-            "in this policy's allowedEnv config if it is not secret.",
-            None,
+        yield (
+            f"env {name} {why}; the engine shows environment variables to anyone who can inspect "
+            "the container; give it as a secret read from a file (the topology's secrets with "
+            "file:, swarm secrets for a service), or list the variable in this policy's "
+            "allowedEnv config if it is not secret"
         )
-    finish(args, [f"some env of {subject.subject} is"] if unknown else [])
+    if unknown:
+        subject.undecided(f"some env of {subject.subject} is")
 
 
 docker_container_disallow_secret_in_env = ResourceValidationPolicy(
@@ -335,30 +265,24 @@ DANGEROUS_DEVICES: dict[str, str] = {
 """Character devices that reach the host's kernel, with what each hands over."""
 
 
-def _dangerous_device(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    label = container_label(props, args.name)
-    devices = items(props, "devices")
+@for_subjects(services=False)
+def _dangerous_device(subject: Subject) -> Iterator[str]:
+    devices = subject.read(items, "devices")
     if isinstance(devices, Unknown):
-        finish(args, [f'the devices of container "{label}" are'])
+        subject.undecided(f"the devices of {subject.subject} are")
         return
-    unknowns: list[str] = []
     for index, entry in enumerate(devices):
         written = text(entry, "hostPath")
         if isinstance(written, Unknown):
-            unknowns.append(f'devices[{index}].hostPath of container "{label}" is')
+            subject.undecided(f"devices[{index}].hostPath of {subject.subject} is")
             continue
         path = host_path(written) if written is not None else None
         what = DANGEROUS_DEVICES.get(path or "")
         if what is not None:
-            report(
-                f'container "{label}": devices[{index}].hostPath "{written}" passes {what} into '
-                "the container; remove the device.",
-                None,
+            yield (
+                f'devices[{index}].hostPath "{written}" passes {what} into the container; '
+                "remove the device"
             )
-    finish(args, unknowns)
 
 
 docker_container_disallow_dangerous_device = ResourceValidationPolicy(
@@ -383,19 +307,8 @@ def _tag_of(image: str) -> tuple[str | None, bool]:
     return tag, bool(at)
 
 
-def _image_entries(index: StackIndex) -> Iterator[tuple[str, str | Unknown | None, str]]:
-    """(subject, image, urn) of each container and service of the stack."""
-    for container in index.containers:
-        yield f'container "{container.view.label}"', index.image_of(container), container.urn
-    for service in index.services:
-        spec = record(record(service.props, "taskSpec"), "containerSpec")
-        image = text(spec, "image") if not isinstance(spec, Unknown) else spec
-        yield f'service "{service.label}"', image, service.urn
-
-
 def _pinned_image(args: StackValidationArgs, report: ReportViolation) -> None:
-    index = StackIndex(args.resources)
-    for subject, image, urn in _image_entries(index):
+    for subject, urn, image in stack_subjects(StackIndex(args.resources)):
         if not isinstance(image, str):
             continue  # an image id computed by a resource the stack does not name: no name to read
         tag, digest = _tag_of(image)
@@ -403,7 +316,7 @@ def _pinned_image(args: StackValidationArgs, report: ReportViolation) -> None:
             continue
         said = 'names "latest"' if tag else "names no version"
         report(
-            f'{subject}: image "{image}" {said}, so each pull may bring another image (the '
+            f'{subject.subject}: image "{image}" {said}, so each pull may bring another image (the '
             "engine takes whatever latest is then); pin a version tag, or a digest "
             "(name@sha256:...).",
             urn,
@@ -421,8 +334,8 @@ docker_container_require_pinned_image = StackValidationPolicy(
 # -- hardening left out, said once per stack --------------------------------------------------
 
 
-def _no_new_privileges(spec: Any) -> bool | Unknown:
-    options, unknown = strings(items(spec, "securityOpts"))
+def _no_new_privileges(subject: Subject) -> bool | Unknown:
+    options, unknown = strings(subject.read(items, "securityOpts"))
     for option in options:
         key, separator, value = option.partition("=" if "=" in option else ":")
         if key == "no-new-privileges" and (
@@ -432,23 +345,25 @@ def _no_new_privileges(spec: Any) -> bool | Unknown:
     return UNKNOWN if unknown else False
 
 
-def _drops_all(spec: Any) -> bool | Unknown:
-    capabilities = record(spec, "capabilities")
-    drops, unknown = strings(
-        capabilities if isinstance(capabilities, Unknown) else items(capabilities, "drops")
-    )
+def _drops_all(subject: Subject) -> bool | Unknown:
+    drops, unknown = strings(subject.read(items, "capabilities.drops"))
     if any(d.strip().upper() in ("ALL", "CAP_ALL") for d in drops):
         return True
     return UNKNOWN if unknown else False
 
 
-def _read_only_root(spec: Any) -> bool | Unknown:
-    value = flag(spec, "readOnly")
+def _read_only_root(subject: Subject) -> bool | Unknown:
+    value = subject.read(flag, "readOnly")
     return value if isinstance(value, Unknown) else value is True
 
 
-def _memory_limit(spec: Any) -> bool | Unknown:
-    value = number(spec, "memory")
+def _memory_limit(subject: Subject) -> bool | Unknown:
+    if subject.is_service:
+        # In bytes, in the task's resources (the swarm rules judge the value).
+        limits = record(record(record(subject.props, "taskSpec"), "resources"), "limits")
+        value = limits if isinstance(limits, Unknown) else number(limits, "memoryBytes")
+    else:
+        value = number(subject.props, "memory")
     return value if isinstance(value, Unknown) else value is not None and value > 0
 
 
@@ -461,27 +376,32 @@ def _digest(image: str) -> bool:
 class _Hardening:
     """One piece of hardening most containers leave out."""
 
-    check: Callable[[Any], bool | Unknown]
-    """Whether a container's props have it."""
+    check: Callable[[Subject], bool | Unknown]
+    """Whether a container (or a swarm service's task) has it."""
     lacking: str
     """What the containers without it do, after "run" or "have"."""
     fix: str
     """How to add it."""
+    services: bool = True
+    """Whether a swarm service's wire can have it (and so is judged too)."""
 
 
 def _left_out(hardening: _Hardening) -> Callable[[StackValidationArgs, ReportViolation], None]:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        index = StackIndex(args.resources)
         lacking: list[str] = []
         unknowns: list[str] = []
-        for container in index.containers:
-            has = hardening.check(container.props)
+        total = 0
+        for subject, _, _ in stack_subjects(StackIndex(args.resources)):
+            if subject.is_service and not hardening.services:
+                continue
+            total += 1
+            has = hardening.check(subject)
             if isinstance(has, Unknown):
-                unknowns.append(f'whether container "{container.view.label}" has it is')
+                unknowns.append(f"whether {subject.subject} has it is")
             elif not has:
-                lacking.append(container.view.label)
+                lacking.append(subject.label)
         if lacking:
-            report(_summary(lacking, len(index.containers), hardening), None)
+            report(_summary(lacking, total, hardening), None)
         finish(args, unknowns)
 
     return validate
@@ -498,6 +418,7 @@ NO_NEW_PRIVILEGES = _Hardening(
     "run without no-new-privileges, so a setuid program in the image can raise a process's "
     "privileges",
     "add the security option no-new-privileges (securityOpts; topology and compose: security_opt)",
+    services=False,  # a service's wire has no securityOpts
 )
 CAPABILITY_DROP = _Hardening(
     _drops_all,
@@ -519,14 +440,14 @@ MEMORY_LIMIT = _Hardening(
 
 
 def _image_digest(args: StackValidationArgs, report: ReportViolation) -> None:
-    index = StackIndex(args.resources)
     lacking: list[str] = []
-    for container in index.containers:
-        image = index.image_of(container)
+    total = 0
+    for subject, _, image in stack_subjects(StackIndex(args.resources)):
+        total += 1
         if isinstance(image, str) and not _digest(image):
-            lacking.append(container.view.label)
+            lacking.append(subject.label)
     if lacking:
-        report(_summary(lacking, len(index.containers), IMAGE_DIGEST), None)
+        report(_summary(lacking, total, IMAGE_DIGEST), None)
 
 
 IMAGE_DIGEST = _Hardening(

@@ -1,14 +1,18 @@
-"""Joined-group rules: containers that share another container's network namespace."""
+"""Joined-group rules: containers that share another container's network namespace.
+
+They judge containers only: a swarm service has no `container:<x>` network mode (the swarm rule
+`docker-service-disallow-joined-network-mode` refuses one).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
     ReportViolation,
-    ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
@@ -16,11 +20,9 @@ from pulumi_policy import (
 
 from ._argv import ends_at_once
 from ._props import (
-    CONTAINER,
     UNKNOWN,
     Unknown,
     config_strings,
-    container_view,
     finish,
     flag,
     items,
@@ -29,9 +31,9 @@ from ._props import (
     quoted,
     strings,
     text,
-    unwrap,
 )
 from ._stack import StackIndex
+from ._subject import Subject, for_subjects
 
 Finding = tuple[str, str]  # (what the container sets, the engine's words about it)
 
@@ -79,33 +81,29 @@ def _set_options(props: Any) -> tuple[list[Finding], list[str]]:
     return found, unknown
 
 
-def _options_with_joined(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    view = container_view(props, args.name)
+@for_subjects(services=False)
+def _options_with_joined(subject: Subject) -> Iterator[str]:
+    view = subject.view
     target = view.join_target
     if target is None:
         return
-    found, unknown = _set_options(props)
+    found, unknown = _set_options(subject.props)
     if isinstance(target, Unknown):
         if found or unknown:
-            finish(args, [f'the network mode of container "{view.label}" is'])
+            subject.undecided(f"the network mode of {subject.subject} is")
         return
     if target == "":
-        report(
-            f'container "{view.label}": network mode "container:" names no container; the engine '
-            'refuses it with "Invalid network mode: invalid container format '
-            'container:<name|id>"; write container:<name of the container to join>.',
-            None,
+        yield (
+            'network mode "container:" names no container; the engine refuses it with "Invalid '
+            'network mode: invalid container format container:<name|id>"; write '
+            "container:<name of the container to join>"
         )
         return
     for what, engine in found:
-        report(
-            f'container "{view.label}": network mode "container:{target}" together with {what}; '
-            f'the engine refuses it with "{engine}"; move it to "{target}", whose network '
-            "namespace this container shares.",
-            None,
+        yield (
+            f'network mode "container:{target}" together with {what}; the engine refuses it '
+            f'with "{engine}"; move it to "{target}", whose network namespace this container '
+            "shares"
         )
     for attachment in view.attachments:
         if attachment.unknown_aliases:
@@ -113,15 +111,15 @@ def _options_with_joined(args: ResourceValidationArgs, report: ReportViolation) 
         if not attachment.aliases:
             continue
         network = attachment.network if isinstance(attachment.network, str) else "(unknown)"
-        report(
-            f'container "{view.label}": network mode "container:{target}" together with aliases '
+        yield (
+            f'network mode "container:{target}" together with aliases '
             f'{quoted(attachment.aliases)} on network "{network}"; the engine accepts them and '
             f'drops them (the container has only the interfaces of "{target}"), so the aliases '
             "never resolve and the declared networks never match the container; give the aliases "
-            f'to "{target}", whose network namespace this container shares.',
-            None,
+            f'to "{target}", whose network namespace this container shares'
         )
-    finish(args, [f'{what} of container "{view.label}" is' for what in unknown])
+    for what in unknown:
+        subject.undecided(f"{what} of {subject.subject} is")
 
 
 docker_container_disallow_options_with_joined_network = ResourceValidationPolicy(
@@ -136,23 +134,21 @@ docker_container_disallow_options_with_joined_network = ResourceValidationPolicy
 )
 
 
-def _ignored_options(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    view = container_view(props, args.name)
+@for_subjects(services=False)
+def _ignored_options(subject: Subject) -> Iterator[str]:
+    view = subject.view
     target = view.join_target
     if target is None or target == "":
         return
     found: list[str] = []
     unknown: list[str] = []
-    domainname = text(props, "domainname")
+    domainname = subject.read(text, "domainname")
     if isinstance(domainname, Unknown):
         unknown.append("domainname")
     elif domainname is not None:
         found.append(f'domainname "{domainname}"')
     for key in ("dnsSearches", "dnsOpts"):
-        values, is_unknown = strings(items(props, key))
+        values, is_unknown = strings(subject.read(items, key))
         if is_unknown:
             unknown.append(key)
         if values:
@@ -164,16 +160,16 @@ def _ignored_options(args: ResourceValidationArgs, report: ReportViolation) -> N
         found.append(f"networksAdvanced {quoted(names)}")
     if isinstance(target, Unknown):
         if found or unknown:
-            finish(args, [f'the network mode of container "{view.label}" is'])
+            subject.undecided(f"the network mode of {subject.subject} is")
         return
     for what in found:
-        report(
-            f'container "{view.label}": network mode "container:{target}" together with {what}; '
-            f'the engine accepts it and silently ignores it; move it to "{target}", whose network '
-            "namespace this container shares.",
-            None,
+        yield (
+            f'network mode "container:{target}" together with {what}; the engine accepts it and '
+            f'silently ignores it; move it to "{target}", whose network namespace this container '
+            "shares"
         )
-    finish(args, [f'{what} of container "{view.label}" is' for what in unknown])
+    for what in unknown:
+        subject.undecided(f"{what} of {subject.subject} is")
 
 
 docker_container_disallow_ignored_options_with_joined_network = ResourceValidationPolicy(

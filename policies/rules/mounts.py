@@ -7,34 +7,31 @@ does with them, seen on engine 20.10: two binds or mounts on one target are refu
 (`Duplicate mount point`), and so is a `tmpfs` entry on a bind's target; a `tmpfs` entry on a
 `mounts` target is accepted and the mount is silently dropped (the tmpfs is all the container
 sees there).
+
+They judge containers only. How the swarm refuses a service's `taskSpec.containerSpec.mounts`
+(at service create, or at each task's create) is not proven here, so the engine's words at a
+container's create are not claimed for a service; its wire has no `volumes`, `tmpfs` map or
+`devices`.
 """
 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-)
+from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 
 from ._props import (
-    CONTAINER,
     Unknown,
-    container_view,
-    finish,
     flag,
     is_unknown,
     items,
     record,
     shown,
     text,
-    unwrap,
 )
+from ._subject import Subject, for_subjects
 from .vocabulary import NAME_CHARS, is_name
 
 
@@ -64,13 +61,14 @@ def _clean(path: str) -> str:
     return "/" + posixpath.normpath(path).lstrip("/") if path.startswith("/") else path
 
 
-def mount_points(props: Any, label: str) -> tuple[list[MountPoint], list[str]]:
-    """Every mount point of a container, in wire order, and what was unknown at preview."""
-    unknowns: list[str] = []
+def mount_points(subject: Subject) -> list[MountPoint]:
+    """Every mount point of a container, in wire order; what was unknown at preview goes to the
+    subject's notes."""
+    props, unknowns = subject.props, subject.unknowns
     points: list[MountPoint] = []
     volumes = items(props, "volumes")
     if isinstance(volumes, Unknown):
-        unknowns.append(f'the volumes of container "{label}" are')
+        unknowns.append(f"the volumes of {subject.subject} are")
         volumes = []
     for index, entry in enumerate(volumes):
         target = text(entry, "containerPath")
@@ -79,7 +77,7 @@ def mount_points(props: Any, label: str) -> tuple[list[MountPoint], list[str]]:
         if source is None:
             source = text(entry, "hostPath")
         if is_unknown(entry) or isinstance(target, Unknown) or isinstance(source, Unknown):
-            unknowns.append(f'volumes[{index}] of container "{label}" is')
+            unknowns.append(f"volumes[{index}] of {subject.subject} is")
         elif target is not None and text(entry, "fromContainer") is None:
             kind = "anonymous" if source is None else "bind"
             points.append(
@@ -87,24 +85,24 @@ def mount_points(props: Any, label: str) -> tuple[list[MountPoint], list[str]]:
             )
     mounts = items(props, "mounts")
     if isinstance(mounts, Unknown):
-        unknowns.append(f'the mounts of container "{label}" are')
+        unknowns.append(f"the mounts of {subject.subject} are")
         mounts = []
     for index, entry in enumerate(mounts):
         at = text(entry, "target")
         mount_type = text(entry, "type")
         named = text(entry, "source")
         if is_unknown(entry) or any(isinstance(v, Unknown) for v in (at, mount_type, named)):
-            unknowns.append(f'mounts[{index}] of container "{label}" is')
+            unknowns.append(f"mounts[{index}] of {subject.subject} is")
         elif isinstance(at, str) and not isinstance(named, Unknown):
             kind = mount_type if isinstance(mount_type, str) else "volume"
             points.append(MountPoint(f"mounts[{index}]", at, kind, named))
     tmpfs = record(props, "tmpfs")
     if isinstance(tmpfs, Unknown):
-        unknowns.append(f'the tmpfs of container "{label}" is')
+        unknowns.append(f"the tmpfs of {subject.subject} is")
         tmpfs = {}
     for path in tmpfs:
         points.append(MountPoint("tmpfs", str(path), "tmpfs-map", None))
-    return points, unknowns
+    return points
 
 
 def _esc(value: str) -> str:
@@ -200,22 +198,17 @@ def mount_problems(points: list[MountPoint], read_only: dict[str, bool]) -> list
     return found
 
 
-def _valid_mounts(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    view = container_view(props, args.name)
-    points, unknowns = mount_points(props, view.label)
+@for_subjects(services=False)
+def _valid_mounts(subject: Subject) -> Iterator[str]:
+    points = mount_points(subject)
     read_only: dict[str, bool] = {}
-    mounts = items(props, "mounts")
+    mounts = items(subject.props, "mounts")
     for index, entry in enumerate(mounts if isinstance(mounts, list) else []):
         value = flag(entry, "readOnly")
         if isinstance(value, Unknown):
-            unknowns.append(f'mounts[{index}].readOnly of container "{view.label}" is')
+            subject.undecided(f"mounts[{index}].readOnly of {subject.subject} is")
         read_only[f"mounts[{index}]"] = value is True
-    for problem in mount_problems(points, read_only):
-        report(f'container "{view.label}": {problem}.', None)
-    finish(args, unknowns)
+    yield from mount_problems(points, read_only)
 
 
 docker_container_enforce_valid_mounts = ResourceValidationPolicy(
@@ -229,41 +222,33 @@ docker_container_enforce_valid_mounts = ResourceValidationPolicy(
 )
 
 
-def _host_sources(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    view = container_view(props, args.name)
-    points, unknowns = mount_points(props, view.label)
-    for point in points:
+@for_subjects(services=False)
+def _host_sources(subject: Subject) -> Iterator[str]:
+    for point in mount_points(subject):
         source = point.source
         if point.field == "mounts" and point.kind == "bind" and source and source.startswith("/"):
-            report(
-                f'container "{view.label}": {point.where} binds the host path {shown(source)}, '
-                "which must exist on the engine's host when the container is created (the pack "
-                'cannot see that host); the engine refuses a missing one with "invalid mount '
-                'config for type "bind": bind source path does not exist: '
-                f'{_esc(source)}"; create it first, or bind it through volumes (hostPath), which '
-                "creates a missing folder.",
-                None,
+            yield (
+                f"{point.where} binds the host path {shown(source)}, which must exist on the "
+                "engine's host when the container is created (the pack cannot see that host); "
+                'the engine refuses a missing one with "invalid mount config for type "bind": '
+                f'bind source path does not exist: {_esc(source)}"; create it first, or bind it '
+                "through volumes (hostPath), which creates a missing folder"
             )
-    devices = items(props, "devices")
+    devices = subject.read(items, "devices")
     if isinstance(devices, Unknown):
-        unknowns.append(f'the devices of container "{view.label}" are')
+        subject.undecided(f"the devices of {subject.subject} are")
         devices = []
     for index, entry in enumerate(devices):
         path = text(entry, "hostPath")
         if isinstance(path, Unknown):
-            unknowns.append(f'devices[{index}] of container "{view.label}" is')
+            subject.undecided(f"devices[{index}] of {subject.subject} is")
         elif path is not None:
-            report(
-                f'container "{view.label}": devices[{index}] {shown(path)} must exist on the '
-                "engine's host (the pack cannot see that host); the start fails without it: "
-                f'"error gathering device information while adding custom device "{_esc(path)}": '
-                'no such file or directory".',
-                None,
+            yield (
+                f"devices[{index}] {shown(path)} must exist on the engine's host (the pack cannot "
+                'see that host); the start fails without it: "error gathering device '
+                f'information while adding custom device "{_esc(path)}": no such file or '
+                'directory"'
             )
-    finish(args, unknowns)
 
 
 docker_container_require_host_sources = ResourceValidationPolicy(

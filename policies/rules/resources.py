@@ -1,5 +1,9 @@
 """Resource rules: memory, CPU, ulimits and shared memory as the engine takes them.
 
+They judge containers only: a swarm service's wire has none of these keys (its task's limits are
+`taskSpec.resources`, in bytes and nano-CPUs, judged by the swarm rules; it has no ulimits,
+shmSize or ipcMode).
+
 pulumi-docker gives `memory`, `memorySwap`, `memoryReservation` and `shmSize` in MiB (the
 provider multiplies by 1024 * 1024; a `memorySwap` of -1 stays -1: unlimited swap), `cpus` as
 a decimal string the provider turns into nano-CPUs, and `ulimits` as `{name, soft, hard}`.
@@ -7,25 +11,12 @@ a decimal string the provider turns into nano-CPUs, and `ulimits` as `{name, sof
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-)
+from collections.abc import Iterator
 
-from ._props import (
-    CONTAINER,
-    Unknown,
-    container_view,
-    finish,
-    is_unknown,
-    items,
-    number,
-    shown,
-    text,
-    unwrap,
-)
+from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
+
+from ._props import Unknown, is_unknown, items, number, shown, text
+from ._subject import Subject, for_subjects
 from .vocabulary import MIN_MEMORY_BYTES, MIN_NANO_CPUS, ULIMIT_NAMES, parse_cpus
 
 _MIB = 1024 * 1024
@@ -60,12 +51,12 @@ def _cpus_problem(value: str) -> str | None:
     return None
 
 
-def _memory_problems(props: object, unknowns: list[str], label: str) -> list[str]:
+def _memory_problems(subject: Subject) -> list[str]:
     values: dict[str, float | None] = {}
     for key in ("memory", "memorySwap", "memoryReservation", "shmSize"):
-        value = number(props, key)
+        value = subject.read(number, key)
         if isinstance(value, Unknown):
-            unknowns.append(f'{key} of container "{label}" is')
+            subject.undecided(f"{key} of {subject.subject} is")
             value = None
         values[key] = value
     memory, swap = values["memory"], values["memorySwap"]
@@ -104,17 +95,17 @@ def _memory_problems(props: object, unknowns: list[str], label: str) -> list[str
     return found
 
 
-def _ulimit_problems(props: object, unknowns: list[str], label: str) -> list[str]:
-    entries = items(props, "ulimits")
+def _ulimit_problems(subject: Subject) -> list[str]:
+    entries = subject.read(items, "ulimits")
     if isinstance(entries, Unknown):
-        unknowns.append(f'the ulimits of container "{label}" are')
+        subject.undecided(f"the ulimits of {subject.subject} are")
         return []
     found: list[str] = []
     for index, entry in enumerate(entries):
         name = text(entry, "name")
         soft, hard = number(entry, "soft"), number(entry, "hard")
         if is_unknown(entry) or any(isinstance(v, Unknown) for v in (name, soft, hard)):
-            unknowns.append(f'ulimits[{index}] of container "{label}" is')
+            subject.undecided(f"ulimits[{index}] of {subject.subject} is")
             continue
         if isinstance(name, str) and name.lower() not in ULIMIT_NAMES:
             found.append(
@@ -131,24 +122,17 @@ def _ulimit_problems(props: object, unknowns: list[str], label: str) -> list[str
     return found
 
 
-def _valid_resources(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    view = container_view(props, args.name)
-    unknowns: list[str] = []
-    found = _memory_problems(props, unknowns, view.label)
-    cpus = text(props, "cpus")
+@for_subjects(services=False)
+def _valid_resources(subject: Subject) -> Iterator[str]:
+    yield from _memory_problems(subject)
+    cpus = subject.read(text, "cpus")
     if isinstance(cpus, Unknown):
-        unknowns.append(f'cpus of container "{view.label}" is')
+        subject.undecided(f"cpus of {subject.subject} is")
     elif cpus is not None:
         problem = _cpus_problem(cpus)
         if problem:
-            found.append(problem)
-    found += _ulimit_problems(props, unknowns, view.label)
-    for problem in found:
-        report(f'container "{view.label}": {problem}.', None)
-    finish(args, unknowns)
+            yield problem
+    yield from _ulimit_problems(subject)
 
 
 docker_container_enforce_valid_resources = ResourceValidationPolicy(
@@ -163,28 +147,22 @@ docker_container_enforce_valid_resources = ResourceValidationPolicy(
 )
 
 
-def _ignored_shm_size(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    view = container_view(props, args.name)
-    shm = number(props, "shmSize")
-    mode = text(props, "ipcMode")
-    unknowns: list[str] = []
+@for_subjects(services=False)
+def _ignored_shm_size(subject: Subject) -> Iterator[str]:
+    shm = subject.read(number, "shmSize")
+    mode = subject.read(text, "ipcMode")
     if isinstance(shm, Unknown) or isinstance(mode, Unknown):
         if shm and mode is not None:
-            unknowns.append(f'the shmSize or ipcMode of container "{view.label}" is')
-        finish(args, unknowns)
+            subject.undecided(f"the shmSize or ipcMode of {subject.subject} is")
         return
     if not shm or mode is None:
         return
     if mode == "host" or mode.startswith("container:"):
         whose = "the host's" if mode == "host" else f'"{mode[len("container:") :]}"\'s'
-        report(
-            f'container "{view.label}": shmSize {shm:g} MiB with ipcMode {shown(mode)}; the '
-            f"container uses {whose} /dev/shm, so the engine accepts the size and ignores it; "
-            "set the size where the IPC namespace is made (its owner's shmSize), or drop it.",
-            None,
+        yield (
+            f"shmSize {shm:g} MiB with ipcMode {shown(mode)}; the container uses {whose} "
+            "/dev/shm, so the engine accepts the size and ignores it; set the size where the IPC "
+            "namespace is made (its owner's shmSize), or drop it"
         )
 
 

@@ -1,37 +1,32 @@
-"""Security rules: what a container may take from the Docker host."""
+"""Security rules: what a container may take from the Docker host.
+
+The capability rules judge a swarm service's task too (`taskSpec.containerSpec.capAdds`,
+`capDrops`). The others judge containers only: a service's wire has no `privileged`,
+`networkMode`, `pidMode`, `ipcMode`, `usernsMode` or `securityOpts`, and it publishes ports
+through `endpointSpec` (the swarm rules' concern).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    ReportViolation,
-    ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
 from ._props import (
-    CONTAINER,
-    SERVICE,
     Unknown,
-    config_strings,
-    container_label,
-    container_view,
-    finish,
     flag,
     items,
     number,
     port_number,
-    record,
     strings,
     text,
-    unwrap,
 )
-from ._services import also_for_services
+from ._subject import Subject, for_subjects
 from .vocabulary import (
     ENGINE_CAPABILITIES,
     ENGINE_DEFAULT_CAPABILITIES,
@@ -53,18 +48,15 @@ ALL_INTERFACES = (
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
 
-def _host_network(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    view = container_view(unwrap(args.props), args.name)
-    if isinstance(view.network_mode, Unknown):
-        finish(args, [f'the network mode of container "{view.label}" is'])
-    elif view.network_mode == "host":
-        report(
-            f'container "{view.label}": network mode "host" shares the Docker host\'s network '
-            "stack with the container; attach it to a user-defined network and publish only the "
-            "ports it needs.",
-            None,
+@for_subjects(services=False)
+def _host_network(subject: Subject) -> Iterator[str]:
+    mode = subject.view.network_mode
+    if isinstance(mode, Unknown):
+        subject.undecided(f"the network mode of {subject.subject} is")
+    elif mode == "host":
+        yield (
+            'network mode "host" shares the Docker host\'s network stack with the container; '
+            "attach it to a user-defined network and publish only the ports it needs"
         )
 
 
@@ -76,19 +68,15 @@ docker_container_disallow_host_network = ResourceValidationPolicy(
 )
 
 
-def _privileged(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    label = container_label(props, args.name)
-    privileged = flag(props, "privileged")
+@for_subjects(services=False)
+def _privileged(subject: Subject) -> Iterator[str]:
+    privileged = subject.read(flag, "privileged")
     if isinstance(privileged, Unknown):
-        finish(args, [f'privileged of container "{label}" is'])
+        subject.undecided(f"privileged of {subject.subject} is")
     elif privileged:
-        report(
-            f'container "{label}": privileged true gives the container every capability and all '
-            "host devices; set privileged false and add only the capabilities it needs.",
-            None,
+        yield (
+            "privileged true gives the container every capability and all host devices; set "
+            "privileged false and add only the capabilities it needs"
         )
 
 
@@ -121,81 +109,44 @@ def _known(value: str, extra: Iterable[str]) -> bool:
     return name == "ALL" or name[4:] in ENGINE_CAPABILITIES or name[4:] in extra
 
 
-def _extra_known(args: ResourceValidationArgs) -> set[str]:
-    return {_capability(c) for c in config_strings(args, "extraKnownCapabilities", [])}
+def _extra_known(subject: Subject) -> set[str]:
+    return {_capability(c) for c in subject.setting("extraKnownCapabilities", [])}
 
 
-@dataclass(frozen=True)
-class _Added:
-    """The capabilities a container or a swarm service adds, as the rules read them."""
-
-    subject: str
-    """How messages name it: `container "web"`, `service "api"`."""
-    key: str
-    """Where the list is: `capabilities.adds`, `taskSpec.containerSpec.capAdds`."""
-    adds: list[str]
-    """The known names."""
-    unknown: bool
-    """Whether some (or all) are unknown at preview."""
-    join_target: str | Unknown | None
-    """x of a container's `container:<x>` network mode (a service has none)."""
-
-
-def _added(args: ResourceValidationArgs) -> _Added | None:
-    props = unwrap(args.props)
-    if args.resource_type == CONTAINER:
-        view = container_view(props, args.name)
-        capabilities = record(props, "capabilities")
-        adds, unknown = strings(
-            capabilities if isinstance(capabilities, Unknown) else items(capabilities, "adds")
-        )
-        return _Added(
-            f'container "{view.label}"', "capabilities.adds", adds, unknown, view.join_target
-        )
-    if args.resource_type == SERVICE:
-        name = text(props, "name")
-        spec = record(record(props, "taskSpec"), "containerSpec")
-        adds, unknown = strings(spec if isinstance(spec, Unknown) else items(spec, "capAdds"))
-        label = name if isinstance(name, str) else args.name
-        return _Added(f'service "{label}"', "taskSpec.containerSpec.capAdds", adds, unknown, None)
-    return None
-
-
-def _capabilities(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    added = _added(args)
-    if added is None:
-        return
-    allowed = [_capability(c) for c in config_strings(args, "allowedCapabilities", [])]
-    unknowns: list[str] = []
-    if added.unknown:
-        unknowns.append(f"the added capabilities of {added.subject} are")
+@for_subjects(services=True)
+def _capabilities(subject: Subject) -> Iterator[str]:
+    key = subject.where("capabilities.adds")
+    adds, unknown = strings(subject.read(items, "capabilities.adds"))
+    allowed = [_capability(c) for c in subject.setting("allowedCapabilities", [])]
+    if unknown:
+        subject.undecided(f"the added capabilities of {subject.subject} are")
     # A name no engine knows is the unknown-capability rule's; any other outside the default
     # set is an escalation, whatever the engine's version.
     escalating = [
         a
-        for a in added.adds
+        for a in adds
         if _known(a, LATER_ENGINE_CAPABILITIES)
         and _capability(a) not in ENGINE_DEFAULT_CAPABILITIES
     ]
-    if escalating:
+    if escalating and not subject.is_service:
         # A label is the stack author's to write, so it grants nothing. What the monitor preset
         # adds acts on a network namespace; in a container that joins another's, that is the
         # other container's namespace, never the host's (whose network mode is its own rule).
-        if isinstance(added.join_target, Unknown):
-            unknowns.append(f"the network mode of {added.subject} is")
-        elif added.join_target:
-            monitor = config_strings(args, "monitorCapabilities", DEFAULT_MONITOR_CAPABILITIES)
+        # A service has no `container:<x>` network mode.
+        join_target = subject.view.join_target
+        if isinstance(join_target, Unknown):
+            subject.undecided(f"the network mode of {subject.subject} is")
+        elif join_target:
+            monitor = subject.setting("monitorCapabilities", DEFAULT_MONITOR_CAPABILITIES)
             allowed.extend(_capability(c) for c in monitor)
     for add in escalating:
         if _capability(add) not in allowed:
             shown = ", ".join(sorted(set(allowed))) or "none"
-            report(
-                f'{added.subject}: {added.key} has "{add}", which Docker does not give by default '
-                f"and which is not allowed here (allowed beyond the default set: {shown}); drop "
-                "it, or list it in this policy's allowedCapabilities config.",
-                None,
+            yield (
+                f'{key} has "{add}", which Docker does not give by default and which is not '
+                f"allowed here (allowed beyond the default set: {shown}); drop it, or list it in "
+                "this policy's allowedCapabilities config"
             )
-    finish(args, unknowns)
 
 
 docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
@@ -223,37 +174,28 @@ docker_container_enforce_allowed_capabilities = ResourceValidationPolicy(
             },
         }
     ),
-    validate=also_for_services(_capabilities),
+    validate=_capabilities,
 )
 
 
-def _unknown_capability(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    label = container_label(props, args.name)
-    capabilities = record(props, "capabilities")
-    extra = _extra_known(args)
-    unknowns: list[str] = []
-    for key, engine_key in (("adds", "CapAdd"), ("drops", "CapDrop")):
-        values, unknown = strings(
-            capabilities if isinstance(capabilities, Unknown) else items(capabilities, key)
-        )
+@for_subjects(services=True)
+def _unknown_capability(subject: Subject) -> Iterator[str]:
+    extra = _extra_known(subject)
+    for key, engine_key in (("capabilities.adds", "CapAdd"), ("capabilities.drops", "CapDrop")):
+        where = subject.where(key)
+        values, unknown = strings(subject.read(items, key))
         if unknown:
-            unknowns.append(f'capabilities.{key} of container "{label}" are')
+            subject.undecided(f"{where} of {subject.subject} are")
         for value in values:
             if _known(value, extra):
                 continue
-            report(
-                f'container "{label}": capabilities.{key} has "{value}", which is not a '
-                f'capability the engine knows; it refuses the container with "invalid '
-                f'{engine_key}: unknown capability: "{_engine_capability(value)}""; write a '
-                "Linux capability name such as NET_ADMIN (engine 20.10 does not know PERFMON, BPF "
-                "and CHECKPOINT_RESTORE; list them in this policy's extraKnownCapabilities config "
-                "for a newer engine).",
-                None,
+            yield (
+                f'{where} has "{value}", which is not a capability the engine knows; it refuses '
+                f'the container with "invalid {engine_key}: unknown capability: '
+                f'"{_engine_capability(value)}""; write a Linux capability name such as '
+                "NET_ADMIN (engine 20.10 does not know PERFMON, BPF and CHECKPOINT_RESTORE; list "
+                "them in this policy's extraKnownCapabilities config for a newer engine)"
             )
-    finish(args, unknowns)
 
 
 docker_container_disallow_unknown_capability = ResourceValidationPolicy(
@@ -269,7 +211,7 @@ docker_container_disallow_unknown_capability = ResourceValidationPolicy(
             }
         }
     ),
-    validate=also_for_services(_unknown_capability),
+    validate=_unknown_capability,
 )
 
 NAMESPACE_REASONS = {
@@ -287,19 +229,14 @@ NAMESPACE_REASONS = {
 """What sharing each host namespace exposes, and the fix."""
 
 
-def _host_namespaces(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    label = container_label(props, args.name)
-    unknowns: list[str] = []
+@for_subjects(services=False)
+def _host_namespaces(subject: Subject) -> Iterator[str]:
     for key, reason in NAMESPACE_REASONS.items():
-        mode = text(props, key)
+        mode = subject.read(text, key)
         if isinstance(mode, Unknown):
-            unknowns.append(f'{key} of container "{label}" is')
+            subject.undecided(f"{key} of {subject.subject} is")
         elif mode == "host":
-            report(f'container "{label}": {key} "host" shares {reason}.', None)
-    finish(args, unknowns)
+            yield f'{key} "host" shares {reason}'
 
 
 docker_container_disallow_host_namespaces = ResourceValidationPolicy(
@@ -310,21 +247,16 @@ docker_container_disallow_host_namespaces = ResourceValidationPolicy(
 )
 
 
-def _host_user_namespace(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    label = container_label(props, args.name)
-    mode = text(props, "usernsMode")
+@for_subjects(services=False)
+def _host_user_namespace(subject: Subject) -> Iterator[str]:
+    mode = subject.read(text, "usernsMode")
     if isinstance(mode, Unknown):
-        finish(args, [f'usernsMode of container "{label}" is'])
+        subject.undecided(f"usernsMode of {subject.subject} is")
     elif mode == "host":
-        report(
-            f'container "{label}": usernsMode "host" takes the container out of the engine\'s '
-            "user namespace remapping (userns-remap): where the engine remaps, root in this "
-            "container is root on the host (without remapping every container already runs so); "
-            "remove usernsMode.",
-            None,
+        yield (
+            'usernsMode "host" takes the container out of the engine\'s user namespace '
+            "remapping (userns-remap): where the engine remaps, root in this container is root "
+            "on the host (without remapping every container already runs so); remove usernsMode"
         )
 
 
@@ -336,40 +268,32 @@ docker_container_disallow_host_user_namespace = ResourceValidationPolicy(
 )
 
 
-def _bind_address(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    label = container_label(props, args.name)
-    allowed = config_strings(args, "allowedBindAddresses", DEFAULT_BIND_ADDRESSES)
-    ports = items(props, "ports")
-    unknowns: list[str] = []
+@for_subjects(services=False)
+def _bind_address(subject: Subject) -> Iterator[str]:
+    allowed = subject.setting("allowedBindAddresses", DEFAULT_BIND_ADDRESSES)
+    ports = subject.read(items, "ports")
     if isinstance(ports, Unknown):
         ports = []
-        unknowns.append(f'the ports of container "{label}" are')
+        subject.undecided(f"the ports of {subject.subject} are")
     for port in ports:
         address = text(port, "ip")
         if isinstance(address, Unknown):
-            unknowns.append(f'the bind address of a port of container "{label}" is')
+            subject.undecided(f"the bind address of a port of {subject.subject} is")
             continue
         address = address or "0.0.0.0"
         if address in allowed:
             continue
         every = ALL_INTERFACES if address in ("0.0.0.0", "::") else ""
-        report(
-            f'container "{label}": port {port_number(number(port, "internal"))} is published on '
-            f"{address}{every}; bind it to an allowed address ({', '.join(allowed) or 'none'}) "
-            "with the port's ip, or list the address in this policy's allowedBindAddresses "
-            "config.",
-            None,
+        yield (
+            f"port {port_number(number(port, 'internal'))} is published on {address}{every}; "
+            f"bind it to an allowed address ({', '.join(allowed) or 'none'}) with the port's ip, "
+            "or list the address in this policy's allowedBindAddresses config"
         )
-    if flag(props, "publishAllPorts") is True and "0.0.0.0" not in allowed:
-        report(
-            f'container "{label}": publishAllPorts true publishes every exposed port on 0.0.0.0 '
-            "(all host interfaces); publish the ports it needs one by one on an allowed address.",
-            None,
+    if subject.read(flag, "publishAllPorts") is True and "0.0.0.0" not in allowed:
+        yield (
+            "publishAllPorts true publishes every exposed port on 0.0.0.0 (all host interfaces); "
+            "publish the ports it needs one by one on an allowed address"
         )
-    finish(args, unknowns)
 
 
 docker_container_enforce_port_bind_address = ResourceValidationPolicy(
@@ -431,12 +355,9 @@ SECURITY_OPT_HINTS = {
 """The fix for a refused option, by its key; anything else gets the list of what is accepted."""
 
 
-def _valid_security_opts(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    label = container_label(props, args.name)
-    options, unknown = strings(items(props, "securityOpts"))
+@for_subjects(services=False)
+def _valid_security_opts(subject: Subject) -> Iterator[str]:
+    options, unknown = strings(subject.read(items, "securityOpts"))
     for option in options:
         refusal = _security_opt_refusal(option)
         if refusal is None:
@@ -447,12 +368,9 @@ def _valid_security_opts(args: ResourceValidationArgs, report: ReportViolation) 
             "write no-new-privileges[=<bool>], seccomp=unconfined (or a profile's JSON), "
             "apparmor=<profile> or label=<option>",
         )
-        report(
-            f'container "{label}": securityOpts has "{option}", which the engine refuses '
-            f"{refusal}; {fix}.",
-            None,
-        )
-    finish(args, [f'the securityOpts of container "{label}" are'] if unknown else [])
+        yield f'securityOpts has "{option}", which the engine refuses {refusal}; {fix}'
+    if unknown:
+        subject.undecided(f"the securityOpts of {subject.subject} are")
 
 
 docker_container_enforce_valid_security_opt = ResourceValidationPolicy(
@@ -494,24 +412,21 @@ def _filters_nothing(profile: str) -> bool:
     return isinstance(action, str) and action in OPEN_SECCOMP_ACTIONS
 
 
-def _unconfined(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CONTAINER:
-        return
-    props = unwrap(args.props)
-    label = container_label(props, args.name)
-    options, unknown = strings(items(props, "securityOpts"))
+@for_subjects(services=False)
+def _unconfined(subject: Subject) -> Iterator[str]:
+    options, unknown = strings(subject.read(items, "securityOpts"))
     for option in options:
         key, separator, value = option.partition("=" if "=" in option else ":")
         reason = UNCONFINED_REASONS.get(f"{key}={value}" if separator else option)
         if reason is None and key == "seccomp" and _filters_nothing(value):
             reason = EMPTY_PROFILE_REASON
         if reason is not None:
-            report(
-                f'container "{label}": securityOpts "{option}" {reason}; remove it, or give a '
-                "profile that allows only what the container needs.",
-                None,
+            yield (
+                f'securityOpts "{option}" {reason}; remove it, or give a profile that allows '
+                "only what the container needs"
             )
-    finish(args, [f'the securityOpts of container "{label}" are'] if unknown else [])
+    if unknown:
+        subject.undecided(f"the securityOpts of {subject.subject} are")
 
 
 docker_container_disallow_unconfined_security_opt = ResourceValidationPolicy(

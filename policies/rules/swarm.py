@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 from typing import Any
 
 from pulumi_policy import (
@@ -32,6 +33,7 @@ from ._props import (
     unwrap,
 )
 from ._stack import NetworkEntry, ServiceEntry, StackIndex, Subnet
+from ._subject import Subject, for_subjects
 from .network_values import shown
 from .vocabulary import (
     CREDENTIAL_NAME,
@@ -51,11 +53,6 @@ FIX_NAMES = (
 )
 
 
-def _service_label(props: Any, resource_name: str) -> str:
-    name = text(props, "name")
-    return name if isinstance(name, str) else resource_name
-
-
 def _network_entries(props: Any) -> list[Any] | Unknown:
     task_spec = record(props, "taskSpec")
     if isinstance(task_spec, Unknown):
@@ -66,32 +63,26 @@ def _network_entries(props: Any) -> list[Any] | Unknown:
 # -- static addresses ---------------------------------------------------------------------
 
 
-def _static_ip(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != SERVICE:
-        return
-    props = unwrap(args.props)
-    label = _service_label(props, args.name)
-    entries = _network_entries(props)
+@for_subjects(services=True, containers=False)
+def _static_ip(subject: Subject) -> Iterator[str]:
+    entries = _network_entries(subject.props)
     if isinstance(entries, Unknown):
-        finish(args, [f'the networks of service "{label}" are'])
+        subject.undecided(f"the networks of {subject.subject} are")
         return
-    unknowns: list[str] = []
     for index, entry in enumerate(entries):
         options = record(entry, "driverOpts")
         if isinstance(options, Unknown):
-            unknowns.append(f'the driverOpts of service "{label}" are')
+            subject.undecided(f"the driverOpts of {subject.subject} are")
             continue
         for key, option in sorted(options.items()):
             value = unwrap(option)
             if isinstance(value, str) and parse_address(value) is not None:
-                report(
-                    f'service "{label}": networksAdvanceds[{index}].driverOpts "{key}" asks for '
-                    f'the address "{value}"; a swarm service has no static address: the engine '
-                    "accepts the option and ignores it, and the swarm's allocator gives each "
-                    f"task an address of its own; drop the option and {FIX_NAMES}.",
-                    None,
+                yield (
+                    f'networksAdvanceds[{index}].driverOpts "{key}" asks for the address '
+                    f'"{value}"; a swarm service has no static address: the engine accepts the '
+                    "option and ignores it, and the swarm's allocator gives each task an "
+                    f"address of its own; drop the option and {FIX_NAMES}"
                 )
-    finish(args, unknowns)
 
 
 docker_service_disallow_static_ip = ResourceValidationPolicy(
@@ -105,26 +96,22 @@ docker_service_disallow_static_ip = ResourceValidationPolicy(
 # -- container: mode ----------------------------------------------------------------------
 
 
-def _joined_mode(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != SERVICE:
-        return
-    props = unwrap(args.props)
-    label = _service_label(props, args.name)
-    entries = _network_entries(props)
+@for_subjects(services=True, containers=False)
+def _joined_mode(subject: Subject) -> Iterator[str]:
+    entries = _network_entries(subject.props)
     if isinstance(entries, Unknown):
-        finish(args, [f'the networks of service "{label}" are'])
+        subject.undecided(f"the networks of {subject.subject} are")
         return
     for index, entry in enumerate(entries):
         for key in ("name", "id"):
             target = text(entry, key)
             if isinstance(target, str) and target.startswith("container:"):
-                report(
-                    f'service "{label}": networksAdvanceds[{index}].{key} is "{target}"; a swarm '
-                    "service has no container: network mode, and the engine refuses it with "
+                yield (
+                    f'networksAdvanceds[{index}].{key} is "{target}"; a swarm service has no '
+                    "container: network mode, and the engine refuses it with "
                     f'"network {target} not found"; run the service and the container it would '
                     "join as a joined group of plain containers, on an attachable overlay "
-                    "network.",
-                    None,
+                    "network"
                 )
 
 
@@ -288,7 +275,9 @@ docker_network_disallow_overlapping_overlay_subnets = StackValidationPolicy(
 # -- host-mode ports ----------------------------------------------------------------------
 
 
-def _swarm_nodes(args: ResourceValidationArgs) -> int:
+def _swarm_nodes(args: ResourceValidationArgs | None) -> int:
+    if args is None:
+        return SWARM_NODES_DEFAULT
     try:
         value = unwrap(args.get_config()).get("swarmNodes")
     except AttributeError:
@@ -298,14 +287,12 @@ def _swarm_nodes(args: ResourceValidationArgs) -> int:
     return int(value)  # numbers cross protobuf as floats
 
 
-def _host_ports(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != SERVICE:
-        return
-    props = unwrap(args.props)
-    label = _service_label(props, args.name)
+@for_subjects(services=True, containers=False)
+def _host_ports(subject: Subject) -> Iterator[str]:
+    props = subject.props
     ports = items(record(props, "endpointSpec"), "ports")
     if isinstance(ports, Unknown):
-        finish(args, [f'the ports of service "{label}" are'])
+        subject.undecided(f"the ports of {subject.subject} are")
         return
     host = [
         p
@@ -316,31 +303,30 @@ def _host_ports(args: ResourceValidationArgs, report: ReportViolation) -> None:
         return
     mode = record(props, "mode")
     if isinstance(mode, Unknown):
-        finish(args, [f'the mode of service "{label}" is'])
+        subject.undecided(f"the mode of {subject.subject} is")
         return
     if "global" in mode and unwrap(mode["global"]) is True:
         return
     replicated = record(mode, "replicated")
     replicas = number(replicated, "replicas") if not isinstance(replicated, Unknown) else None
     if isinstance(replicas, Unknown) or isinstance(replicated, Unknown):
-        finish(args, [f'the replicas of service "{label}" are'])
+        subject.undecided(f"the replicas of {subject.subject} are")
         return
     count = int(replicas) if replicas is not None else 1
-    nodes = _swarm_nodes(args)
+    nodes = _swarm_nodes(subject.args)
     if count <= nodes:
         return
     for port in host:
         published = port_number(number(port, "publishedPort"))
         protocol = text(port, "protocol")
         protocol = protocol if isinstance(protocol, str) else "tcp"
-        report(
-            f'service "{label}": {count} replicas publish port {published}/{protocol} in host '
-            f"mode, but a node binds a host-mode port for one task only and the swarm has "
+        yield (
+            f"{count} replicas publish port {published}/{protocol} in host mode, but a node "
+            "binds a host-mode port for one task only and the swarm has "
             f"{nodes} node{'s' if nodes != 1 else ''} (policy config swarmNodes); the engine "
             f'leaves {count - nodes} task{"s" if count - nodes != 1 else ""} pending ("no '
             f'suitable node (host-mode port already in use on {nodes} node)"); publish the port '
-            f"in ingress mode, run the service in mode global, or lower replicas to {nodes}.",
-            None,
+            f"in ingress mode, run the service in mode global, or lower replicas to {nodes}"
         )
 
 
@@ -486,34 +472,29 @@ docker_service_enforce_valid_name = ResourceValidationPolicy(
 )
 
 
-def _replicas(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != SERVICE:
-        return
-    props = unwrap(args.props)
-    label = _service_label(props, args.name)
-    mode = record(props, "mode")
+@for_subjects(services=True, containers=False)
+def _replicas(subject: Subject) -> Iterator[str]:
+    mode = record(subject.props, "mode")
     replicated = mode if isinstance(mode, Unknown) else record(mode, "replicated")
     replicas = replicated if isinstance(replicated, Unknown) else number(replicated, "replicas")
     if isinstance(replicas, Unknown):
-        finish(args, [f'the replicas of service "{label}" are'])
+        subject.undecided(f"the replicas of {subject.subject} are")
         return
     if replicas is None:
         return
-    head = f'service "{label}": mode.replicated.replicas {_whole(replicas)}'
+    head = f"mode.replicated.replicas {_whole(replicas)}"
     go_field = "Go struct field ReplicatedService.Mode.Replicated.Replicas of type uint64"
     if replicas < 0 or not replicas.is_integer() or replicas > 2**64 - 1:
-        report(
+        yield (
             f"{head} is not a whole number from 0 to {REPLICAS_MAX}; the engine refuses the "
             f'service with "json: cannot unmarshal number {_whole(replicas)} into {go_field}"; '
-            "give the number of tasks to run, e.g. 2.",
-            None,
+            "give the number of tasks to run, e.g. 2"
         )
     elif replicas > REPLICAS_MAX:
-        report(
+        yield (
             f"{head} is above {REPLICAS_MAX}, the most the swarm takes; the engine refuses the "
             f'service with "{_RPC}Number of replicas must be non-negative"; give the number of '
-            "tasks to run, e.g. 2.",
-            None,
+            "tasks to run, e.g. 2"
         )
 
 
@@ -525,19 +506,16 @@ docker_service_enforce_valid_replicas = ResourceValidationPolicy(
 )
 
 
-def _memory_limit(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != SERVICE:
-        return
-    props = unwrap(args.props)
-    label = _service_label(props, args.name)
-    limits = record(record(record(props, "taskSpec"), "resources"), "limits")
+@for_subjects(services=True, containers=False)
+def _memory_limit(subject: Subject) -> Iterator[str]:
+    limits = record(record(record(subject.props, "taskSpec"), "resources"), "limits")
     memory = limits if isinstance(limits, Unknown) else number(limits, "memoryBytes")
     if isinstance(memory, Unknown):
-        finish(args, [f'the memory limit of service "{label}" is'])
+        subject.undecided(f"the memory limit of {subject.subject} is")
         return
     if memory is None or memory <= 0 or memory >= TASK_MEMORY_MINIMUM_MIB * _MIB:
         return
-    head = f'service "{label}": taskSpec.resources.limits.memoryBytes {_whole(memory)}'
+    head = f"taskSpec.resources.limits.memoryBytes {_whole(memory)}"
     if memory < TASK_MEMORY_FLOOR_MIB * _MIB:
         engine = (
             f'the engine refuses the service with "{_RPC}invalid memory value {_whole(memory)}: '
@@ -548,10 +526,9 @@ def _memory_limit(args: ResourceValidationArgs, report: ReportViolation) -> None
             'the swarm creates the service and the engine rejects every task with "Minimum '
             'memory limit allowed is 6MB", so none ever runs'
         )
-    report(
+    yield (
         f"{head} is below {TASK_MEMORY_MINIMUM_MIB} MiB ({TASK_MEMORY_MINIMUM_MIB * _MIB} bytes), "
-        f"the least a task runs with; {engine}; give {TASK_MEMORY_MINIMUM_MIB} MiB or more.",
-        None,
+        f"the least a task runs with; {engine}; give {TASK_MEMORY_MINIMUM_MIB} MiB or more"
     )
 
 
@@ -584,26 +561,22 @@ def _ingress_ports(props: Any) -> list[tuple[int, str]] | Unknown:
     return found
 
 
-def _dnsrr_ingress(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != SERVICE:
-        return
-    props = unwrap(args.props)
-    label = _service_label(props, args.name)
-    endpoint = record(props, "endpointSpec")
+@for_subjects(services=True, containers=False)
+def _dnsrr_ingress(subject: Subject) -> Iterator[str]:
+    endpoint = record(subject.props, "endpointSpec")
     mode = endpoint if isinstance(endpoint, Unknown) else text(endpoint, "mode")
-    ports = _ingress_ports(props)
+    ports = _ingress_ports(subject.props)
     if isinstance(mode, Unknown) or isinstance(ports, Unknown):
-        finish(args, [f'the endpoint mode or ports of service "{label}" are'])
+        subject.undecided(f"the endpoint mode or ports of {subject.subject} are")
         return
     if mode != "dnsrr" or not ports:
         return
     shown_ports = ", ".join(f"{p}/{proto}" for p, proto in ports)
-    report(
-        f'service "{label}": endpointSpec mode "dnsrr" with ports published in ingress mode '
-        f'({shown_ports}); the engine refuses the service with "{_RPC}EndpointSpec: port '
-        "published with ingress mode can't be used with dnsrr mode\"; publish the ports in "
-        'mode "host", or use endpoint mode "vip".',
-        None,
+    yield (
+        f'endpointSpec mode "dnsrr" with ports published in ingress mode ({shown_ports}); the '
+        f'engine refuses the service with "{_RPC}EndpointSpec: port published with ingress mode '
+        'can\'t be used with dnsrr mode"; publish the ports in mode "host", or use endpoint '
+        'mode "vip"'
     )
 
 

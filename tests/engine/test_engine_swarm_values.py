@@ -1,9 +1,11 @@
 """Proofs, on the one-node swarm, for the rules on values the swarm refuses: a service name with
 a dot (or a trailing newline), replicas beyond what it reads, a memory limit below a task's
 minimum (the service is created and every task rejected), ingress ports with endpoint mode
-`dnsrr`, one ingress port for two services. Each is flagged by the pack (mandatory) and refused
-by the engine with the message the rule quotes, matched whole (ids aside), or shown broken; each
-fix passes the pack and its tasks run.
+`dnsrr`, one ingress port for two services; and for container rules that reach a service's task
+(a relative working directory, an unknown stop signal, a kernel parameter of the host: the
+service is created and every task rejected with the engine's words). Each is flagged by the
+pack (mandatory) and refused by the engine with the message the rule quotes, matched whole (ids
+aside), or shown broken; each fix passes the pack and its tasks run.
 """
 
 from __future__ import annotations
@@ -66,6 +68,17 @@ def _alone(name: str, **inputs: Any) -> Callable[[], list[Registration]]:
     return resources
 
 
+def _unconverged(name: str, **inputs: Any) -> Callable[[], list[Registration]]:
+    """`_alone`, without waiting for its tasks to run (every task is to be rejected)."""
+
+    def resources() -> list[Registration]:
+        made = _alone(name, **inputs)()
+        made[1].inputs.pop("convergeConfig", None)
+        return made
+
+    return resources
+
+
 def _with_replicas(replicas: float) -> Callable[[], list[Registration]]:
     def resources() -> list[Registration]:
         made = _alone("sv_many")()
@@ -87,17 +100,26 @@ def _with_memory(memory: int, *, converge: bool) -> Callable[[], list[Registrati
     return resources
 
 
-def _every_task_rejected(client: docker.DockerClient) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        tasks = client.api.tasks(filters={"service": "sv_small"})
-        errors = {t["Status"].get("Err") for t in tasks if t["Status"]["State"] == "rejected"}
-        if errors and len(tasks) >= 2:
-            break
-        assert time.monotonic() < deadline, tasks
-        time.sleep(0.5)
-    assert errors == {"Minimum memory limit allowed is 6MB"}, errors
-    assert not _tasks(client, "sv_small"), "a task runs"
+def _rejected(service: str, error: str) -> Callable[[docker.DockerClient], None]:
+    """Proof that the swarm creates the service and the node rejects every task with `error`."""
+
+    def check(client: docker.DockerClient) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            tasks = client.api.tasks(filters={"service": service})
+            failed = [t for t in tasks if t["Status"]["State"] in ("rejected", "failed")]
+            errors = {t["Status"].get("Err") for t in failed}
+            if errors and len(tasks) >= 2:
+                break
+            assert time.monotonic() < deadline, tasks
+            time.sleep(0.5)
+        assert errors == {error}, errors
+        assert not _tasks(client, service), "a task runs"
+
+    return check
+
+
+_every_task_rejected = _rejected("sv_small", "Minimum memory limit allowed is 6MB")
 
 
 def _ingress(mode: str, port: float = 18098.0) -> dict[str, Any]:
@@ -159,6 +181,34 @@ CASES = [
         resources=_with_memory(5 * MIB, converge=False),
         check=_every_task_rejected,
         fix=_with_memory(6 * MIB, converge=True),
+    ),
+    # Container rules that reach a service's task: the node creates each task's container as
+    # the engine creates any other, and rejects every task with the engine's words.
+    Case(
+        id="service-working-dir-relative",
+        rule="docker-container-enforce-valid-process",
+        resources=_unconverged("sv_dir", dir="app"),
+        check=_rejected(
+            "sv_dir", "the working directory 'app' is invalid, it needs to be an absolute path"
+        ),
+        fix=_alone("sv_dir", dir="/app"),
+    ),
+    Case(
+        id="service-stop-signal-unknown",
+        rule="docker-container-enforce-valid-process",
+        resources=_unconverged("sv_sig", stopSignal="SIGNOPE"),
+        check=_rejected("sv_sig", "Invalid signal: SIGNOPE"),
+    ),
+    Case(
+        id="service-sysctl-of-the-host",
+        rule="docker-container-disallow-host-sysctls",
+        resources=_unconverged("sv_sysctl", sysctl={"vm.swappiness": "10"}),
+        check=_rejected(
+            "sv_sysctl",
+            "starting container failed: failed to create shim task: OCI runtime create failed: "
+            'runc create failed: sysctl "vm.swappiness" is not in a separate kernel namespace: '
+            "unknown",
+        ),
     ),
     Case(
         id="dnsrr-with-an-ingress-port",

@@ -1,10 +1,29 @@
-"""The one reader that shows a swarm service's task to the container rules in a container's
-shape: each key in its place, unknowns kept unknown, and aliases only where they belong."""
+"""The one reader that shows a swarm service's task to the container rules: each container key
+read where a service writes it (the provider's schema on both sides), named at the service's own
+key, unknowns kept unknown, and aliases only where they belong; and the one rule preamble."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+import pulumi_docker
+import pytest
+from pulumi._types import input_type_py_to_pulumi_names
+
+from policies.rules._props import UNKNOWN as PROPS_UNKNOWN
+from policies.rules._props import flag, items, text
 from policies.rules._services import service_as_container
-from tests.policies.policy_cases import UNKNOWN
+from policies.rules._subject import (
+    SERVICE_WIRE,
+    Subject,
+    container_subject,
+    for_subjects,
+    service_subject,
+)
+from tests.policies.policy_cases import CONTAINER, NETWORK, UNKNOWN
+
+SERVICE = "docker:index/service:Service"
 
 
 def _service(**spec: object) -> dict[str, object]:
@@ -68,3 +87,128 @@ def test_resolved_networks_keep_aliases_only_when_they_line_up() -> None:
     assert service_as_container(named, networks=["front"])["networksAdvanced"] == [
         {"name": "front", "aliases": ["www"]}
     ]
+
+
+# -- the one subject reader -------------------------------------------------------------------
+
+
+def _pulumi_names(class_name: str) -> dict[str, str]:
+    """The wire names of a pulumi-docker input type's fields, by wire name: its schema."""
+    names = input_type_py_to_pulumi_names(getattr(pulumi_docker, class_name))
+    return {wire: wire for wire in names.values()}
+
+
+def _wire_class(resource: str, path: tuple[str, ...]) -> str:
+    """`ServiceTaskSpecContainerSpecArgs` for ("taskSpec", "containerSpec")."""
+    return resource + "".join(part[0].upper() + part[1:] for part in path) + "Args"
+
+
+@pytest.mark.parametrize("key", sorted(SERVICE_WIRE))
+def test_wire_table_names_fields_of_the_provider_schema(key: str) -> None:
+    container_path = tuple(key.split("."))
+    for resource, path in (("Container", container_path), ("Service", SERVICE_WIRE[key])):
+        holder = _wire_class(resource, path[:-1])
+        assert path[-1] in _pulumi_names(holder), f"{holder} has no {path[-1]}"
+
+
+def _subject(**spec: object) -> Subject:
+    return service_subject(_service(**spec), "app-api")
+
+
+def test_a_service_key_is_read_and_named_where_the_service_writes_it() -> None:
+    subject = _subject(dir="/srv", capAdds=["NET_ADMIN"])
+    assert subject.subject == 'service "api"'
+    assert subject.read(text, "workingDir") == "/srv"
+    assert subject.where("workingDir") == "taskSpec.containerSpec.dir"
+    assert subject.read(items, "capabilities.adds") == ["NET_ADMIN"]
+    assert subject.where("capabilities.drops") == "taskSpec.containerSpec.capDrops"
+    assert subject.where("logDriver") == "taskSpec.logDriver.name"
+    # A container key the service's wire does not have reads as absent.
+    assert not subject.has("privileged")
+    assert subject.read(flag, "privileged") is None
+
+
+def test_a_container_key_is_read_and_named_as_written() -> None:
+    subject = container_subject(
+        {"name": "web", "workingDir": "app", "capabilities": {"drops": ["ALL"]}}, "web-web"
+    )
+    assert subject.subject == 'container "web"'
+    assert subject.read(text, "workingDir") == "app"
+    assert subject.where("capabilities.drops") == "capabilities.drops"
+    assert subject.read(items, "capabilities.drops") == ["ALL"]
+    assert subject.read(items, "capabilities.adds") == []
+
+
+def test_an_unknown_record_on_the_way_reads_as_unknown() -> None:
+    assert service_subject({"name": "api", "taskSpec": UNKNOWN}, "a").read(text, "user") is (
+        PROPS_UNKNOWN
+    )
+    spec_unknown = service_subject({"name": "api", "taskSpec": {"containerSpec": UNKNOWN}}, "a")
+    assert spec_unknown.read(items, "mounts") is PROPS_UNKNOWN
+    assert spec_unknown.read(text, "logDriver") is None  # not under the containerSpec
+    assert spec_unknown.env() is PROPS_UNKNOWN
+
+
+def test_env_reads_a_list_and_a_map_alike() -> None:
+    service = _subject(env={"B": "2", "A": "1"})
+    assert list(service.env()) == [  # type: ignore[arg-type]
+        ('taskSpec.containerSpec.env["A"]', "A", "1"),
+        ('taskSpec.containerSpec.env["B"]', "B", "2"),
+    ]
+    container = container_subject({"envs": ["A=1", UNKNOWN]}, "web")
+    assert list(container.env()) == [  # type: ignore[arg-type]
+        ("envs[0]", "", "A=1"),
+        ("envs[1]", "", UNKNOWN),
+    ]
+
+
+def _run(rule: Any, kind: str, props: dict[str, Any]) -> tuple[list[str], list[str]]:
+    reports: list[str] = []
+    notes: list[str] = []
+
+    class Args:
+        resource_type = kind
+        name = "res"
+
+        def __init__(self) -> None:
+            self.props = props
+
+        def get_config(self) -> dict[str, Any]:
+            return {}
+
+        def not_applicable(self, reason: str | None = None) -> None:
+            notes.append(reason or "")
+
+    rule(Args(), lambda message, urn=None: reports.append(message))
+    return reports, notes
+
+
+def _user_body(subject: Subject) -> Iterator[str]:
+    user = subject.read(text, "user")
+    if user is PROPS_UNKNOWN:
+        subject.undecided(f"the user of {subject.subject} is")
+    elif user is not None:
+        yield f"{subject.where('user')} is {user}"
+
+
+def test_the_preamble_names_the_subject_and_notes_what_was_unknown() -> None:
+    user_rule = for_subjects(services=True)(_user_body)
+    assert _run(user_rule, SERVICE, _service(user="app")) == (
+        ['service "api": taskSpec.containerSpec.user is app.'],
+        [],
+    )
+    assert _run(user_rule, CONTAINER, {"name": "web", "user": "app"}) == (
+        ['container "web": user is app.'],
+        [],
+    )
+    assert _run(user_rule, CONTAINER, {"name": "web", "user": UNKNOWN}) == (
+        [],
+        [
+            'cannot decide during preview: the user of container "web" is unknown until the '
+            "update; the rule decides when the update runs"
+        ],
+    )
+    # Any other resource, and a service for a rule that judges containers only, pass untouched.
+    assert _run(user_rule, NETWORK, {"name": "front", "user": "app"}) == ([], [])
+    containers_only = for_subjects(services=False)(_user_body)
+    assert _run(containers_only, SERVICE, _service(user="app")) == ([], [])

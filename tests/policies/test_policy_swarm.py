@@ -14,7 +14,15 @@ import pytest
 from policies.rules import POLICIES
 from policies.rules.swarm import SWARM_POLICIES
 from tests.pack_client import PackClient, Resource
-from tests.policies.hygiene_cases import HARDENING
+from tests.policies.hygiene_cases import (
+    CAPABILITY_DROP,
+    HARDENING,
+    IMAGE_DIGEST,
+    MEMORY_LIMIT,
+    NO_NEW_PRIVILEGES,
+    READ_ONLY_ROOT,
+    summary,
+)
 from tests.policies.policy_cases import (
     BUSYBOX,
     BY_NAME,
@@ -57,6 +65,11 @@ BACK = urn(NETWORK, "back-network")
 DB_SECRET = urn(SECRET, "app-secret-db")
 
 
+SERVICE_HARDENED: dict[str, Any] = {"capDrops": ["ALL"], "readOnly": True}
+"""The hardening the hygiene rules ask of a service's task that its wire can hold (with a memory
+limit in its taskSpec's resources; a service has no securityOpts for no-new-privileges)."""
+
+
 def _labels(role: str, group: str) -> list[dict[str, str]]:
     return [
         {"label": "container-comms.stack", "value": "test"},
@@ -73,9 +86,14 @@ def _service(name: str, replicas: float, networks: list[dict[str, Any]], **spec:
         "mode": {"replicated": {"replicas": replicas}},
         "endpointSpec": {"mode": spec.pop("endpoint_mode", "vip"), "ports": ports},
         "taskSpec": {
-            "containerSpec": {"image": "httpd:2.4", "labels": _labels("swarm-service", "app")}
+            "containerSpec": {
+                "image": HTTPD,
+                "labels": _labels("swarm-service", "app"),
+                **copy.deepcopy(SERVICE_HARDENED),
+            }
             | spec,
             "networksAdvanceds": networks,
+            "resources": {"limits": {"memoryBytes": 64.0 * 1024 * 1024}},
             "restartPolicy": {"condition": "any"},
         },
         "convergeConfig": {"delay": "1s", "timeout": "3m"},
@@ -610,6 +628,205 @@ CASES = [
         "docker-container-require-shared-network-for-dns",
         "edge-proxy",
         set_field("envs", ["API_URL=http://api:80/", "WEB_URL=http://web/"]),
+        (),
+    ),  # Container rules that read a field a service's task container has too, through the one
+    # subject reader: the service is named, with the service's own key.
+    SwarmCase(
+        "service-working-dir-relative",
+        "docker-container-enforce-valid-process",
+        "app-api",
+        set_field("taskSpec.containerSpec.dir", "app"),
+        (
+            (
+                'service "api": taskSpec.containerSpec.dir "app" is not an absolute path; the '
+                "engine refuses it at create with \"the working directory 'app' is invalid, it "
+                'needs to be an absolute path"; give an absolute path such as /app.',
+                "",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "service-stop-signal-unknown",
+        "docker-container-enforce-valid-process",
+        "app-api",
+        set_field("taskSpec.containerSpec.stopSignal", "SIGNOPE"),
+        (
+            (
+                'service "api": taskSpec.containerSpec.stopSignal "SIGNOPE" is not a signal; the '
+                'engine refuses it at create with "Invalid signal: SIGNOPE"; give a signal name '
+                "such as SIGTERM (or SIGINT, SIGQUIT, SIGUSR1) or its number.",
+                "",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "service-env-with-an-empty-name",
+        "docker-container-enforce-valid-process",
+        "app-api",
+        set_field("taskSpec.containerSpec.env", {"": "x", "MODE": "prod"}),
+        (
+            (
+                'service "api": taskSpec.containerSpec.env[""] "=x" has an empty variable name; '
+                'the engine refuses it at create with "invalid environment variable: =x"; name '
+                "the variable.",
+                "",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "service-argument-with-a-nul-byte",
+        "docker-container-enforce-valid-process",
+        "app-api",
+        set_field("taskSpec.containerSpec.args", ["-c", "a\x00b"]),
+        (
+            (
+                'service "api": taskSpec.containerSpec.args[1] "a\\u0000b" holds a NUL byte, '
+                "which no program argument can carry; the engine accepts it and the start fails "
+                "(exec: invalid argument, or the program is not found); remove it.",
+                "",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "service-log-max-file-not-a-number",
+        "docker-container-enforce-valid-logging",
+        "app-api",
+        set_field("taskSpec.logDriver", {"name": "json-file", "options": {"max-file": "x"}}),
+        (
+            (
+                'service "api": taskSpec.logDriver.options max-file "x" is not a number; the '
+                'start fails with "failed to initialize logging driver: strconv.Atoi: parsing '
+                '"x": invalid syntax"; give a count such as 3.',
+                "",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "service-sysctl-of-the-host",
+        "docker-container-disallow-host-sysctls",
+        "app-api",
+        set_field("taskSpec.containerSpec.sysctl", {"vm.swappiness": "10"}),
+        (
+            (
+                'service "api": sysctl "vm.swappiness" cannot be set in the container; the start '
+                'fails with "sysctl "vm.swappiness" is not in a separate kernel namespace"; set '
+                "only parameters of the container's own namespaces (net.* off the host's "
+                "network; kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.* off the host's IPC "
+                "namespace; kernel.domainname), and host-wide ones on the host.",
+                "",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "service-namespaced-sysctl",
+        "docker-container-disallow-host-sysctls",
+        "app-api",
+        set_field("taskSpec.containerSpec.sysctl", {"net.ipv4.ip_forward": "1"}),
+        (),
+    ),
+    SwarmCase(
+        "service-user-by-name",
+        "docker-container-require-image-user",
+        "app-api",
+        set_field("taskSpec.containerSpec.user", "app"),
+        (
+            (
+                'service "api": user "app" is a name, which the engine looks up in the image\'s '
+                "/etc/passwd at start (the pack cannot see the image); without it the start fails "
+                'with "unable to find user app: no matching entries in passwd file"; make sure '
+                "the image has it, or give the number.",
+                "",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "service-drops-an-unknown-capability",
+        "docker-container-disallow-unknown-capability",
+        "app-api",
+        set_field("taskSpec.containerSpec.capDrops", ["ALL", "FOO"]),
+        (
+            (
+                'service "api": taskSpec.containerSpec.capDrops has "FOO", which is not a '
+                'capability the engine knows; it refuses the container with "invalid CapDrop: '
+                'unknown capability: "CAP_FOO""; write a Linux capability name such as NET_ADMIN '
+                "(engine 20.10 does not know PERFMON, BPF and CHECKPOINT_RESTORE; list them in "
+                "this policy's extraKnownCapabilities config for a newer engine).",
+                "",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "service-mount-with-shared-propagation",
+        "docker-container-disallow-shared-mount-propagation",
+        "app-api",
+        set_field(
+            "taskSpec.containerSpec.mounts",
+            [
+                {
+                    "target": "/data",
+                    "source": "/srv/data",
+                    "type": "bind",
+                    "bindOptions": {"propagation": "rshared"},
+                }
+            ],
+        ),
+        (
+            (
+                'service "api": taskSpec.containerSpec.mounts[0].bindOptions.propagation '
+                '"rshared" carries mounts both ways: what the container mounts below the bind '
+                "appears on the host, and the host's in the container; remove it (rprivate, "
+                "Docker's default), or use rslave to see the host's mounts only.",
+                "",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "service-alias-not-a-dns-name",
+        "docker-container-enforce-valid-alias",
+        "app-api",
+        set_field("taskSpec.networksAdvanceds", [{"name": "front", "aliases": ["api_v2!"]}]),
+        (
+            (
+                'service "api": alias "api_v2!" on network "front" is not a valid DNS name, so '
+                "lookups of it can fail; use dot-separated labels of 1 to 63 letters, digits and "
+                "hyphens, not starting or ending with a hyphen.",
+                "",
+            ),
+        ),
+    ),
+    SwarmCase(
+        "service-keeps-default-capabilities",
+        CAPABILITY_DROP,
+        "app-api",
+        set_field("taskSpec.containerSpec.capDrops", []),
+        ((summary(CAPABILITY_DROP, ["api"], 4), ""),),
+    ),
+    SwarmCase(
+        "service-with-a-writable-root",
+        READ_ONLY_ROOT,
+        "app-api",
+        set_field("taskSpec.containerSpec.readOnly", False),
+        ((summary(READ_ONLY_ROOT, ["api"], 4), ""),),
+    ),
+    SwarmCase(
+        "service-without-a-memory-limit",
+        MEMORY_LIMIT,
+        "app-web",
+        set_field("taskSpec.resources", {"reservation": {"memoryBytes": 67108864.0}}),
+        ((summary(MEMORY_LIMIT, ["web"], 4), ""),),
+    ),
+    SwarmCase(
+        "service-image-by-tag-only",
+        IMAGE_DIGEST,
+        "app-api",
+        set_field("taskSpec.containerSpec.image", "httpd:2.4"),
+        ((summary(IMAGE_DIGEST, ["api"], 4), ""),),
+    ),
+    SwarmCase(
+        "service-is-not-asked-for-no-new-privileges",
+        NO_NEW_PRIVILEGES,
+        "app-api",
+        set_field("taskSpec.containerSpec.user", "1000"),
         (),
     ),
 ]
