@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_docker as docker
 
 from .attachment import images_for
 from .checking import checked
@@ -22,7 +21,7 @@ from .service import (
     service_container_name,
     service_problems,
 )
-from .services.graph import Condition, graph_problems, waited_for
+from .services.graph import Condition, graph_problems, register_services, waited_for
 from .vocabulary import APPLICATION_TYPE
 
 TYPE = APPLICATION_TYPE
@@ -75,24 +74,8 @@ class Application(pulumi.ComponentResource):
         raise_if_any(subject, problems)
         super().__init__(TYPE, name, {"serviceKeys": list(args.services)}, opts)
         images = images_for(args.images, name, self)
-        waited = waited_for(args.services)
-        self.services = {}
-
-        def container(key: str) -> docker.Container:
-            return self.services[key].container
-
-        for key in order:
-            self.services[key] = build_service(
-                name,
-                key,
-                args.services[key],
-                group=name,
-                images=images,
-                parent=self,
-                dependency=container,
-                wait_healthy="service_healthy" in waited.get(key, ()),
-                run_to_completion="service_completed_successfully" in waited.get(key, ()),
-            )
+        site = EngineSite(name, self, images, waited_for(args.services))
+        self.services = register_services(args.services, order, site)
         self.dns_names = {}
         self.addresses = {}
         self.loopback_endpoints = {}
@@ -152,6 +135,37 @@ class EngineTarget:
 
 ENGINE = EngineTarget()
 """The single-engine target."""
+
+
+@dataclass(frozen=True)
+class EngineSite:
+    """Where an `Application` registers its services on one engine: each service is its
+    container and its sidecars' (`build_service`), named `<application>-<name>`."""
+
+    application: str
+    """The application's name: its resources' prefix and its containers' group."""
+    parent: pulumi.Resource
+    """The application component."""
+    images: ImageSet
+    """The images its containers run."""
+    waited: Mapping[str, set[Condition]]
+    """For each service, what its dependents wait for (`waited_for`)."""
+
+    def register(
+        self, key: str, spec: ServiceSpec, registered: Mapping[str, BuiltService]
+    ) -> BuiltService:
+        waited = self.waited.get(key, set())
+        return build_service(
+            self.application,
+            key,
+            spec,
+            group=self.application,
+            images=self.images,
+            parent=self.parent,
+            dependency=lambda other: registered[other].container,
+            wait_healthy="service_healthy" in waited,
+            run_to_completion="service_completed_successfully" in waited,
+        )
 
 
 def application_problems(

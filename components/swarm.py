@@ -36,7 +36,13 @@ from .overlay import OverlayNetwork
 from .problems import Location, Problem, raise_if_any, render_path
 from .service import ServiceSpec
 from .services import wire
-from .services.graph import Condition, child_name, graph_problems, network_problems
+from .services.graph import (
+    Condition,
+    child_name,
+    graph_problems,
+    network_problems,
+    register_services,
+)
 from .vocabulary import (
     LABEL_EXPOSE,
     LABEL_GROUP,
@@ -647,9 +653,7 @@ class SwarmApplication(pulumi.ComponentResource):
                     ],
                     opts=pulumi.ResourceOptions(parent=self),
                 )
-        self.services = {}
-        for key in order:
-            self.services[key] = self._service(name, key, args.services[key])
+        self.services = register_services(args.services, order, SwarmSite(name, self, self.secrets))
         self.dns_names = {}
         self.task_names = {}
         self.endpoint_modes = {}
@@ -667,7 +671,23 @@ class SwarmApplication(pulumi.ComponentResource):
             }
         )
 
-    def _service(self, group: str, key: str, spec: SwarmServiceSpec) -> BuiltSwarmService:
+
+@dataclass(frozen=True)
+class SwarmSite:
+    """Where a `SwarmApplication` registers its services on a swarm: each service is one
+    `docker.Service`, named `<application>-<name>`, reading the application's secrets."""
+
+    application: str
+    """The application's name: its resources' prefix and its services' group."""
+    parent: pulumi.Resource
+    """The application component."""
+    secrets: Mapping[str, docker.Secret]
+    """The swarm secrets, by secret name."""
+
+    def register(
+        self, key: str, spec: SwarmServiceSpec, registered: Mapping[str, BuiltSwarmService]
+    ) -> BuiltSwarmService:
+        group = self.application
         name = swarm_service_name(key, spec)
         networks = []
         needs: list[pulumi.Resource] = []
@@ -679,7 +699,7 @@ class SwarmApplication(pulumi.ComponentResource):
             net = network_name(attachment.network)
             if isinstance(net, str):
                 dns_names[net] = [name, *attachment.aliases]
-        needs += [self.services[other].service for other in spec.depends_on]
+        needs += [registered[other].service for other in spec.depends_on]
         needs += [self.secrets[s] for s in spec.secrets]
         needs += wire.volume_needs(spec.mounts)
         own = {
@@ -772,7 +792,7 @@ class SwarmApplication(pulumi.ComponentResource):
             )
             if deploy.converge_timeout is not None
             else None,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=needs),
+            opts=pulumi.ResourceOptions(parent=self.parent, depends_on=needs),
         )
         return BuiltSwarmService(service_name=name, service=service, dns_names=dns_names)
 

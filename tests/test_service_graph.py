@@ -23,6 +23,9 @@ from components import (
     SwarmApplicationArgs,
     SwarmServiceSpec,
 )
+from components.application import ENGINE as ENGINE_TARGET
+from components.services.graph import graph_problems, register_services
+from components.swarm import SWARM as SWARM_TARGET
 from components.topology import TopologyError, load_topology
 from plan import ProgramError
 
@@ -135,6 +138,31 @@ def test_services_are_created_in_dependency_order(recorder, target):
     assert plan.named("app-db").urn in plan.named("app-api").dependencies
     assert plan.named("app-api").urn in plan.named("app-web").dependencies
     assert plan.named("app-db").urn not in plan.named("app-web").dependencies
+
+
+@pytest.mark.parametrize("placement", [ENGINE_TARGET, SWARM_TARGET], ids=["engine", "swarm"])
+def test_the_one_creation_path_registers_a_service_after_every_service_it_waits_for(placement):
+    services = {
+        "web": ServiceSpec(image="busybox:1.36", depends_on={"api": "service_started"}),
+        "api": ServiceSpec(image="busybox:1.36", depends_on={"db": "service_started"}),
+        "db": ServiceSpec(image="busybox:1.36"),
+        "cache": ServiceSpec(image="busybox:1.36"),
+    }
+    problems, order = graph_problems(services, "app", placement)
+    assert problems == []
+    calls: list[tuple[str, list[str]]] = []
+
+    class RecordingSite:
+        def register(self, key: str, spec: ServiceSpec, registered: dict[str, str]) -> str:
+            assert spec is services[key]
+            calls.append((key, sorted(registered)))
+            return f"built {key}"
+
+    built = register_services(services, order, RecordingSite())
+    assert built == {key: f"built {key}" for key in services}
+    seen = {key: before for key, before in calls}
+    assert [key for key, _ in calls] == order and sorted(order) == sorted(services)
+    assert "db" in seen["api"] and {"api", "db"} <= set(seen["web"])
 
 
 NAME_TAKEN = {

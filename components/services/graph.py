@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import graphlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from ..attachment import Attachment, AttachmentInput, attachments, network_name
 from ..problems import Location, Problem
 
 if TYPE_CHECKING:
     from ..service import ServiceSpec
+
+Spec_contra = TypeVar("Spec_contra", bound="ServiceSpec", contravariant=True)
+Spec = TypeVar("Spec", bound="ServiceSpec")
+Built = TypeVar("Built")
 
 Condition = Literal["service_started", "service_healthy", "service_completed_successfully"]
 """When a dependent may start: once the dependency runs, is healthy, or has exited."""
@@ -46,6 +50,28 @@ class Target(Protocol):
         """What the services claim twice on the target (published ports, and on one engine
         names on a network), placed at the later claim."""
         ...
+
+
+class Site(Protocol[Spec_contra, Built]):
+    """Where one application's services are registered on its target: the application's name,
+    its component, and what the target registers for a service."""
+
+    def register(self, key: str, spec: Spec_contra, registered: Mapping[str, Built]) -> Built:
+        """Register the resources of service `key` (a `docker.Container` with its sidecars'
+        on one engine, a `docker.Service` on a swarm); `registered` holds every service
+        created before it, so every service it waits for."""
+        ...
+
+
+def register_services(
+    services: Mapping[str, Spec], order: Sequence[str], site: Site[Spec, Built]
+) -> dict[str, Built]:
+    """Register each service on `site`, in `order` (from `graph_problems`): a service is
+    created after every service it waits for. The one creation path of every application."""
+    registered: dict[str, Built] = {}
+    for key in order:
+        registered[key] = site.register(key, services[key], registered)
+    return registered
 
 
 def child_name(prefix: str, name: str) -> str:
