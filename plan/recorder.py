@@ -410,7 +410,8 @@ def _stable_order(registrations: list[Registration]) -> list[Registration]:
     waiting_on: dict[str, set[str]] = {}
     unblocks: dict[str, list[str]] = {}
     for r in registrations:
-        needs = {r.parent, *r.dependencies} & by_urn.keys() - {r.urn}
+        # Each resource's own few URNs, looked up: not a set of every URN per resource.
+        needs = {u for u in (r.parent, *r.dependencies) if u in by_urn and u != r.urn}
         waiting_on[r.urn] = needs
         for need in needs:
             unblocks.setdefault(need, []).append(r.urn)
