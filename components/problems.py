@@ -210,13 +210,15 @@ class ContainerCommsError(pulumi.RunError):
     """The root of every error this library raises: catch it to catch them all.
 
     A `pulumi.RunError`, so the Pulumi CLI prints the message without a traceback. `subject`
-    names what was checked (`service "web"`; empty when the paths start at the stack config or
-    the file they name), and `problems` holds each problem as data, one line of the message
-    each; both are empty for an error that is one message.
+    names what was checked (`service "web"`, of the component `name`; empty when the paths
+    start at the stack config or the file they name), and `problems` holds each problem as
+    data, one line of the message each; they are empty for an error that is one message.
     """
 
     subject: str = ""
     problems: tuple[Problem, ...] = ()
+    name: str = ""
+    """The name of the component the subject names, when there is one."""
 
 
 def problem_lines(subject: str, problems: Iterable[Problem]) -> list[str]:
@@ -231,13 +233,17 @@ def problem_lines(subject: str, problems: Iterable[Problem]) -> list[str]:
 class ComponentError(ContainerCommsError):
     """Bad component arguments, reported before any resource is registered."""
 
-    def __init__(self, subject: str, problems: Iterable[Problem]) -> None:
+    def __init__(self, subject: str, problems: Iterable[Problem], *, name: str = "") -> None:
         self.subject = subject = one_line(subject)
         self.problems = tuple(problems)
+        self.name = name
+        """The component's name, when the subject names one (`web` of `service "web"`): a
+        reader finds the problem where a file spells the path under that name."""
         super().__init__("\n".join(problem_lines(subject, self.problems)))
 
 
-def raise_if_any(subject: str, problems: list[Problem]) -> None:
-    """Raise a `ComponentError` naming `subject` when `problems` is not empty."""
+def raise_if_any(subject: str, problems: list[Problem], *, name: str = "") -> None:
+    """Raise a `ComponentError` naming `subject` (of the component `name`) when `problems` is
+    not empty."""
     if problems:
-        raise ComponentError(subject, problems)
+        raise ComponentError(subject, problems, name=name)
