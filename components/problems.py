@@ -55,6 +55,11 @@ def render_path(path: Sequence[PathPart]) -> str:
     return one_line("".join(out))
 
 
+def as_path(path: str | Sequence[PathPart]) -> Location:
+    """A location from keys and indexes (a `str`: as `Problem` reads it)."""
+    return _parts(path)
+
+
 def _parts(path: str | Sequence[PathPart]) -> Location:
     """A location from a tuple of parts, or from a `str` (`""`: no location)."""
     if isinstance(path, str):
@@ -161,6 +166,15 @@ class Problem:
     def at_path(self, path: Sequence[PathPart]) -> Problem:
         """The same problem at another location (a key renamed, or the whole argument)."""
         return Problem(path, self.reason, self.kind, file=self.file)
+
+    def without(self, parts: Sequence[PathPart], at: int = 0) -> Problem:
+        """The same problem with the keys `parts` left out of its path where they stand at
+        position `at` (a component that hands a container one network: `networks[0]` of the
+        container's path is the component's own key), else unchanged."""
+        path, parts = self.path, tuple(parts)
+        if path[at : at + len(parts)] != parts:
+            return self
+        return self.at_path((*path[:at], *path[at + len(parts) :]))
 
     def in_file(self, file: str) -> Problem:
         """The same problem, located in `file`."""

@@ -187,13 +187,13 @@ NETWORK_CASES = [
     (
         "mtu with a trailing newline",
         networks(driver_opts={MTU: "1450\n"}),
-        f'topology.networks.front.driver_opts.{MTU}: "1450\\n" is not an MTU (a whole number '
+        f'topology.networks.front.driver_opts["{MTU}"]: "1450\\n" is not an MTU (a whole number '
         "of 0 or more, digits alone); the engine refuses the network",
     ),
     (
         "mtu negative",
         networks(driver_opts={MTU: "-5"}),
-        f'topology.networks.front.driver_opts.{MTU}: "-5" is not an MTU (a whole number of 0 or '
+        f'topology.networks.front.driver_opts["{MTU}"]: "-5" is not an MTU (a whole number of 0 or '
         "more, digits alone); the engine refuses the network",
     ),
     (

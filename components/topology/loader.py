@@ -74,7 +74,7 @@ def load_topology(raw: Any, project_dir: Path | None = None) -> TopologyConfig:
 
 
 def _structure_problems(error: pydantic.ValidationError) -> list[Problem]:
-    return type_problems(error, TopologyConfig, ROOT, plain=True)
+    return type_problems(error, TopologyConfig, (ROOT,), plain=True)
 
 
 def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
