@@ -223,7 +223,7 @@ def test_two_networks_on_one_bridge_are_refused() -> None:
     topology = networks(driver_opts={BRIDGE: "br-app"})
     topology["networks"]["back"] = {"subnet": "172.30.2.0/24", "driver_opts": {BRIDGE: "br-app"}}
     assert refusal(topology) == (
-        f'topology.networks.back.driver_opts.{BRIDGE}: "br-app" is also the bridge of '
+        f'topology.networks.back.driver_opts["{BRIDGE}"]: "br-app" is also the bridge of '
         "topology.networks.front; the engine refuses a second network on one bridge; give each "
         "its own bridge name"
     )
