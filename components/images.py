@@ -12,7 +12,7 @@ import pulumi_docker as docker
 
 from .checking import checked
 from .naming import slug
-from .problems import ComponentError, Location, Problem, as_path, render_path
+from .problems import ComponentError, Location, Problem, render_path
 from .vocabulary import IMAGE_SET_TYPE
 
 TYPE = IMAGE_SET_TYPE
@@ -59,11 +59,11 @@ def image_reference(image: ImageInput) -> pulumi.Input[str]:
 
 
 def build_problems(
-    containers: Iterable[tuple[str | Location, ImageInput, BuildSpec | None]],
+    containers: Iterable[tuple[Location, ImageInput, BuildSpec | None]],
 ) -> list[Problem]:
     """Images built twice with different settings, or built for one container and pulled for
     another; `containers` are (field path, image, build)."""
-    found = [(as_path(at), image, build) for at, image, build in containers]
+    found = list(containers)
     builds: dict[str, tuple[Location, BuildSpec]] = {}
     for at, image, build in found:
         if isinstance(image, str) and build is not None:

@@ -55,35 +55,15 @@ def render_path(path: Sequence[PathPart]) -> str:
     return one_line("".join(out))
 
 
-def as_path(path: str | Sequence[PathPart]) -> Location:
-    """A location from keys and indexes (a `str`: as `Problem` reads it)."""
-    return _parts(path)
-
-
 def _parts(path: str | Sequence[PathPart]) -> Location:
-    """A location from a tuple of parts, or from a `str` (`""`: no location)."""
+    """A location from a tuple of keys and indexes, or from a `str`: one key (`""`: none)."""
     if isinstance(path, str):
-        return _legacy(path)
+        return (path,) if path else ()
     parts = tuple(path)
     for part in parts:
         if not isinstance(part, str | int) or isinstance(part, bool):
             raise TypeError(f"a location holds keys and indexes, not {part!r}")
     return parts
-
-
-def _legacy(text: str) -> Location:
-    """A location spelled as text (`sidecars.probe.ports[0]`), read as before locations were
-    data: kept only while construction sites still pass text."""
-    parts: list[PathPart] = []
-    for chunk in text.split(".") if text else []:
-        name, bracket, rest = chunk.partition("[")
-        if name or not bracket:
-            parts.append(name)
-        while bracket:
-            digits, _, after = rest.partition("]")
-            parts.append(int(digits) if digits.isdigit() else digits)
-            _, bracket, rest = after.partition("[")
-    return tuple(parts)
 
 
 class Problem:
@@ -116,8 +96,6 @@ class Problem:
     ) -> None:
         if kind not in KINDS:
             raise ValueError(f"a problem's kind is one of {', '.join(KINDS)}, not {kind!r}")
-        if isinstance(path, str) and ": " in path and not file:  # `file: path`, as text
-            file, _, path = path.partition(": ")
         object.__setattr__(self, "path", _parts(path))
         object.__setattr__(self, "reason", one_line(reason))
         object.__setattr__(self, "kind", kind)
@@ -159,8 +137,6 @@ class Problem:
 
     def under(self, *prefix: PathPart) -> Problem:
         """The same problem placed under the keys and indexes of `prefix`."""
-        if len(prefix) == 1 and isinstance(prefix[0], str):  # text, read as before
-            prefix = _legacy(prefix[0])
         return Problem((*_parts(prefix), *self.path), self.reason, self.kind, file=self.file)
 
     def at_path(self, path: Sequence[PathPart]) -> Problem:
