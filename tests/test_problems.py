@@ -17,6 +17,7 @@ import components
 from components import ComponentError, ContainerCommsError, Problem
 from components.problems import render_path
 from components.topology.errors import TopologyError
+from components.topology.loader import load_topology
 from plan import ProgramError, StackConfigError
 from plan.stack_config import load_stack_config
 
@@ -194,3 +195,42 @@ def test_a_stack_config_error_holds_its_file_and_line(tmp_path: Path) -> None:
         load_stack_config(folder, "dev")
     assert (caught.value.file, caught.value.line) == (folder / "Pulumi.dev.yaml", 3)
     assert str(caught.value).startswith(f"{folder / 'Pulumi.dev.yaml'}:3: container-comms:x.a.1:")
+
+
+SIDECAR_STACK = """\
+config:
+  container-comms:topology:
+    networks:
+      n: {}
+    services:
+      "web.a":
+        image: busybox:1.36
+        networks: {n: {}}
+        sidecars:
+          "probe.v2":
+            image: busybox:1.36
+            ports:
+              - {internal: 80, external: 8080}
+"""
+
+
+def test_a_sidecar_refused_by_the_loader_is_named_and_placed_where_the_user_wrote_it(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: container-comms\n", encoding="utf-8")
+    (tmp_path / "Pulumi.dev.yaml").write_text(SIDECAR_STACK, encoding="utf-8")
+    config = load_stack_config(tmp_path, "dev")
+    with pytest.raises(TopologyError) as caught:
+        load_topology(json.loads(config.values["container-comms:topology"]), tmp_path)
+    reason = (
+        "a container sharing another's network namespace cannot publish ports; publish them on "
+        'the owner "web.a"'
+    )
+    assert caught.value.problems == (
+        Problem(("topology", "services", "web.a", "sidecars", "probe.v2", "ports"), reason),
+    )
+    error = ProgramError(str(caught.value), "", caught.value.problems)
+    assert config.locate(error) == (
+        f'{config.path}:12: topology.services["web.a"].sidecars["probe.v2"].ports: {reason}',
+        12,
+    )
