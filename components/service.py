@@ -221,6 +221,7 @@ def service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
                 "network_mode",
                 f'"{spec.network_mode}" networking and networks exclude each other; '
                 "remove one of them",
+                "incompatible",
             )
         )
     if spec.network_mode in {"host", "none"} and spec.sidecars:

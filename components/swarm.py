@@ -400,7 +400,7 @@ def _attachment_problems(attachment: Attachment) -> list[Problem]:
         )
     for attr in ("ipv4_address", "ipv6_address"):
         if getattr(attachment, attr) is not None:
-            problems.append(Problem(attr, NO_STATIC_ADDRESS))
+            problems.append(Problem(attr, NO_STATIC_ADDRESS, "unsupported"))
     for index, alias in enumerate(attachment.aliases):
         reason = alias_problem(alias)
         if reason:

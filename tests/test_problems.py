@@ -234,3 +234,17 @@ def test_a_sidecar_refused_by_the_loader_is_named_and_placed_where_the_user_wrot
         f'{config.path}:12: topology.services["web.a"].sidecars["probe.v2"].ports: {reason}',
         12,
     )
+
+
+def test_a_problem_says_its_kind() -> None:
+    config = {
+        "target": "engine",
+        "networks": {"o": {"driver": "bridge", "attachable": True}},
+        "services": {"web": {"image": "busybox:1.36", "deploy": {"replicas": 2}}},
+    }
+    with pytest.raises(TopologyError) as caught:
+        load_topology(config)
+    assert sorted((p.path, p.kind) for p in caught.value.problems) == [
+        (("topology", "networks", "o", "attachable"), "incompatible"),
+        (("topology", "services", "web", "deploy"), "incompatible"),
+    ]
