@@ -65,7 +65,7 @@ def network_problems(
         if reason is None and address == gateway_address:
             reason = f'"{address}" is the gateway'
         if reason:
-            problems.append(Problem(f"aux_addresses.{key}", reason))
+            problems.append(Problem(("aux_addresses", key), reason))
     if ipv6_subnet is not None:
         try:
             ipaddress.IPv6Network(ipv6_subnet, strict=True)

@@ -69,7 +69,7 @@ class Application(pulumi.ComponentResource):
         )
         if not problems:
             problems = address_problems(
-                (f"services.{key}.", key, spec) for key, spec in args.services.items()
+                (("services", key), key, spec) for key, spec in args.services.items()
             )
         raise_if_any(subject, problems)
         super().__init__(TYPE, name, {"serviceKeys": list(args.services)}, opts)
@@ -96,12 +96,14 @@ class Application(pulumi.ComponentResource):
         )
 
 
-def containers_of(services: Mapping[str, ServiceSpec]) -> list[tuple[str, ContainerSpec]]:
+def containers_of(
+    services: Mapping[str, ServiceSpec],
+) -> list[tuple[Location, ContainerSpec]]:
     """(argument path, spec) of every service and sidecar."""
-    found: list[tuple[str, ContainerSpec]] = []
+    found: list[tuple[Location, ContainerSpec]] = []
     for key, spec in services.items():
-        found.append((f"services.{key}", spec))
-        found += [(f"services.{key}.sidecars.{s}", c) for s, c in spec.sidecars.items()]
+        found.append((("services", key), spec))
+        found += [(("services", key, "sidecars", s), c) for s, c in spec.sidecars.items()]
     return found
 
 
@@ -128,8 +130,8 @@ class EngineTarget:
         return []
 
     def conflicts(self, services: Mapping[str, ServiceSpec]) -> list[Problem]:
-        problems = duplicate_dns_problems((f"services.{k}", k, s) for k, s in services.items())
-        problems += port_conflicts((f"services.{k}", s) for k, s in services.items())
+        problems = duplicate_dns_problems((("services", k), k, s) for k, s in services.items())
+        problems += port_conflicts((("services", k), s) for k, s in services.items())
         return problems
 
 

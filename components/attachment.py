@@ -148,7 +148,7 @@ def attachment_problems(attachment: Attachment) -> list[Problem]:
     for index, alias in enumerate(attachment.aliases):
         reason_text = alias_problem(alias)
         if reason_text:
-            problems.append(Problem(f"aliases[{index}]", reason_text))
+            problems.append(Problem(("aliases", index), reason_text))
     return problems
 
 

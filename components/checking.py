@@ -21,7 +21,7 @@ import pulumi
 import pydantic
 import pydantic_core
 
-from .problems import ComponentError, Problem
+from .problems import ComponentError, Location, Problem
 
 T = TypeVar("T")
 
@@ -62,19 +62,19 @@ def checked(subject: str, value: Any, cls: type[T]) -> T:
         result: T = adapter(schema).validate_python(value)
         return result
     except pydantic.ValidationError as error:
-        raise ComponentError(subject, problems(error, cls, "")) from None
+        raise ComponentError(subject, problems(error, cls, ())) from None
 
 
 def problems(
-    error: pydantic.ValidationError, root: Any, prefix: str, *, plain: bool = False
+    error: pydantic.ValidationError, root: Any, prefix: Location, *, plain: bool = False
 ) -> list[Problem]:
     """One problem per wrong value, at its path under `prefix`; a value that matches no member
     of a union names every member it could have been (with `plain`, for config files, only the
     members a file can hold: no resources, no Outputs)."""
-    by_path: dict[str, list[tuple[Any, tuple[int | str, ...]]]] = {}
+    by_path: dict[Location, list[tuple[Any, tuple[int | str, ...]]]] = {}
     for item in error.errors(include_url=False):
         loc = tuple(part for part in item["loc"] if not _is_branch(part))
-        by_path.setdefault(_path(prefix, loc), []).append((item, loc))
+        by_path.setdefault((*prefix, *loc), []).append((item, loc))
     found = []
     for path, every in by_path.items():
         items = [i for i in every if not (plain and i[0]["type"] == "is_instance_of")] or every
@@ -126,16 +126,6 @@ def _is_branch(part: int | str) -> bool:
 
 
 _BRANCHES = frozenset({"str", "int", "bool", "float", "none", "tuple", "list", "dict"})
-
-
-def _path(prefix: str, loc: tuple[int | str, ...]) -> str:
-    path = prefix
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path
 
 
 def _reason(item: Any, loc: tuple[int | str, ...], root: Any) -> str:

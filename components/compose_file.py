@@ -347,7 +347,7 @@ def normalise_compose_file(
     model = _model(done.stdout)
     if model is None:
         raise ComposeFileError(
-            [Problem(file, "Docker Compose printed no JSON model for it (exit status 0)")]
+            [Problem((), "Docker Compose printed no JSON model for it (exit status 0)", file=file)]
         )
     after = model_problems(root, file, model)
     if after:
@@ -445,14 +445,14 @@ def _argument_problems(project_name: object, profiles: object, variables: object
                 elif _RESERVED_VARIABLE.match(name):
                     problems.append(
                         Problem(
-                            f"variables.{name}",
+                            ("variables", name),
                             "is reserved: it would steer Compose itself rather than "
                             "interpolate the file; give profiles and the env file as arguments",
                         )
                     )
                 elif not isinstance(value, str):
                     problems.append(
-                        Problem(f"variables.{name}", f"{type(value).__name__} is not a string")
+                        Problem(("variables", name), f"{type(value).__name__} is not a string")
                     )
     return problems
 
@@ -516,7 +516,7 @@ def _split_stderr(stderr: str, root: Path, file: str) -> tuple[list[Problem], li
         level, message = match["level"], _unquote(match["msg"])
         if level in ("warning", "warn"):
             where, text = _where(_relative(message, root), file)
-            warning = Problem(where, _sentence(text))
+            warning = Problem((), _sentence(text), file=where)
             if warning not in warnings:  # Compose repeats one per place a variable is used
                 warnings.append(warning)
         elif level in ("error", "fatal", "panic"):
@@ -532,15 +532,18 @@ def _refusal(lines: list[str], root: Path, file: str, status: int, inputs: Input
     """
     first = next((line.strip() for line in lines if line.strip()), "")
     if not first:
-        return Problem(file, f"Docker Compose refuses it (exit status {status}, no message)")
+        return Problem(
+            (), f"Docker Compose refuses it (exit status {status}, no message)", file=file
+        )
     for env in sorted(inputs.env_files, key=lambda path: -len(str(path))):
         if str(env) in first:
             line = re.search(r": line (\d+):", first.partition(str(env))[2])
             where = _relative(str(env), root) + (f":{line[1]}" if line else "")
             return Problem(
-                where,
+                (),
                 "Docker Compose cannot read it as an env file (its text is not shown); write "
                 "one NAME=value per line",
+                file=where,
             )
     text = _relative(first, root)
     where = file
@@ -551,7 +554,7 @@ def _refusal(lines: list[str], root: Path, file: str, status: int, inputs: Input
     if line is not None:
         where, text = f"{where}:{line['line']}", line["rest"]
     text = text.removesuffix(": invalid compose project")
-    return Problem(where, f"Docker Compose refuses it: {_sentence(text)}")
+    return Problem((), f"Docker Compose refuses it: {_sentence(text)}", file=where)
 
 
 def _where(message: str, file: str) -> tuple[str, str]:

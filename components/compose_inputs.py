@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from .inputfiles import InputFileError, load_yaml_documents
-from .problems import ContainerCommsError, Problem, problem_lines
+from .problems import ContainerCommsError, Location, Problem, problem_lines, render_path
 
 MAX_FILE_BYTES: Final = 8 * 1024 * 1024
 """The largest file a compose import reads (a 5,000-service compose file is about 2 MB)."""
@@ -54,12 +54,22 @@ FILE: Final = "file"
 FOLDER: Final = "folder"
 
 
+Where = tuple[str, Location]
+"""A place in a compose file: the file as messages name it (with the line when known), and the
+keys and indexes to the value."""
+
+
+def _problem(where: Where, reason: str) -> Problem:
+    return Problem(where[1], reason, file=where[0])
+
+
 @dataclass(frozen=True)
 class Reference:
     """One path a compose file names, with where it is written and how it resolves."""
 
-    where: str
-    """The compose file and key: `compose.yaml:7: services.web.env_file[0]`."""
+    where: Where
+    """The compose file (and line) and the key: `("compose.yaml:7", ("services", "web",
+    "env_file", 0))`."""
     value: str
     """The path as written (or as Compose interpolated it)."""
     base: Path
@@ -100,7 +110,7 @@ def check_inputs(
     they read; raise `ComposeInputError` with one problem per refused file."""
     walk = _Walk(root, interpolate)
     if env_path is None:
-        walk.dotenv(compose_path.parent, f"{file}: .env")
+        walk.dotenv(compose_path.parent, (f"{file}: .env", ()))  # the .env of `file`
     walk.run(compose_path, file)
     for reference in walk.references:
         if "$" not in reference.value:
@@ -124,14 +134,12 @@ def model_problems(root: Path, file: str, model: Mapping[str, Any]) -> list[Prob
     for kind in ("secrets", "configs"):
         for name, item in _items(model.get(kind)):
             if isinstance(item, Mapping) and isinstance(item.get("file"), str):
-                walk.check(
-                    Reference(f"{file}: {kind}.{name}.file", item["file"], base, _WHAT[kind])
-                )
+                walk.check(Reference((file, (kind, name, "file")), item["file"], base, _WHAT[kind]))
     for name, service in _items(model.get("services")):
         if isinstance(service, Mapping):
 
-            def where(keys: tuple[str, ...], name: str = name) -> str:
-                return f"{file}: {_key(('services', name, 'build', *keys))}"
+            def where(keys: tuple[str, ...], name: str = name) -> Where:
+                return file, ("services", name, "build", *keys)
 
             for reference in _build_references(service.get("build"), where, base, {}):
                 walk.check(reference)
@@ -166,11 +174,10 @@ class _Source:
     lines: Mapping[tuple[str, ...], int] = field(default_factory=dict)
     """Where each key is written."""
 
-    def at(self, path: Sequence[str | int]) -> str:
-        """`file:line: key.path[0]` for a key of this file."""
+    def at(self, path: Sequence[str | int]) -> Where:
+        """`("file:line", path)` for a key of this file."""
         line = self.lines.get(tuple(str(part) for part in path))
-        key = _key(path)
-        return f"{self.shown}:{line}: {key}" if line else f"{self.shown}: {key}"
+        return (f"{self.shown}:{line}" if line else self.shown), tuple(path)
 
 
 class _Walk:
@@ -196,7 +203,11 @@ class _Walk:
             read.add((source.path, source.base, source.own_env))
             if len(read) > MAX_FILES:
                 self.problems.append(
-                    Problem(source.shown, f"is past the {MAX_FILES} compose files one import reads")
+                    Problem(
+                        (),
+                        f"is past the {MAX_FILES} compose files one import reads",
+                        file=source.shown,
+                    )
                 )
                 return
             if source.path not in self.compose_files:
@@ -204,13 +215,16 @@ class _Walk:
             try:
                 self.total += source.path.stat().st_size
             except OSError as error:
-                self.problems.append(Problem(source.shown, f"cannot be read ({error.strerror})"))
+                self.problems.append(
+                    Problem((), f"cannot be read ({error.strerror})", file=source.shown)
+                )
                 continue
             if self.total > MAX_TOTAL_BYTES:
                 self.problems.append(
                     Problem(
-                        source.shown,
+                        (),
                         f"takes the compose files read past {MAX_TOTAL_BYTES:,} bytes in all",
+                        file=source.shown,
                     )
                 )
                 return
@@ -219,7 +233,7 @@ class _Walk:
                     source.path, "compose file", MAX_FILE_BYTES, source.shown
                 )
             except InputFileError as error:
-                self.problems.append(Problem(error.where, error.problem))
+                self.problems.append(Problem((), error.problem, file=error.where))
                 continue
             for document in documents:  # Compose merges them
                 if isinstance(document.value, Mapping):  # otherwise Compose refuses it
@@ -268,7 +282,7 @@ class _Walk:
             return None  # Compose refuses it itself: its remote loaders are switched off
         if "$" in value:
             self.problems.append(
-                Problem(
+                _problem(
                     where,
                     f"{_quoted(value)} names a compose file with a variable, which is resolved "
                     "only as Compose reads it; write the path without variables",
@@ -280,7 +294,7 @@ class _Walk:
             return None
         if source.depth + 1 > MAX_DEPTH:
             self.problems.append(
-                Problem(where, f"reaches compose files more than {MAX_DEPTH} deep")
+                _problem(where, f"reaches compose files more than {MAX_DEPTH} deep")
             )
             return None
         shown = str(found.relative_to(self.root))
@@ -325,7 +339,8 @@ class _Walk:
                 first = first or found
             folder = project or (first.parent if first is not None else None)
             if folder is not None:
-                self.dotenv(folder, f"{source.at(at)} (.env)")
+                shown, path = source.at(at)  # the .env of the project an include names
+                self.dotenv(folder, (f"{shown}: {render_path(path)} (.env)", ()))
 
     def _services(self, source: _Source, services: Any, queue: list[_Source]) -> None:
         for name, service in _items(services):
@@ -352,7 +367,7 @@ class _Walk:
 
             def where(
                 keys: tuple[str, ...], at: tuple[str | int, ...] = at, whole: bool = False
-            ) -> str:
+            ) -> Where:
                 return source.at((*at, "build") if whole else (*at, "build", *keys))
 
             self.references.extend(
@@ -364,7 +379,7 @@ class _Walk:
                 )
             )
 
-    def dotenv(self, folder: Path, where: str) -> None:
+    def dotenv(self, folder: Path, where: Where) -> None:
         """The `.env` Compose reads from a project folder, when there is one."""
         path = folder / ".env"
         if os.path.lexists(path):
@@ -382,7 +397,7 @@ class _Walk:
         for reference in waiting:
             if not reference.interpolable:
                 self.problems.append(
-                    Problem(
+                    _problem(
                         reference.where,
                         f"{_quoted(reference.value)} is written with a variable in an included "
                         "file, which cannot be checked before Compose reads it; write the path "
@@ -392,7 +407,7 @@ class _Walk:
         values = self.interpolate([r.value for r in usable]) if usable else []
         if values is None:
             self.problems.extend(
-                Problem(
+                _problem(
                     r.where,
                     f"{_quoted(r.value)} cannot be interpolated before Compose reads it; "
                     "check the variables it names",
@@ -463,13 +478,13 @@ class _Walk:
         return target
 
     def _refuse(self, reference: Reference, reason: str) -> None:
-        problem = Problem(reference.where, reason)
+        problem = _problem(reference.where, reason)
         if problem not in self.problems:
             self.problems.append(problem)
 
 
 def _build_references(
-    build: Any, where: Callable[[tuple[str, ...]], str], base: Path, more: Mapping[str, Any]
+    build: Any, where: Callable[[tuple[str, ...]], Where], base: Path, more: Mapping[str, Any]
 ) -> list[Reference]:
     """The build context (a folder), its Dockerfile and additional contexts; remote ones
     (a git URL) are not files and are left to the key table. A missing Dockerfile is the
@@ -525,13 +540,6 @@ def _list(value: Any) -> list[Any]:
 
 def _items(value: Any) -> list[tuple[str, Any]]:
     return [(str(k), v) for k, v in value.items()] if isinstance(value, Mapping) else []
-
-
-def _key(path: Sequence[str | int]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
 
 
 def _quoted(value: str) -> str:

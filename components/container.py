@@ -16,7 +16,7 @@ import pulumi_docker as docker
 from .checking import Int, Seq
 from .images import BuildSpec, ImageInput, ImageSet
 from .naming import capability_problem, container_name_problem, image_reference_problem
-from .problems import Problem
+from .problems import Location, Problem, render_path
 from .services import wire
 from .vocabulary import (
     HOSTNAME_LIMIT,
@@ -326,7 +326,7 @@ class WireAttachment:
 _MEMORY_UNITS = {"b": 1 / (1024 * 1024), "k": 1 / 1024, "m": 1, "g": 1024}
 
 
-def name_problems(field: str, name: str) -> list[Problem]:
+def name_problems(field: str | Location, name: str) -> list[Problem]:
     """The problem of a container name the engine would refuse, placed at `field`."""
     reason = container_name_problem(name)
     return [Problem(field, reason)] if reason else []
@@ -354,15 +354,15 @@ def _reference_problems(spec: ContainerSpec) -> list[Problem]:
         for index, capability in enumerate(getattr(spec, attr)):
             reason = capability_problem(capability)
             if reason:
-                problems.append(Problem(f"{attr}[{index}]", reason))
+                problems.append(Problem((attr, index), reason))
     for index, server in enumerate(spec.dns):
         if _ip_problem(server) and not _zone_ok(server):
-            problems.append(Problem(f"dns[{index}]", f"{json.dumps(server)} is not an IP address"))
+            problems.append(Problem(("dns", index), f"{json.dumps(server)} is not an IP address"))
     for host, address in spec.extra_hosts.items():
         if _ip_problem(address) and address != "host-gateway":
             problems.append(
                 Problem(
-                    f"extra_hosts.{host}",
+                    ("extra_hosts", host),
                     f"{json.dumps(address)} is not an IP address (or host-gateway; an IPv6 "
                     "address takes no %zone)",
                 )
@@ -382,7 +382,7 @@ def _reference_problems(spec: ContainerSpec) -> list[Problem]:
         if _ip_problem(port.host_ip):
             problems.append(
                 Problem(
-                    f"ports[{index}].host_ip",
+                    ("ports", index, "host_ip"),
                     f'"{port.host_ip}" is not an IP address; use 127.0.0.1, 0.0.0.0 or a host '
                     "address",
                 )
@@ -391,27 +391,27 @@ def _reference_problems(spec: ContainerSpec) -> list[Problem]:
             number = getattr(port, attr)
             if number is not None and not 1 <= number <= 65535:
                 problems.append(
-                    Problem(f"ports[{index}].{attr}", f"{number} is not a port (1-65535)")
+                    Problem(("ports", index, attr), f"{number} is not a port (1-65535)")
                 )
     if spec.healthcheck is not None:
         for attr in ("interval", "timeout", "start_period"):
             value = getattr(spec.healthcheck, attr)
             ns = wire.duration_ns(value)
             if ns is None:
-                problems += wire.duration_problems(f"healthcheck.{attr}", value)
+                problems += wire.duration_problems(("healthcheck", attr), value)
             elif 0 < ns < MIN_HEALTHCHECK_NS:
                 problems.append(
                     Problem(
-                        f"healthcheck.{attr}",
+                        ("healthcheck", attr),
                         f"{_q(value)} is below 1ms, which the engine refuses; give 1ms or more",
                     )
                 )
         if spec.healthcheck.retries < 0:
             problems.append(
-                Problem("healthcheck.retries", f"{spec.healthcheck.retries} is below 0")
+                Problem(("healthcheck", "retries"), f"{spec.healthcheck.retries} is below 0")
             )
         if not spec.healthcheck.test:
-            problems.append(Problem("healthcheck.test", 'is empty; give e.g. ["CMD", "true"]'))
+            problems.append(Problem(("healthcheck", "test"), 'is empty; give e.g. ["CMD", "true"]'))
     return problems
 
 
@@ -419,7 +419,7 @@ def _storage_problems(spec: ContainerSpec) -> list[Problem]:
     """Mounts, secrets, devices and limits the engine would refuse."""
     problems: list[Problem] = []
     for index, mount in enumerate(spec.mounts):
-        problems += [p.under(f"mounts[{index}]") for p in _mount_problems(mount)]
+        problems += [p.under("mounts", index) for p in _mount_problems(mount)]
     written: dict[tuple[str, str], str] = {}
     for name, secret in spec.secrets.items():
         for kind, where in (("file", secret.file), ("env", secret.env)):
@@ -429,74 +429,76 @@ def _storage_problems(spec: ContainerSpec) -> list[Problem]:
             if first != f'secret "{name}"':
                 problems.append(
                     Problem(
-                        f"secrets.{name}.{kind}",
+                        ("secrets", name, kind),
                         f'"{where}" is also where {first} goes; give each its own',
                     )
                 )
         if secret.file is not None and spec.read_only:
             problems.append(
                 Problem(
-                    f"secrets.{name}.file",
+                    ("secrets", name, "file"),
                     "cannot be written into a read-only root filesystem (the engine refuses "
                     'the upload: "container rootfs is marked read-only"); give the secret as '
                     "env, or drop read_only",
                 )
             )
         if secret.value is None:
-            problems.append(Problem(f"secrets.{name}.value", "is missing; give the secret's text"))
+            problems.append(
+                Problem(("secrets", name, "value"), "is missing; give the secret's text")
+            )
         if secret.file is None and secret.env is None:
             problems.append(
-                Problem(f"secrets.{name}", "names neither a file nor an env variable; give one")
+                Problem(("secrets", name), "names neither a file nor an env variable; give one")
             )
         if secret.file is not None and not secret.file.startswith("/"):
             problems.append(
-                Problem(f"secrets.{name}.file", f'"{secret.file}" is not an absolute path')
+                Problem(("secrets", name, "file"), f'"{secret.file}" is not an absolute path')
             )
         if secret.env is not None and secret.env in spec.env:
             problems.append(
                 Problem(
-                    f"secrets.{name}.env",
+                    ("secrets", name, "env"),
                     f'"{secret.env}" is also set in env; set it in one place',
                 )
             )
-        problems += [p.under(f"secrets.{name}") for p in file_owner_problems(secret)]
+        problems += [p.under("secrets", name) for p in file_owner_problems(secret)]
         if secret.file is None:
             problems += [
-                Problem(f"secrets.{name}.{attr}", "applies to a secret's file; give file too")
+                Problem(("secrets", name, attr), "applies to a secret's file; give file too")
                 for attr in ("mode", "uid", "gid")
                 if getattr(secret, attr) is not None
             ]
     for name, config in spec.configs.items():
-        problems += [p.under(f"configs.{name}") for p in _config_problems(config, spec.read_only)]
+        problems += [p.under("configs", name) for p in _config_problems(config, spec.read_only)]
         target = config_target(name, config)
         first = written.setdefault(("file", target), f'config "{name}"')
         if first != f'config "{name}"':
             problems.append(
                 Problem(
-                    f"configs.{name}.target",
+                    ("configs", name, "target"),
                     f'"{target}" is also where {first} goes; give each its own',
                 )
             )
     for index, device in enumerate(spec.devices):
         if not device.host_path.startswith("/"):
             problems.append(
-                Problem(f"devices[{index}].host_path", f'"{device.host_path}" is not absolute')
+                Problem(("devices", index, "host_path"), f'"{device.host_path}" is not absolute')
             )
         if not device.permissions or set(device.permissions) - set("rwm"):
             problems.append(
                 Problem(
-                    f"devices[{index}].permissions",
+                    ("devices", index, "permissions"),
                     f'"{device.permissions}" is not a mix of r, w and m',
                 )
             )
     for name, limit in spec.ulimits.items():
         if limit.soft > limit.hard:
             problems.append(
-                Problem(f"ulimits.{name}", f"soft limit {limit.soft} is above hard {limit.hard}")
+                Problem(("ulimits", name), f"soft limit {limit.soft} is above hard {limit.hard}")
             )
     for path in spec.tmpfs:
         if not path.startswith("/"):
-            problems.append(Problem(f"tmpfs.{path}", f'"{path}" is not an absolute path'))
+            problems.append(Problem(("tmpfs", path), f'"{path}" is not an absolute path'))
     for attr in ("stop_grace_period", "shm_size", "memory", "memory_reservation"):
         value = getattr(spec, attr)
         if value is not None and value < 0:
@@ -516,14 +518,12 @@ def _process_problems(spec: ContainerSpec) -> list[Problem]:
     for attr in ("command", "entrypoint"):
         for index, arg in enumerate(getattr(spec, attr)):
             if "\x00" in arg:
-                problems.append(
-                    Problem(f"{attr}[{index}]", f"{_q(arg)} holds a NUL byte; remove it")
-                )
+                problems.append(Problem((attr, index), f"{_q(arg)} holds a NUL byte; remove it"))
     for name, value in spec.env.items():
         if name == "":
             problems.append(Problem("env", "has an empty variable name, which the engine refuses"))
         elif "\x00" in name or (isinstance(value, str) and "\x00" in value):
-            problems.append(Problem(f"env.{name}", "holds a NUL byte; remove it"))
+            problems.append(Problem(("env", name), "holds a NUL byte; remove it"))
     if spec.working_dir is not None and not spec.working_dir.startswith("/"):
         problems.append(Problem("working_dir", f"{_q(spec.working_dir)} is not an absolute path"))
     if spec.stop_signal is not None and not is_signal(spec.stop_signal):
@@ -557,7 +557,7 @@ def _process_problems(spec: ContainerSpec) -> list[Problem]:
         if name.lower() not in ULIMIT_NAMES:
             problems.append(
                 Problem(
-                    f"ulimits.{name}",
+                    ("ulimits", name),
                     f"is not a resource limit the engine knows; use one of "
                     f"{', '.join(sorted(ULIMIT_NAMES))}",
                 )
@@ -567,7 +567,7 @@ def _process_problems(spec: ContainerSpec) -> list[Problem]:
         if reason is not None:
             problems.append(
                 Problem(
-                    f"sysctls.{name}",
+                    ("sysctls", name),
                     f"cannot be set in a container (runc: {reason}); set it on the host",
                 )
             )
@@ -597,13 +597,13 @@ def _mount_target_problems(spec: ContainerSpec) -> list[Problem]:
         if target == "/":
             problems.append(
                 Problem(
-                    f"mounts[{index}].target", 'is "/", which the engine refuses; mount below it'
+                    ("mounts", index, "target"), 'is "/", which the engine refuses; mount below it'
                 )
             )
         elif target in seen:
             problems.append(
                 Problem(
-                    f"mounts[{index}].target",
+                    ("mounts", index, "target"),
                     f"{_q(target)} is already the target of mounts[{seen[target]}]; the engine "
                     "refuses a second mount there",
                 )
@@ -613,7 +613,7 @@ def _mount_target_problems(spec: ContainerSpec) -> list[Problem]:
         if mount.type == "volume" and mount.source is None and mount.read_only:
             problems.append(
                 Problem(
-                    f"mounts[{index}].read_only",
+                    ("mounts", index, "read_only"),
                     "an anonymous volume cannot be read-only (the engine refuses it); name a "
                     "volume as its source, or drop read_only",
                 )
@@ -646,7 +646,7 @@ def _host_address(value: str) -> str:
     return str(ipaddress.ip_address(value))
 
 
-def port_conflicts(containers: Iterable[tuple[str, ContainerSpec]]) -> list[Problem]:
+def port_conflicts(containers: Iterable[tuple[Location, ContainerSpec]]) -> list[Problem]:
     """Host ports published twice (one port and protocol on one address, or on one address
     and every address): the engine refuses the second container at start. Each component
     checks all its containers at once (one container publishing a port twice included).
@@ -654,13 +654,13 @@ def port_conflicts(containers: Iterable[tuple[str, ContainerSpec]]) -> list[Prob
     `containers` are (path, spec); a problem is placed at the later port's path.
     """
     wildcard = {"0.0.0.0", "::"}
-    taken: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    taken: dict[tuple[int, str], list[tuple[Location, str]]] = {}
     problems = []
     for at, spec in containers:
         for index, port in enumerate(spec.ports):
             if port.external is None:
                 continue
-            field = f"{at}.ports[{index}]" if at else f"ports[{index}]"
+            field = (*at, "ports", index)
             key = (port.external, port.protocol)
             host = _host_address(port.host_ip)  # `::1` and `0:0:0:0:0:0:0:1` are one address
             clash = next(
@@ -678,7 +678,8 @@ def port_conflicts(containers: Iterable[tuple[str, ContainerSpec]]) -> list[Prob
                 Problem(
                     field,
                     f"host port {port.external}/{port.protocol} on {port.host_ip} is already "
-                    f"published on {clash[1]} by {clash[0]}; publish another host port",
+                    f"published on {clash[1]} by {render_path(clash[0])}; publish another host "
+                    "port",
                 )
             )
     return problems

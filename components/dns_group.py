@@ -76,13 +76,10 @@ class DnsGroup(pulumi.ComponentResource):
         problems = dns_group_problems(args)
         if not problems:
             members = [
-                (f"members.{m}.", m, member_service(args.network, member))
+                (("members", m), m, member_service(args.network, member))
                 for m, member in args.members.items()
             ]
-            problems = [
-                Problem(p.field.replace(".networks[0]", ""), p.reason)
-                for p in address_problems(members)
-            ]
+            problems = [p.without(("networks", 0), at=2) for p in address_problems(members)]
         raise_if_any(f'dns group "{name}"', problems)
         self.network_name = network_name(args.network)
         super().__init__(
@@ -132,14 +129,12 @@ def dns_group_problems(args: DnsGroupArgs) -> list[Problem]:
     problems: list[Problem] = []
     services = []
     for member_name, member in args.members.items():
-        at = f"members.{member_name}"
+        at = ("members", member_name)
         spec = member_service(args.network, member)
         services.append((at, member_name, spec))
         for problem in service_problems(member_name, spec):
-            problems.append(
-                Problem(problem.field.removeprefix("networks[0]."), problem.reason).under(at)
-            )
+            problems.append(problem.without(("networks", 0)).under(*at))
     for problem in duplicate_dns_problems(services):
-        problems.append(Problem(problem.field.replace(".networks[0]", ""), problem.reason))
-    problems += port_conflicts((f"members.{m}", member) for m, member in args.members.items())
+        problems.append(problem.without(("networks", 0), at=2))
+    problems += port_conflicts((("members", m), member) for m, member in args.members.items())
     return problems

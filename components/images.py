@@ -12,7 +12,7 @@ import pulumi_docker as docker
 
 from .checking import checked
 from .naming import slug
-from .problems import ComponentError, Problem
+from .problems import ComponentError, Location, Problem, render_path
 from .vocabulary import IMAGE_SET_TYPE
 
 TYPE = IMAGE_SET_TYPE
@@ -59,32 +59,33 @@ def image_reference(image: ImageInput) -> pulumi.Input[str]:
 
 
 def build_problems(
-    containers: Iterable[tuple[str, ImageInput, BuildSpec | None]],
+    containers: Iterable[tuple[Location, ImageInput, BuildSpec | None]],
 ) -> list[Problem]:
     """Images built twice with different settings, or built for one container and pulled for
     another; `containers` are (field path, image, build)."""
-    containers = list(containers)
-    builds: dict[str, tuple[str, BuildSpec]] = {}
-    for at, image, build in containers:
+    found = list(containers)
+    builds: dict[str, tuple[Location, BuildSpec]] = {}
+    for at, image, build in found:
         if isinstance(image, str) and build is not None:
             builds.setdefault(image, (at, build))
     problems: list[Problem] = []
-    for at, image, build in containers:
+    for at, image, build in found:
         if not isinstance(image, str) or image not in builds:
             continue
-        first_at, first = builds[image]
+        first, settings = builds[image]
+        first_at = render_path(first)
         if build is None:
             problems.append(
                 Problem(
-                    f"{at}.image",
+                    (*at, "image"),
                     f'"{image}" is built for {first_at}, and a pull of that tag would race the '
                     "build; give this container the same build",
                 )
             )
-        elif build != first:
+        elif build != settings:
             problems.append(
                 Problem(
-                    f"{at}.build",
+                    (*at, "build"),
                     f'builds "{image}" with other settings than {first_at}; one tag is built '
                     "once, so give both the same build or tag them apart",
                 )

@@ -95,7 +95,7 @@ class JoinedGroup(pulumi.ComponentResource):
         args = checked(f'joined group "{name}"', args, JoinedGroupArgs)
         problems = joined_group_problems(args)
         if not problems:
-            problems = address_problems([("owner.", args.owner_name, owner_service(args))])
+            problems = address_problems([(("owner",), args.owner_name, owner_service(args))])
         raise_if_any(f'joined group "{name}"', problems)
         super().__init__(
             TYPE, name, {"owner": args.owner_name, "sidecars": list(args.sidecars)}, opts
@@ -129,21 +129,17 @@ class JoinedGroup(pulumi.ComponentResource):
 def joined_group_problems(args: JoinedGroupArgs) -> list[Problem]:
     """What the engine would refuse, or silently ignore, in a joined group."""
     problems = []
-    for problem in service_problems(args.owner_name, owner_service(args)):
-        field = problem.field
-        if field == "container_name":
-            field = "owner_name"
-        elif field.startswith("networks[") or field.startswith("loopback_ports"):
-            field = f"owner.{field}"
-        elif not field.startswith("sidecars."):
-            field = f"owner.{field}" if field else "owner"
-        problems.append(Problem(field, problem.reason))
-    problems += port_conflicts([("owner", args.owner)])
+    for found in service_problems(args.owner_name, owner_service(args)):
+        if found.path == ("container_name",):
+            problems.append(found.at_path(("owner_name",)))
+        else:
+            problems.append(found if found.path[:1] == ("sidecars",) else found.under("owner"))
+    problems += port_conflicts([(("owner",), args.owner)])
     for sidecar_name, sidecar in args.sidecars.items():
         if sidecar.depends_on:
             problems.append(
                 Problem(
-                    f"sidecars.{sidecar_name}.depends_on",
+                    ("sidecars", sidecar_name, "depends_on"),
                     "names services to wait for, which only the sidecars of an Application's "
                     "services can; a joined group's sidecars wait for their owner only",
                 )

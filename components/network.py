@@ -241,7 +241,7 @@ def network_args_problems(network_name: str, args: UserDefinedNetworkArgs) -> li
     if mtu is not None and not (_MTU.fullmatch(mtu) and len(mtu) <= 9):
         problems.append(
             Problem(
-                f"driver_opts.{MTU_OPTION}",
+                ("driver_opts", MTU_OPTION),
                 f"{json.dumps(mtu)} is not an MTU (a whole number of 0 or more, digits alone); "
                 "the engine refuses the network",
             )

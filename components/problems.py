@@ -56,29 +56,14 @@ def render_path(path: Sequence[PathPart]) -> str:
 
 
 def _parts(path: str | Sequence[PathPart]) -> Location:
-    """A location from a tuple of parts, or from a `str` (`""`: no location)."""
+    """A location from a tuple of keys and indexes, or from a `str`: one key (`""`: none)."""
     if isinstance(path, str):
-        return _legacy(path)
+        return (path,) if path else ()
     parts = tuple(path)
     for part in parts:
         if not isinstance(part, str | int) or isinstance(part, bool):
             raise TypeError(f"a location holds keys and indexes, not {part!r}")
     return parts
-
-
-def _legacy(text: str) -> Location:
-    """A location spelled as text (`sidecars.probe.ports[0]`), read as before locations were
-    data: kept only while construction sites still pass text."""
-    parts: list[PathPart] = []
-    for chunk in text.split(".") if text else []:
-        name, bracket, rest = chunk.partition("[")
-        if name or not bracket:
-            parts.append(name)
-        while bracket:
-            digits, _, after = rest.partition("]")
-            parts.append(int(digits) if digits.isdigit() else digits)
-            _, bracket, rest = after.partition("[")
-    return tuple(parts)
 
 
 class Problem:
@@ -111,8 +96,6 @@ class Problem:
     ) -> None:
         if kind not in KINDS:
             raise ValueError(f"a problem's kind is one of {', '.join(KINDS)}, not {kind!r}")
-        if isinstance(path, str) and ": " in path and not file:  # `file: path`, as text
-            file, _, path = path.partition(": ")
         object.__setattr__(self, "path", _parts(path))
         object.__setattr__(self, "reason", one_line(reason))
         object.__setattr__(self, "kind", kind)
@@ -154,13 +137,20 @@ class Problem:
 
     def under(self, *prefix: PathPart) -> Problem:
         """The same problem placed under the keys and indexes of `prefix`."""
-        if len(prefix) == 1 and isinstance(prefix[0], str):  # text, read as before
-            prefix = _legacy(prefix[0])
         return Problem((*_parts(prefix), *self.path), self.reason, self.kind, file=self.file)
 
     def at_path(self, path: Sequence[PathPart]) -> Problem:
         """The same problem at another location (a key renamed, or the whole argument)."""
         return Problem(path, self.reason, self.kind, file=self.file)
+
+    def without(self, parts: Sequence[PathPart], at: int = 0) -> Problem:
+        """The same problem with the keys `parts` left out of its path where they stand at
+        position `at` (a component that hands a container one network: `networks[0]` of the
+        container's path is the component's own key), else unchanged."""
+        path, parts = self.path, tuple(parts)
+        if path[at : at + len(parts)] != parts:
+            return self
+        return self.at_path((*path[:at], *path[at + len(parts) :]))
 
     def in_file(self, file: str) -> Problem:
         """The same problem, located in `file`."""
@@ -210,13 +200,15 @@ class ContainerCommsError(pulumi.RunError):
     """The root of every error this library raises: catch it to catch them all.
 
     A `pulumi.RunError`, so the Pulumi CLI prints the message without a traceback. `subject`
-    names what was checked (`service "web"`; empty when the paths start at the stack config or
-    the file they name), and `problems` holds each problem as data, one line of the message
-    each; both are empty for an error that is one message.
+    names what was checked (`service "web"`, of the component `name`; empty when the paths
+    start at the stack config or the file they name), and `problems` holds each problem as
+    data, one line of the message each; they are empty for an error that is one message.
     """
 
     subject: str = ""
     problems: tuple[Problem, ...] = ()
+    name: str = ""
+    """The name of the component the subject names, when there is one."""
 
 
 def problem_lines(subject: str, problems: Iterable[Problem]) -> list[str]:
@@ -231,13 +223,17 @@ def problem_lines(subject: str, problems: Iterable[Problem]) -> list[str]:
 class ComponentError(ContainerCommsError):
     """Bad component arguments, reported before any resource is registered."""
 
-    def __init__(self, subject: str, problems: Iterable[Problem]) -> None:
+    def __init__(self, subject: str, problems: Iterable[Problem], *, name: str = "") -> None:
         self.subject = subject = one_line(subject)
         self.problems = tuple(problems)
+        self.name = name
+        """The component's name, when the subject names one (`web` of `service "web"`): a
+        reader finds the problem where a file spells the path under that name."""
         super().__init__("\n".join(problem_lines(subject, self.problems)))
 
 
-def raise_if_any(subject: str, problems: list[Problem]) -> None:
-    """Raise a `ComponentError` naming `subject` when `problems` is not empty."""
+def raise_if_any(subject: str, problems: list[Problem], *, name: str = "") -> None:
+    """Raise a `ComponentError` naming `subject` (of the component `name`) when `problems` is
+    not empty."""
     if problems:
-        raise ComponentError(subject, problems)
+        raise ComponentError(subject, problems, name=name)

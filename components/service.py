@@ -36,7 +36,7 @@ from .container import (
 from .images import ImageSet
 from .naming import is_predefined_network
 from .network import UserDefinedNetwork
-from .problems import ComponentError, Problem, raise_if_any
+from .problems import ComponentError, Location, Problem, raise_if_any
 from .services.graph import Condition, child_name, network_problems
 from .vocabulary import DNS_LABEL_LIMIT, SERVICE_TYPE, NetworkMode
 
@@ -221,6 +221,7 @@ def service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
                 "network_mode",
                 f'"{spec.network_mode}" networking and networks exclude each other; '
                 "remove one of them",
+                "incompatible",
             )
         )
     if spec.network_mode in {"host", "none"} and spec.sidecars:
@@ -246,12 +247,12 @@ def service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
     problems += network_problems(spec.networks, attachment_problems)
     for index, port in enumerate(spec.loopback_ports):
         if not 1 <= port <= 65535:
-            problems.append(Problem(f"loopback_ports[{index}]", f"{port} is not a port (1-65535)"))
+            problems.append(Problem(("loopback_ports", index), f"{port} is not a port (1-65535)"))
     for sidecar_name, sidecar in spec.sidecars.items():
-        at = f"sidecars.{sidecar_name}"
+        at = ("sidecars", sidecar_name)
         problems += name_problems(at, sidecar_name)
-        problems += [p.under(at) for p in spec_problems(sidecar)]
-        problems += [p.under(at) for p in sidecar_problems(sidecar, name)]
+        problems += [p.under(*at) for p in spec_problems(sidecar)]
+        problems += [p.under(*at) for p in sidecar_problems(sidecar, name)]
         if sidecar_name == name:
             problems.append(
                 Problem(at, f'"{sidecar_name}" is the owner\'s name; name the sidecar apart')
@@ -259,7 +260,9 @@ def service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
     return problems
 
 
-def duplicate_dns_problems(services: Iterable[tuple[str, str, ServiceSpec]]) -> list[Problem]:
+def duplicate_dns_problems(
+    services: Iterable[tuple[Location, str, ServiceSpec]],
+) -> list[Problem]:
     """Names claimed by two services (`(field path, key, spec)`) on one network, placed at the
     later claim."""
     claimed: dict[tuple[str, str], str] = {}
@@ -274,7 +277,7 @@ def duplicate_dns_problems(services: Iterable[tuple[str, str, ServiceSpec]]) -> 
                 holder = claimed.setdefault((net, dns_name), name)
                 if holder != name:
                     field = (
-                        f"{at}.networks[{index}].aliases[{alias_index - 1}]" if alias_index else at
+                        (*at, "networks", index, "aliases", alias_index - 1) if alias_index else at
                     )
                     problems.append(
                         Problem(field, f'"{dns_name}" already resolves to "{holder}" on "{net}"')
@@ -282,21 +285,22 @@ def duplicate_dns_problems(services: Iterable[tuple[str, str, ServiceSpec]]) -> 
     return problems
 
 
-def address_problems(services: Iterable[tuple[str, str, ServiceSpec]]) -> list[Problem]:
+def address_problems(services: Iterable[tuple[Location, str, ServiceSpec]]) -> list[Problem]:
     """Reserve the static addresses that services (`(field prefix, key, spec)`) ask of
     `UserDefinedNetwork`s: every explicit address first, then each `auto` one, so the result
     does not depend on the order of the services. Call it before registering anything; the
-    problems are placed at `<prefix>networks[<i>].ipv4_address`, and `build_service` later
+    problems are placed at `<prefix>.networks[<i>].ipv4_address`, and `build_service` later
     finds the same addresses held for the same containers.
     """
-    requests: list[tuple[str, str, UserDefinedNetwork, str]] = []
+    requests: list[tuple[Location, str, UserDefinedNetwork, str]] = []
     for prefix, key, spec in services:
         holder = f'container "{service_container_name(key, spec)}"'
         for index, attachment in enumerate(attachments(spec.networks)):
             net = attachment.network
             address = attachment.ipv4_address
             if isinstance(net, UserDefinedNetwork) and net.pool is not None and address:
-                requests.append((f"{prefix}networks[{index}].ipv4_address", holder, net, address))
+                at = (*prefix, "networks", index, "ipv4_address")
+                requests.append((at, holder, net, address))
     problems: list[Problem] = []
     for explicit in (True, False):
         for field_path, holder, net, address in requests:
@@ -305,7 +309,7 @@ def address_problems(services: Iterable[tuple[str, str, ServiceSpec]]) -> list[P
             try:
                 net.assign(holder, address)
             except ComponentError as error:
-                problems += [Problem(field_path, p.reason) for p in error.problems]
+                problems += [p.at_path(field_path) for p in error.problems]
     return problems
 
 
@@ -346,9 +350,13 @@ class Service(pulumi.ComponentResource):
 
         args = checked(f'service "{name}"', args, ServiceArgs)
         problems = service_problems(name, args.spec)
-        problems += port_conflicts([("", args.spec)])
-        waits = [("depends_on", args.spec.depends_on)]
-        waits += [(f"sidecars.{s}.depends_on", c.depends_on) for s, c in args.spec.sidecars.items()]
+        problems += port_conflicts([((), args.spec)])
+        waits: list[tuple[Location, Mapping[str, Condition]]] = [
+            (("depends_on",), args.spec.depends_on)
+        ]
+        waits += [
+            (("sidecars", s, "depends_on"), c.depends_on) for s, c in args.spec.sidecars.items()
+        ]
         for field_path, depends in waits:
             if depends:
                 problems.append(
@@ -359,9 +367,9 @@ class Service(pulumi.ComponentResource):
                     )
                 )
         if not problems:
-            problems = address_problems([("", name, args.spec)])
+            problems = address_problems([((), name, args.spec)])
         # The name problem is about the component's own name; the others are in `spec`.
-        raise_if_any(f'service "{name}"', [p.under("spec") if p.field else p for p in problems])
+        raise_if_any(f'service "{name}"', [p.under("spec") if p.path else p for p in problems])
         super().__init__(TYPE, name, {"containerName": args.spec.container_name or name}, opts)
         built = build_service(
             name,

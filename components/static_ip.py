@@ -63,8 +63,8 @@ class StaticIpContainer(pulumi.ComponentResource):
         container_name = args.container_name or name
         problems = static_problems(container_name, args)
         if not problems:
-            found = address_problems([("", container_name, static_service(container_name, args))])
-            problems = [Problem(p.field.removeprefix("networks[0]."), p.reason) for p in found]
+            found = address_problems([((), container_name, static_service(container_name, args))])
+            problems = [p.without(("networks", 0)) for p in found]
         raise_if_any(f'static container "{container_name}"', problems)
         self.container_name = container_name
         self.network_name = network_name(args.network)
@@ -97,6 +97,6 @@ class StaticIpContainer(pulumi.ComponentResource):
 def static_problems(container_name: str, args: StaticIpContainerArgs) -> list[Problem]:
     """What would keep the container from getting its address."""
     return [
-        Problem(p.field.removeprefix("networks[0]."), p.reason)
+        p.without(("networks", 0))
         for p in service_problems(container_name, static_service(container_name, args))
-    ] + port_conflicts([("", args.container)])
+    ] + port_conflicts([((), args.container)])

@@ -307,7 +307,7 @@ def _deploy_problems(deploy: Deploy) -> list[Problem]:
         if not _CONSTRAINT.fullmatch(constraint):
             problems.append(
                 Problem(
-                    f"constraints[{index}]",
+                    ("constraints", index),
                     f"{json.dumps(constraint)} is not a constraint; write <attribute> == <value> "
                     "or "
                     "<attribute> != <value>, e.g. node.role == manager",
@@ -317,14 +317,14 @@ def _deploy_problems(deploy: Deploy) -> list[Problem]:
         policy: UpdatePolicy | None = getattr(deploy, name)
         if policy is None:
             continue
-        problems += wire.duration_problems(f"{name}.delay", policy.delay)
-        problems += wire.duration_problems(f"{name}.monitor", policy.monitor)
+        problems += wire.duration_problems((name, "delay"), policy.delay)
+        problems += wire.duration_problems((name, "monitor"), policy.monitor)
         if policy.parallelism < 0:
-            problems.append(Problem(f"{name}.parallelism", f"{policy.parallelism} is below 0"))
+            problems.append(Problem((name, "parallelism"), f"{policy.parallelism} is below 0"))
         if not 0 <= policy.max_failure_ratio <= 1:
             problems.append(
                 Problem(
-                    f"{name}.max_failure_ratio",
+                    (name, "max_failure_ratio"),
                     f"{policy.max_failure_ratio} is not a share between 0 and 1",
                 )
             )
@@ -335,17 +335,17 @@ def _deploy_problems(deploy: Deploy) -> list[Problem]:
         if resources.cpus is not None and _cpus(resources.cpus) is None:
             problems.append(
                 Problem(
-                    f"{name}.cpus",
+                    (name, "cpus"),
                     f'"{resources.cpus}" is not a number of CPUs above 0 (and at most '
                     f"{NANO_CPUS_LIMIT // 10**9}, what the engine can hold)",
                 )
             )
         if resources.memory is not None and resources.memory < 0:
-            problems.append(Problem(f"{name}.memory", f"{resources.memory} is below 0"))
+            problems.append(Problem((name, "memory"), f"{resources.memory} is below 0"))
         elif name == "limits" and resources.memory and resources.memory < TASK_MEMORY_MINIMUM_MIB:
             problems.append(
                 Problem(
-                    f"{name}.memory",
+                    (name, "memory"),
                     f"{resources.memory} MiB is below the {TASK_MEMORY_MINIMUM_MIB} MiB the engine "
                     "needs for a task: the swarm creates the service and the engine rejects every "
                     'task ("Minimum memory limit allowed is 6MB"); give 6 or more',
@@ -353,11 +353,11 @@ def _deploy_problems(deploy: Deploy) -> list[Problem]:
             )
     if deploy.restart_policy is not None:
         policy_ = deploy.restart_policy
-        problems += wire.duration_problems("restart_policy.delay", policy_.delay)
-        problems += wire.duration_problems("restart_policy.window", policy_.window)
+        problems += wire.duration_problems(("restart_policy", "delay"), policy_.delay)
+        problems += wire.duration_problems(("restart_policy", "window"), policy_.window)
         if policy_.max_attempts is not None and policy_.max_attempts < 0:
             problems.append(
-                Problem("restart_policy.max_attempts", f"{policy_.max_attempts} is below 0")
+                Problem(("restart_policy", "max_attempts"), f"{policy_.max_attempts} is below 0")
             )
     problems += wire.duration_problems("converge_timeout", deploy.converge_timeout)
     return [p.under("deploy") for p in problems]
@@ -400,11 +400,11 @@ def _attachment_problems(attachment: Attachment) -> list[Problem]:
         )
     for attr in ("ipv4_address", "ipv6_address"):
         if getattr(attachment, attr) is not None:
-            problems.append(Problem(attr, NO_STATIC_ADDRESS))
+            problems.append(Problem(attr, NO_STATIC_ADDRESS, "unsupported"))
     for index, alias in enumerate(attachment.aliases):
         reason = alias_problem(alias)
         if reason:
-            problems.append(Problem(f"aliases[{index}]", reason))
+            problems.append(Problem(("aliases", index), reason))
     return problems
 
 
@@ -440,7 +440,7 @@ def swarm_service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
         if port.host_ip not in {"0.0.0.0", "::"}:
             problems.append(
                 Problem(
-                    f"ports[{index}].host_ip",
+                    ("ports", index, "host_ip"),
                     f'"{port.host_ip}": a swarm service publishes on every interface of every '
                     'node (mode "ingress") or of its node (mode "host"), never on one address; '
                     'set host_ip "0.0.0.0" to accept that, or do not publish the port and reach '
@@ -452,7 +452,7 @@ def swarm_service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
             if port.mode == "ingress" and port.external is not None:
                 problems.append(
                     Problem(
-                        f"ports[{index}]",
+                        ("ports", index),
                         "published in ingress mode, which needs the service's virtual IP, but "
                         'deploy.endpoint_mode is "dnsrr" (the engine refuses it: "port published '
                         "with ingress mode can't be used with dnsrr mode\"); publish it in mode "
@@ -461,7 +461,7 @@ def swarm_service_problems(key: str, spec: ServiceSpec) -> list[Problem]:
                 )
     for secret_name, secret in spec.secrets.items():
         if secret.env is not None:
-            problems.append(Problem(f"secrets.{secret_name}.env", NO_ENV_SECRET))
+            problems.append(Problem(("secrets", secret_name, "env"), NO_ENV_SECRET))
     problems += network_problems(spec.networks, _attachment_problems)
     problems += _deploy_problems(deploy)
     return problems
@@ -800,19 +800,20 @@ class SwarmSite:
 def _secret_problems(services: Mapping[str, SwarmServiceSpec]) -> list[Problem]:
     """Secrets a component user gave without text, or with two texts under one name."""
     problems: list[Problem] = []
-    given: dict[str, tuple[str, Any]] = {}
+    given: dict[str, tuple[Location, Any]] = {}
     for key, spec in services.items():
         for secret_name, secret in spec.secrets.items():
-            at = f"services.{key}.secrets.{secret_name}"
+            at = ("services", key, "secrets", secret_name)
             if secret.value is None:
-                problems.append(Problem(f"{at}.value", "is missing; give the secret's text"))
+                problems.append(Problem((*at, "value"), "is missing; give the secret's text"))
                 continue
             first = given.setdefault(secret_name, (at, secret.value))
             if first[1] is not secret.value and first[1] != secret.value:
                 problems.append(
                     Problem(
-                        f"{at}.value",
-                        f"differs from the text {first[0]} gives; one swarm secret has one text",
+                        (*at, "value"),
+                        f"differs from the text {render_path(first[0])} gives; one swarm secret "
+                        "has one text",
                     )
                 )
     return problems

@@ -54,6 +54,7 @@ def main(answer_fd: int) -> None:
             answer = {"error": str(error)}
             if error.problems:
                 answer["subject"] = error.subject
+                answer["name"] = error.name
                 answer["problems"] = [problem_to_wire(p) for p in error.problems]
     except SystemExit as error:
         answer = {"error": f"the program exited (status {error.code!r}) before it finished"}

@@ -40,26 +40,31 @@ class ProgramError(_Root):
     as data: a reader finds where each problem is without reading the message.
     """
 
-    def __init__(self, message: str, subject: str = "", problems: tuple[Any, ...] = ()) -> None:
+    def __init__(
+        self, message: str, subject: str = "", problems: tuple[Any, ...] = (), name: str = ""
+    ) -> None:
         super().__init__(message)
         self.subject = subject
         self.problems = problems
+        self.name = name
+        """The name of the component the subject names (`web` of `service "web"`), if given."""
 
 
-def problems_of(error: BaseException) -> tuple[str, tuple[Any, ...]]:
-    """The subject and the problems an error holds as data (the library's errors do), else
-    `("", ())`: also when a problem's path is not keys and indexes."""
+def problems_of(error: BaseException) -> tuple[str, tuple[Any, ...], str]:
+    """The subject, problems and component name an error holds as data (the library's errors
+    do), else `("", (), "")`: also when a problem's path is not keys and indexes."""
     subject = getattr(error, "subject", "")
     found = getattr(error, "problems", ())
-    if not isinstance(subject, str) or not isinstance(found, tuple | list):
-        return "", ()
+    name = getattr(error, "name", "")
+    if not isinstance(subject, str) or not isinstance(found, tuple | list) or not found:
+        return "", (), ""
     for problem in found:
         path = getattr(problem, "path", None)
         if not isinstance(path, tuple) or not all(
             isinstance(part, str | int) and not isinstance(part, bool) for part in path
         ):
-            return "", ()  # not the library's problems: the message alone tells them
-    return subject, tuple(found)
+            return "", (), ""  # not the library's problems: the message alone tells them
+    return subject, tuple(found), name if isinstance(name, str) else ""
 
 
 class PlanMocks(pulumi.runtime.Mocks):

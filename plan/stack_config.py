@@ -13,25 +13,26 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from components.inputfiles import InputFileError, YamlDocument, load_yaml
-from components.problems import ContainerCommsError
-
-_SUBJECT = re.compile(r'[a-z][a-z ]*"(?P<name>[^"]+)"')
-"""How a component error names its subject: `joined group "web"`, `network "my_net2"`."""
-
-_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-")
-"""The characters of a config key path's names as errors spell them."""
+from components.problems import ContainerCommsError, PathPart, problem_lines
 
 STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 """What the Pulumi CLI accepts as a stack name (alphanumerics, `-`, `_`, `.`; at most 100)."""
 
 
 class StackConfigError(ContainerCommsError):
-    """A stack or project file cannot be used; the message names the file (and line)."""
+    """A stack or project file cannot be used; the message names the file (and line), which
+    `file` and `line` hold as data."""
+
+    def __init__(self, message: str, file: Path | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -46,110 +47,81 @@ class StackConfig:
     """The stack's config file."""
     values: dict[str, str]
     """Fully qualified keys (`"<project>:<key>"`) to the string the CLI would pass."""
-    lines: dict[str, int] = field(default_factory=dict)
-    """Line numbers in `path` of every key, as dotted paths (`"<project>:topology.networks"`)."""
+    lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    """Line numbers in `path` of every key and list item under `config:`, by their path as the
+    file spells it (`("<project>:topology", "networks", "n1")`; list items by position,
+    `"0"`)."""
 
-    def locate(self, message: str) -> str:
-        """`message` with `<file>:<line>: ` before each line that names a config value.
+    def locate(self, error: ContainerCommsError) -> tuple[str, int | None]:
+        """The message of a program's `error`, with `<file>:<line>: ` before each problem the
+        stack file spells out, and the line of the first such problem.
 
-        Program errors name config values by key path (`topology.networks.my_net2.subnet: ...`,
-        list items as `[0]`); a component's error names its subject and an argument path
-        (`joined group "web": sidecars.probe.ports: ...`), found where the stack file spells
-        that name with that path under it. Either way this adds where the value is written.
+        A problem's path is found by walking the file's keys with it: a path from the stack's
+        config (`("topology", "networks", "n1", "subnet")`, a `TopologyError`'s), or a
+        component's argument path, where the stack file spells it as a config key path
+        (`("sidecars", "probe", "ports")`) or else under the component's name. A problem in
+        another file (`Problem.file`), or an error without problems as data, is left as it is.
         """
-        return "\n".join(
-            f"{self.path}:{number}: {line}" if (number := self._line_for(line)) else line
-            for line in message.splitlines()
-        )
+        if not error.problems:
+            return str(error), None
+        name = getattr(error, "name", "")
+        out, first = [], None
+        for problem in error.problems:
+            [text] = problem_lines(error.subject, [problem])
+            number = None if problem.file else self._line_for(problem.path, name)
+            out.append(f"{self.path}:{number}: {text}" if number else text)
+            first = first or number
+        return "\n".join(out), first
 
-    def _line_for(self, line: str) -> int | None:
-        parts = line.split(": ")
-        if len(parts) < 2:
-            return None
-        number = self._key_line(parts[0])
-        if number is None and len(parts) > 2 and (subject := _SUBJECT.fullmatch(parts[0])):
-            number = self._key_line(parts[1]) or self._named_line(subject["name"], parts[1])
+    def _line_for(self, path: Sequence[PathPart], name: str) -> int | None:
+        number = self.line_of(path)
+        if number is None and name:
+            number = self._named_line(name, path)
         return number
 
-    def _key_line(self, key: str) -> int | None:
-        """The line of config key path `key` (or of its deepest key the file spells out)."""
-        path = key_path(key if ":" in key else f"{self.project}:{key}")
-        return None if path is None else self.line_of(".".join(str(part) for part in path))
-
-    def _named_line(self, name: str, field_path: str) -> int | None:
-        """The line of `<name>.<field path>` where exactly one key path in the file ends so;
-        when none does, of its longest such beginning (down to the name alone)."""
-        path = key_path(field_path)
-        if path is None:
+    def line_of(self, path: Sequence[PathPart]) -> int | None:
+        """The line of the deepest key along `path` (a config key, without its namespace when
+        it is the project's, then keys and indexes inside its value) that the file spells."""
+        if not path or not isinstance(path[0], str):
             return None
-        parts = [name, *(str(part) for part in path)]
+        first = path[0]
+        rest = tuple(str(part) for part in path[1:])
+        for key in (first,) if ":" in first else (f"{self.project}:{first}", first):
+            if (key,) in self.lines:
+                return self._deepest((key, *rest))
+        return None
+
+    def _deepest(self, parts: tuple[str, ...]) -> int | None:
         while parts:
-            suffix = "." + ".".join(parts)
-            found = [line for key, line in self.lines.items() if key.endswith(suffix)]
+            line = self.lines.get(parts)
+            if line is not None:
+                return line
+            parts = parts[:-1]
+        return None
+
+    def _named_line(self, name: str, path: Sequence[PathPart]) -> int | None:
+        """The line of `(name, *path)` where exactly one key path in the file ends so; when none
+        does, of its longest such beginning (down to the name alone)."""
+        parts = (name, *(str(part) for part in path))
+        while parts:
+            size = len(parts)
+            found = [line for key, line in self.lines.items() if key[-size:] == parts]
             if len(found) == 1:
                 return found[0]
             if found:
                 return None  # ambiguous: two places spell it
-            parts.pop()
+            parts = parts[:-1]
         return None
-
-    def line_of(self, dotted_path: str) -> int | None:
-        """The line of the deepest key along `dotted_path` that the file spells out."""
-        parts = dotted_path.split(".")
-        while parts:
-            line = self.lines.get(".".join(parts))
-            if line is not None:
-                return line
-            parts.pop()
-        return None
-
-
-def key_path(text: str) -> tuple[str | int, ...] | None:
-    """A config key path as errors spell it, as its keys and list indexes:
-    `topology.networks.my_net2.ports[0]` is `("topology", "networks", "my_net2", "ports", 0)`.
-    None for text that is not one. One pass over the text, whatever it holds (a message names
-    keys a user wrote, so no backtracking pattern reads it)."""
-    if not text or text[0] not in _KEY_CHARS:
-        return None
-    parts: list[str | int] = []
-    name: list[str] = []
-    after_index = False
-    position, length = 0, len(text)
-    while position < length:
-        char = text[position]
-        if char == "[":
-            close = text.find("]", position)
-            digits = text[position + 1 : close] if close > 0 else ""
-            if not (digits.isascii() and digits.isdigit()):
-                return None
-            if name or not after_index:
-                parts.append("".join(name))
-            name, after_index = [], True
-            parts.append(int(digits))
-            position = close + 1
-            continue
-        if char == ".":
-            if name or not after_index:
-                parts.append("".join(name))
-            name, after_index = [], False
-        elif char in _KEY_CHARS:
-            name.append(char)
-        else:
-            return None
-        position += 1
-    if name or not after_index:
-        parts.append("".join(name))
-    return tuple(parts)
 
 
 def read_project(project_dir: Path) -> dict[str, Any]:
     """The parsed `Pulumi.yaml` of `project_dir`."""
     path = project_dir / "Pulumi.yaml"
     if not path.exists():
-        raise StackConfigError(f"{path}: no Pulumi project file here")
+        raise StackConfigError(f"{path}: no Pulumi project file here", path)
     document = _load_yaml(path, "project file").value
     if not isinstance(document, dict) or not isinstance(document.get("name"), str):
-        raise StackConfigError(f"{path}: a Pulumi project file needs a `name:`")
+        raise StackConfigError(f"{path}: a Pulumi project file needs a `name:`", path)
     return document
 
 
@@ -182,10 +154,10 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
     if document is None:
         document = {}
     if not isinstance(document, dict):
-        raise StackConfigError(f"{path}: a stack file is a map with a `config:` key")
+        raise StackConfigError(f"{path}: a stack file is a map with a `config:` key", path)
     raw = document.get("config") or {}
     if not isinstance(raw, dict):
-        raise StackConfigError(f"{path}: `config:` must be a map of keys to values")
+        raise StackConfigError(f"{path}: `config:` must be a map of keys to values", path)
 
     values: dict[str, str] = {}
     for key, spec in (project.get("config") or {}).items():
@@ -195,20 +167,22 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
     given: dict[str, str] = {}
     for key, value in raw.items():
         full = _qualify(str(key), name)
-        line = lines.get(str(key), lines.get(full))
+        line = lines.get((str(key),))
         at = f"{path}:{line}" if line else str(path)
         if full in given:
             raise StackConfigError(
                 f'{at}: config keys "{given[full]}" and "{key}" are both {full} (a key without '
-                "a namespace is the project's); give it once"
+                "a namespace is the project's); give it once",
+                path,
+                line,
             )
         given[full] = str(key)
-        _refuse_secrets(value, path, lines, full)
-        _refuse_non_finite(value, path, lines, full)
+        _refuse_secrets(value, path, lines, (str(key),), full)
+        _refuse_non_finite(value, path, lines, (str(key),), full)
         try:
             values[full] = _as_cli_string(value)
         except ValueError as error:
-            raise StackConfigError(f"{at}: {full}: {error}") from None
+            raise StackConfigError(f"{at}: {full}: {error}", path, line) from None
     return StackConfig(project=name, stack=stack, path=path, values=values, lines=lines)
 
 
@@ -232,46 +206,60 @@ def _as_cli_string(value: Any) -> str:
         raise ValueError(f"a value JSON cannot hold ({error})") from None
 
 
-def _refuse_secrets(value: Any, path: Path, lines: dict[str, int], where: str) -> None:
+def _refuse_secrets(
+    value: Any, path: Path, lines: dict[tuple[str, ...], int], at: tuple[str, ...], where: str
+) -> None:
+    """A secure value refused at its own key: `at` is its path as the file spells it, `where`
+    as the message names it."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            line = lines.get(where)
-            at = f"{path}:{line}" if line else str(path)
+            line = lines.get(at)
+            place = f"{path}:{line}" if line else str(path)
             raise StackConfigError(
-                f"{at}: {where} is a secret (`secure:`), which only the Pulumi CLI can decrypt; "
-                "run `pulumi preview` with the stack's secrets provider, or set a plain value "
-                "for offline runs"
+                f"{place}: {where} is a secret (`secure:`), which only the Pulumi CLI can "
+                "decrypt; run `pulumi preview` with the stack's secrets provider, or set a plain "
+                "value for offline runs",
+                path,
+                line,
             )
         for key, item in value.items():
-            _refuse_secrets(item, path, lines, f"{where}.{key}")
+            _refuse_secrets(item, path, lines, (*at, str(key)), f"{where}.{key}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _refuse_secrets(item, path, lines, f"{where}.{index}")
+            _refuse_secrets(item, path, lines, (*at, str(index)), f"{where}.{index}")
 
 
-def _refuse_non_finite(value: Any, path: Path, lines: dict[str, int], where: str) -> None:
+def _refuse_non_finite(
+    value: Any, path: Path, lines: dict[tuple[str, ...], int], at: tuple[str, ...], where: str
+) -> None:
     """A number YAML reads as infinite or not a number (`.inf`, `.nan`, `1e400`), or an integer
     no 64-bit float holds, refused at its own key: neither JSON, in which the CLI hands
     structured values over, nor the engine's wire can hold it."""
-    pending = [(value, where)]
+    pending = [(value, at, where)]
     while pending:
-        item, at = pending.pop()
+        item, spelled, named = pending.pop()
         problem = ""
         if isinstance(item, float) and not math.isfinite(item):
             problem = f"YAML reads this number as {item}, which JSON cannot hold"
         elif isinstance(item, int) and not isinstance(item, bool) and _overflows(item):
             problem = "a number beyond any the Pulumi engine holds (64-bit floating point)"
         if problem:
-            line = lines.get(at)
+            line = lines.get(spelled)
             place = f"{path}:{line}" if line else str(path)
             raise StackConfigError(
-                f"{place}: {at}: {problem}; write a finite number, or quote the value to pass it "
-                "as a string"
+                f"{place}: {named}: {problem}; write a finite number, or quote the value to pass "
+                "it as a string",
+                path,
+                line,
             )
         if isinstance(item, dict):
-            pending.extend((v, f"{at}.{k}") for k, v in reversed(list(item.items())))
+            pending.extend(
+                (v, (*spelled, str(k)), f"{named}.{k}") for k, v in reversed(list(item.items()))
+            )
         elif isinstance(item, list):
-            pending.extend((v, f"{at}.{n}") for n, v in reversed(list(enumerate(item))))
+            pending.extend(
+                (v, (*spelled, str(n)), f"{named}.{n}") for n, v in reversed(list(enumerate(item)))
+            )
 
 
 def _overflows(number: int) -> bool:
@@ -286,13 +274,13 @@ def _load_yaml(path: Path, what: str) -> YamlDocument:
     try:
         return load_yaml(path, what)
     except InputFileError as error:
-        raise StackConfigError(str(error)) from None
+        raise StackConfigError(str(error), path, error.line) from None
 
 
-def _line_index(document: YamlDocument) -> dict[str, int]:
-    """Dotted key paths under `config:` to their 1-based line numbers."""
+def _line_index(document: YamlDocument) -> dict[tuple[str, ...], int]:
+    """The paths under `config:` (as the file spells them) to their 1-based line numbers."""
     return {
-        ".".join(path[1:]): line
+        path[1:]: line
         for path, line in document.lines.items()
         if len(path) > 1 and path[0] == "config"
     }

@@ -201,6 +201,8 @@ class _Run:
     plan: Plan | None = None
     run: PolicyRun | None = None
     error: tuple[str, str] | None = None
+    error_place: sarif.Place | None = None
+    """Where the error is, when it names a line of a file (the SARIF report's location)."""
     timings: dict[str, float] = field(default_factory=dict)
     stack_config: StackConfig | None = None
     program: Path | None = None
@@ -293,19 +295,30 @@ def _check(state: _Run) -> None:  # noqa: PLR0915 (one linear story)
         timings["policyCpuSeconds"] = _cpu_seconds() - cpu
     except StackConfigError as exc:
         state.error = ("config", str(exc))
+        state.error_place = _place(exc.file, exc.line)
     except PolicyConfigError as exc:
         state.error = ("policy-config", str(exc))
+        state.error_place = _place(exc.file, exc.line)
     except ProgramError as exc:
-        state.error = ("program", config.locate(str(exc)) if config else str(exc))
+        message, line = config.locate(exc) if config else (str(exc), None)
+        state.error = ("program", message)
+        if config and line is not None:
+            state.error_place = sarif.Place(config.path, line)
     except OverdueError as exc:
         state.error = ("program", str(exc))
     except PackError as exc:
         state.error = (state.stage if state.stage == "config" else "pack", str(exc))
+        state.error_place = _place(exc.file, exc.line)
     except Stopped as exc:
         state.error = (exc.stage, exc.message)
         state.run = None
     except Exception as exc:  # fail closed on anything unforeseen, with its message
         state.error = (state.stage, f"{type(exc).__name__}: {exc}")
+
+
+def _place(file: Path | None, line: int | None) -> sarif.Place | None:
+    """A file's line an error names as data, when it names one."""
+    return sarif.Place(file, line) if file is not None and line is not None else None
 
 
 def _show(state: _Run, verdict: Verdict, out: TextIO) -> Verdict:
@@ -365,6 +378,7 @@ def _show(state: _Run, verdict: Verdict, out: TextIO) -> Verdict:
             run=run,
             verdict=verdict,
             sources=sources,
+            error_place=state.error_place if verdict.error == state.error else None,
             version=sarif.tool_version(),
             base=Path.cwd(),
         )

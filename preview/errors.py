@@ -7,8 +7,16 @@ config, its deadline, its outputs) apart from the checked stack's config and pro
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from components.problems import ContainerCommsError
 
 
 class GateError(ContainerCommsError):
-    """The gate could not finish a run: the message names what failed and what would be right."""
+    """The gate could not finish a run: the message names what failed and what would be right,
+    and `file` and `line` where it is, when it is a line of a file."""
+
+    def __init__(self, message: str, file: Path | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.line = line

@@ -90,7 +90,7 @@ def read_pack_project(pack_dir: Path) -> PackProject:
     try:
         document = load_yaml(path, "policy pack file").value
     except InputFileError as error:
-        raise PackError(str(error)) from None
+        raise PackError(str(error), Path(error.file), error.line) from None
     if not isinstance(document, dict):
         raise PackError(f"{path}: a policy pack file is a map with a `runtime:` key")
     runtime = document.get("runtime")

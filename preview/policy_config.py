@@ -82,7 +82,7 @@ def load_policy_config(path: Path) -> dict[str, PolicySettings]:
     try:
         text = read_text(path, "policy config file")
     except InputFileError as error:
-        raise PolicyConfigError(str(error)) from None
+        raise PolicyConfigError(str(error), Path(error.file), error.line) from None
     return parse_policy_config(text, str(path))
 
 

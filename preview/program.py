@@ -205,8 +205,8 @@ def record_isolated(
 def _program_error(answer: dict[str, Any]) -> ProgramError:
     """The program's error as the host answered it: its problems as data, when it had them
     (an answer whose problems are not the library's is its message alone)."""
-    subject, wires = answer.get("subject", ""), answer.get("problems")
-    if isinstance(subject, str) and isinstance(wires, list) and wires:
+    subject, wires, name = answer.get("subject", ""), answer.get("problems"), answer.get("name", "")
+    if isinstance(subject, str) and isinstance(name, str) and isinstance(wires, list) and wires:
         try:
             problems = tuple(
                 Problem.from_wire(w) if isinstance(w, dict) else Problem.from_wire({})
@@ -214,5 +214,5 @@ def _program_error(answer: dict[str, Any]) -> ProgramError:
             )
         except ValueError:
             return ProgramError(answer["error"])
-        return ProgramError(answer["error"], subject, problems)
+        return ProgramError(answer["error"], subject, problems, name)
     return ProgramError(answer["error"])

@@ -30,7 +30,6 @@ NOT_CHECKED_RULE = "container-comms-not-checked"
 """The rule of the one result a stack that could not be checked gets."""
 COMPOSE_FILE_KEY = "composeFile"
 _REPLICA = re.compile(r"-\d+$")
-_LOCATED = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>\d+): ")
 
 
 @dataclass(frozen=True)
@@ -46,8 +45,8 @@ class Sources:
     """Where a stack's resources are written: the stack file, its compose file, the program."""
 
     stack_file: Path | None
-    stack_lines: dict[str, int] = field(default_factory=dict)
-    """Dotted config key paths of the stack file to their lines."""
+    stack_lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    """The stack file's paths under `config:` to their lines (`StackConfig.lines`)."""
     compose_file: Path | None = None
     compose_lines: dict[tuple[str, ...], int] = field(default_factory=dict)
     program: Path | None = None
@@ -59,7 +58,7 @@ class Sources:
         *,
         project_dir: Path,
         stack_file: Path | None,
-        stack_lines: dict[str, int],
+        stack_lines: dict[tuple[str, ...], int],
         config: dict[str, str],
         program: Path | None,
     ) -> Sources:
@@ -95,7 +94,7 @@ class Sources:
     def _in_stack(self, name: str) -> Place | None:
         if self.stack_file is None:
             return None
-        found = [line for key, line in self.stack_lines.items() if key.rpartition(".")[2] == name]
+        found = [line for key, line in self.stack_lines.items() if key[-1] == name]
         return Place(self.stack_file, found[0]) if len(found) == 1 else None
 
     def _in_compose(self, name: str) -> Place | None:
@@ -159,8 +158,11 @@ def build(
     sources: Sources,
     version: str,
     base: Path,
+    error_place: Place | None = None,
 ) -> dict[str, Any]:
-    """The SARIF log of one run; paths relative to `base` when inside it."""
+    """The SARIF log of one run; paths relative to `base` when inside it. A stack that could
+    not be checked is reported at `error_place`, where its error is (the gate finds the line
+    from the error's data: a problem's path, a file's line), else at the stack file."""
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     if run is not None:
@@ -197,7 +199,7 @@ def build(
                 "defaultConfiguration": {"level": "error"},
             }
         )
-        place = _named_place(message) or sources.locate(None, None)
+        place = error_place or sources.locate(None, None)
         results.append(
             {
                 "ruleId": NOT_CHECKED_RULE,
@@ -247,15 +249,6 @@ def _message(diagnostic: Diagnostic, registration: Registration | None) -> str:
         else diagnostic.urn.rpartition("::")[2] or "the stack"
     )
     return f"{about}: {unknowns_shown(diagnostic.message)}"
-
-
-def _named_place(message: str) -> Place | None:
-    """The first `<file>:<line>: ` an error message names (the gate locates config errors)."""
-    for line in message.splitlines():
-        match = _LOCATED.match(line)
-        if match and Path(match["path"]).is_file():
-            return Place(Path(match["path"]), int(match["line"]))
-    return None
 
 
 def _locations(place: Place | None, base: Path, urn: str) -> list[dict[str, Any]]:

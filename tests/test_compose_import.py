@@ -471,10 +471,11 @@ def test_uid_gid_and_mode_of_a_mounted_file_are_ignored_with_composes_warning() 
     topology = compose_topology(model, "compose.yaml", "engine", warnings)
     assert warnings == [
         Problem(
-            "compose.yaml: services.prometheus.configs[0]",
+            ("services", "prometheus", "configs", 0),
             "config `uid`, `gid` and `mode` are not supported, they will be ignored (docker "
             "compose mounts the file read-only from the host: its mode and owner are the host "
             "file's, as they will be here)",
+            file="compose.yaml",
         )
     ]
     assert topology["services"]["prometheus"]["configs"]["prometheus_config"] == {

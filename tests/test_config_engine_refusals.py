@@ -151,7 +151,7 @@ CASES = [
     (
         "kernel sysctl",
         service(sysctls={"kernel.pid_max": "100000"}),
-        "topology.services.web.sysctls.kernel.pid_max: cannot be set in a container (runc: "
+        'topology.services.web.sysctls["kernel.pid_max"]: cannot be set in a container (runc: '
         'sysctl "kernel.pid_max" is not in a separate kernel namespace); set it on the host',
     ),
     (

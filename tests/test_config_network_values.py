@@ -187,13 +187,13 @@ NETWORK_CASES = [
     (
         "mtu with a trailing newline",
         networks(driver_opts={MTU: "1450\n"}),
-        f'topology.networks.front.driver_opts.{MTU}: "1450\\n" is not an MTU (a whole number '
+        f'topology.networks.front.driver_opts["{MTU}"]: "1450\\n" is not an MTU (a whole number '
         "of 0 or more, digits alone); the engine refuses the network",
     ),
     (
         "mtu negative",
         networks(driver_opts={MTU: "-5"}),
-        f'topology.networks.front.driver_opts.{MTU}: "-5" is not an MTU (a whole number of 0 or '
+        f'topology.networks.front.driver_opts["{MTU}"]: "-5" is not an MTU (a whole number of 0 or '
         "more, digits alone); the engine refuses the network",
     ),
     (
@@ -223,7 +223,7 @@ def test_two_networks_on_one_bridge_are_refused() -> None:
     topology = networks(driver_opts={BRIDGE: "br-app"})
     topology["networks"]["back"] = {"subnet": "172.30.2.0/24", "driver_opts": {BRIDGE: "br-app"}}
     assert refusal(topology) == (
-        f'topology.networks.back.driver_opts.{BRIDGE}: "br-app" is also the bridge of '
+        f'topology.networks.back.driver_opts["{BRIDGE}"]: "br-app" is also the bridge of '
         "topology.networks.front; the engine refuses a second network on one bridge; give each "
         "its own bridge name"
     )

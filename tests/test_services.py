@@ -832,7 +832,7 @@ REFUSALS = [
     (
         "one-name-claimed-twice-on-a-network",
         _name_claimed_twice,
-        'application "app": services.api.v2.networks[0].aliases[0]: "api.v1" already resolves '
+        'application "app": services["api.v2"].networks[0].aliases[0]: "api.v1" already resolves '
         'to "api.v1" on "net"',
     ),
     (

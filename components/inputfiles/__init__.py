@@ -63,9 +63,16 @@ class InputFileError(ContainerCommsError):
     """A file cannot be used; the message names it (and the line) and what would be right."""
 
     def __init__(
-        self, where: str, problem: str, line: int | None = None, unreadable: bool = False
+        self,
+        where: str,
+        problem: str,
+        line: int | None = None,
+        unreadable: bool = False,
+        file: str | None = None,
     ) -> None:
         super().__init__(f"{where}: {problem}")
+        self.file = where if file is None else file
+        """The file as named (without the line)."""
         self.where = where
         """The file (`path`, or `path:line` when `line` is known)."""
         self.problem = problem
@@ -78,7 +85,7 @@ class InputFileError(ContainerCommsError):
 
 
 def _at(source: str, line: int, problem: str) -> InputFileError:
-    return InputFileError(f"{source}:{line}", problem, line)
+    return InputFileError(f"{source}:{line}", problem, line, file=source)
 
 
 def read_text(path: Path, what: str, limit: int = SIZE_LIMIT, name: str | None = None) -> str:

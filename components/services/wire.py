@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pulumi
 import pulumi_docker as docker
 
-from ..problems import Problem
+from ..problems import Location, Problem
 from ..vocabulary import go_duration_ns
 from ..volume import NamedVolume
 
@@ -74,7 +74,7 @@ def quoted(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def duration_problems(at: str, value: str | None) -> list[Problem]:
+def duration_problems(at: str | Location, value: str | None) -> list[Problem]:
     """The problem of a duration that is not one, placed at `at`."""
     if value is None or duration_ns(value) is not None:
         return []

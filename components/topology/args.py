@@ -15,6 +15,7 @@ from ..container import ContainerSpec
 from ..dns_group import DnsGroupArgs
 from ..images import ImageSet
 from ..joined_group import JoinedGroupArgs, Owner
+from ..problems import Location
 from ..service import ServiceSpec, Sidecar
 from ..static_ip import StaticIpContainerArgs
 from ..swarm import Deploy, SwarmServiceSpec
@@ -26,7 +27,7 @@ from .schema import (
 )
 
 S = TypeVar("S", bound=ContainerSpec)
-SpecMap = Callable[[str, S], S]
+SpecMap = Callable[[Location, S], S]
 """(config path of a container, its spec) -> the spec to keep there."""
 
 NetworkLookup = Callable[[str], NetworkRef]

@@ -18,7 +18,7 @@ from ..inputfiles import InputFileError, inside, read_text
 from ..joined_group import JoinedGroup
 from ..network import UserDefinedNetwork, UserDefinedNetworkArgs
 from ..overlay import OverlayNetwork, OverlayNetworkArgs
-from ..problems import Problem
+from ..problems import Location, Problem
 from ..static_ip import StaticIpContainer
 from ..swarm import SwarmApplication
 from ..vocabulary import OVERLAY_NETWORK_TYPE, USER_DEFINED_NETWORK_TYPE
@@ -132,7 +132,7 @@ def build_topology(config: TopologyConfig, project_dir: Path | None = None) -> D
     def network(key: str) -> NetworkRef:
         return deployment.networks.get(key) or deployment.external_networks.get(key, key)
 
-    def resolve_refs(_path: str, spec: Any) -> Any:
+    def resolve_refs(_path: Location, spec: Any) -> Any:
         mounts = tuple(
             dataclasses.replace(m, source=deployment.volumes[m.source])
             if m.type == "volume" and isinstance(m.source, str)
@@ -178,7 +178,7 @@ def _config_sources(
     found: dict[str, dict[str, str]] = {}
     problems: list[Problem] = []
     for name, source in config.configs.items():
-        at = f"{ROOT}.configs.{name}"
+        at = (ROOT, "configs", name)
         if source.content is not None:
             found[name] = {"content": source.content}
         elif source.file is not None:
@@ -189,7 +189,7 @@ def _config_sources(
             except InputFileError as error:
                 problems.append(
                     Problem(
-                        f"{at}.file",
+                        (*at, "file"),
                         f'"{source.file}" {error.problem}; name a file in the project folder',
                     )
                 )
@@ -200,7 +200,7 @@ def _config_sources(
             if text is None:
                 problems.append(
                     Problem(
-                        f"{at}.environment",
+                        (*at, "environment"),
                         f'"{source.environment}" is not set in the environment of this run; '
                         "set it, or give the config as content or a file",
                     )
@@ -220,7 +220,7 @@ def _secret_values(
     for name, source in config.secrets.items():
         found = _secret_value(source, project_dir)
         if isinstance(found, Problem):
-            problems.append(found.under(f"{ROOT}.secrets.{name}"))
+            problems.append(found.under(ROOT, "secrets", name))
         else:
             values[name] = found
     return values, problems

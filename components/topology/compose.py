@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..problems import ContainerCommsError, Problem, problem_lines
+from ..problems import ContainerCommsError, Location, Problem, problem_lines
 from ..services import wire
 from ..vocabulary import NETWORK_MODES, target_drivers
 from .targets import TARGETS, StackTarget
@@ -62,7 +62,7 @@ def compose_topology(
     (the differences of whole keys are in `compose_keys.KEYS`).
     """
     placed = _COMPOSE_TARGETS[target]
-    notes: list[Problem] = [] if advisories is None else advisories
+    notes: list[Problem] = []
     project = str(model.get("name") or "")
     services: Mapping[str, Any] = model.get("services") or {}
     problems: list[Problem] = []
@@ -75,23 +75,23 @@ def compose_topology(
         "target": target,
         "application": project or "app",
         "networks": {
-            key: _network(net, f"{file}: networks.{key}", problems, placed)
+            key: _network(net, ("networks", key), problems, placed)
             for key, net in (model.get("networks") or {}).items()
         },
         "volumes": {key: _volume(vol) for key, vol in (model.get("volumes") or {}).items()},
         "secrets": {
-            key: _secret(sec, f"{file}: secrets.{key}", problems)
+            key: _secret(sec, ("secrets", key), problems)
             for key, sec in (model.get("secrets") or {}).items()
             if placed.swarm_secrets or not sec.get("file")  # else compose mounts the file
         },
         "configs": {
-            key: _config(conf, f"{file}: configs.{key}", problems)
+            key: _config(conf, ("configs", key), problems)
             for key, conf in (model.get("configs") or {}).items()
         },
         "services": {},
     }
     for key, service in services.items():
-        at = f"{file}: services.{key}"
+        at = ("services", key)
         if key in owners:
             continue
         topology["services"][key] = _service(
@@ -103,10 +103,10 @@ def compose_topology(
                 model, service, at, swarm=placed.swarm_secrets, problems=problems, warnings=notes
             ),
         )
-        _pull(service, f"{at}.pull_policy", topology["services"][key], notes)
+        _pull(service, (*at, "pull_policy"), topology["services"][key], notes)
         placed.service(project, key, service, at, out=topology["services"][key], problems=problems)
     for key, owner in owners.items():
-        at = f"{file}: services.{key}"
+        at = ("services", key)
         if owner not in topology["services"]:
             reason = (
                 f'"{owner}" is itself joined to another service; join the owner of that '
@@ -114,7 +114,7 @@ def compose_topology(
                 if owner in owners
                 else f'"{owner}" is not a service of this file'
             )
-            problems.append(Problem(f"{at}.network_mode", reason))
+            problems.append(Problem((*at, "network_mode"), reason))
             continue
         sidecar = _container(project, key, services[key], at, problems)
         _merge(
@@ -128,8 +128,8 @@ def compose_topology(
                 warnings=notes,
             ),
         )
-        _pull(services[key], f"{at}.pull_policy", sidecar, notes)
-        _engine_deploy(services[key], f"{at}.deploy", sidecar, problems)
+        _pull(services[key], (*at, "pull_policy"), sidecar, notes)
+        _engine_deploy(services[key], at, sidecar, problems)
         depends = _depends_on(services[key], at, owners, problems, services)
         depends.pop(owner, None)
         if depends:
@@ -138,9 +138,11 @@ def compose_topology(
             _container_name(project, key, services[key])
         ] = sidecar
     if placed.links:
-        _links(services, topology["services"], owners, file, problems)
+        _links(services, topology["services"], owners, problems)
+    if advisories is not None:
+        advisories += [note.in_file(file) for note in notes]
     if problems:
-        raise ComposeMappingError(problems)
+        raise ComposeMappingError([problem.in_file(file) for problem in problems])
     return topology
 
 
@@ -152,7 +154,9 @@ _PULL_AGAIN = {
 }
 
 
-def _pull(service: Mapping[str, Any], at: str, out: dict[str, Any], notes: list[Problem]) -> None:
+def _pull(
+    service: Mapping[str, Any], at: Location, out: dict[str, Any], notes: list[Problem]
+) -> None:
     """`pull_policy` as the image set's pull setting: `never` uses the engine's copy, `build`
     builds (the service's `build:`), every other value pulls when the image is missing; a
     policy that pulls again later is an advisory, since the provider pulls once."""
@@ -185,26 +189,27 @@ def _engine_service(
     project: str,
     key: str,
     service: Mapping[str, Any],
-    at: str,
+    at: Location,
     *,
     out: dict[str, Any],
     problems: list[Problem],
 ) -> None:
     """A mapped service as `docker compose up` runs it on one engine: a container, with what
     it applies of `deploy:`."""
-    _engine_deploy(service, f"{at}.deploy", out, problems)
+    _engine_deploy(service, at, out, problems)
 
 
 def _engine_deploy(
-    service: Mapping[str, Any], at: str, out: dict[str, Any], problems: list[Problem]
+    service: Mapping[str, Any], service_at: Location, out: dict[str, Any], problems: list[Problem]
 ) -> None:
-    """What `docker compose up` applies of `deploy:` to a plain container: resource limits and
-    reservations, the restart condition and one replica; the swarm's other keys do nothing on
-    one engine (compose ignores them), so they map to nothing."""
+    """What `docker compose up` applies of `deploy:` to a plain container (the service at
+    `service_at`): resource limits and reservations, the restart condition and one replica; the
+    swarm's other keys do nothing on one engine (compose ignores them), so they map to nothing."""
     deploy = service.get("deploy") or {}
+    at = (*service_at, "deploy")
     for where, count in (
-        (f"{at}.replicas", deploy.get("replicas")),
-        (f"{at.removesuffix('.deploy')}.scale", service.get("scale")),
+        ((*at, "replicas"), deploy.get("replicas")),
+        ((*service_at, "scale"), service.get("scale")),
     ):
         if count is not None and count != 1:
             problems.append(
@@ -233,7 +238,7 @@ def _engine_deploy(
         else:
             problems.append(
                 Problem(
-                    f"{at}.restart_policy.condition",
+                    (*at, "restart_policy", "condition"),
                     f"{_quoted(condition)} is not a restart condition; use any, on-failure or none",
                 )
             )
@@ -243,7 +248,6 @@ def _links(
     services: Mapping[str, Any],
     mapped: dict[str, Any],
     owners: Mapping[str, str],
-    file: str,
     problems: list[Problem],
 ) -> None:
     """`links: [db:database]` as compose makes them on user-defined networks: the linking
@@ -251,7 +255,7 @@ def _links(
     become aliases of the linked service on every network the two share (an advisory says so)."""
     for key, service in services.items():
         for index, link in enumerate(service.get("links") or []):
-            at = f"{file}: services.{key}.links[{index}]"
+            at = ("services", key, "links", index)
             target, _, name = str(link).partition(":")
             name = name or target
             linker = mapped.get(owners.get(key, key)) or {}
@@ -291,7 +295,7 @@ def _swarm_service(
     project: str,
     key: str,
     service: Mapping[str, Any],
-    at: str,
+    at: Location,
     *,
     out: dict[str, Any],
     problems: list[Problem],
@@ -299,7 +303,7 @@ def _swarm_service(
     """Turn a mapped service into a swarm service, as `docker stack deploy` names and runs it."""
     out["container_name"] = f"{project}_{key}" if project else key
     for path, options in (out.pop("tmpfs", None) or {}).items():
-        out.setdefault("mounts", []).append(_swarm_tmpfs(path, options, f"{at}.tmpfs", problems))
+        out.setdefault("mounts", []).append(_swarm_tmpfs(path, options, (*at, "tmpfs"), problems))
     if not service.get("restart"):
         out.pop("restart", None)  # the swarm's own default: restart on any exit
     deploy = service.get("deploy") or {}
@@ -362,7 +366,7 @@ def _service(
     project: str,
     key: str,
     service: Mapping[str, Any],
-    at: str,
+    at: Location,
     *,
     known: Mapping[str, Any],
     owners: Mapping[str, str],
@@ -377,7 +381,7 @@ def _service(
     elif mode:
         problems.append(
             Problem(
-                f"{at}.network_mode",
+                (*at, "network_mode"),
                 f'"{mode}" is not supported; use networks, host, none, bridge or service:<name>',
             )
         )
@@ -407,7 +411,7 @@ def _service(
             out["ipc_mode"] = f"container:{_container_name(project, donor, known[donor])}"
         else:
             problems.append(
-                Problem(f"{at}.ipc", f"{json.dumps(donor)} is not another service of this file")
+                Problem((*at, "ipc"), f"{json.dumps(donor)} is not another service of this file")
             )
     depends = _depends_on(service, at, owners, problems, known)
     if depends:
@@ -417,7 +421,7 @@ def _service(
 
 def _depends_on(
     service: Mapping[str, Any],
-    at: str,
+    at: Location,
     owners: Mapping[str, str],
     problems: list[Problem],
     known: Mapping[str, Any],
@@ -429,7 +433,7 @@ def _depends_on(
         if other in owners:
             problems.append(
                 Problem(
-                    f"{at}.depends_on.{other}",
+                    (*at, "depends_on", other),
                     f'"{other}" shares the namespace of "{owners[other]}"; depend on '
                     f'"{owners[other]}" instead',
                 )
@@ -443,7 +447,7 @@ def _container(
     project: str,
     key: str,
     service: Mapping[str, Any],
-    at: str,
+    at: Location,
     problems: list[Problem],
 ) -> dict[str, Any]:
     """The container keys shared by services and sidecars."""
@@ -469,7 +473,7 @@ def _container(
     if env:
         out["env"] = env
     ports = [
-        _port(p, f"{at}.ports[{i}]", problems) for i, p in enumerate(service.get("ports") or [])
+        _port(p, (*at, "ports", i), problems) for i, p in enumerate(service.get("ports") or [])
     ]
     if ports:
         out["ports"] = ports  # on a sidecar, the loader refuses them with the reason
@@ -477,7 +481,7 @@ def _container(
         out["expose"] = [str(p) for p in service["expose"]]
     health = service.get("healthcheck")
     if health:
-        _healthcheck(health, f"{at}.healthcheck", out, problems)
+        _healthcheck(health, (*at, "healthcheck"), out, problems)
     if service.get("labels"):
         out["labels"] = dict(service["labels"])
     for source, target in (("cap_add", "capabilities_add"), ("cap_drop", "capabilities_drop")):
@@ -488,7 +492,7 @@ def _container(
 
 
 def _options(
-    service: Mapping[str, Any], at: str, problems: list[Problem], out: dict[str, Any]
+    service: Mapping[str, Any], at: Location, problems: list[Problem], out: dict[str, Any]
 ) -> None:
     """The process, limits and security keys of a container, added to `out`."""
     for name in ("hostname", "user", "working_dir", "stop_signal", "cpus", "ipc"):
@@ -522,7 +526,7 @@ def _options(
         }
     if service.get("stop_grace_period"):
         out["stop_grace_period"] = _seconds(
-            service["stop_grace_period"], f"{at}.stop_grace_period", problems
+            service["stop_grace_period"], (*at, "stop_grace_period"), problems
         )
     if service.get("security_opt"):
         out["security_opt"] = list(service["security_opt"])
@@ -539,7 +543,7 @@ def _options(
         if kind not in ("bind", "volume", "tmpfs"):
             problems.append(
                 Problem(
-                    f"{at}.volumes[{index}].type",
+                    (*at, "volumes", index, "type"),
                     f"{_quoted(kind)} is not supported by container-comms (it takes bind, "
                     "volume, tmpfs); change it, or deploy this file with docker compose",
                 )
@@ -552,7 +556,7 @@ def _options(
         out["tmpfs"] = _tmpfs(tmpfs if isinstance(tmpfs, list) else [tmpfs], at, problems)
 
 
-def _port(port: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[str, Any]:
+def _port(port: Mapping[str, Any], at: Location, problems: list[Problem]) -> dict[str, Any]:
     published = str(port.get("published") or "")
     out: dict[str, Any] = {
         "internal": int(port["target"]),
@@ -647,12 +651,12 @@ _TMPFS_VALUES = {
 start ("Invalid tmpfs option")."""
 
 
-def _tmpfs(entries: list[Any], at: str, problems: list[Problem]) -> dict[str, str]:
+def _tmpfs(entries: list[Any], at: Location, problems: list[Problem]) -> dict[str, str]:
     """`tmpfs: ["/run:size=64m,mode=1777", /tmp]` as compose passes it to the engine: each
     path with its option list (`HostConfig.Tmpfs`), the options checked one by one."""
     out: dict[str, str] = {}
     for index, entry in enumerate(entries):
-        where = f"{at}.tmpfs[{index}]"
+        where = (*at, "tmpfs", index)
         path, _, options = str(entry).partition(":")
         for option in filter(None, options.split(",")):
             name, equals, value = option.partition("=")
@@ -676,7 +680,7 @@ def _tmpfs(entries: list[Any], at: str, problems: list[Problem]) -> dict[str, st
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
-def _swarm_tmpfs(path: str, options: str, at: str, problems: list[Problem]) -> dict[str, Any]:
+def _swarm_tmpfs(path: str, options: str, at: Location, problems: list[Problem]) -> dict[str, Any]:
     """A `tmpfs:` entry as a swarm service's tmpfs mount, which takes a size and a mode only."""
     mount: dict[str, Any] = {"type": "tmpfs", "target": path}
     for option in filter(None, options.split(",")):
@@ -699,7 +703,7 @@ def _swarm_tmpfs(path: str, options: str, at: str, problems: list[Problem]) -> d
 
 
 def _healthcheck(
-    health: Mapping[str, Any], at: str, out: dict[str, Any], problems: list[Problem]
+    health: Mapping[str, Any], at: Location, out: dict[str, Any], problems: list[Problem]
 ) -> None:
     """A health check as compose sends it: `disable: true` (or the test `["NONE"]`) switches
     off the image's own check; a check with timings but no test would keep the image's test
@@ -730,7 +734,7 @@ def _healthcheck(
 
 
 def _network(
-    net: Mapping[str, Any], at: str, problems: list[Problem], placed: ComposeTarget
+    net: Mapping[str, Any], at: Location, problems: list[Problem], placed: ComposeTarget
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"network_name": net.get("name")}
     if net.get("external"):
@@ -742,7 +746,7 @@ def _network(
     if driver not in allowed:
         fix = f"use {' or '.join(allowed)}{placed.driver_fix}"
         problems.append(
-            Problem(f"{at}.driver", f'"{driver}" is not supported {placed.where}; {fix}')
+            Problem((*at, "driver"), f'"{driver}" is not supported {placed.where}; {fix}')
         )
     elif swarm or driver != allowed[0]:
         out["driver"] = driver
@@ -762,12 +766,16 @@ def _network(
             for key in ("ip_range", "aux_addresses"):
                 if config.get(key):
                     problems.append(
-                        Problem(f"{at}.ipam.config", f"{key} on an IPv6 subnet is not supported")
+                        Problem(
+                            (*at, "ipam", "config"), f"{key} on an IPv6 subnet is not supported"
+                        )
                     )
             continue
         v4.append(config)
     if len(v4) > 1:
-        problems.append(Problem(f"{at}.ipam.config", "more than one IPv4 subnet is not supported"))
+        problems.append(
+            Problem((*at, "ipam", "config"), "more than one IPv4 subnet is not supported")
+        )
     elif v4:
         config = v4[0]
         for source, target in (
@@ -782,11 +790,11 @@ def _network(
     if ipam_driver:
         out["ipam_driver"] = str(ipam_driver)
     if net.get("enable_ipv6") and "ipv6_subnet" not in out:
-        problems.append(Problem(f"{at}.enable_ipv6", NO_IPV6_POOL))
+        problems.append(Problem((*at, "enable_ipv6"), NO_IPV6_POOL))
     if net.get("enable_ipv4") is False:
         problems.append(
             Problem(
-                f"{at}.enable_ipv4",
+                (*at, "enable_ipv4"),
                 "false asks for an IPv6-only network, which engines before v28 cannot make "
                 "(engine 20.10 gives every network IPv4) and pulumi-docker 5.2.0 cannot ask "
                 "for; remove it",
@@ -835,7 +843,7 @@ IGNORED_FILE_OWNER = (
 def file_references(
     model: Mapping[str, Any],
     service: Mapping[str, Any],
-    at: str,
+    at: Location,
     *,
     swarm: bool,
     problems: list[Problem],
@@ -859,7 +867,7 @@ def file_references(
     for kind in ("secrets", "configs"):
         uses: dict[str, Any] = {}
         for index, use in enumerate(service.get(kind) or []):
-            where = f"{at}.{kind}[{index}]"
+            where = (*at, kind, index)
             source = str(use["source"])
             top = defined[kind].get(source) or {}
             target = str(use.get("target") or source)
@@ -904,7 +912,7 @@ def file_references(
     return out
 
 
-def _config(conf: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[str, Any]:
+def _config(conf: Mapping[str, Any], at: Location, problems: list[Problem]) -> dict[str, Any]:
     for source in ("file", "content", "environment"):
         if conf.get(source) is not None:
             return {source: conf[source]}
@@ -918,7 +926,7 @@ def _config(conf: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[s
     return {}
 
 
-def _secret(sec: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[str, Any]:
+def _secret(sec: Mapping[str, Any], at: Location, problems: list[Problem]) -> dict[str, Any]:
     if sec.get("file"):
         return {"file": sec["file"]}
     if sec.get("environment"):
@@ -929,7 +937,7 @@ def _secret(sec: Mapping[str, Any], at: str, problems: list[Problem]) -> dict[st
     return {}
 
 
-def _seconds(value: Any, at: str, problems: list[Problem]) -> int:
+def _seconds(value: Any, at: Location, problems: list[Problem]) -> int:
     if isinstance(value, int | float):
         return int(value)
     text = str(value)
@@ -948,7 +956,7 @@ class ServiceMapping(Protocol):
         project: str,
         key: str,
         service: Mapping[str, Any],
-        at: str,
+        at: Location,
         *,
         out: dict[str, Any],
         problems: list[Problem],

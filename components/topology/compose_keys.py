@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from ..problems import Problem
+from ..problems import Location, Problem
 from ..swarm import NO_JOINED_NAMESPACE, NO_STATIC_ADDRESS, UNSUPPORTED_OPTIONS
 from ..vocabulary import (
     CONTAINER_TYPE,
@@ -825,8 +825,8 @@ def _named(path: str) -> bool:
 class Use:
     """One key a model uses: where it was written, and its row."""
 
-    where: str
-    """The concrete path (`services.web.volumes[0].bind.selinux`)."""
+    where: Location
+    """The concrete path (`("services", "web", "volumes", 0, "bind", "selinux")`)."""
     path: str
     """The table path (`services.*.volumes[].bind.selinux`)."""
     value: Any
@@ -846,17 +846,17 @@ def rows_in(model: Mapping[str, Any]) -> Iterator[Use]:
 
     Keys named `x-*` are extensions, which Compose itself ignores, and are skipped.
     """
-    yield from _walk(model, "", "")
+    yield from _walk(model, (), "")
 
 
-def _walk(value: Any, where: str, path: str) -> Iterator[Use]:
+def _walk(value: Any, where: Location, path: str) -> Iterator[Use]:
     if isinstance(value, Mapping):
         named = bool(path) and _named(path)
         for raw, item in value.items():
             key = str(raw)
             if key.startswith("x-"):
                 continue
-            child_where = f"{where}.{key}" if where else key
+            child_where = (*where, key)
             if named:
                 yield from _walk(item, child_where, f"{path}.*")
                 continue
@@ -870,7 +870,7 @@ def _walk(value: Any, where: str, path: str) -> Iterator[Use]:
                 yield from _walk(item, child_where, child)
     elif isinstance(value, list) and any(p.startswith(f"{path}[]") for p in KEYS):
         for index, item in enumerate(value):
-            yield from _walk(item, f"{where}[{index}]", f"{path}[]")
+            yield from _walk(item, (*where, index), f"{path}[]")
 
 
 UNKNOWN_KEY: Final = (
@@ -896,21 +896,21 @@ def key_problems(file: str, model: Mapping[str, Any], target: str = "engine") ->
     and passes. `compose.yaml: services.web.cpu_rt_runtime: ...`
     """
     found = KeyProblems([], [])
-    refused_at: list[str] = []
+    refused_at: list[Location] = []
     for use in rows_in(model):
-        if any(use.where.startswith((f"{r}.", f"{r}[")) for r in refused_at):
+        if any(use.where[: len(r)] == r for r in refused_at):
             continue  # the key holding it is refused already
-        at = f"{file}: {use.where}"
+        at = use.where
         if use.row is None:
-            found.refusals.append(Problem(at, UNKNOWN_KEY))
+            found.refusals.append(Problem(at, UNKNOWN_KEY, "unsupported", file=file))
             refused_at.append(use.where)
             continue
         outcome = use.row.on(target)
         if outcome.verdict == "refused" and use.value not in (None, {}, []):
-            found.refusals.append(Problem(at, outcome.note))
+            found.refusals.append(Problem(at, outcome.note, "unsupported", file=file))
             refused_at.append(use.where)
         elif outcome.verdict == "advisory":
-            found.advisories.append(Problem(at, outcome.note))
+            found.advisories.append(Problem(at, outcome.note, file=file))
     return found
 
 

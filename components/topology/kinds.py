@@ -19,7 +19,7 @@ import pulumi
 from ..dns_group import DnsGroup, dns_group_problems
 from ..images import ImageSet
 from ..joined_group import JoinedGroup, joined_group_problems, sidecar_option_problem
-from ..problems import Problem
+from ..problems import Location, Problem
 from ..services.graph import child_name
 from ..static_ip import StaticIpContainer, static_problems
 from ..vocabulary import (
@@ -53,9 +53,9 @@ V = TypeVar("V")
 class Member:
     """One container as the config writes it."""
 
-    path: str
+    path: Location
     """The config path of its entry."""
-    name_path: str
+    name_path: Location
     """The config path that gives its name."""
     name: str
     """Its container name."""
@@ -67,10 +67,10 @@ class Member:
 class Placement:
     """One attachment of one container to a network, as the config writes it."""
 
-    path: str
+    path: Location
     """The config path of the attachment: its addresses are `<path>.ipv4_address` and
     `<path>.ipv6_address`."""
-    network_path: str
+    network_path: Location
     """The config path where the network's key is written."""
     network: str
     """The network's key."""
@@ -82,7 +82,7 @@ class Placement:
     """The static IPv6 address, if any."""
 
 
-Addresses = Mapping[str, str]
+Addresses = Mapping[Location, str]
 """Resolved IPv4 addresses by attachment config path."""
 
 
@@ -99,9 +99,9 @@ class Kind(Generic[V]):
         section: dict[str, V] = getattr(config, self.key)
         return section
 
-    def at(self, name: str) -> str:
+    def at(self, name: str) -> Location:
         """The config path of one entry."""
-        return f"{ROOT}.{self.key}.{name}"
+        return (ROOT, self.key, name)
 
     def members(self, name: str, value: V, config: TopologyConfig) -> list[Member]:
         """The containers of one entry."""
@@ -139,7 +139,7 @@ class Kind(Generic[V]):
         raise NotImplementedError
 
 
-def _address(addresses: Addresses, path: str, current: str | None) -> str | None:
+def _address(addresses: Addresses, path: Location, current: str | None) -> str | None:
     return addresses.get(path, current) if current is not None else None
 
 
@@ -156,7 +156,7 @@ class DnsGroups(Kind[DnsGroupConfig]):
     def members(self, name: str, value: DnsGroupConfig, config: TopologyConfig) -> list[Member]:
         at = self.at(name)
         return [
-            Member(f"{at}.members.{m}", f"{at}.members.{m}", m, child_name(name, m))
+            Member((*at, "members", m), (*at, "members", m), m, child_name(name, m))
             for m in value.members
         ]
 
@@ -164,8 +164,8 @@ class DnsGroups(Kind[DnsGroupConfig]):
         at = self.at(name)
         return [
             Placement(
-                f"{at}.members.{m}",
-                f"{at}.network",
+                (*at, "members", m),
+                (*at, "network"),
                 value.network,
                 _holder(m),
                 spec.ipv4_address,
@@ -181,7 +181,7 @@ class DnsGroups(Kind[DnsGroupConfig]):
         members = {
             m: dataclasses.replace(
                 spec,
-                ipv4_address=_address(addresses, f"{at}.members.{m}", spec.ipv4_address),
+                ipv4_address=_address(addresses, (*at, "members", m), spec.ipv4_address),
             )
             for m, spec in value.members.items()
         }
@@ -189,12 +189,12 @@ class DnsGroups(Kind[DnsGroupConfig]):
 
     def with_specs(self, name: str, value: DnsGroupConfig, spec: SpecMap[Any]) -> DnsGroupConfig:
         at = self.at(name)
-        members = {m: spec(f"{at}.members.{m}", s) for m, s in value.members.items()}
+        members = {m: spec((*at, "members", m), s) for m, s in value.members.items()}
         return dataclasses.replace(value, members=members)
 
     def problems(self, config: TopologyConfig, network: NetworkLookup) -> list[Problem]:
         return [
-            p.under(self.at(g))
+            p.under(*self.at(g))
             for g, dns in config.dns_groups.items()
             for p in dns_group_problems(dns_group_args(dns, network))
         ]
@@ -217,9 +217,9 @@ class JoinedGroups(Kind[JoinedGroupConfig]):
     def members(self, name: str, value: JoinedGroupConfig, config: TopologyConfig) -> list[Member]:
         at = self.at(name)
         owner = value.owner.name
-        found = [Member(f"{at}.owner", f"{at}.owner.name", owner, child_name(name, owner))]
+        found = [Member((*at, "owner"), (*at, "owner", "name"), owner, child_name(name, owner))]
         found += [
-            Member(f"{at}.sidecars.{s}", f"{at}.sidecars.{s}", s, child_name(name, s))
+            Member((*at, "sidecars", s), (*at, "sidecars", s), s, child_name(name, s))
             for s in value.sidecars
         ]
         return found
@@ -228,8 +228,8 @@ class JoinedGroups(Kind[JoinedGroupConfig]):
         at = self.at(name)
         return [
             Placement(
-                f"{at}.owner.networks[{i}]",
-                f"{at}.owner.networks[{i}].network",
+                (*at, "owner", "networks", i),
+                (*at, "owner", "networks", i, "network"),
                 a.network,
                 _holder(value.owner.name),
                 a.ipv4_address,
@@ -245,7 +245,7 @@ class JoinedGroups(Kind[JoinedGroupConfig]):
         networks = tuple(
             dataclasses.replace(
                 a,
-                ipv4_address=_address(addresses, f"{at}.owner.networks[{i}]", a.ipv4_address),
+                ipv4_address=_address(addresses, (*at, "owner", "networks", i), a.ipv4_address),
             )
             for i, a in enumerate(value.owner.networks)
         )
@@ -257,8 +257,8 @@ class JoinedGroups(Kind[JoinedGroupConfig]):
         at = self.at(name)
         return dataclasses.replace(
             value,
-            owner=spec(f"{at}.owner", value.owner),
-            sidecars={s: spec(f"{at}.sidecars.{s}", c) for s, c in value.sidecars.items()},
+            owner=spec((*at, "owner"), value.owner),
+            sidecars={s: spec((*at, "sidecars", s), c) for s, c in value.sidecars.items()},
         )
 
     def problems(self, config: TopologyConfig, network: NetworkLookup) -> list[Problem]:
@@ -266,7 +266,7 @@ class JoinedGroups(Kind[JoinedGroupConfig]):
         for group, joined in config.joined_groups.items():
             at = self.at(group)
             found = joined_group_problems(joined_group_args(joined, network))
-            problems += [_owner_name_at(p).under(at) for p in found]
+            problems += [_owner_name_at(p).under(*at) for p in found]
             problems += _sidecar_networking(at, joined.owner.name, joined.sidecars)
         return problems
 
@@ -294,7 +294,7 @@ class StaticContainers(Kind[StaticContainerConfig]):
     def placements(self, name: str, value: StaticContainerConfig) -> list[Placement]:
         at = self.at(name)
         return [
-            Placement(at, f"{at}.network", value.network, _holder(name), value.ipv4_address, None)
+            Placement(at, (*at, "network"), value.network, _holder(name), value.ipv4_address, None)
         ]
 
     def with_addresses(
@@ -313,8 +313,8 @@ class StaticContainers(Kind[StaticContainerConfig]):
         problems = []
         for name, static in config.containers.items():
             for problem in static_problems(name, static_args(static, network)):
-                field = "" if problem.field == "container_name" else problem.field
-                problems.append(Problem(field, problem.reason).under(self.at(name)))
+                named = problem.path == ("container_name",)  # the entry's key names it
+                problems.append((problem.at_path(()) if named else problem).under(*self.at(name)))
         return problems
 
     def build(
@@ -341,13 +341,13 @@ class Services(Kind[ServiceConfig]):
         found = [
             Member(
                 at,
-                f"{at}.container_name" if value.container_name else at,
+                (*at, "container_name") if value.container_name else at,
                 container,
                 child_name(app, container),
             )
         ]
         found += [
-            Member(f"{at}.sidecars.{s}", f"{at}.sidecars.{s}", s, child_name(app, s))
+            Member((*at, "sidecars", s), (*at, "sidecars", s), s, child_name(app, s))
             for s in value.sidecars
         ]
         return found
@@ -357,8 +357,8 @@ class Services(Kind[ServiceConfig]):
         holder = _holder(value.container_name or name)
         return [
             Placement(
-                f"{at}.networks.{net}",
-                f"{at}.networks.{net}",
+                (*at, "networks", net),
+                (*at, "networks", net),
                 net,
                 holder,
                 a.ipv4_address if a is not None else None,
@@ -375,7 +375,7 @@ class Services(Kind[ServiceConfig]):
             net: a
             if a is None
             else dataclasses.replace(
-                a, ipv4_address=_address(addresses, f"{at}.networks.{net}", a.ipv4_address)
+                a, ipv4_address=_address(addresses, (*at, "networks", net), a.ipv4_address)
             )
             for net, a in value.networks.items()
         }
@@ -383,7 +383,7 @@ class Services(Kind[ServiceConfig]):
 
     def with_specs(self, name: str, value: ServiceConfig, spec: SpecMap[Any]) -> ServiceConfig:
         at = self.at(name)
-        sidecars = {s: spec(f"{at}.sidecars.{s}", c) for s, c in value.sidecars.items()}
+        sidecars = {s: spec((*at, "sidecars", s), c) for s, c in value.sidecars.items()}
         result: ServiceConfig = dataclasses.replace(spec(at, value), sidecars=sidecars)
         return result
 
@@ -466,12 +466,14 @@ def placements(config: TopologyConfig, *, engine_only: bool = False) -> list[Pla
     ]
 
 
-def container_specs(config: TopologyConfig, *, engine_only: bool = False) -> list[tuple[str, Any]]:
+def container_specs(
+    config: TopologyConfig, *, engine_only: bool = False
+) -> list[tuple[Location, Any]]:
     """(config path, spec) of every container, in config order; with `engine_only`, only the
     containers the engine runs (a swarm's services are scheduled, and publish, by the swarm)."""
-    found: list[tuple[str, Any]] = []
+    found: list[tuple[Location, Any]] = []
 
-    def collect(path: str, value: Any) -> Any:
+    def collect(path: Location, value: Any) -> Any:
         found.append((path, value))
         return value
 
@@ -483,11 +485,11 @@ def container_specs(config: TopologyConfig, *, engine_only: bool = False) -> lis
 
 
 def _sidecar_networking(
-    at: str, owner: str, sidecars: Mapping[str, SidecarConfig]
+    at: Location, owner: str, sidecars: Mapping[str, SidecarConfig]
 ) -> list[Problem]:
     """The networking keys a sidecar's config may hold only to be refused."""
     return [
-        sidecar_option_problem(option, owner).under(f"{at}.sidecars.{name}")
+        sidecar_option_problem(option, owner).under(*at, "sidecars", name)
         for name, sidecar in sidecars.items()
         for option in ("aliases", "networks", "ipv4_address")
         if getattr(sidecar, option)
@@ -497,19 +499,19 @@ def _sidecar_networking(
 def _service_field(problem: Problem, config: TopologyConfig) -> Problem:
     """`services.web.networks[1].aliases[0]` -> `services.web.networks.back.aliases[0]`; a
     swarm service's `service_name` is the config's `container_name`."""
-    parts = problem.field.split(".")
-    if len(parts) == 3 and parts[0] == "services" and parts[2] == "service_name":
-        parts[2] = "container_name"
-    if len(parts) >= 3 and parts[0] == "services" and parts[2].startswith("networks["):
-        index = int(parts[2][len("networks[") : parts[2].index("]")])
-        keys = list(config.services[parts[1]].networks)
-        rest = parts[2][parts[2].index("]") + 1 :]
-        parts[2] = f"networks.{keys[index]}{rest}"
-    return Problem(".".join(parts), problem.reason)
+    path = problem.path
+    if len(path) < 3 or path[0] != "services" or path[1] not in config.services:
+        return problem
+    if path[2:] == ("service_name",):
+        return problem.at_path((*path[:2], "container_name"))
+    if path[2] == "networks" and len(path) > 3 and isinstance(path[3], int):
+        keys = list(config.services[str(path[1])].networks)
+        return problem.at_path((*path[:3], keys[path[3]], *path[4:]))
+    return problem
 
 
 def _owner_name_at(problem: Problem) -> Problem:
     """A joined group's `owner_name` argument is the config's `owner.name` key."""
-    if problem.field == "owner_name":
-        return Problem("owner.name", problem.reason)
+    if problem.path == ("owner_name",):
+        return problem.at_path(("owner", "name"))
     return problem

@@ -23,7 +23,7 @@ from ..container import port_conflicts
 from ..images import build_problems
 from ..naming import is_predefined_network
 from ..network import network_args_problems, no_subnet_reason
-from ..problems import Problem
+from ..problems import Location, Problem, render_path
 from ..vocabulary import BRIDGE_NAME_OPTION, NETWORK_DRIVERS
 from ..volume import volume_args_problems
 from .args import NetworkLookup
@@ -74,7 +74,7 @@ def load_topology(raw: Any, project_dir: Path | None = None) -> TopologyConfig:
 
 
 def _structure_problems(error: pydantic.ValidationError) -> list[Problem]:
-    return type_problems(error, TopologyConfig, ROOT, plain=True)
+    return type_problems(error, TopologyConfig, (ROOT,), plain=True)
 
 
 def _meaning(config: TopologyConfig) -> tuple[list[Problem], TopologyConfig]:
@@ -107,7 +107,7 @@ def _target_problems(config: TopologyConfig) -> list[Problem]:
     target = target_of(config)
     own_keys = sorted({key for row in NETWORK_DRIVERS.values() for key in row.options})
     for key, args in config.networks.items():
-        at = f"{ROOT}.networks.{key}"
+        at = (ROOT, "networks", key)
         driver = network_driver(config, key)
         problems += target.network_problems(at, driver)
         for option in own_keys:
@@ -115,8 +115,9 @@ def _target_problems(config: TopologyConfig) -> list[Problem]:
                 takers = [row.name for row in NETWORK_DRIVERS.values() if option in row.options]
                 problems.append(
                     Problem(
-                        f"{at}.{option}",
+                        (*at, option),
                         f"applies to {' and '.join(takers)} networks only; remove it",
+                        "incompatible",
                     )
                 )
     problems += [problem for kind in KINDS for problem in kind.target_problems(config)]
@@ -138,22 +139,20 @@ def _networks(config: TopologyConfig) -> tuple[list[Problem], dict[str, AddressP
     """Each network's own problems, and an address pool for each network without any."""
     problems: list[Problem] = []
     pools: dict[str, AddressPool] = {}
-    engine_names: dict[str, str] = {}
-    bridges: dict[str, str] = {}
+    engine_names: dict[str, Location] = {}
+    bridges: dict[str, Location] = {}
     for key, args in config.networks.items():
-        at = f"{ROOT}.networks.{key}"
+        at = (ROOT, "networks", key)
         name = args.network_name or key
         found = network_args_problems(name, args)
         for problem in found:
-            named_by_key = problem.field == "network_name" and not args.network_name
-            problems.append(
-                Problem("", problem.reason).under(at) if named_by_key else problem.under(at)
-            )
+            named_by_key = problem.path == ("network_name",) and not args.network_name
+            problems.append((problem.at_path(()) if named_by_key else problem).under(*at))
         if name in engine_names:
             problems.append(
                 Problem(
-                    f"{at}.network_name" if args.network_name else at,
-                    f'"{name}" is also the engine name of {engine_names[name]}; '
+                    (*at, "network_name") if args.network_name else at,
+                    f'"{name}" is also the engine name of {render_path(engine_names[name])}; '
                     "network names are unique",
                 )
             )
@@ -164,8 +163,9 @@ def _networks(config: TopologyConfig) -> tuple[list[Problem], dict[str, AddressP
             if holder != at:
                 problems.append(
                     Problem(
-                        f"{at}.driver_opts.{BRIDGE_NAME_OPTION}",
-                        f"{json.dumps(bridge)} is also the bridge of {holder}; the engine refuses "
+                        (*at, "driver_opts", BRIDGE_NAME_OPTION),
+                        f"{json.dumps(bridge)} is also the bridge of {render_path(holder)}; the "
+                        "engine refuses "
                         "a second network on one bridge; give each its own bridge name",
                     )
                 )
@@ -178,12 +178,12 @@ def _networks(config: TopologyConfig) -> tuple[list[Problem], dict[str, AddressP
     return problems, pools
 
 
-def _external_settings(at: str, args: NetworkConfig) -> list[Problem]:
+def _external_settings(at: Location, args: NetworkConfig) -> list[Problem]:
     """Settings of an external network, which this stack only uses and never creates."""
     default = NetworkConfig()
     return [
         Problem(
-            f"{at}.{option}",
+            (*at, option),
             "has no effect on an external network, which exists already and is only used "
             "here; remove it (keep network_name)",
         )
@@ -202,7 +202,7 @@ def _ipv6_addresses(config: TopologyConfig) -> list[Problem]:
             continue  # a predefined network is refused elsewhere; an external one is not known
         name = args.network_name or placement.network
         problems += [
-            Problem(f"{placement.path}.ipv6_address", p.reason)
+            Problem((*placement.path, "ipv6_address"), p.reason)
             for p in ipv6_problems(placement.ipv6_address, args.ipv6_subnet, name)
         ]
     return problems
@@ -210,11 +210,11 @@ def _ipv6_addresses(config: TopologyConfig) -> list[Problem]:
 
 def _assign_addresses(
     config: TopologyConfig, pools: Mapping[str, AddressPool]
-) -> tuple[list[Problem], dict[str, str]]:
+) -> tuple[list[Problem], dict[Location, str]]:
     """Every static IPv4 address by attachment config path: explicit ones reserved first, then
     `auto` ones."""
     problems: list[Problem] = []
-    resolved: dict[str, str] = {}
+    resolved: dict[Location, str] = {}
     requests = []
     for placement in placements(config):
         if placement.ipv4_address is None:
@@ -225,14 +225,14 @@ def _assign_addresses(
         args = config.networks.get(placement.network)
         if args is not None and not args.external and args.subnet is None:
             why = no_subnet_reason(args.network_name or placement.network)
-            problems.append(Problem(f"{placement.path}.ipv4_address", why))
+            problems.append(Problem((*placement.path, "ipv4_address"), why))
     for explicit in (True, False):
         for placement in requests:
             address = placement.ipv4_address or ""
             if (address != AUTO) != explicit:
                 continue
             pool = pools[placement.network]
-            at = f"{placement.path}.ipv4_address"
+            at = (*placement.path, "ipv4_address")
             if explicit:
                 reason = pool.reserve(address, placement.holder)
                 if reason:
@@ -258,7 +258,7 @@ def _overlaps(pools: Mapping[str, AddressPool]) -> list[Problem]:
         if widest is not None and pool.subnet.overlaps(widest[1]):
             problems.append(
                 Problem(
-                    f"{ROOT}.networks.{key}.subnet",
+                    (ROOT, "networks", key, "subnet"),
                     f'{pool.subnet} overlaps {widest[1]} of network "{widest[0]}"; '
                     "the engine refuses overlapping pools, so choose a disjoint subnet",
                 )
@@ -269,7 +269,7 @@ def _overlaps(pools: Mapping[str, AddressPool]) -> list[Problem]:
 
 
 def _duplicate_names(config: TopologyConfig) -> list[Problem]:
-    seen: dict[str, str] = {}
+    seen: dict[str, Location] = {}
     problems = []
     for _kind, member in members(config):
         first = seen.setdefault(member.name, member.name_path)
@@ -277,7 +277,7 @@ def _duplicate_names(config: TopologyConfig) -> list[Problem]:
             problems.append(
                 Problem(
                     member.name_path,
-                    f'container name "{member.name}" is already used at {first}; '
+                    f'container name "{member.name}" is already used at {render_path(first)}; '
                     "names are unique on an engine",
                 )
             )
@@ -296,7 +296,8 @@ def _resource_collisions(config: TopologyConfig) -> list[Problem]:
             problems.append(
                 Problem(
                     member.path,
-                    f'its resource name "{member.resource}" is also that of {first}, and the '
+                    f'its resource name "{member.resource}" is also that of {render_path(first)}, '
+                    "and the "
                     "engine refuses two resources with one URN; rename the group or the "
                     "container",
                 )
@@ -308,7 +309,7 @@ def _network_references(config: TopologyConfig) -> list[Problem]:
     known = ", ".join(config.networks) or "none"
     references = {p.network_path: p.network for p in placements(config)}
     references.update(
-        {f"{ROOT}.dns_groups.{g}.network": d.network for g, d in config.dns_groups.items()}
+        {(ROOT, "dns_groups", g, "network"): d.network for g, d in config.dns_groups.items()}
     )
     return [
         Problem(path, f'"{key}" is not a network of this topology; networks: {known}')
@@ -336,7 +337,7 @@ def _component_problems(config: TopologyConfig) -> list[Problem]:
     """
     mounted = {key for key, source in config.configs.items() if source.file is not None}
 
-    def stand_ins(_path: str, spec: Any) -> Any:
+    def stand_ins(_path: Location, spec: Any) -> Any:
         uses = {
             name: dataclasses.replace(use, value="(secret)") for name, use in spec.secrets.items()
         }
@@ -358,18 +359,16 @@ def _volumes_and_secrets(config: TopologyConfig) -> list[Problem]:
     at one of them."""
     problems: list[Problem] = []
     for key, volume in config.volumes.items():
-        at = f"{ROOT}.volumes.{key}"
+        at: Location = (ROOT, "volumes", key)
         for problem in volume_args_problems(volume.volume_name or key, volume):
-            field = (
-                "" if problem.field == "volume_name" and not volume.volume_name else problem.field
-            )
-            problems.append(Problem(field, problem.reason).under(at))
+            named_by_key = problem.path == ("volume_name",) and not volume.volume_name
+            problems.append((problem.at_path(()) if named_by_key else problem).under(*at))
     for key, source in config.secrets.items():
         given = [k for k in ("config", "file", "environment") if getattr(source, k) is not None]
         if len(given) != 1:
             problems.append(
                 Problem(
-                    f"{ROOT}.secrets.{key}",
+                    (ROOT, "secrets", key),
                     "needs exactly one of config, file or environment to say where its text "
                     f"comes from; given: {', '.join(given) or 'none'}",
                 )
@@ -381,7 +380,7 @@ def _volumes_and_secrets(config: TopologyConfig) -> list[Problem]:
         if len(given) != 1:
             problems.append(
                 Problem(
-                    f"{ROOT}.configs.{key}",
+                    (ROOT, "configs", key),
                     "needs exactly one of file, content or environment to say where its text "
                     f"comes from; given: {', '.join(given) or 'none'}",
                 )
@@ -399,7 +398,7 @@ def _volumes_and_secrets(config: TopologyConfig) -> list[Problem]:
             ):
                 problems.append(
                     Problem(
-                        f"{at}.mounts[{index}].source",
+                        (*at, "mounts", index, "source"),
                         f'"{mounted}" is not a volume of this topology; volumes: {volumes}',
                     )
                 )
@@ -407,7 +406,7 @@ def _volumes_and_secrets(config: TopologyConfig) -> list[Problem]:
             if secret.value is not None:
                 problems.append(
                     Problem(
-                        f"{at}.secrets.{name}.value",
+                        (*at, "secrets", name, "value"),
                         "would put a secret's text in the stack file; declare it under "
                         "secrets with config, file or environment",
                     )
@@ -415,7 +414,7 @@ def _volumes_and_secrets(config: TopologyConfig) -> list[Problem]:
             elif name not in config.secrets:
                 problems.append(
                     Problem(
-                        f"{at}.secrets.{name}",
+                        (*at, "secrets", name),
                         f'"{name}" is not a secret of this topology; secrets: {secrets}',
                     )
                 )
@@ -424,7 +423,7 @@ def _volumes_and_secrets(config: TopologyConfig) -> list[Problem]:
             for attr in given:
                 problems.append(
                     Problem(
-                        f"{at}.configs.{name}.{attr}",
+                        (*at, "configs", name, attr),
                         "is given by the topology's configs section; declare the config "
                         "there with file, content or environment",
                     )
@@ -432,7 +431,7 @@ def _volumes_and_secrets(config: TopologyConfig) -> list[Problem]:
             if not given and name not in config.configs:
                 problems.append(
                     Problem(
-                        f"{at}.configs.{name}",
+                        (*at, "configs", name),
                         f'"{name}" is not a config of this topology; configs: {configs}',
                     )
                 )
@@ -447,7 +446,7 @@ def _with_paths(config: TopologyConfig, project_dir: Path | None) -> TopologyCon
     def absolute(path: str) -> str:
         return path if path.startswith("/") else str((project_dir / path).resolve())
 
-    def fix(_path: str, spec: Any) -> Any:
+    def fix(_path: Location, spec: Any) -> Any:
         mounts = tuple(
             dataclasses.replace(m, source=absolute(m.source))
             if m.type == "bind" and isinstance(m.source, str)

@@ -45,7 +45,7 @@ def load_topology_source(inline: Any, file: str | None, project_dir: Path) -> To
         if error.unreadable:
             reason = f'"{file}" {error.problem}; name a file under {project_dir}'
             raise TopologyError([Problem(FILE_KEY, reason)]) from None
-        raise TopologyError([Problem(error.where, error.problem)]) from None
+        raise TopologyError([Problem((), error.problem, file=error.where)]) from None
     if not isinstance(raw, dict):  # named by its kind only: the file's text is not repeated
         raise TopologyError(
             [Problem(FILE_KEY, f'"{file}" holds {_kind(raw)}, not a map of the topology\'s keys')]
@@ -53,9 +53,7 @@ def load_topology_source(inline: Any, file: str | None, project_dir: Path) -> To
     try:
         return load_topology(raw, project_dir)
     except TopologyError as error:
-        raise TopologyError(
-            Problem(f"{file}: {p.field}", p.reason) for p in error.problems
-        ) from None
+        raise TopologyError(p.in_file(file) for p in error.problems) from None
 
 
 COMPOSE_PROFILES_KEY = "composeProfiles"
@@ -126,13 +124,11 @@ def load_compose_source(
     if problems:
         raise TopologyError(problems)
     for advisory in advisories:  # what deploys other than `docker compose up` would, and why
-        pulumi.log.warn(f"{file}: {advisory.field.removeprefix(file + ': ')}: {advisory.reason}")
+        pulumi.log.warn(f"{advisory.field}: {advisory.reason}")
     try:
         return load_topology(raw, project_dir)
     except TopologyError as error:
-        raise TopologyError(
-            Problem(f"{file}: {p.field.removeprefix(ROOT + '.')}", p.reason) for p in error.problems
-        ) from None
+        raise TopologyError(p.without((ROOT,)).in_file(file) for p in error.problems) from None
 
 
 def _unset_variables(model: Any, raw: Any, file: str) -> list[Problem]:
@@ -149,10 +145,11 @@ def _unset_variables(model: Any, raw: Any, file: str) -> list[Problem]:
                 name = model[kind][key].get("name", key)
                 problems.append(
                     Problem(
-                        f"{file}: {kind}.{key}.environment",
+                        (kind, key, "environment"),
                         f'"{variable}" is not set in the environment of this run (docker '
                         f'compose up refuses it too: environment variable "{variable}" required '
                         f'by {kind.removesuffix("s")} "{name}" is not set); set it',
+                        file=file,
                     )
                 )
     return problems

@@ -15,7 +15,7 @@ import pulumi
 
 from ..application import ENGINE, Application, ApplicationArgs
 from ..images import ImageSet
-from ..problems import Problem
+from ..problems import Location, Problem
 from ..service import ServiceSpec
 from ..services.graph import Target, graph_problems
 from ..swarm import (
@@ -52,12 +52,12 @@ class StackTarget:
         """The driver of a network that names none (the first of the target's drivers)."""
         return target_drivers(self.name)[0]
 
-    def network_problems(self, at: str, driver: NetworkDriver) -> list[Problem]:
+    def network_problems(self, at: Location, driver: NetworkDriver) -> list[Problem]:
         """What the target refuses of a network with `driver` (at config path `at`)."""
         return []
 
     def service_problems(
-        self, config: TopologyConfig, at: str, service: ServiceConfig
+        self, config: TopologyConfig, at: Location, service: ServiceConfig
     ) -> list[Problem]:
         """What a service's config holds that the target's services cannot have."""
         return []
@@ -87,25 +87,30 @@ class EngineStack(StackTarget):
     services_on_engine = True
     services = ENGINE
 
-    def network_problems(self, at: str, driver: NetworkDriver) -> list[Problem]:
+    def network_problems(self, at: Location, driver: NetworkDriver) -> list[Problem]:
         if not driver.swarm_scoped:
             return []
         article = "an" if driver.name[:1] in "aeiou" else "a"
         return [
             Problem(
-                f"{at}.driver",
+                (*at, "driver"),
                 f'{article} {driver.name} network needs a swarm; set target "swarm", or use '
                 f'driver "{self.default_driver}" on one engine',
+                "incompatible",
             )
         ]
 
     def service_problems(
-        self, config: TopologyConfig, at: str, service: ServiceConfig
+        self, config: TopologyConfig, at: Location, service: ServiceConfig
     ) -> list[Problem]:
         if service.deploy is None:
             return []
         return [
-            Problem(f"{at}.deploy", 'applies to swarm services; set target "swarm", or remove it')
+            Problem(
+                (*at, "deploy"),
+                'applies to swarm services; set target "swarm", or remove it',
+                "incompatible",
+            )
         ]
 
     def spec(self, key: str, service: ServiceConfig, network: NetworkLookup) -> ServiceSpec:
@@ -127,19 +132,19 @@ class SwarmStack(StackTarget):
     services = SWARM
 
     def service_problems(
-        self, config: TopologyConfig, at: str, service: ServiceConfig
+        self, config: TopologyConfig, at: Location, service: ServiceConfig
     ) -> list[Problem]:
         problems: list[Problem] = []
         if service.sidecars:
-            problems.append(Problem(f"{at}.sidecars", NO_JOINED_NAMESPACE))
+            problems.append(Problem((*at, "sidecars"), NO_JOINED_NAMESPACE, "unsupported"))
         if service.network_mode is not None:
             problems.append(
-                Problem(f"{at}.network_mode", network_mode_reason(service.network_mode))
+                Problem((*at, "network_mode"), network_mode_reason(service.network_mode))
             )
         if service.loopback_ports:
-            problems.append(Problem(f"{at}.loopback_ports", NO_LOOPBACK))
+            problems.append(Problem((*at, "loopback_ports"), NO_LOOPBACK))
         for net, attachment in service.networks.items():
-            where = f"{at}.networks.{net}"
+            where = (*at, "networks", net)
             args = config.networks.get(net)
             if args is not None and not args.external:
                 driver = network_driver(config, net)
@@ -150,7 +155,7 @@ class SwarmStack(StackTarget):
                 continue
             for attr in ("ipv4_address", "ipv6_address"):
                 if getattr(attachment, attr) is not None:
-                    problems.append(Problem(f"{where}.{attr}", NO_STATIC_ADDRESS))
+                    problems.append(Problem((*where, attr), NO_STATIC_ADDRESS, "unsupported"))
         return problems
 
     def spec(self, key: str, service: ServiceConfig, network: NetworkLookup) -> SwarmServiceSpec:

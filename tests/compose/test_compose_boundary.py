@@ -345,9 +345,10 @@ def test_normalised_model_is_checked_again(tmp_path: Path) -> None:
     }
     assert model_problems(tmp_path, "compose.yaml", model) == [
         Problem(
-            "compose.yaml: secrets.pw.file",
+            ("secrets", "pw", "file"),
             f'"/etc/shadow" resolves to /etc/shadow, outside the project folder {tmp_path}; '
             "name a secret file in it",
+            file="compose.yaml",
         )
     ]
 

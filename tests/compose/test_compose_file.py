@@ -479,7 +479,9 @@ def test_unset_variable_warning_is_surfaced_and_the_caller_environment_is_not_re
     monkeypatch.setenv("TAG", "from-the-shell")
     result = _normalise(tmp_path)
     assert result.warnings == (
-        Problem("compose.yaml", 'The "TAG" variable is not set. Defaulting to a blank string'),
+        Problem(
+            (), 'The "TAG" variable is not set. Defaulting to a blank string', file="compose.yaml"
+        ),
     )
     assert result.model["services"]["a"]["image"] == "nginx:"
     given = _normalise(tmp_path, variables={"TAG": "1.27"})
@@ -491,8 +493,9 @@ def test_obsolete_key_warning_names_the_file(tmp_path: Path) -> None:
     _write(tmp_path, 'version: "3.8"\nservices:\n  a:\n    image: x\n')
     assert _normalise(tmp_path).warnings == (
         Problem(
-            "compose.yaml",
+            (),
             "the attribute `version` is obsolete, it will be ignored, please remove it to avoid "
             "potential confusion",
+            file="compose.yaml",
         ),
     )

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 import preview.cli
-from plan.stack_config import key_path
 from tests.preview.helpers_preview import PACKS, REAL_PACK, REPO, run_preview
 
 HERE = Path(__file__).resolve().parent
@@ -174,7 +173,7 @@ HOSTILE_KEY = "a." * 34 + "a!"
 """A network key on which a backtracking key-path pattern ran for minutes."""
 
 
-def test_a_hostile_key_is_placed_in_linear_time(
+def test_a_hostile_key_is_placed_at_its_line_in_linear_time(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     copy = _project_copy(tmp_path, ())
@@ -191,15 +190,9 @@ def test_a_hostile_key_is_placed_in_linear_time(
     assert time.monotonic() - started < 20
     assert outcome.code == 2
     assert outcome.err.splitlines() == [
-        f'error (program): topology.networks.{HOSTILE_KEY}: "{HOSTILE_KEY}" is not a valid '
-        "network name: use letters, digits and _.- after a leading letter or digit"
+        f'error (program): {stack}:4: topology.networks["{HOSTILE_KEY}"]: "{HOSTILE_KEY}" is not '
+        "a valid network name: use letters, digits and _.- after a leading letter or digit"
     ]
-    started = time.monotonic()
-    assert key_path("a." * 200_000 + "a!") is None
-    assert key_path("topology.networks.n1.ports[0].external") == (
-        "topology", "networks", "n1", "ports", 0, "external",
-    )  # fmt: skip
-    assert time.monotonic() - started < 2
 
 
 def test_the_timeout_covers_reading_the_config(
