@@ -29,8 +29,9 @@ from ._props import (
     text,
     unwrap,
 )
-from ._services import stack_also_for_services
+from ._services import stack_with_services
 from ._stack import ContainerEntry, StackIndex, user_defined
+from ._subject import Subject
 
 _HOST: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 """A word that could be a host name (matched whole): `bbox1`, `db`, `api.internal`."""
@@ -181,15 +182,16 @@ class _Names:
 
 
 def _unresolved(args: StackValidationArgs, report: ReportViolation, *, certain: bool) -> None:
-    """Report the names (certain ones, or only guessed ones) that do not resolve."""
-    index = StackIndex(args.resources)
+    """Report the names (certain ones, or only guessed ones) that do not resolve; a swarm
+    service is one more container (its task's), named as a service."""
+    index, subjects = stack_with_services(args)
     names = _Names(index)
     unknowns: list[str] = []
     for container in index.containers:
-        label = container.view.label
+        subject = subjects[container.urn].subject
         mentions, unknown = _mentions(container.props)
         if certain:
-            unknowns.extend(f'the {what} of container "{label}" is' for what in unknown)
+            unknowns.extend(f"the {what} of {subject} is" for what in unknown)
         # A name the container certainly looks up is the mandatory rule's, wherever else it is
         # also guessed at.
         sure = {m.name for m in mentions if m.certain}
@@ -198,15 +200,15 @@ def _unresolved(args: StackValidationArgs, report: ReportViolation, *, certain: 
             token = mention.name
             if token in reported or mention.certain != certain or (not certain and token in sure):
                 continue
-            verdict = _resolves(index, names, container, token)
+            verdict = _resolves(index, subjects, names, container, token)
             if isinstance(verdict, Unknown):
                 if certain:
-                    unknowns.append(f'the networks of container "{label}" or of "{token}" are')
+                    unknowns.append(f'the networks of {subject} or of "{token}" are')
             elif verdict is not None:
                 reported.add(token)
                 if certain:
                     report(
-                        f'container "{label}": {mention.where} names "{token}" ({verdict}), but '
+                        f'{subject}: {mention.where} names "{token}" ({verdict}), but '
                         "the two share no user-defined network, so the name does not resolve "
                         "(the embedded DNS server answers only on user-defined networks); attach "
                         "both to one user-defined network.",
@@ -214,7 +216,7 @@ def _unresolved(args: StackValidationArgs, report: ReportViolation, *, certain: 
                     )
                 else:
                     report(
-                        f'container "{label}": {mention.where} is "{token}", which this rule '
+                        f'{subject}: {mention.where} is "{token}", which this rule '
                         f"guesses may be a host name: it is the name of {verdict}, and the two "
                         "share no user-defined network, so if the process looks it up, it does "
                         "not resolve; if it is a host, attach both to one user-defined network "
@@ -233,7 +235,11 @@ def _guessed_shared_network(args: StackValidationArgs, report: ReportViolation) 
 
 
 def _resolves(
-    index: StackIndex, names: _Names, container: ContainerEntry, token: str
+    index: StackIndex,
+    subjects: dict[str, Subject],
+    names: _Names,
+    container: ContainerEntry,
+    token: str,
 ) -> str | Unknown | None:
     """None when `token` is no other container's name or resolves; else what it names."""
     by_name = [t for t in names.names.get(token, []) if t.urn != container.urn]
@@ -257,9 +263,9 @@ def _resolves(
     if undecided:
         return UNKNOWN
     if by_name:
-        return f'container "{by_name[0].view.label}"'
+        return subjects[by_name[0].urn].subject
     target, network = by_alias[0]
-    return f'an alias of container "{target.view.label}" on network "{network}"'
+    return f'an alias of {subjects[target.urn].subject} on network "{network}"'
 
 
 docker_container_require_shared_network_for_dns = StackValidationPolicy(
@@ -270,7 +276,7 @@ docker_container_require_shared_network_for_dns = StackValidationPolicy(
         "shares a user-defined network with it, so the name resolves."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=stack_also_for_services(_shared_network_for_dns),
+    validate=_shared_network_for_dns,
 )
 
 docker_container_require_shared_network_for_guessed_dns = StackValidationPolicy(
@@ -281,7 +287,7 @@ docker_container_require_shared_network_for_guessed_dns = StackValidationPolicy(
         "user-defined network with it."
     ),
     enforcement_level=EnforcementLevel.ADVISORY,
-    validate=stack_also_for_services(_guessed_shared_network),
+    validate=_guessed_shared_network,
 )
 
 

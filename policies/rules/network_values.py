@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any, Final
 
 from pulumi_policy import (
@@ -19,9 +20,7 @@ from pulumi_policy import (
 
 from ._ipam import Address
 from ._props import (
-    CONTAINER,
     NETWORK,
-    SERVICE,
     Unknown,
     finish,
     is_unknown,
@@ -34,6 +33,7 @@ from ._props import (
     unwrap,
 )
 from ._stack import ContainerEntry, NetworkEntry, StackIndex
+from ._subject import Subject, for_subjects
 from .vocabulary import BRIDGE_NAME_OPTION, IPC_MODES, MTU_OPTION, driver_row
 
 _ATOI: Final = re.compile(r"[+-]?[0-9]+")
@@ -45,66 +45,37 @@ def shown(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _subject(resource_type: str, props: Any, name: str) -> str:
-    label = text(props, "name")
-    kind = "service" if resource_type == SERVICE else "container"
-    return f'{kind} "{label if isinstance(label, str) else name}"'
-
-
-def _spec(resource_type: str, props: Any) -> tuple[Any, str] | None:
-    """Where a container's, or a swarm service's task's, settings are, and the key path of that
-    place in messages ("" for a container, `taskSpec.containerSpec.` for a service)."""
-    if resource_type == CONTAINER:
-        return props, ""
-    if resource_type == SERVICE:
-        spec = record(record(props, "taskSpec"), "containerSpec")
-        return spec, "taskSpec.containerSpec."
-    return None
-
-
 # -- extra hosts -------------------------------------------------------------------------------
 
 
-def _extra_hosts(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    props = unwrap(args.props)
-    found = _spec(args.resource_type, props)
-    if found is None:
-        return
-    spec, at = found
-    subject = _subject(args.resource_type, props, args.name)
-    if isinstance(spec, Unknown):
-        finish(args, [f"the containerSpec of {subject} is"])
-        return
-    hosts = items(spec, "hosts")
+@for_subjects(services=True)
+def _extra_hosts(subject: Subject) -> Iterator[str]:
+    hosts = subject.read(items, "hosts")
     if isinstance(hosts, Unknown):
-        finish(args, [f"the hosts of {subject} are"])
+        subject.undecided(f"the hosts of {subject.subject} are")
         return
-    unknowns: list[str] = []
     for index, entry in enumerate(hosts):
         ip, host = text(entry, "ip"), text(entry, "host")
         if isinstance(ip, Unknown):
-            unknowns.append(f"an extra host's address of {subject} is")
+            subject.undecided(f"an extra host's address of {subject.subject} is")
             continue
         if ip is None or parse_address(ip) is not None:
             continue
-        where = f"{subject}: {at}hosts[{index}].ip {shown(ip)}"
+        where = f"{subject.where('hosts')}[{index}].ip {shown(ip)}"
         if isinstance(host, str):
             where += f" (host {shown(host)})"
         if parse_address(ip.strip()) is not None:
-            report(
+            yield (
                 f"{where} has white space around the address; the engine accepts it and writes it "
                 "into the container's /etc/hosts as given, which breaks the entry; write the "
-                "address alone.",
-                None,
+                "address alone"
             )
         else:
-            report(
+            yield (
                 f"{where} is not an IP address (an IPv6 address takes no %zone); the engine "
                 f'refuses the container with "invalid IP address in add-host: {shown(ip)}"; '
-                "write an IPv4 or IPv6 address, e.g. 172.22.16.10.",
-                None,
+                "write an IPv4 or IPv6 address, e.g. 172.22.16.10"
             )
-    finish(args, unknowns)
 
 
 docker_container_enforce_valid_extra_host = ResourceValidationPolicy(
@@ -121,43 +92,27 @@ docker_container_enforce_valid_extra_host = ResourceValidationPolicy(
 # -- DNS servers -------------------------------------------------------------------------------
 
 
-def _dns_servers(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    props = unwrap(args.props)
-    found = _spec(args.resource_type, props)
-    if found is None:
-        return
-    spec, at = found
-    subject = _subject(args.resource_type, props, args.name)
-    if isinstance(spec, Unknown):
-        finish(args, [f"the containerSpec of {subject} is"])
-        return
-    if args.resource_type == SERVICE:
-        config = record(spec, "dnsConfig")
-        servers = config if isinstance(config, Unknown) else items(config, "nameservers")
-        key = f"{at}dnsConfig.nameservers"
-    else:
-        servers = items(spec, "dns")
-        key = "dns"
+@for_subjects(services=True)
+def _dns_servers(subject: Subject) -> Iterator[str]:
+    servers = subject.read(items, "dns")
     if isinstance(servers, Unknown):
-        finish(args, [f"the DNS servers of {subject} are"])
+        subject.undecided(f"the DNS servers of {subject.subject} are")
         return
-    unknowns: list[str] = []
     for index, server in enumerate(servers):
         if is_unknown(server):
-            unknowns.append(f"a DNS server of {subject} is")
+            subject.undecided(f"a DNS server of {subject.subject} is")
             continue
         if not isinstance(server, str) or not server:
             continue
         if parse_address(server.strip()) is not None or _zoned(server):
             continue  # white space around it ends up as a blank line of resolv.conf: harmless
-        report(
-            f"{subject}: {key}[{index}] {shown(server)} is not an IP address; the engine accepts "
-            "it and writes it into the container's /etc/resolv.conf as given, where the resolver "
-            "cannot use it (alone, it leaves the container no name server; a line break in it "
-            "writes resolver lines of its own); give the server's IP address, e.g. 172.22.16.53.",
-            None,
+        yield (
+            f"{subject.where('dns')}[{index}] {shown(server)} is not an IP address; the engine "
+            "accepts it and writes it into the container's /etc/resolv.conf as given, where the "
+            "resolver cannot use it (alone, it leaves the container no name server; a line break "
+            "in it writes resolver lines of its own); give the server's IP address, e.g. "
+            "172.22.16.53"
         )
-    finish(args, unknowns)
 
 
 def _zoned(server: str) -> bool:

@@ -21,6 +21,7 @@ from policies.rules._subject import (
     for_subjects,
     service_subject,
 )
+from policies.rules.network_values import _dns_servers, _extra_hosts
 from tests.policies.policy_cases import CONTAINER, NETWORK, UNKNOWN
 
 SERVICE = "docker:index/service:Service"
@@ -212,3 +213,42 @@ def test_the_preamble_names_the_subject_and_notes_what_was_unknown() -> None:
     assert _run(user_rule, NETWORK, {"name": "front", "user": "app"}) == ([], [])
     containers_only = for_subjects(services=False)(_user_body)
     assert _run(containers_only, SERVICE, _service(user="app")) == ([], [])
+
+
+def test_extra_host_and_dns_server_rules_name_a_service_at_its_own_keys() -> None:
+    hosts = [{"host": "cache", "ip": "10.0.0.5"}, {"host": "db", "ip": "db.internal"}]
+    assert _run(_extra_hosts, SERVICE, _service(hosts=hosts)) == (
+        [
+            'service "api": taskSpec.containerSpec.hosts[1].ip "db.internal" (host "db") is not '
+            "an IP address (an IPv6 address takes no %zone); the engine refuses the container "
+            'with "invalid IP address in add-host: "db.internal""; write an IPv4 or IPv6 '
+            "address, e.g. 172.22.16.10."
+        ],
+        [],
+    )
+    assert _run(_extra_hosts, CONTAINER, {"name": "web", "hosts": hosts})[0] == [
+        'container "web": hosts[1].ip "db.internal" (host "db") is not an IP address (an IPv6 '
+        'address takes no %zone); the engine refuses the container with "invalid IP address in '
+        'add-host: "db.internal""; write an IPv4 or IPv6 address, e.g. 172.22.16.10.'
+    ]
+    resolver = "accepts it and writes it into the container's /etc/resolv.conf as given"
+    (message,), notes = _run(
+        _dns_servers, SERVICE, _service(dnsConfig={"nameservers": ["10.0.0.53", "ns1"]})
+    )
+    assert message.startswith(
+        f'service "api": taskSpec.containerSpec.dnsConfig.nameservers[1] "ns1" is not an IP '
+        f"address; the engine {resolver}"
+    )
+    assert notes == []
+    (message,), _ = _run(_dns_servers, CONTAINER, {"name": "web", "dns": ["ns1"]})
+    assert message.startswith(
+        f'container "web": dns[0] "ns1" is not an IP address; the engine {resolver}'
+    )
+    assert message.endswith("give the server's IP address, e.g. 172.22.16.53.")
+    assert _run(_dns_servers, SERVICE, {"name": "api", "taskSpec": UNKNOWN}) == (
+        [],
+        [
+            'cannot decide during preview: the DNS servers of service "api" are unknown until '
+            "the update; the rule decides when the update runs"
+        ],
+    )
