@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,9 @@ class Sources:
     compose_lines: dict[tuple[str, ...], int] = field(default_factory=dict)
     program: Path | None = None
     program_lines: list[str] = field(default_factory=list)
+    _urns_of: tuple[Plan, dict[str, Registration]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def read(
@@ -85,26 +89,46 @@ class Sources:
         """Where `registration` is written: the first of its names (most specific first) that
         the stack file, the compose file or the program spells in exactly one place."""
         if registration is not None and plan is not None:
-            for name in _names(registration, plan):
+            for name in _names(registration, self._urns(plan)):
                 place = self._in_stack(name) or self._in_compose(name) or self._in_program(name)
                 if place is not None:
                     return place
         return Place(self.stack_file, 1) if self.stack_file is not None else None
 
+    def _urns(self, plan: Plan) -> dict[str, Registration]:
+        """`plan`'s registrations by URN, worked out once per plan, not once per finding."""
+        if self._urns_of is None or self._urns_of[0] is not plan:
+            self._urns_of = (plan, plan.by_urn())
+        return self._urns_of[1]
+
+    @cached_property
+    def _stack_names(self) -> dict[str, list[int]]:
+        """The stack file's lines by the last key of their path (read once, not per name)."""
+        lines: dict[str, list[int]] = {}
+        for key, line in self.stack_lines.items():
+            if key:
+                lines.setdefault(key[-1], []).append(line)
+        return lines
+
+    @cached_property
+    def _compose_names(self) -> dict[str, list[int]]:
+        """The compose file's lines of each service, network and volume, by its name."""
+        lines: dict[str, list[int]] = {}
+        for path, line in self.compose_lines.items():
+            if len(path) == 2 and path[0] in ("services", "networks", "volumes"):
+                lines.setdefault(path[1], []).append(line)
+        return lines
+
     def _in_stack(self, name: str) -> Place | None:
         if self.stack_file is None:
             return None
-        found = [line for key, line in self.stack_lines.items() if key[-1] == name]
+        found = self._stack_names.get(name, [])
         return Place(self.stack_file, found[0]) if len(found) == 1 else None
 
     def _in_compose(self, name: str) -> Place | None:
         if self.compose_file is None:
             return None
-        found = [
-            line
-            for path, line in self.compose_lines.items()
-            if len(path) == 2 and path[0] in ("services", "networks", "volumes") and path[1] == name
-        ]
+        found = self._compose_names.get(name, [])
         return Place(self.compose_file, found[0]) if len(found) == 1 else None
 
     def _in_program(self, name: str) -> Place | None:
@@ -117,12 +141,11 @@ class Sources:
         return Place(self.program, found[0]) if len(found) == 1 else None
 
 
-def _names(registration: Registration, plan: Plan) -> Iterator[str]:
+def _names(registration: Registration, by_urn: Mapping[str, Registration]) -> Iterator[str]:
     """The names a resource may be written under, most specific first: its `name` input and
     its own name, each also without the name of a component above it (`web-web1` under `web`:
     `web1`) and without a trailing `-<replica number>` (a compose service's container is
     `<project>-<service>-<replica>`); then the components' own names, innermost first."""
-    by_urn = plan.by_urn()
     given = registration.inputs.get("name")
     own = [given] if isinstance(given, str) else []
     own.append(registration.name)
