@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextvars
 import gc
 import heapq
 import logging
@@ -22,7 +25,7 @@ from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from .model import STACK_TYPE, UNKNOWN, Plan, Registration
 from .vocabulary import CONTAINER_TYPE, NETWORK_TYPE, REMOTE_IMAGE_TYPE
@@ -112,6 +115,23 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.duplicates: list[str] = []
         """URNs registered more than once, which the engine refuses."""
         self._urns: set[str] = set()
+        self._worker: concurrent.futures.ThreadPoolExecutor | None = None
+
+    def _in_worker(self, method: Callable[[Any], Any], request: Any) -> Any:
+        """`method(request)` in a thread of its own, with an event loop of its own: the SDK's
+        mock monitor makes resource objects for resource references and awaits them there.
+        Called off the program's loop (by such an object's own requests), it runs where it is."""
+        if asyncio._get_running_loop() is None:
+            return method(request)
+        if self._worker is None:
+            self._worker = concurrent.futures.ThreadPoolExecutor(1, "container-comms-monitor")
+        # In the program's context (the SDK's settings live in context variables), as the
+        # SDK hands its calls to a thread.
+        return self._worker.submit(contextvars.copy_context().run, method, request).result()
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.shutdown()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """The URN the engine gives (`resource.NewURN`): the parent's whole qualified type
@@ -124,7 +144,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        register = super().RegisterResource
+        if _REFERENCE in request.object.SerializeToString():
+            response = self._in_worker(register, request)
+        else:
+            response = register(request)
         urn = response.urn
         if urn in self._urns:
             self.duplicates.append(urn)
@@ -154,6 +178,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         )
         return response
 
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        return self._in_worker(super().ReadResource, request)  # type: ignore[no-untyped-call]
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        return self._in_worker(super().Invoke, request)  # type: ignore[no-untyped-call]
+
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self.registered_outputs[request.urn] = json_format.MessageToDict(request.outputs)
         return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
@@ -167,6 +197,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             else r
             for r in self.registrations
         ]
+
+
+_REFERENCE = b"5cf8f73096256a8f31e491e813e4eb8e"
+"""The signature of a resource reference in a request's properties (`rpc._special_resource_sig`)."""
 
 
 def record_program(
@@ -236,7 +270,12 @@ def record(
     # too, and a collection then would walk every object the run left alive.
     with _batch_gc():
         try:
-            with _no_stack_traces(), _no_debug_log(), _resource_types_once():
+            with (
+                _no_stack_traces(),
+                _no_debug_log(),
+                _resource_types_once(),
+                _monitor_in_loop_thread(),
+            ):
                 _sync_await(run_pulumi_func(program))
                 exports = _sync_await(_resolve_exports())
         except pulumi.RunError as error:
@@ -248,6 +287,8 @@ def record(
         except Exception as error:
             _refuse_duplicates(monitor)
             raise ProgramError(_describe(error, source_root or Path.cwd())) from None
+        finally:
+            monitor.close()
         _refuse_duplicates(monitor)
         resources = _with_stack(monitor.with_component_outputs(), project, stack, exports)
     return Plan(
@@ -331,6 +372,64 @@ def _no_stack_traces() -> Iterator[None]:
         yield
     finally:
         pulumi_resource._get_stack_trace = previous
+
+
+class _MonitorCallsInline(concurrent.futures.ThreadPoolExecutor):
+    """An executor that runs the SDK's own calls to the monitor at once, in the calling thread,
+    and hands anything else (a program's own blocking work) to worker threads as before."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        if not getattr(fn, "__module__", "").startswith("pulumi."):
+            return super().submit(fn, *args, **kwargs)
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # noqa: BLE001 (the awaiting task gets it, as from a thread)
+            future.set_exception(error)
+        return future
+
+
+@contextmanager
+def _monitor_in_loop_thread() -> Iterator[None]:
+    """Call the in-process mock monitor in the event loop's own thread, not through a pool.
+
+    The SDK hands every monitor call to the loop's default executor, since a real monitor is a
+    gRPC server; the mocks' monitor is Python in this process, so each registration paid a
+    thread hand-off and the lock and GIL traffic around it, twice for a component (its
+    registration and its `register_outputs`), and the run's timing varied with the threads'.
+    The mocks' monitor settles each coroutine it makes with `_sync_await`, which would re-enter
+    the running loop; in the loop's thread it is driven to its end at once instead (a
+    registration's state holds no pending value), while a request carrying a resource
+    reference, and `Invoke` and `ReadResource`, still run on a thread of their own
+    (`RecordingMonitor._in_worker`). The loop's executor and the SDK's function come back after.
+    """
+    previous_await = getattr(pulumi_mocks, "_sync_await", None)
+    if previous_await is None:  # an SDK that settles its monitor's work some other way
+        yield
+        return
+
+    def settled(awaitable: Any) -> Any:
+        if asyncio._get_running_loop() is None:  # a worker thread: its own loop, as before
+            return previous_await(awaitable)
+        step = awaitable.__await__()
+        try:
+            step.send(None)
+        except StopIteration as done:
+            return done.value
+        step.close()
+        raise RuntimeError("the mock monitor would wait inside the program's event loop")
+
+    loop = _ensure_event_loop()  # the loop `_sync_await` runs the program on
+    previous_executor = getattr(loop, "_default_executor", None)
+    inline = _MonitorCallsInline(thread_name_prefix="container-comms-program")
+    loop.set_default_executor(inline)
+    pulumi_mocks._sync_await = settled
+    try:
+        yield
+    finally:
+        pulumi_mocks._sync_await = previous_await
+        loop._default_executor = previous_executor  # type: ignore[attr-defined]
+        inline.shutdown(wait=False)
 
 
 @contextmanager

@@ -1,20 +1,26 @@
-"""The recorder takes three of the SDK's per-registration costs out while a program runs (its
-stack traces, its debug log lines, re-reading a resource class's type annotations) and keeps
-the cyclic collector off; what a plan keeps is unchanged, and the SDK and the collector are as
-they were once the recording ends, whether the program succeeded or failed."""
+"""The recorder takes four of the SDK's per-registration costs out while a program runs (its
+stack traces, its debug log lines, re-reading a resource class's type annotations, a thread
+hand-off per call to the in-process monitor) and keeps the cyclic collector off; what a plan
+keeps is unchanged, and the SDK and the collector are as they were once the recording ends,
+whether the program succeeded or failed."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import threading
 from collections.abc import Iterator
 
 import pulumi
 import pulumi_docker as docker
 import pytest
 from pulumi import _types as pulumi_types
+from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as pulumi_resource
+from pulumi.runtime.sync_await import _ensure_event_loop
 
 from plan import ProgramError, record
+from plan.recorder import RecordingMonitor
 
 
 class Annotated(pulumi.ComponentResource):
@@ -29,11 +35,13 @@ class Annotated(pulumi.ComponentResource):
         self.register_outputs({"label": label})
 
 
-def _sdk() -> tuple[object, object, object]:
+def _sdk() -> tuple[object, ...]:
     return (
         pulumi.log.debug,
         pulumi_types.resource_types,
         getattr(pulumi_resource, "_get_stack_trace", None),
+        pulumi_mocks._sync_await,
+        getattr(_ensure_event_loop(), "_default_executor", None),
     )
 
 
@@ -99,3 +107,53 @@ def test_each_component_of_one_class_keeps_its_own_outputs_and_order():
     assert order.index("net") > order.index("first")
     assert order.index("other") > order.index("net")
     assert by_name["other"].dependencies == (by_name["net"].urn,)
+
+
+def test_the_monitor_is_called_in_the_programs_own_thread(monkeypatch):
+    threads: set[int] = set()
+    register = RecordingMonitor.RegisterResource
+
+    def watched(self, request):
+        threads.add(threading.get_ident())
+        return register(self, request)
+
+    monkeypatch.setattr(RecordingMonitor, "RegisterResource", watched)
+    plan = record(_program, project="container-comms", stack="test")
+    assert threads == {threading.get_ident()}
+    assert sorted(r.name for r in plan.resources) == [
+        "container-comms-test",
+        "first",
+        "net",
+        "other",
+        "second",
+    ]
+
+
+def test_a_programs_own_blocking_work_still_runs_on_a_worker_thread():
+    def program() -> None:
+        loop = asyncio.get_event_loop()
+        pulumi.export(
+            "ran on", pulumi.Output.from_input(loop.run_in_executor(None, threading.get_ident))
+        )
+
+    plan = record(program, project="container-comms", stack="test")
+    assert plan.exports["ran on"] != float(threading.get_ident())
+
+
+def test_a_resource_reference_a_read_and_an_invoke_are_answered_without_waiting_on_the_loop():
+    def program() -> None:
+        net = docker.Network("net", name="net")
+        pulumi.ComponentResource("test:index:Holder", "holder", {"network": net})
+        read = docker.Network.get("existing", "existing-id")
+        pulumi.export("read", read.id)
+
+    plan = record(program, project="container-comms", stack="test", preview=False)
+    holder = next(r for r in plan.resources if r.name == "holder")
+    assert holder.inputs["network"]["urn"] == next(r.urn for r in plan.resources if r.name == "net")
+    assert plan.exports == {"read": "existing-id"}
+    with pytest.raises(ProgramError, match="the program calls docker:index/getNetwork:getNetwork"):
+        record(
+            lambda: pulumi.export("found", docker.get_network(name="net").id),
+            project="container-comms",
+            stack="test",
+        )
