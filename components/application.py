@@ -72,7 +72,7 @@ class Application(pulumi.ComponentResource):
                 (("services", key), key, spec) for key, spec in args.services.items()
             )
         raise_if_any(subject, problems)
-        super().__init__(TYPE, name, {"serviceKeys": list(args.services)}, opts)
+        super().__init__(TYPE, name, None, opts)
         images = images_for(args.images, name, self)
         site = EngineSite(name, self, images, waited_for(args.services))
         self.services = register_services(args.services, order, site)
@@ -89,6 +89,7 @@ class Application(pulumi.ComponentResource):
                 self.loopback_endpoints[key] = built.loopback_endpoints
         self.register_outputs(
             {
+                "serviceKeys": list(args.services),
                 "dnsNames": self.dns_names,
                 "addresses": self.addresses,
                 "loopbackEndpoints": self.loopback_endpoints,

@@ -233,3 +233,23 @@ def _is_resource_type(hint: Any) -> bool:
             dict,
         }
     )
+
+
+def replaced(value: T, /, **changes: Any) -> T:
+    """`value`, a frozen dataclass instance, with `changes`: what `dataclasses.replace` returns,
+    made without running `__init__` again field by field (a spec has about fifty fields and the
+    loader copies each service several times). Unknown field names are refused as `replace`
+    refuses them; a class with `__post_init__` or slots is left to `replace`."""
+    cls = type(value)
+    fields = getattr(cls, "__dataclass_fields__", None)
+    if (
+        fields is None
+        or hasattr(cls, "__post_init__")
+        or not hasattr(value, "__dict__")
+        or not changes.keys() <= fields.keys()
+    ):
+        return dataclasses.replace(value, **changes)  # type: ignore[type-var]
+    copy: T = object.__new__(cls)
+    copy.__dict__.update(value.__dict__)
+    copy.__dict__.update(changes)
+    return copy

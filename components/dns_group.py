@@ -82,9 +82,7 @@ class DnsGroup(pulumi.ComponentResource):
             problems = [p.without(("networks", 0), at=2) for p in address_problems(members)]
         raise_if_any(f'dns group "{name}"', problems)
         self.network_name = network_name(args.network)
-        super().__init__(
-            TYPE, name, {"network": self.network_name, "members": list(args.members)}, opts
-        )
+        super().__init__(TYPE, name, None, opts)
         images = images_for(args.images, name, self)
         self.dns_names = {}
         self.addresses = {}

@@ -111,7 +111,7 @@ class ImageSet(pulumi.ComponentResource):
         self, name: str, args: ImageSetArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         args = checked(f'image set "{name}"', args, ImageSetArgs)
-        super().__init__(TYPE, name, {"pull": args.pull}, opts)
+        super().__init__(TYPE, name, None, opts)
         self._name = name
         self._pull = args.pull
         self.pulled = {}

@@ -97,9 +97,7 @@ class JoinedGroup(pulumi.ComponentResource):
         if not problems:
             problems = address_problems([(("owner",), args.owner_name, owner_service(args))])
         raise_if_any(f'joined group "{name}"', problems)
-        super().__init__(
-            TYPE, name, {"owner": args.owner_name, "sidecars": list(args.sidecars)}, opts
-        )
+        super().__init__(TYPE, name, None, opts)
         built = build_service(
             name,
             args.owner_name,
@@ -119,6 +117,7 @@ class JoinedGroup(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "ownerName": self.owner_name,
+                "sidecars": list(args.sidecars),
                 "networkMode": self.network_mode,
                 "loopbackEndpoints": self.loopback_endpoints,
                 "ownerAddresses": self.owner_addresses,

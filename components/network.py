@@ -114,9 +114,7 @@ class UserDefinedNetwork(pulumi.ComponentResource):
                 )
             )
         raise_if_any(f'network "{network_name}"', problems)
-        super().__init__(
-            type_token, name, {"networkName": network_name, "subnet": args.subnet}, opts
-        )
+        super().__init__(type_token, name, None, opts)
         self.pool = (
             AddressPool.for_network(args.subnet, args.gateway, args.ip_range, args.aux_addresses)
             if args.subnet is not None

@@ -370,7 +370,7 @@ class Service(pulumi.ComponentResource):
             problems = address_problems([((), name, args.spec)])
         # The name problem is about the component's own name; the others are in `spec`.
         raise_if_any(f'service "{name}"', [p.under("spec") if p.path else p for p in problems])
-        super().__init__(TYPE, name, {"containerName": args.spec.container_name or name}, opts)
+        super().__init__(TYPE, name, None, opts)
         built = build_service(
             name,
             name,

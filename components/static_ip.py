@@ -68,12 +68,7 @@ class StaticIpContainer(pulumi.ComponentResource):
         raise_if_any(f'static container "{container_name}"', problems)
         self.container_name = container_name
         self.network_name = network_name(args.network)
-        super().__init__(
-            TYPE,
-            name,
-            {"containerName": container_name, "network": self.network_name},
-            opts,
-        )
+        super().__init__(TYPE, name, None, opts)
         built = build_service(
             name,
             container_name,

@@ -636,7 +636,7 @@ class SwarmApplication(pulumi.ComponentResource):
         problems, order = swarm_application_problems(args.services, name)
         problems += _secret_problems(args.services)
         raise_if_any(subject, problems)
-        super().__init__(TYPE, name, {"serviceKeys": list(args.services)}, opts)
+        super().__init__(TYPE, name, None, opts)
         self.secrets = {}
         for spec in args.services.values():
             for secret_name, secret in spec.secrets.items():
@@ -665,6 +665,7 @@ class SwarmApplication(pulumi.ComponentResource):
             self.endpoint_modes[built.service_name] = spec.deploy.endpoint_mode
         self.register_outputs(
             {
+                "serviceKeys": list(args.services),
                 "dnsNames": self.dns_names,
                 "taskNames": self.task_names,
                 "endpointModes": self.endpoint_modes,

@@ -50,7 +50,7 @@ class NamedVolume(pulumi.ComponentResource):
         args = checked(f'volume "{name}"', args, NamedVolumeArgs)
         volume_name = args.volume_name or name
         raise_if_any(f'volume "{volume_name}"', volume_args_problems(volume_name, args))
-        super().__init__(TYPE, name, {"volumeName": volume_name, "external": args.external}, opts)
+        super().__init__(TYPE, name, None, opts)
         self.volume_name = volume_name
         self.external = args.external
         self.volume = None

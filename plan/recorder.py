@@ -148,7 +148,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if _REFERENCE in request.object.SerializeToString():
             response = self._in_worker(register, request)
         else:
-            response = register(request)
+            response = register(request)  # type: ignore[no-untyped-call]
         urn = response.urn
         if urn in self._urns:
             self.duplicates.append(urn)
@@ -179,10 +179,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        return self._in_worker(super().ReadResource, request)  # type: ignore[no-untyped-call]
+        return self._in_worker(super().ReadResource, request)
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        return self._in_worker(super().Invoke, request)  # type: ignore[no-untyped-call]
+        return self._in_worker(super().Invoke, request)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self.registered_outputs[request.urn] = json_format.MessageToDict(request.outputs)
@@ -384,7 +384,7 @@ class _MonitorCallsInline(concurrent.futures.ThreadPoolExecutor):
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as error:  # noqa: BLE001 (the awaiting task gets it, as from a thread)
+        except BaseException as error:  # the awaiting task gets it, as from a thread
             future.set_exception(error)
         return future
 
@@ -419,16 +419,16 @@ def _monitor_in_loop_thread() -> Iterator[None]:
         step.close()
         raise RuntimeError("the mock monitor would wait inside the program's event loop")
 
-    loop = _ensure_event_loop()  # the loop `_sync_await` runs the program on
+    loop = _ensure_event_loop()  # type: ignore[no-untyped-call]  # the loop `_sync_await` runs the program on
     previous_executor = getattr(loop, "_default_executor", None)
     inline = _MonitorCallsInline(thread_name_prefix="container-comms-program")
     loop.set_default_executor(inline)
-    pulumi_mocks._sync_await = settled
+    setattr(pulumi_mocks, "_sync_await", settled)  # noqa: B010 (not an export of the SDK's)
     try:
         yield
     finally:
-        pulumi_mocks._sync_await = previous_await
-        loop._default_executor = previous_executor  # type: ignore[attr-defined]
+        setattr(pulumi_mocks, "_sync_await", previous_await)  # noqa: B010
+        loop._default_executor = previous_executor
         inline.shutdown(wait=False)
 
 

@@ -143,7 +143,8 @@ def test_dns_group_members_share_the_network_with_names_and_aliases(recorder):
     group = plan.named("bboxes")
     bbox1, bbox2 = plan.named("bboxes-bbox1"), plan.named("bboxes-bbox2")
     assert group.type == "container-comms:index:DnsGroup"
-    assert group.inputs == {"network": "my_net2", "members": ["bbox1", "bbox2"]}
+    assert group.inputs == {}
+    assert group.outputs["networkName"] == "my_net2"
     assert {bbox1.parent, bbox2.parent} == {group.urn}
     assert bbox1.inputs["networksAdvanced"] == [{"name": "my_net2", "aliases": ["box1"]}]
     assert bbox2.inputs["networksAdvanced"] == [{"name": "my_net2", "ipv4Address": "172.22.16.9"}]
@@ -220,7 +221,8 @@ def test_joined_sidecars_share_the_owner_namespace(recorder):
     plan = recorder.run(program)
     group, owner, shell = plan.named("web"), plan.named("web-web1"), plan.named("web-shell")
     assert group.type == "container-comms:index:JoinedGroup"
-    assert group.inputs == {"owner": "web1", "sidecars": ["shell"]}
+    assert group.inputs == {}
+    assert (group.outputs["ownerName"], group.outputs["sidecars"]) == ("web1", ["shell"])
     assert owner.parent == shell.parent == group.urn
     assert shell.inputs["networkMode"] == "container:web1"
     assert "networksAdvanced" not in shell.inputs
@@ -465,3 +467,18 @@ def test_invalid_network_settings_are_refused(recorder):
         str(caught.value)
         == 'network "my_net2": subnet: "172.22.16.0/33" is not a valid IPv4 network'
     )
+
+
+def test_replaced_copies_a_spec_as_dataclasses_replace_does():
+    import dataclasses
+
+    from components import ServiceSpec
+    from components.checking import replaced
+
+    spec = ServiceSpec(image="busybox:1.36", command=("sleep", "1"))
+    copy = replaced(spec, image="httpd:2.4", hostname="web")
+    assert copy == dataclasses.replace(spec, image="httpd:2.4", hostname="web")
+    assert type(copy) is ServiceSpec
+    assert (spec.image, spec.hostname) == ("busybox:1.36", None)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        replaced(spec, colour="blue")

@@ -397,8 +397,9 @@ def test_application_exports_names_and_addresses_per_network(recorder):
 
     plan = recorder.run(program)
     shop = plan.named("shop")
-    assert shop.inputs == {"serviceKeys": ["web", "api", "db"]}
+    assert shop.inputs == {}
     assert shop.outputs == {
+        "serviceKeys": ["web", "api", "db"],
         "dnsNames": {
             "front": {"web": ["web", "www"], "shop-api": ["shop-api"]},
             "back": {"shop-api": ["shop-api"], "db": ["db"]},

@@ -189,3 +189,12 @@ def test_program_reads_a_topology_file_named_in_config(tmp_path):
     assert from_file.exports["dnsNames"] == {
         "bboxes": {"bbox1": ["bbox1", "box1"], "bbox2": ["bbox2", "box2"]}
     }
+
+
+@pytest.mark.parametrize("stack", ["app", "dev", "prod", "swarm", "wordpress"])
+def test_components_keep_what_they_made_as_outputs_and_register_no_inputs(recorder, stack):
+    plan = recorder.stack(stack)
+    components = [r for r in plan.resources if not r.custom and r.parent]
+    assert components
+    assert {r.name: r.inputs for r in components} == {r.name: {} for r in components}
+    assert all(r.outputs for r in components)

@@ -12,6 +12,7 @@ import pulumi
 
 from ..application import Application
 from ..attachment import NetworkRef
+from ..checking import replaced
 from ..dns_group import DnsGroup
 from ..images import ImageSet, ImageSetArgs
 from ..inputfiles import InputFileError, inside, read_text
@@ -134,19 +135,14 @@ def build_topology(config: TopologyConfig, project_dir: Path | None = None) -> D
 
     def resolve_refs(_path: Location, spec: Any) -> Any:
         mounts = tuple(
-            dataclasses.replace(m, source=deployment.volumes[m.source])
+            replaced(m, source=deployment.volumes[m.source])
             if m.type == "volume" and isinstance(m.source, str)
             else m
             for m in spec.mounts
         )
-        uses = {
-            name: dataclasses.replace(use, value=secrets[name])
-            for name, use in spec.secrets.items()
-        }
-        files = {
-            name: dataclasses.replace(use, **configs[name]) for name, use in spec.configs.items()
-        }
-        return dataclasses.replace(spec, mounts=mounts, secrets=uses, configs=files)
+        uses = {name: replaced(use, value=secrets[name]) for name, use in spec.secrets.items()}
+        files = {name: replaced(use, **configs[name]) for name, use in spec.configs.items()}
+        return replaced(spec, mounts=mounts, secrets=uses, configs=files)
 
     config = replace_specs(config, resolve_refs)
     built = {kind.key: kind.build(config, network, deployment.images) for kind in KINDS}

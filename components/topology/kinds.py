@@ -9,13 +9,13 @@ loop over `KINDS`: adding a kind, or a key to one, is a change here and in `sche
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 import pulumi
 
+from ..checking import replaced
 from ..dns_group import DnsGroup, dns_group_problems
 from ..images import ImageSet
 from ..joined_group import JoinedGroup, joined_group_problems, sidecar_option_problem
@@ -179,18 +179,18 @@ class DnsGroups(Kind[DnsGroupConfig]):
     ) -> DnsGroupConfig:
         at = self.at(name)
         members = {
-            m: dataclasses.replace(
+            m: replaced(
                 spec,
                 ipv4_address=_address(addresses, (*at, "members", m), spec.ipv4_address),
             )
             for m, spec in value.members.items()
         }
-        return dataclasses.replace(value, members=members)
+        return replaced(value, members=members)
 
     def with_specs(self, name: str, value: DnsGroupConfig, spec: SpecMap[Any]) -> DnsGroupConfig:
         at = self.at(name)
         members = {m: spec((*at, "members", m), s) for m, s in value.members.items()}
-        return dataclasses.replace(value, members=members)
+        return replaced(value, members=members)
 
     def problems(self, config: TopologyConfig, network: NetworkLookup) -> list[Problem]:
         return [
@@ -243,19 +243,19 @@ class JoinedGroups(Kind[JoinedGroupConfig]):
     ) -> JoinedGroupConfig:
         at = self.at(name)
         networks = tuple(
-            dataclasses.replace(
+            replaced(
                 a,
                 ipv4_address=_address(addresses, (*at, "owner", "networks", i), a.ipv4_address),
             )
             for i, a in enumerate(value.owner.networks)
         )
-        return dataclasses.replace(value, owner=dataclasses.replace(value.owner, networks=networks))
+        return replaced(value, owner=replaced(value.owner, networks=networks))
 
     def with_specs(
         self, name: str, value: JoinedGroupConfig, spec: SpecMap[Any]
     ) -> JoinedGroupConfig:
         at = self.at(name)
-        return dataclasses.replace(
+        return replaced(
             value,
             owner=spec((*at, "owner"), value.owner),
             sidecars={s: spec((*at, "sidecars", s), c) for s, c in value.sidecars.items()},
@@ -301,7 +301,7 @@ class StaticContainers(Kind[StaticContainerConfig]):
         self, name: str, value: StaticContainerConfig, addresses: Addresses
     ) -> StaticContainerConfig:
         address = _address(addresses, self.at(name), value.ipv4_address)
-        return dataclasses.replace(value, ipv4_address=address or value.ipv4_address)
+        return replaced(value, ipv4_address=address or value.ipv4_address)
 
     def with_specs(
         self, name: str, value: StaticContainerConfig, spec: SpecMap[Any]
@@ -374,17 +374,17 @@ class Services(Kind[ServiceConfig]):
         networks = {
             net: a
             if a is None
-            else dataclasses.replace(
+            else replaced(
                 a, ipv4_address=_address(addresses, (*at, "networks", net), a.ipv4_address)
             )
             for net, a in value.networks.items()
         }
-        return dataclasses.replace(value, networks=networks)
+        return replaced(value, networks=networks)
 
     def with_specs(self, name: str, value: ServiceConfig, spec: SpecMap[Any]) -> ServiceConfig:
         at = self.at(name)
         sidecars = {s: spec((*at, "sidecars", s), c) for s, c in value.sidecars.items()}
-        result: ServiceConfig = dataclasses.replace(spec(at, value), sidecars=sidecars)
+        result: ServiceConfig = replaced(spec(at, value), sidecars=sidecars)
         return result
 
     def on_engine(self, config: TopologyConfig) -> bool:
@@ -432,7 +432,7 @@ def replace_specs(config: TopologyConfig, spec: SpecMap[Any]) -> TopologyConfig:
         kind.key: {n: kind.with_specs(n, v, spec) for n, v in kind.section(config).items()}
         for kind in KINDS
     }
-    return dataclasses.replace(config, **changes)
+    return replaced(config, **changes)
 
 
 def with_addresses(config: TopologyConfig, addresses: Addresses) -> TopologyConfig:
@@ -441,7 +441,7 @@ def with_addresses(config: TopologyConfig, addresses: Addresses) -> TopologyConf
         kind.key: {n: kind.with_addresses(n, v, addresses) for n, v in kind.section(config).items()}
         for kind in KINDS
     }
-    return dataclasses.replace(config, **changes)
+    return replaced(config, **changes)
 
 
 def members(config: TopologyConfig) -> list[tuple[Kind[Any], Member]]:

@@ -19,6 +19,7 @@ import pydantic
 from ..addressing import AUTO, AddressPool
 from ..attachment import ipv6_problems, not_attachable_reason
 from ..checking import problems as type_problems
+from ..checking import replaced
 from ..container import port_conflicts
 from ..images import build_problems
 from ..naming import is_predefined_network
@@ -338,16 +339,14 @@ def _component_problems(config: TopologyConfig) -> list[Problem]:
     mounted = {key for key, source in config.configs.items() if source.file is not None}
 
     def stand_ins(_path: Location, spec: Any) -> Any:
-        uses = {
-            name: dataclasses.replace(use, value="(secret)") for name, use in spec.secrets.items()
-        }
+        uses = {name: replaced(use, value="(secret)") for name, use in spec.secrets.items()}
         configs = {
-            name: dataclasses.replace(use, source="/(config file)")
+            name: replaced(use, source="/(config file)")
             if name in mounted
-            else dataclasses.replace(use, content="(config)")
+            else replaced(use, content="(config)")
             for name, use in spec.configs.items()
         }
-        return dataclasses.replace(spec, secrets=uses, configs=configs)
+        return replaced(spec, secrets=uses, configs=configs)
 
     config = replace_specs(config, stand_ins)
     network = _engine_names(config)
@@ -448,14 +447,14 @@ def _with_paths(config: TopologyConfig, project_dir: Path | None) -> TopologyCon
 
     def fix(_path: Location, spec: Any) -> Any:
         mounts = tuple(
-            dataclasses.replace(m, source=absolute(m.source))
+            replaced(m, source=absolute(m.source))
             if m.type == "bind" and isinstance(m.source, str)
             else m
             for m in spec.mounts
         )
         build = spec.build
         if build is not None:
-            build = dataclasses.replace(build, context=absolute(build.context))
-        return dataclasses.replace(spec, mounts=mounts, build=build)
+            build = replaced(build, context=absolute(build.context))
+        return replaced(spec, mounts=mounts, build=build)
 
     return replace_specs(config, fix)
