@@ -13,6 +13,7 @@ import dataclasses
 import json
 import types
 import typing
+import weakref
 from collections.abc import Sequence
 from functools import cache
 from typing import Annotated, Any, TypeVar
@@ -51,12 +52,28 @@ def adapter(cls: Any) -> pydantic.TypeAdapter[Any]:
     return pydantic.TypeAdapter(cls)
 
 
+_VOUCHED: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+"""Arguments the topology built from a config its loader checked, by `id` (a dead one drops out)."""
+
+
+def vouched(value: T) -> T:
+    """`value`, arguments the topology builder made from a config its loader has checked
+    against the same types: `checked` takes them as they are, instead of validating every field
+    of every spec a second time. Only the builder vouches; arguments a program makes are always
+    checked."""
+    _VOUCHED[id(value)] = value
+    return value
+
+
 def checked(subject: str, value: Any, cls: type[T]) -> T:
     """`value` as a `cls`, its fields checked against their declared types (lists become
-    tuples; a plain map of the same fields is accepted too).
+    tuples; a plain map of the same fields is accepted too). Arguments the topology builder
+    `vouched` for are taken as they are.
 
     Raises `ComponentError` naming `subject` and each wrong field.
     """
+    if type(value) is cls and _VOUCHED.get(id(value)) is value:
+        return typing.cast(T, value)
     try:
         schema: Any = cls
         result: T = adapter(schema).validate_python(value)

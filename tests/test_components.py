@@ -482,3 +482,22 @@ def test_replaced_copies_a_spec_as_dataclasses_replace_does():
     assert (spec.image, spec.hostname) == ("busybox:1.36", None)
     with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         replaced(spec, colour="blue")
+
+
+def test_checked_takes_vouched_arguments_as_they_are_and_checks_every_other():
+    from components import DnsGroupArgs, DnsMember
+    from components.checking import checked, vouched
+    from components.problems import ComponentError
+
+    def args(aliases):
+        return DnsGroupArgs(
+            network="n1", members={"a": DnsMember(image="busybox", aliases=aliases)}
+        )
+
+    built = vouched(args(("x",)))
+    assert checked('dns group "g"', built, DnsGroupArgs) is built
+    given = args(["x"])  # a list, as a program may pass it: checked, and held as a tuple
+    assert checked('dns group "g"', given, DnsGroupArgs).members["a"].aliases == ("x",)
+    with pytest.raises(ComponentError) as refused:
+        checked('dns group "g"', args("x"), DnsGroupArgs)
+    assert str(refused.value) == 'dns group "g": members.a.aliases: expected a list, got "x"'

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import pulumi
 
-from ..checking import replaced
+from ..checking import replaced, vouched
 from ..dns_group import DnsGroup, dns_group_problems
 from ..images import ImageSet
 from ..joined_group import JoinedGroup, joined_group_problems, sidecar_option_problem
@@ -203,7 +203,7 @@ class DnsGroups(Kind[DnsGroupConfig]):
         self, config: TopologyConfig, network: NetworkLookup, images: ImageSet
     ) -> dict[str, pulumi.ComponentResource]:
         return {
-            g: DnsGroup(g, dns_group_args(dns, network, images))
+            g: DnsGroup(g, vouched(dns_group_args(dns, network, images)))
             for g, dns in config.dns_groups.items()
         }
 
@@ -274,7 +274,7 @@ class JoinedGroups(Kind[JoinedGroupConfig]):
         self, config: TopologyConfig, network: NetworkLookup, images: ImageSet
     ) -> dict[str, pulumi.ComponentResource]:
         return {
-            g: JoinedGroup(g, joined_group_args(joined, network, images))
+            g: JoinedGroup(g, vouched(joined_group_args(joined, network, images)))
             for g, joined in config.joined_groups.items()
         }
 
@@ -321,7 +321,7 @@ class StaticContainers(Kind[StaticContainerConfig]):
         self, config: TopologyConfig, network: NetworkLookup, images: ImageSet
     ) -> dict[str, pulumi.ComponentResource]:
         return {
-            name: StaticIpContainer(name, static_args(static, network, images))
+            name: StaticIpContainer(name, vouched(static_args(static, network, images)))
             for name, static in config.containers.items()
         }
 

@@ -14,6 +14,7 @@ from typing import ClassVar
 import pulumi
 
 from ..application import ENGINE, Application, ApplicationArgs
+from ..checking import vouched
 from ..images import ImageSet
 from ..problems import Location, Problem
 from ..service import ServiceSpec
@@ -119,7 +120,7 @@ class EngineStack(StackTarget):
     def application(
         self, name: str, specs: Mapping[str, ServiceSpec], images: ImageSet
     ) -> pulumi.ComponentResource:
-        return Application(name, ApplicationArgs(services=specs, images=images))
+        return Application(name, vouched(ApplicationArgs(services=specs, images=images)))
 
 
 class SwarmStack(StackTarget):
@@ -165,7 +166,7 @@ class SwarmStack(StackTarget):
         self, name: str, specs: Mapping[str, ServiceSpec], images: ImageSet
     ) -> pulumi.ComponentResource:
         swarm = {k: s for k, s in specs.items() if isinstance(s, SwarmServiceSpec)}
-        return SwarmApplication(name, SwarmApplicationArgs(swarm))
+        return SwarmApplication(name, vouched(SwarmApplicationArgs(swarm)))
 
 
 TARGETS: dict[str, StackTarget] = {t.name: t for t in (EngineStack(), SwarmStack())}
