@@ -22,6 +22,7 @@ from google.protobuf import json_format  # type: ignore[import-untyped]
 from pulumi import _types as pulumi_types
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as pulumi_resource
+from pulumi.runtime import rpc as pulumi_rpc
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
@@ -199,8 +200,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         ]
 
 
-_REFERENCE = b"5cf8f73096256a8f31e491e813e4eb8e"
-"""The signature of a resource reference in a request's properties (`rpc._special_resource_sig`)."""
+_REFERENCE = pulumi_rpc._special_resource_sig.encode()
+"""The signature the SDK marks a resource reference with in a request's properties."""
 
 
 def record_program(
