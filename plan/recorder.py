@@ -395,9 +395,10 @@ def _monitor_in_loop_thread() -> Iterator[None]:
     """Call the in-process mock monitor in the event loop's own thread, not through a pool.
 
     The SDK hands every monitor call to the loop's default executor, since a real monitor is a
-    gRPC server; the mocks' monitor is Python in this process, so each registration paid a
-    thread hand-off and the lock and GIL traffic around it, twice for a component (its
-    registration and its `register_outputs`), and the run's timing varied with the threads'.
+    gRPC server; the mocks' monitor is Python in this process, so each registration's mock work
+    (deserializing and serializing again every input, the recorder's copies) ran on a worker
+    thread competing with the program for the GIL: about a fifth of the CPU time of both
+    programs at 2,000 containers (docs/benchmarks.md).
     The mocks' monitor settles each coroutine it makes with `_sync_await`, which would re-enter
     the running loop; in the loop's thread it is driven to its end at once instead (a
     registration's state holds no pending value), while a request carrying a resource
