@@ -10,6 +10,7 @@ from .vocabulary import STACK_TYPE
 from .vocabulary import UNKNOWN_STRING_VALUE as UNKNOWN
 
 __all__ = [
+    "RESOURCE_MARK",
     "SECRET_SHOWN",
     "SECRET_SIG",
     "STACK_TYPE",
@@ -18,6 +19,7 @@ __all__ = [
     "Registration",
     "plan_from_wire",
     "plan_to_wire",
+    "references_as_ids",
     "without_secrets",
 ]
 
@@ -30,14 +32,32 @@ SECRET_SHOWN = "[secret]"
 """What a report shows in place of a secret's text, as the Pulumi CLI does."""
 
 
+RESOURCE_MARK = "5cf8f73096256a8f31e491e813e4eb8e"
+"""The marker beside `SECRET_SIG` in a resource reference on the wire: `{SECRET_SIG: <marker>,
+"urn": <urn>, "id": <id>}`, a component's without an id."""
+
+
 def without_secrets(value: Any) -> Any:
     """`value` (wire-level JSON) with every secret's text replaced by `SECRET_SHOWN`."""
     if isinstance(value, dict):
         if SECRET_SIG in value:
-            return SECRET_SHOWN
+            return value if value[SECRET_SIG] == RESOURCE_MARK else SECRET_SHOWN
         return {key: without_secrets(item) for key, item in value.items()}
     if isinstance(value, list):
         return [without_secrets(item) for item in value]
+    return value
+
+
+def references_as_ids(value: Any) -> Any:
+    """`value` (wire-level JSON) with each resource reference as the engine hands it to a policy
+    pack, which takes no references: the resource's id when it has one (unknown in a preview),
+    else its URN (a component's)."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == RESOURCE_MARK:
+            return value["id"] if "id" in value else value.get("urn", "")
+        return {key: references_as_ids(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [references_as_ids(item) for item in value]
     return value
 
 

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from google.protobuf import json_format  # type: ignore[import-untyped]
+from google.protobuf import json_format, struct_pb2  # type: ignore[import-untyped]
 from pulumi import _types as pulumi_types
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc as pulumi_rpc
 from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.proto import source_pb2
+from pulumi.runtime.proto import resource_pb2, source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
@@ -120,8 +120,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def _in_worker(self, method: Callable[[Any], Any], request: Any) -> Any:
         """`method(request)` in a thread of its own, with an event loop of its own: the SDK's
-        mock monitor makes resource objects for resource references and awaits them there.
-        Called off the program's loop (by such an object's own requests), it runs where it is."""
+        mock monitor makes resource objects for resource references in a read's or an invoke's
+        arguments and awaits them there. Called off the program's loop (by such an object's own
+        requests), it runs where it is."""
         if asyncio._get_running_loop() is None:
             return method(request)
         if self._worker is None:
@@ -145,11 +146,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        register = super().RegisterResource
         if _REFERENCE in request.object.SerializeToString():
-            response = self._in_worker(register, request)
+            response = self._register_with_references(request)
         else:
-            response = register(request)  # type: ignore[no-untyped-call]
+            response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         urn = response.urn
         if urn in self._urns:
             self.duplicates.append(urn)
@@ -179,11 +179,52 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         )
         return response
 
+    def _register_with_references(self, request: Any) -> Any:
+        """A registration whose inputs hold a resource reference, answered from the request
+        as it came. The SDK's mocks would turn each reference back into a resource object and
+        wait for it, which in a preview never ends; a reference here stays what it is on the
+        wire, and the program's own SDK turns it back into a resource if it reads the output."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = json_format.MessageToDict(request.object)
+        args = pulumi.runtime.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=inputs,
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+        )
+        id_, state = self.mocks.new_resource(args)
+        # An empty id is an unknown one, on the wire and to the SDK.
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
+        answer = struct_pb2.Struct()
+        json_format.ParseDict(state, answer)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=answer)
+
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         return self._in_worker(super().ReadResource, request)
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        if request.tok == GET_RESOURCE:
+            return self._get_resource(request)
         return self._in_worker(super().Invoke, request)
+
+    def _get_resource(self, request: Any) -> Any:
+        """What the engine answers when the program turns a resource reference back into a
+        resource: its URN, id and state. In a preview a new resource's id is unknown, which
+        the engine (and the SDK) spell as the empty string; the SDK's mocks leave it out, and
+        the SDK then fails with "Value not set"."""
+        urn = request.args.fields["urn"].string_value
+        registered = self.resources.get(urn)
+        if registered is None:
+            raise ProgramError(f"the program refers to {urn}, which it never registered")
+        settle = pulumi_mocks._sync_await  # type: ignore[attr-defined]  # the recorder's own
+        answer = settle(
+            pulumi_rpc.serialize_properties(
+                {"urn": urn, "id": registered.id or "", "state": registered.state}, {}
+            )
+        )
+        return resource_pb2.ResourceInvokeResponse(**{"return": answer})
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self.registered_outputs[request.urn] = json_format.MessageToDict(request.outputs)
@@ -199,6 +240,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             for r in self.registrations
         ]
 
+
+GET_RESOURCE = "pulumi:pulumi:getResource"
+"""The invoke by which the SDK turns a resource reference back into a resource."""
 
 _REFERENCE = pulumi_rpc._special_resource_sig.encode()
 """The signature the SDK marks a resource reference with in a request's properties."""
@@ -263,6 +307,7 @@ def record(
         logger=warnings.logger,
     )
     pulumi_settings.SETTINGS.rpc_manager.clear()
+    _forget_unsettled_outputs()
 
     def program() -> None:
         run()
@@ -401,9 +446,11 @@ def _monitor_in_loop_thread() -> Iterator[None]:
     programs at 2,000 containers (docs/benchmarks.md).
     The mocks' monitor settles each coroutine it makes with `_sync_await`, which would re-enter
     the running loop; in the loop's thread it is driven to its end at once instead (a
-    registration's state holds no pending value), while a request carrying a resource
-    reference, and `Invoke` and `ReadResource`, still run on a thread of their own
-    (`RecordingMonitor._in_worker`). The loop's executor and the SDK's function come back after.
+    registration's state holds no pending value). A registration carrying a resource reference
+    is answered without turning the reference into a resource, and the SDK's `getResource`
+    from the recorder's own registrations; `Invoke` and `ReadResource` still run on a thread of
+    their own (`RecordingMonitor._in_worker`). The loop's executor and the SDK's function come
+    back after.
     """
     previous_await = getattr(pulumi_mocks, "_sync_await", None)
     if previous_await is None:  # an SDK that settles its monitor's work some other way
@@ -479,6 +526,17 @@ def _resource_types_once() -> Iterator[None]:
         yield
     finally:
         pulumi_types.resource_types = previous
+
+
+def _forget_unsettled_outputs() -> None:
+    """Stop tracking the outputs a failed program left behind. The SDK awaits every output it
+    tracks before a program ends, so a previous program's failed one would raise its error in
+    the next recording; the error of each is taken here, so that none is reported at exit."""
+    outputs = pulumi_settings.SETTINGS.outputs
+    for task in outputs:
+        if task.done() and not task.cancelled():
+            task.exception()
+    outputs.clear()
 
 
 def _run_and_wait(program: Path) -> None:

@@ -21,6 +21,7 @@ from google.protobuf.json_format import MessageToDict  # type: ignore[import-unt
 from pulumi.runtime.proto import analyzer_pb2
 
 from plan import UNKNOWN, Plan, Registration
+from plan.model import references_as_ids
 from preview.pack import PackError, RunningPack
 from preview.policy_config import PolicyMeta, PolicySettings, reconcile
 
@@ -375,8 +376,10 @@ class _Answers:
 
 
 def _struct(values: Mapping[str, Any]) -> Any:
+    """Properties as the engine sends them to a pack: internal keys left out, unknowns and
+    secrets kept, resource references as ids or URNs (`MarshalOptions` of its `Analyze`)."""
     result = struct_pb2.Struct()
-    result.update({k: v for k, v in values.items() if not k.startswith("__")})
+    result.update({k: references_as_ids(v) for k, v in values.items() if not k.startswith("__")})
     return result
 
 

@@ -9,18 +9,27 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pulumi
 import pulumi_docker as docker
 import pytest
+from google.protobuf import struct_pb2
 from pulumi import _types as pulumi_types
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as pulumi_resource
+from pulumi.runtime import rpc as pulumi_rpc
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop
 
-from plan import ProgramError, record
-from plan.recorder import RecordingMonitor
+from plan import UNKNOWN, Plan, ProgramError, record
+from plan.recorder import PlanMocks, RecordingMonitor
+from preview.program import ProgramProcess
+
+_SIGNATURE = pulumi_rpc._special_sig_key
+_RESOURCE = pulumi_rpc._special_resource_sig
 
 
 class Annotated(pulumi.ComponentResource):
@@ -157,3 +166,76 @@ def test_a_resource_reference_a_read_and_an_invoke_are_answered_without_waiting_
             project="container-comms",
             stack="test",
         )
+
+
+HOLDS_REFERENCES = """
+import pulumi
+import pulumi_docker as docker
+
+net = docker.Network("net", name="net")
+holder = pulumi.ComponentResource("test:index:Holder", "holder", {"network": net})
+pulumi.ComponentResource("test:index:Outer", "outer", {"holder": holder})
+thing = pulumi.CustomResource("test:index:Thing", "thing", {"net": net, "holder": holder})
+# Reading the output turns the reference back into a resource (the SDK's getResource).
+pulumi.export("network name", thing.net.apply(lambda network: network.name))
+pulumi.export("holder", thing.holder)
+"""
+
+
+def _recorded_as_the_gate_records(tmp_path: Path, source: str, preview: bool) -> Plan:
+    """`source` recorded in a process of its own, as the gate records a program: a program
+    that hangs fails after a minute instead of stopping the tests."""
+    program = tmp_path / "__main__.py"
+    program.write_text(source, encoding="utf-8")
+    with ProgramProcess(program, project="p", stack="s", config={}, preview=preview) as process:
+        return process.plan(time.monotonic() + 60, 60)
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
+def test_resources_and_components_passed_as_inputs_are_recorded_as_references(tmp_path, preview):
+    plan = _recorded_as_the_gate_records(tmp_path, HOLDS_REFERENCES, preview)
+    by_name = {r.name: r for r in plan.resources}
+    net, holder = by_name["net"].urn, by_name["holder"].urn
+    network_id = UNKNOWN if preview else "net-id"
+    network = {_SIGNATURE: _RESOURCE, "urn": net, "id": network_id}
+    component = {_SIGNATURE: _RESOURCE, "urn": holder}
+    assert by_name["holder"].inputs == {"network": network}
+    assert by_name["outer"].inputs == {"holder": component}
+    assert by_name["thing"].inputs == {"net": network, "holder": component}
+    assert by_name["thing"].outputs == {"net": network, "holder": component}
+    assert by_name["thing"].id == ("" if preview else "thing-id")
+    # A custom resource comes back as the resource, with the state it was registered with; a
+    # component as its URN.
+    assert plan.exports == {"network name": "net", "holder": holder}
+
+
+def test_a_reference_to_a_resource_the_program_never_registered_is_refused():
+    monitor = RecordingMonitor(PlanMocks(preview=True))
+    ghost = "urn:pulumi:s::p::docker:index/network:Network::ghost"
+    args = struct_pb2.Struct()
+    args.update({"urn": ghost})
+    request = resource_pb2.ResourceInvokeRequest(tok="pulumi:pulumi:getResource", args=args)
+    with pytest.raises(ProgramError) as refused:
+        monitor.Invoke(request)
+    assert str(refused.value) == f"the program refers to {ghost}, which it never registered"
+
+
+def test_a_failed_programs_unsettled_outputs_are_not_the_next_programs_error():
+    def reads_a_network() -> None:
+        found = docker.get_network_output(name="net")
+        docker.Network("copy", name=found.name)
+
+    with pytest.raises(ProgramError) as first:
+        record(reads_a_network, project="p", stack="s")
+    assert str(first.value) == (
+        "the program calls docker:index/getNetwork:getNetwork, which the offline plan cannot answer"
+    )
+
+    def fails() -> None:
+        raise ProgramError("the second program's own error")
+
+    with pytest.raises(ProgramError) as second:
+        record(fails, project="p", stack="s")
+    assert str(second.value) == "the second program's own error"
+    plan = record(_program, project="container-comms", stack="test")
+    assert "net" in {r.name for r in plan.resources}
