@@ -12,6 +12,8 @@ Floor 1 runs as the gate runs a program (`preview.program.ProgramProcess`: a fre
 the recorder, the plan back over a pipe), so the two programs are timed the same way. With
 `--programs` only the two programs are measured, each that way (no pack): the quick comparison
 at the large sizes (`--programs --sizes 5000,10000`, `--swarm --programs --sizes 1000,5000`).
+Its repetitions take turns at which program runs first, and the report gives each pair's ratio
+and their median beside the least of each program.
 
     .venv/bin/python benchmarks/bench.py [--swarm] [--programs] [--sizes 100,1000,5000]
         [--repeat N] [--out FILE]
@@ -215,11 +217,13 @@ def main() -> None:
         for size in sizes:
             project = make_project(Path(tmp), size, swarm=args.swarm)
             runs: dict[str, list[dict[str, Any]]] = {}
-            for _ in range(args.repeat):  # interleaved, so a burst of load hits one of each
-                measured = {"raw": program_phase(project, raw_program)}
-                if args.programs:
-                    measured["program"] = program_phase(project, project / "__main__.py")
+            for turn in range(args.repeat):  # interleaved, so a burst of load hits one of each
+                if args.programs:  # in turn first and second, so neither gains from the order
+                    order = ("raw", "program") if turn % 2 == 0 else ("program", "raw")
+                    programs = {"raw": raw_program, "program": project / "__main__.py"}
+                    measured = {what: program_phase(project, programs[what]) for what in order}
                 else:
+                    measured = {"raw": program_phase(project, raw_program)}
                     measured["noop"] = gate(project, NOOP_PACK)
                     measured["shaped"] = gate(project, SHAPED_PACK)
                     measured["gate"] = gate(project, REAL_PACK)
@@ -277,6 +281,18 @@ def _runs(r: dict[str, Any], key: str, field: str) -> str:
     return ", ".join(f"{run[field]:.2f}" for run in r[key]["runs"])
 
 
+def _paired(r: dict[str, Any]) -> str:
+    """Each repetition's components / raw ratio in CPU seconds (the two programs of one turn
+    ran back to back, so a burst of load tends to hit both), and their median."""
+    ratios = sorted(
+        program["programCpuSeconds"] / raw["programCpuSeconds"]
+        for raw, program in zip(r["raw"]["runs"], r["program"]["runs"], strict=True)
+    )
+    middle = len(ratios) // 2
+    median = ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
+    return ", ".join(f"{ratio:.2f}x" for ratio in ratios) + f" ({median:.2f}x)"
+
+
 def _growth(results: dict[int, dict[str, Any]], program: str) -> str:
     """Each size against the smallest, in CPU seconds (least of each): the raw program's and
     the components' (the same growth or less is the target)."""
@@ -299,8 +315,9 @@ def _programs_report(results: dict[int, dict[str, Any]], unit: str) -> str:
     lines = [
         f"| {unit} | resources: raw | resources: components | CPU: floor 1: raw program "
         "| CPU: components program | components / raw (≤1.15) | peak RSS: raw program "
-        "| peak RSS: components program | memory / raw (≤1.1) | every run: raw, components |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| peak RSS: components program | memory / raw (≤1.1) | every run: raw, components "
+        "| each pair's ratio (median) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for size, r in results.items():
         raw, program = r["raw"], r["program"]
@@ -311,7 +328,8 @@ def _programs_report(results: dict[int, dict[str, Any]], unit: str) -> str:
             f"| {raw['peakMiB']:,.0f} MiB | {program['peakMiB']:,.0f} MiB "
             f"| {program['peakMiB'] / raw['peakMiB']:.2f}x "
             f"| {_runs(r, 'raw', 'programCpuSeconds')}; "
-            f"{_runs(r, 'program', 'programCpuSeconds')} |"
+            f"{_runs(r, 'program', 'programCpuSeconds')} "
+            f"| {_paired(r)} |"
         )
     growth = _growth(results, "program")
     return "\n".join([*lines, "", growth] if growth else lines)
