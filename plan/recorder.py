@@ -218,7 +218,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         registered = self.resources.get(urn)
         if registered is None:
             raise ProgramError(f"the program refers to {urn}, which it never registered")
-        settle = pulumi_mocks._sync_await  # type: ignore[attr-defined]  # the recorder's own
+        # The mocks' own (the recorder's, in the program's thread), else the SDK's.
+        settle = getattr(pulumi_mocks, "_sync_await", _sync_await)
         answer = settle(
             pulumi_rpc.serialize_properties(
                 {"urn": urn, "id": registered.id or "", "state": registered.state}, {}
