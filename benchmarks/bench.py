@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -288,9 +289,7 @@ def _paired(r: dict[str, Any]) -> str:
         program["programCpuSeconds"] / raw["programCpuSeconds"]
         for raw, program in zip(r["raw"]["runs"], r["program"]["runs"], strict=True)
     )
-    middle = len(ratios) // 2
-    median = ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
-    return ", ".join(f"{ratio:.2f}x" for ratio in ratios) + f" ({median:.2f}x)"
+    return ", ".join(f"{ratio:.2f}x" for ratio in ratios) + f" ({statistics.median(ratios):.2f}x)"
 
 
 def _growth(results: dict[int, dict[str, Any]], program: str) -> str:

@@ -146,8 +146,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        inputs = json_format.MessageToDict(request.object)
         if _REFERENCE in request.object.SerializeToString():
-            response = self._register_with_references(request)
+            response = self._register_with_references(request, inputs)
         else:
             response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         urn = response.urn
@@ -162,7 +163,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 name=request.name,
                 custom=bool(request.custom),
                 parent=request.parent,
-                inputs=json_format.MessageToDict(request.object),
+                inputs=inputs,
                 # Sets in the SDK, so in no fixed order: sorted, for output that does not change.
                 dependencies=tuple(sorted(request.dependencies)),
                 property_dependencies={
@@ -179,13 +180,13 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         )
         return response
 
-    def _register_with_references(self, request: Any) -> Any:
-        """A registration whose inputs hold a resource reference, answered from the request
-        as it came. The SDK's mocks would turn each reference back into a resource object and
-        wait for it, which in a preview never ends; a reference here stays what it is on the
-        wire, and the program's own SDK turns it back into a resource if it reads the output."""
+    def _register_with_references(self, request: Any, inputs: dict[str, Any]) -> Any:
+        """A registration whose inputs (`inputs`, as JSON) hold a resource reference, answered
+        from the request as it came. The SDK's mocks would turn each reference back into a
+        resource object and wait for it, which in a preview never ends; a reference here stays
+        what it is on the wire, and the program's own SDK turns it back into a resource if it
+        reads the output."""
         urn = self.make_urn(request.parent, request.type, request.name)
-        inputs = json_format.MessageToDict(request.object)
         args = pulumi.runtime.MockResourceArgs(
             typ=request.type,
             name=request.name,
