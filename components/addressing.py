@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .problems import Problem
 
@@ -29,8 +30,11 @@ def parse_ipv4_network(value: str) -> ipaddress.IPv4Network | str:
     return network
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_ipv4_address(value: str) -> ipaddress.IPv4Address | str:
-    """The address `value` names, or the reason it is not a valid IPv4 address."""
+    """The address `value` names, or the reason it is not a valid IPv4 address (each text
+    parsed once: a static address is checked by the loader, reserved, and checked again by its
+    component)."""
     try:
         return ipaddress.IPv4Address(value)
     except ValueError:
@@ -137,7 +141,9 @@ class AddressPool:
         reason = _host_problem(value, self.subnet)
         if reason:
             return reason
-        address = ipaddress.IPv4Address(value)
+        address = parse_ipv4_address(value)
+        if isinstance(address, str):  # refused by _host_problem already
+            return address
         if address == self.gateway:
             return f'"{value}" is the gateway of {self.subnet}'
         owner = self.reserved.get(address)
@@ -148,8 +154,8 @@ class AddressPool:
     def reserve(self, value: str, holder: str) -> str | None:
         """Give `value` to `holder`; the reason it cannot, or None on success."""
         reason = self.request_problem(value, holder)
-        if reason is None:
-            address = ipaddress.IPv4Address(value)
+        address = parse_ipv4_address(value)
+        if reason is None and not isinstance(address, str):
             self.reserved[address] = holder
             self._held[holder] = address
         return reason

@@ -11,10 +11,11 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import json
+import operator
 import types
 import typing
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
@@ -250,6 +251,72 @@ def _is_resource_type(hint: Any) -> bool:
             dict,
         }
     )
+
+
+@cache
+def _recast_plan(
+    cls: type, shared: type
+) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], dict[str, Any], dict[str, Any], bool]:
+    """What `recast` needs of `cls`: the field names it takes from `shared` and a getter of
+    their values from an instance's dict, the defaults and default factories of its other
+    fields, and whether the fast copy applies (a plain dataclass: no `__post_init__`, no slots,
+    every field set by `__init__`, every field it does not share with a default)."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    names = tuple(f.name for f in dataclasses.fields(shared))
+    defaults: dict[str, Any] = {}
+    factories: dict[str, Any] = {}
+    complete = True
+    for name, f in fields.items():
+        if name in names:
+            continue
+        if f.default is not dataclasses.MISSING:
+            defaults[name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            factories[name] = f.default_factory
+        else:
+            complete = False
+    fast = (
+        complete
+        and set(names) <= fields.keys()
+        and all(f.init for f in fields.values())
+        and not hasattr(cls, "__post_init__")
+        and "__slots__" not in vars(cls)
+    )
+    return names, _getter(names), defaults, factories, fast
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function of a dict giving the values of `names` as a tuple (a KeyError for a missing
+    one)."""
+    if len(names) > 1:
+        return operator.itemgetter(*names)
+    return lambda given: tuple(given[name] for name in names)
+
+
+def recast(cls: type[T], value: Any, shared: type, /, **changes: Any) -> T:
+    """A `cls` holding `value`'s fields of the dataclass `shared` (a base of both), with
+    `changes`: what `cls(**{f: getattr(value, f) for f in shared's fields}, **changes)` returns,
+    made without running `__init__` field by field (a spec has about fifty fields, and every
+    container's spec is made a service spec before it is checked and built). Unknown field
+    names are refused as `__init__` refuses them; a class the fast copy does not apply to is
+    left to `__init__`."""
+    target: Any = cls
+    names, take, defaults, factories, fast = _recast_plan(target, shared)
+    given = getattr(value, "__dict__", None)
+    if not fast or given is None or not changes.keys() <= target.__dataclass_fields__.keys():
+        return cls(**{f: getattr(value, f) for f in names}, **changes)
+    try:
+        state = dict(zip(names, take(given), strict=True))
+    except KeyError:  # a field held elsewhere than the instance's dict
+        return cls(**{f: getattr(value, f) for f in names}, **changes)
+    state.update(defaults)
+    for name, factory in factories.items():
+        if name not in changes:
+            state[name] = factory()
+    state.update(changes)
+    copy: T = object.__new__(cls)
+    copy.__dict__.update(state)
+    return copy
 
 
 def replaced(value: T, /, **changes: Any) -> T:

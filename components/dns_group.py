@@ -9,11 +9,11 @@ import pulumi
 import pulumi_docker as docker
 
 from .attachment import Attachment, NetworkRef, images_for, network_name
-from .checking import Seq, checked
+from .checking import Seq, checked, recast
 from .container import ContainerSpec, port_conflicts
 from .images import ImageSet
 from .naming import is_predefined_network
-from .problems import Problem, raise_if_any
+from .problems import Location, Problem, raise_if_any
 from .service import (
     ServiceSpec,
     address_problems,
@@ -52,9 +52,20 @@ class DnsGroupArgs:
 
 def member_service(network: NetworkRef, member: DnsMember) -> ServiceSpec:
     """A member as the service it is: one attachment to the group's network."""
-    fields = {f: getattr(member, f) for f in ContainerSpec.__dataclass_fields__}
     attachment = Attachment(network, member.aliases, member.ipv4_address, member.ipv6_address)
-    return ServiceSpec(**fields, networks=(attachment,))
+    return recast(ServiceSpec, member, ContainerSpec, networks=(attachment,))
+
+
+Members = list[tuple[Location, str, ServiceSpec]]
+"""Each member as a service: (its path in the arguments, its container name, its spec)."""
+
+
+def member_services(args: DnsGroupArgs) -> Members:
+    """Every member of a group as the service it is."""
+    return [
+        (("members", m), m, member_service(args.network, member))
+        for m, member in args.members.items()
+    ]
 
 
 class DnsGroup(pulumi.ComponentResource):
@@ -73,13 +84,10 @@ class DnsGroup(pulumi.ComponentResource):
         self, name: str, args: DnsGroupArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         args = checked(f'dns group "{name}"', args, DnsGroupArgs)
-        problems = dns_group_problems(args)
+        services = member_services(args)
+        problems = dns_group_problems(args, services)
         if not problems:
-            members = [
-                (("members", m), m, member_service(args.network, member))
-                for m, member in args.members.items()
-            ]
-            problems = [p.without(("networks", 0), at=2) for p in address_problems(members)]
+            problems = [p.without(("networks", 0), at=2) for p in address_problems(services)]
         raise_if_any(f'dns group "{name}"', problems)
         self.network_name = network_name(args.network)
         super().__init__(TYPE, name, None, opts)
@@ -87,11 +95,11 @@ class DnsGroup(pulumi.ComponentResource):
         self.dns_names = {}
         self.addresses = {}
         self.containers = {}
-        for member_name, member in args.members.items():
+        for (_, member_name, service), member in zip(services, args.members.values(), strict=True):
             built = build_service(
                 name,
                 member_name,
-                member_service(args.network, member),
+                service,
                 group=name,
                 images=images,
                 parent=self,
@@ -110,8 +118,9 @@ class DnsGroup(pulumi.ComponentResource):
         )
 
 
-def dns_group_problems(args: DnsGroupArgs) -> list[Problem]:
-    """What keeps the members of a group from resolving each other by name."""
+def dns_group_problems(args: DnsGroupArgs, services: Members | None = None) -> list[Problem]:
+    """What keeps the members of a group from resolving each other by name (`services`: its
+    members as services, when the caller has them already)."""
     name = network_name(args.network)
     if isinstance(name, str) and is_predefined_network(name):
         return [
@@ -125,11 +134,9 @@ def dns_group_problems(args: DnsGroupArgs) -> list[Problem]:
     if not args.members:
         return [Problem("members", "is empty; a DNS group needs at least one container")]
     problems: list[Problem] = []
-    services = []
-    for member_name, member in args.members.items():
-        at = ("members", member_name)
-        spec = member_service(args.network, member)
-        services.append((at, member_name, spec))
+    if services is None:
+        services = member_services(args)
+    for at, member_name, spec in services:
         for problem in service_problems(member_name, spec):
             problems.append(problem.without(("networks", 0)).under(*at))
     for problem in duplicate_dns_problems(services):

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_docker as docker
 
 from .attachment import AttachmentInput, images_for
-from .checking import Int, Seq, checked
+from .checking import Int, Seq, checked, recast
 from .container import ContainerSpec, port_conflicts
 from .images import ImageSet
 from .problems import Problem, raise_if_any
@@ -63,9 +63,10 @@ class JoinedGroupArgs:
 
 def owner_service(args: JoinedGroupArgs) -> ServiceSpec:
     """The group as the service it is: the owner, with the sidecars it owns."""
-    fields = {f: getattr(args.owner, f) for f in ContainerSpec.__dataclass_fields__}
-    return ServiceSpec(
-        **fields,
+    return recast(
+        ServiceSpec,
+        args.owner,
+        ContainerSpec,
         container_name=args.owner_name,
         networks=args.owner.networks,
         sidecars=args.sidecars,
@@ -93,15 +94,16 @@ class JoinedGroup(pulumi.ComponentResource):
         self, name: str, args: JoinedGroupArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         args = checked(f'joined group "{name}"', args, JoinedGroupArgs)
-        problems = joined_group_problems(args)
+        service = owner_service(args)
+        problems = joined_group_problems(args, service)
         if not problems:
-            problems = address_problems([(("owner",), args.owner_name, owner_service(args))])
+            problems = address_problems([(("owner",), args.owner_name, service)])
         raise_if_any(f'joined group "{name}"', problems)
         super().__init__(TYPE, name, None, opts)
         built = build_service(
             name,
             args.owner_name,
-            owner_service(args),
+            service,
             group=name,
             images=images_for(args.images, name, self),
             parent=self,
@@ -125,10 +127,15 @@ class JoinedGroup(pulumi.ComponentResource):
         )
 
 
-def joined_group_problems(args: JoinedGroupArgs) -> list[Problem]:
-    """What the engine would refuse, or silently ignore, in a joined group."""
+def joined_group_problems(
+    args: JoinedGroupArgs, service: ServiceSpec | None = None
+) -> list[Problem]:
+    """What the engine would refuse, or silently ignore, in a joined group (`service`: the
+    group as a service, when the caller has it already)."""
     problems = []
-    for found in service_problems(args.owner_name, owner_service(args)):
+    if service is None:
+        service = owner_service(args)
+    for found in service_problems(args.owner_name, service):
         if found.path == ("container_name",):
             problems.append(found.at_path(("owner_name",)))
         else:

@@ -9,7 +9,7 @@ import pulumi_docker as docker
 
 from .addressing import AUTO
 from .attachment import Attachment, NetworkRef, images_for, network_name
-from .checking import Seq, checked
+from .checking import Seq, checked, recast
 from .container import ContainerSpec, port_conflicts
 from .images import ImageSet
 from .problems import Problem, raise_if_any
@@ -39,9 +39,14 @@ class StaticIpContainerArgs:
 
 def static_service(container_name: str, args: StaticIpContainerArgs) -> ServiceSpec:
     """The container as the service it is: one attachment with a static address."""
-    fields = {f: getattr(args.container, f) for f in ContainerSpec.__dataclass_fields__}
     attachment = Attachment(args.network, args.aliases, args.ipv4_address)
-    return ServiceSpec(**fields, container_name=container_name, networks=(attachment,))
+    return recast(
+        ServiceSpec,
+        args.container,
+        ContainerSpec,
+        container_name=container_name,
+        networks=(attachment,),
+    )
 
 
 class StaticIpContainer(pulumi.ComponentResource):
@@ -61,9 +66,10 @@ class StaticIpContainer(pulumi.ComponentResource):
     ) -> None:
         args = checked(f'static container "{name}"', args, StaticIpContainerArgs)
         container_name = args.container_name or name
-        problems = static_problems(container_name, args)
+        service = static_service(container_name, args)
+        problems = static_problems(container_name, args, service)
         if not problems:
-            found = address_problems([((), container_name, static_service(container_name, args))])
+            found = address_problems([((), container_name, service)])
             problems = [p.without(("networks", 0)) for p in found]
         raise_if_any(f'static container "{container_name}"', problems)
         self.container_name = container_name
@@ -72,7 +78,7 @@ class StaticIpContainer(pulumi.ComponentResource):
         built = build_service(
             name,
             container_name,
-            static_service(container_name, args),
+            service,
             group=name,
             images=images_for(args.images, name, self),
             parent=self,
@@ -89,9 +95,13 @@ class StaticIpContainer(pulumi.ComponentResource):
         )
 
 
-def static_problems(container_name: str, args: StaticIpContainerArgs) -> list[Problem]:
-    """What would keep the container from getting its address."""
+def static_problems(
+    container_name: str, args: StaticIpContainerArgs, service: ServiceSpec | None = None
+) -> list[Problem]:
+    """What would keep the container from getting its address (`service`: the container as a
+    service, when the caller has it already)."""
+    if service is None:
+        service = static_service(container_name, args)
     return [
-        p.without(("networks", 0))
-        for p in service_problems(container_name, static_service(container_name, args))
+        p.without(("networks", 0)) for p in service_problems(container_name, service)
     ] + port_conflicts([((), args.container)])

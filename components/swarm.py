@@ -27,7 +27,7 @@ import pulumi
 import pulumi_docker as docker
 
 from .attachment import Attachment, attachments, network_name
-from .checking import Int, Seq, checked
+from .checking import Int, Seq, checked, recast
 from .container import FILE_MODE, ContainerSpec, spec_problems
 from .images import image_reference
 from .naming import alias_problem, is_predefined_network
@@ -223,9 +223,14 @@ class SwarmServiceSpec(ServiceSpec):
     @classmethod
     def of(cls, spec: ServiceSpec, deploy: Deploy) -> SwarmServiceSpec:
         """`spec` deployed by the swarm with `deploy`, named by its `container_name`."""
-        values = {f.name: getattr(spec, f.name) for f in fields(ServiceSpec)}
-        values["container_name"] = None
-        return cls(**values, service_name=spec.container_name, deploy=deploy)
+        return recast(
+            cls,
+            spec,
+            ServiceSpec,
+            container_name=None,
+            service_name=spec.container_name,
+            deploy=deploy,
+        )
 
 
 @dataclass(frozen=True)

@@ -484,6 +484,26 @@ def test_replaced_copies_a_spec_as_dataclasses_replace_does():
         replaced(spec, colour="blue")
 
 
+def test_recast_makes_what_the_constructor_makes_from_the_shared_fields():
+    import dataclasses
+
+    from components import ContainerSpec, DnsMember, ServiceSpec, Sidecar
+    from components.checking import recast
+
+    member = DnsMember(image="busybox:1.36", command=("sleep", "1"), aliases=("db",))
+    shared = {f.name: getattr(member, f.name) for f in dataclasses.fields(ContainerSpec)}
+    service = recast(ServiceSpec, member, ContainerSpec, container_name="db1")
+    assert service == ServiceSpec(**shared, container_name="db1")
+    assert type(service) is ServiceSpec
+    assert not hasattr(service, "aliases")  # a member's own fields stay behind
+    other = recast(ServiceSpec, member, ContainerSpec)
+    assert other.sidecars == {} and other.depends_on == {}
+    assert other.sidecars is not service.sidecars  # a default factory is called per copy
+    assert recast(Sidecar, member, ContainerSpec, monitor=True) == Sidecar(**shared, monitor=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        recast(ServiceSpec, member, ContainerSpec, colour="blue")
+
+
 def test_checked_takes_vouched_arguments_as_they_are_and_checks_every_other():
     from components import DnsGroupArgs, DnsMember
     from components.checking import checked, vouched

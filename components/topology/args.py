@@ -6,11 +6,11 @@ before anything exists); the builder converts with the `UserDefinedNetwork` comp
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ..attachment import Attachment, NetworkRef
+from ..checking import recast
 from ..container import ContainerSpec
 from ..dns_group import DnsGroupArgs
 from ..images import ImageSet
@@ -34,9 +34,10 @@ NetworkLookup = Callable[[str], NetworkRef]
 """Turns a network key of the config into what the components take."""
 
 
-def spec_fields(value: ContainerSpec) -> dict[str, Any]:
-    """The `ContainerSpec` fields of a config value that extends it."""
-    return {f.name: getattr(value, f.name) for f in dataclasses.fields(ContainerSpec)}
+def spec_as(cls: type[S], value: ContainerSpec, /, **changes: Any) -> S:
+    """A `cls` with the `ContainerSpec` fields of a config value that extends it, and
+    `changes`."""
+    return recast(cls, value, ContainerSpec, **changes)
 
 
 def dns_group_args(
@@ -50,8 +51,9 @@ def joined_group_args(
     joined: JoinedGroupConfig, network: NetworkLookup, images: ImageSet | None = None
 ) -> JoinedGroupArgs:
     """The arguments of a `JoinedGroup` (a sidecar's refused keys are left behind)."""
-    owner = Owner(
-        **spec_fields(joined.owner),
+    owner = spec_as(
+        Owner,
+        joined.owner,
         networks=tuple(
             Attachment(network(a.network), a.aliases, a.ipv4_address, a.ipv6_address)
             for a in joined.owner.networks
@@ -59,9 +61,7 @@ def joined_group_args(
         loopback_ports=joined.owner.loopback_ports,
     )
     sidecars = {
-        name: Sidecar(
-            **spec_fields(sidecar), monitor=sidecar.monitor, depends_on=sidecar.depends_on
-        )
+        name: spec_as(Sidecar, sidecar, monitor=sidecar.monitor, depends_on=sidecar.depends_on)
         for name, sidecar in joined.sidecars.items()
     }
     return JoinedGroupArgs(
@@ -75,7 +75,7 @@ def static_args(
     """The arguments of a `StaticIpContainer`."""
     return StaticIpContainerArgs(
         network=network(static.network),
-        container=ContainerSpec(**spec_fields(static)),
+        container=spec_as(ContainerSpec, static),
         ipv4_address=static.ipv4_address,
         aliases=static.aliases,
         images=images,
@@ -84,8 +84,9 @@ def static_args(
 
 def service_spec(key: str, service: ServiceConfig, network: NetworkLookup) -> ServiceSpec:
     """The component spec of a configured service (a sidecar's refused keys are left behind)."""
-    return ServiceSpec(
-        **spec_fields(service),
+    return spec_as(
+        ServiceSpec,
+        service,
         container_name=service.container_name,
         networks=tuple(
             Attachment(
@@ -102,7 +103,7 @@ def service_spec(key: str, service: ServiceConfig, network: NetworkLookup) -> Se
         ),
         network_mode=service.network_mode,
         sidecars={
-            name: Sidecar(**spec_fields(s), monitor=s.monitor, depends_on=s.depends_on)
+            name: spec_as(Sidecar, s, monitor=s.monitor, depends_on=s.depends_on)
             for name, s in service.sidecars.items()
         },
         loopback_ports=service.loopback_ports,

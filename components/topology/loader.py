@@ -339,6 +339,8 @@ def _component_problems(config: TopologyConfig) -> list[Problem]:
     mounted = {key for key, source in config.configs.items() if source.file is not None}
 
     def stand_ins(_path: Location, spec: Any) -> Any:
+        if not spec.secrets and not spec.configs:
+            return spec
         uses = {name: replaced(use, value="(secret)") for name, use in spec.secrets.items()}
         configs = {
             name: replaced(use, source="/(config file)")
@@ -446,6 +448,8 @@ def _with_paths(config: TopologyConfig, project_dir: Path | None) -> TopologyCon
         return path if path.startswith("/") else str((project_dir / path).resolve())
 
     def fix(_path: Location, spec: Any) -> Any:
+        if not spec.mounts and spec.build is None:
+            return spec
         mounts = tuple(
             replaced(m, source=absolute(m.source))
             if m.type == "bind" and isinstance(m.source, str)
