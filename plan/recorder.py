@@ -551,9 +551,25 @@ async def _resolve_exports() -> dict[str, Any]:
     outputs: dict[str, Any] = getattr(root, "outputs", {}) or {}
     resolved: dict[str, Any] = {}
     for key, value in outputs.items():
+        if _plain(value):  # no Output in it: nothing to wait for, as it is
+            resolved[key] = _jsonable(value)
+            continue
         output = pulumi.Output.from_input(value)
         resolved[key] = _jsonable(await output.future(with_unknowns=True))
     return resolved
+
+
+def _plain(value: Any) -> bool:
+    """Whether `value` is plain data (text, numbers, lists and maps of them), which
+    `Output.from_input` would only wrap and unwrap again: one `Output` per list and map in it,
+    thousands for a large stack's exports."""
+    if isinstance(value, str | bool | int | float | type(None)):
+        return True
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_plain(v) for v in value)
+    return False
 
 
 def _jsonable(value: Any) -> Any:

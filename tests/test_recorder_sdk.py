@@ -239,3 +239,25 @@ def test_a_failed_programs_unsettled_outputs_are_not_the_next_programs_error():
     assert str(second.value) == "the second program's own error"
     plan = record(_program, project="container-comms", stack="test")
     assert "net" in {r.name for r in plan.resources}
+
+
+def test_plain_exports_are_kept_as_exports_with_outputs_in_them_resolve():
+    """A stack's exports are plain data (a large stack's are thousands of maps and lists) or
+    hold Outputs: each comes out as JSON, the same either way."""
+
+    def program() -> None:
+        net = docker.Network("net", name="net")
+        pulumi.export("plain", {"a": ["x", ("y", 2)], "b": {"c": None, "d": True, "e": 1.5}})
+        pulumi.export("nested", {"a": ["x", ("y", 2)], "name": net.name, "ids": [net.id]})
+        pulumi.export("tuple", ("a", 3))
+        pulumi.export("number", 7)
+
+    for preview in (True, False):
+        plan = record(program, project="container-comms", stack="test", preview=preview)
+        net_id = UNKNOWN if preview else "net-id"
+        assert plan.exports == {
+            "plain": {"a": ["x", ["y", 2.0]], "b": {"c": None, "d": True, "e": 1.5}},
+            "nested": {"a": ["x", ["y", 2.0]], "name": "net", "ids": [net_id]},
+            "tuple": ["a", 3.0],
+            "number": 7.0,
+        }
