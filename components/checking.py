@@ -303,20 +303,21 @@ def recast(cls: type[T], value: Any, shared: type, /, **changes: Any) -> T:
     target: Any = cls
     names, take, defaults, factories, fast = _recast_plan(target, shared)
     given = getattr(value, "__dict__", None)
-    if not fast or given is None or not changes.keys() <= target.__dataclass_fields__.keys():
-        return cls(**{f: getattr(value, f) for f in names}, **changes)
-    try:
-        state = dict(zip(names, take(given), strict=True))
-    except KeyError:  # a field held elsewhere than the instance's dict
-        return cls(**{f: getattr(value, f) for f in names}, **changes)
-    state.update(defaults)
-    for name, factory in factories.items():
-        if name not in changes:
-            state[name] = factory()
-    state.update(changes)
-    copy: T = object.__new__(cls)
-    copy.__dict__.update(state)
-    return copy
+    if fast and given is not None and changes.keys() <= target.__dataclass_fields__.keys():
+        try:
+            state = dict(zip(names, take(given), strict=True))
+        except KeyError:  # a field held elsewhere than the instance's dict: as below
+            pass
+        else:
+            state.update(defaults)
+            for name, factory in factories.items():
+                if name not in changes:
+                    state[name] = factory()
+            state.update(changes)
+            copy: T = object.__new__(cls)
+            copy.__dict__.update(state)
+            return copy
+    return cls(**{f: getattr(value, f) for f in names}, **changes)
 
 
 def replaced(value: T, /, **changes: Any) -> T:

@@ -8,12 +8,12 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import pulumi
 import pulumi_docker as docker
 
-from .checking import Int, Seq
+from .checking import Int, Seq, recast
 from .images import BuildSpec, ImageInput, ImageSet
 from .naming import capability_problem, container_name_problem, image_reference_problem
 from .problems import Location, Problem, render_path
@@ -293,6 +293,16 @@ class ContainerSpec:
     """Give the container a terminal (`docker run -t`)."""
     stdin_open: bool = False
     """Keep the container's standard input open (`docker run -i`)."""
+
+
+SpecT = TypeVar("SpecT", bound=ContainerSpec)
+
+
+def spec_as(cls: type[SpecT], value: ContainerSpec, /, **changes: Any) -> SpecT:
+    """A `cls` (a spec extending `ContainerSpec`) with `value`'s `ContainerSpec` fields and
+    `changes`: a member, an owner or a config value made a service spec, without running
+    `__init__` over every field."""
+    return recast(cls, value, ContainerSpec, **changes)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import pulumi
 import pulumi_docker as docker
 
 from .attachment import Attachment, NetworkRef, images_for, network_name
-from .checking import Seq, checked, recast
-from .container import ContainerSpec, port_conflicts
+from .checking import Seq, checked
+from .container import ContainerSpec, port_conflicts, spec_as
 from .images import ImageSet
 from .naming import is_predefined_network
 from .problems import Location, Problem, raise_if_any
@@ -53,7 +53,7 @@ class DnsGroupArgs:
 def member_service(network: NetworkRef, member: DnsMember) -> ServiceSpec:
     """A member as the service it is: one attachment to the group's network."""
     attachment = Attachment(network, member.aliases, member.ipv4_address, member.ipv6_address)
-    return recast(ServiceSpec, member, ContainerSpec, networks=(attachment,))
+    return spec_as(ServiceSpec, member, networks=(attachment,))
 
 
 Members = list[tuple[Location, str, ServiceSpec]]

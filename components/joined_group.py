@@ -9,8 +9,8 @@ import pulumi
 import pulumi_docker as docker
 
 from .attachment import AttachmentInput, images_for
-from .checking import Int, Seq, checked, recast
-from .container import ContainerSpec, port_conflicts
+from .checking import Int, Seq, checked
+from .container import ContainerSpec, port_conflicts, spec_as
 from .images import ImageSet
 from .problems import Problem, raise_if_any
 from .service import (
@@ -63,10 +63,9 @@ class JoinedGroupArgs:
 
 def owner_service(args: JoinedGroupArgs) -> ServiceSpec:
     """The group as the service it is: the owner, with the sidecars it owns."""
-    return recast(
+    return spec_as(
         ServiceSpec,
         args.owner,
-        ContainerSpec,
         container_name=args.owner_name,
         networks=args.owner.networks,
         sidecars=args.sidecars,

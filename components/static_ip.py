@@ -9,8 +9,8 @@ import pulumi_docker as docker
 
 from .addressing import AUTO
 from .attachment import Attachment, NetworkRef, images_for, network_name
-from .checking import Seq, checked, recast
-from .container import ContainerSpec, port_conflicts
+from .checking import Seq, checked
+from .container import ContainerSpec, port_conflicts, spec_as
 from .images import ImageSet
 from .problems import Problem, raise_if_any
 from .service import ServiceSpec, address_problems, build_service, service_problems
@@ -40,12 +40,8 @@ class StaticIpContainerArgs:
 def static_service(container_name: str, args: StaticIpContainerArgs) -> ServiceSpec:
     """The container as the service it is: one attachment with a static address."""
     attachment = Attachment(args.network, args.aliases, args.ipv4_address)
-    return recast(
-        ServiceSpec,
-        args.container,
-        ContainerSpec,
-        container_name=container_name,
-        networks=(attachment,),
+    return spec_as(
+        ServiceSpec, args.container, container_name=container_name, networks=(attachment,)
     )
 
 

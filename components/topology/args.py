@@ -7,11 +7,10 @@ before anything exists); the builder converts with the `UserDefinedNetwork` comp
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from ..attachment import Attachment, NetworkRef
-from ..checking import recast
-from ..container import ContainerSpec
+from ..container import ContainerSpec, spec_as
 from ..dns_group import DnsGroupArgs
 from ..images import ImageSet
 from ..joined_group import JoinedGroupArgs, Owner
@@ -32,12 +31,6 @@ SpecMap = Callable[[Location, S], S]
 
 NetworkLookup = Callable[[str], NetworkRef]
 """Turns a network key of the config into what the components take."""
-
-
-def spec_as(cls: type[S], value: ContainerSpec, /, **changes: Any) -> S:
-    """A `cls` with the `ContainerSpec` fields of a config value that extends it, and
-    `changes`."""
-    return recast(cls, value, ContainerSpec, **changes)
 
 
 def dns_group_args(
