@@ -6,7 +6,8 @@ in for the recorder, and nothing of the gate's own `components` is loaded: the p
 its project's code. The request comes on stdin as JSON (the program, project, stack, config,
 preview flag and the import path to use); the answer goes, as JSON, to the file descriptor
 named on the command line: `{"plan": ...}` (`plan_to_wire`) or `{"error": "<message>"}`, with
-the error's `subject` and `problems` as data when it holds them (`problem_to_wire`).
+the error's `subject` and `problems` as data when it holds them (`problem_to_wire`), and the
+program's own `file` and `line` it came through when there is one.
 Whatever the program prints stays on the process's own stdout and stderr.
 """
 
@@ -52,6 +53,9 @@ def main(answer_fd: int) -> None:
             answer = {"plan": plan_to_wire(plan)}
         except ProgramError as error:
             answer = {"error": str(error)}
+            if error.line:
+                answer["file"] = error.file
+                answer["line"] = error.line
             if error.problems:
                 answer["subject"] = error.subject
                 answer["name"] = error.name

@@ -41,17 +41,28 @@ class ProgramError(_Root):
     """The program failed; the message is what a user needs, without a traceback dump.
 
     When the program raised the library's error, `subject` and `problems` are that error's,
-    as data: a reader finds where each problem is without reading the message.
+    as data: a reader finds where each problem is without reading the message. `file` and
+    `line` are the program's own line the error came through (`file` relative to the program's
+    folder; line 0 when none of the program's own code was on its way).
     """
 
     def __init__(
-        self, message: str, subject: str = "", problems: tuple[Any, ...] = (), name: str = ""
+        self,
+        message: str,
+        subject: str = "",
+        problems: tuple[Any, ...] = (),
+        name: str = "",
+        *,
+        file: str = "",
+        line: int = 0,
     ) -> None:
         super().__init__(message)
         self.subject = subject
         self.problems = problems
         self.name = name
         """The name of the component the subject names (`web` of `service "web"`), if given."""
+        self.file = file
+        self.line = line
 
 
 def problems_of(error: BaseException) -> tuple[str, tuple[Any, ...], str]:
@@ -328,13 +339,17 @@ def record(
                 exports = _sync_await(_resolve_exports())
         except pulumi.RunError as error:
             _refuse_duplicates(monitor)
-            raise ProgramError(str(error), *problems_of(error)) from None
+            file, line = program_line(error, source_root or Path.cwd())
+            raise ProgramError(str(error), *problems_of(error), file=file, line=line) from None
         except ProgramError:
             _refuse_duplicates(monitor)
             raise
         except Exception as error:
             _refuse_duplicates(monitor)
-            raise ProgramError(_describe(error, source_root or Path.cwd())) from None
+            file, line = program_line(error, source_root or Path.cwd())
+            where = f"{file}:{line}: " if line else ""
+            message = f"{where}{type(error).__name__}: {error}"
+            raise ProgramError(message, file=file, line=line) from None
         finally:
             monitor.close()
         _refuse_duplicates(monitor)
@@ -645,12 +660,29 @@ def _stable_order(registrations: list[Registration]) -> list[Registration]:
     return ordered
 
 
-def _describe(error: BaseException, source_root: Path) -> str:
-    """`<file>:<line>: <Type>: <message>` for the innermost frame in the project's own code."""
+def program_line(error: BaseException, source_root: Path) -> tuple[str, int]:
+    """The innermost line of the project's own code (under `source_root`, outside a `.venv`)
+    that `error` came through, as (file relative to `source_root`, line); `("", 0)` when none.
+    The library's own files are not the project's, wherever they are: for the library's errors
+    (those that hold problems as data) the line is the program's call that was refused."""
     root = source_root.resolve()
-    location = ""
+    library = _package_folder(error) if problems_of(error)[1] else None
+    found = ("", 0)
     for frame in traceback.extract_tb(error.__traceback__):
         path = Path(frame.filename)
-        if path.is_absolute() and root in path.parents and ".venv" not in path.parts:
-            location = f"{path.relative_to(root)}:{frame.lineno}: "
-    return f"{location}{type(error).__name__}: {error}"
+        if not path.is_absolute():
+            continue
+        path = path.resolve()
+        if root not in path.parents or ".venv" in path.relative_to(root).parts:
+            continue
+        if library is not None and (path == library or library in path.parents):
+            continue
+        found = (path.relative_to(root).as_posix(), frame.lineno or 0)
+    return found
+
+
+def _package_folder(error: BaseException) -> Path | None:
+    """The folder of the top-level package that defines `error`'s class (the library's)."""
+    package = sys.modules.get(type(error).__module__.partition(".")[0])
+    file = getattr(package, "__file__", None)
+    return Path(file).resolve().parent if isinstance(file, str) else None

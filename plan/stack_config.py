@@ -59,17 +59,24 @@ class StackConfig:
         A problem's path is found by walking the file's keys with it: a path from the stack's
         config (`("topology", "networks", "n1", "subnet")`, a `TopologyError`'s), or a
         component's argument path, where the stack file spells it as a config key path
-        (`("sidecars", "probe", "ports")`) or else under the component's name. A problem in
-        another file (`Problem.file`), or an error without problems as data, is left as it is.
+        (`("sidecars", "probe", "ports")`) or else under the component's name. A component's
+        problem the stack file does not spell is placed at the program's line that made the
+        component (`file` and `line` of a `ProgramError`), when it has one. A problem in another
+        file (`Problem.file`), or an error without problems as data, is left as it is.
         """
         if not error.problems:
             return str(error), None
         name = getattr(error, "name", "")
+        program_file, program_line = getattr(error, "file", ""), getattr(error, "line", 0)
         out, first = [], None
         for problem in error.problems:
             [text] = problem_lines(error.subject, [problem])
             number = None if problem.file else self._line_for(problem.path, name)
-            out.append(f"{self.path}:{number}: {text}" if number else text)
+            if number:
+                text = f"{self.path}:{number}: {text}"
+            elif program_line and error.subject and not problem.file:
+                text = f"{program_file}:{program_line}: {text}"
+            out.append(text)
             first = first or number
         return "\n".join(out), first
 

@@ -204,7 +204,11 @@ def record_isolated(
 
 def _program_error(answer: dict[str, Any]) -> ProgramError:
     """The program's error as the host answered it: its problems as data, when it had them
-    (an answer whose problems are not the library's is its message alone)."""
+    (an answer whose problems are not the library's is its message alone), and the program's
+    own line it came through, when it named one."""
+    file, line = answer.get("file"), answer.get("line")
+    if not (isinstance(file, str) and type(line) is int and line > 0):
+        file, line = "", 0
     subject, wires, name = answer.get("subject", ""), answer.get("problems"), answer.get("name", "")
     if isinstance(subject, str) and isinstance(name, str) and isinstance(wires, list) and wires:
         try:
@@ -213,6 +217,6 @@ def _program_error(answer: dict[str, Any]) -> ProgramError:
                 for w in wires
             )
         except ValueError:
-            return ProgramError(answer["error"])
-        return ProgramError(answer["error"], subject, problems, name)
-    return ProgramError(answer["error"])
+            return ProgramError(answer["error"], file=file, line=line)
+        return ProgramError(answer["error"], subject, problems, name, file=file, line=line)
+    return ProgramError(answer["error"], file=file, line=line)

@@ -6,7 +6,9 @@ located where the resource it is about is written: the key of the stack file tha
 (`container-comms:topology.containers.probe`), the service of the compose file the stack names,
 or the program line that names it ("probe" in `docker.Container("probe", ...)`); the stack file
 itself, line 1, when none does. A stack that could not be checked gives one `error` result at
-the line its error names. Paths are relative to the current folder (the repository root, in CI).
+the line its error names: its stack file's key, or the program's own line a refused component
+or the program's error came through. Paths are relative to the current folder (the repository
+root, in CI).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from components import ComponentError, ContainerCommsError, Problem
 from components.problems import render_path
 from components.topology.errors import TopologyError
 from components.topology.loader import load_topology
-from plan import ProgramError, StackConfigError
+from plan import ProgramError, StackConfigError, record_program
 from plan.stack_config import load_stack_config
 
 
@@ -184,6 +184,42 @@ def test_a_sidecars_problem_is_at_the_path_the_user_wrote(tmp_path: Path) -> Non
         "topology.services.web: no",
         None,
     )
+
+
+def test_a_components_problem_the_stack_file_does_not_spell_is_at_the_programs_line(
+    tmp_path: Path,
+) -> None:
+    config = load_stack_config(_stack(tmp_path, "n1"), "dev")
+    refused = Problem(("ipv4_address",), "is outside the subnet")
+    made = ProgramError("x", 'static container "b"', (refused,), "b", file="app.py", line=5)
+    assert config.locate(made) == (
+        'app.py:5: static container "b": ipv4_address: is outside the subnet',
+        None,
+    )
+    # A problem in the stack's config (no subject) is not the program's, wherever it came through.
+    loaded = ProgramError("x", "", (Problem(("composeFile",), "no"),), file="a.py", line=40)
+    assert config.locate(loaded) == ("composeFile: no", None)
+
+
+def test_the_library_refusing_is_placed_at_the_programs_line_not_the_librarys(
+    tmp_path: Path,
+) -> None:
+    # This repository's own program, with the library in a folder of the project: the line is
+    # the program's call, not a line of the library under the same folder.
+    repo = Path(__file__).resolve().parents[1]
+    topology = {"networks": {"n": {"subnet": "172.22.16.0/24"}}, "containers": {}}
+    topology["containers"]["c"] = {"image": "x", "network": "n", "ipv4_address": "10.9.9.9"}
+    with pytest.raises(ProgramError) as caught:
+        record_program(
+            repo / "__main__.py",
+            project="container-comms",
+            stack="dev",
+            config={"container-comms:topology": json.dumps(topology)},
+        )
+    source = (repo / "__main__.py").read_text(encoding="utf-8").splitlines()
+    [call] = [n for n, text in enumerate(source, 1) if "topology = load_topology_source(" in text]
+    assert (caught.value.file, caught.value.line) == ("__main__.py", call)
+    assert caught.value.problems[0].path == ("topology", "containers", "c", "ipv4_address")
 
 
 def test_a_stack_config_error_holds_its_file_and_line(tmp_path: Path) -> None:

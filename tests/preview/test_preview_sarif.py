@@ -379,3 +379,54 @@ def test_a_file_outside_the_current_folder_is_an_absolute_uri(
     log = _sarif(capsys, project, "trap", 1)
     artifact = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert artifact == {"uri": (project / "stacks" / "Pulumi.trap.yaml").as_uri()}
+
+
+REFUSED_IN_THE_PROGRAM = """\
+from components import ContainerSpec, StaticIpContainer, StaticIpContainerArgs
+from components import UserDefinedNetwork, UserDefinedNetworkArgs
+
+net = UserDefinedNetwork("n", UserDefinedNetworkArgs(subnet="172.22.16.0/24"))
+StaticIpContainer(
+    "bbox3",
+    StaticIpContainerArgs(network=net, container=ContainerSpec(image="x"), ipv4_address="10.9.9.9"),
+)
+"""
+
+FAILS_IN_THE_PROGRAM = """\
+import helpers
+
+helpers.settings()
+"""
+
+
+def test_a_component_the_program_made_and_the_library_refused_is_at_the_programs_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = real_project(tmp_path, {"dev": "config: {}\n"})
+    (project / "__main__.py").write_text(REFUSED_IN_THE_PROGRAM, encoding="utf-8")
+    monkeypatch.chdir(project)
+    log = _sarif(capsys, project, "dev", 2)
+    [result] = log["runs"][0]["results"]
+    # The library is a link out of the project here: its own lines are not the program's.
+    assert _where(result) == ("__main__.py", 5)
+    assert result["message"]["text"] == (
+        "stack 'dev' not checked (program): __main__.py:5: static container \"bbox3\": "
+        'ipv4_address: "10.9.9.9" is outside the subnet 172.22.16.0/24'
+    )
+
+
+def test_the_programs_own_error_is_at_the_innermost_line_of_the_projects_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = real_project(tmp_path, {"dev": "config: {}\n"})
+    (project / "__main__.py").write_text(FAILS_IN_THE_PROGRAM, encoding="utf-8")
+    (project / "helpers.py").write_text(
+        "def settings():\n    return {}['port']\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(project)
+    log = _sarif(capsys, project, "dev", 2)
+    [result] = log["runs"][0]["results"]
+    assert _where(result) == ("helpers.py", 2)
+    assert result["message"]["text"] == (
+        "stack 'dev' not checked (program): helpers.py:2: KeyError: 'port'"
+    )
