@@ -64,6 +64,15 @@ class ProgramError(_Root):
         self.file = file
         self.line = line
 
+    @property
+    def program_place(self) -> tuple[str, int] | None:
+        """(`file`, `line`) when the program's line is where this error is: a component the
+        program made, refused for its arguments (a subject), or the program's own error (no
+        problems as data). None for a problem of the stack's config, or with no program line."""
+        if self.line and (self.subject or not self.problems):
+            return self.file, self.line
+        return None
+
 
 def problems_of(error: BaseException) -> tuple[str, tuple[Any, ...], str]:
     """The subject, problems and component name an error holds as data (the library's errors

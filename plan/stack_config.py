@@ -61,21 +61,21 @@ class StackConfig:
         component's argument path, where the stack file spells it as a config key path
         (`("sidecars", "probe", "ports")`) or else under the component's name. A component's
         problem the stack file does not spell is placed at the program's line that made the
-        component (`file` and `line` of a `ProgramError`), when it has one. A problem in another
+        component (a `ProgramError`'s `program_place`), when it has one. A problem in another
         file (`Problem.file`), or an error without problems as data, is left as it is.
         """
         if not error.problems:
             return str(error), None
         name = getattr(error, "name", "")
-        program_file, program_line = getattr(error, "file", ""), getattr(error, "line", 0)
+        program = getattr(error, "program_place", None)  # a `ProgramError`'s
         out, first = [], None
         for problem in error.problems:
             [text] = problem_lines(error.subject, [problem])
             number = None if problem.file else self._line_for(problem.path, name)
             if number:
                 text = f"{self.path}:{number}: {text}"
-            elif program_line and error.subject and not problem.file:
-                text = f"{program_file}:{program_line}: {text}"
+            elif program is not None and not problem.file:
+                text = f"{program[0]}:{program[1]}: {text}"
             out.append(text)
             first = first or number
         return "\n".join(out), first

@@ -304,10 +304,9 @@ def _check(state: _Run) -> None:  # noqa: PLR0915 (one linear story)
         state.error = ("program", message)
         if config and line is not None:
             state.error_place = sarif.Place(config.path, line)
-        elif exc.line and (exc.subject or not exc.problems) and state.program is not None:
-            # A component the program made, refused for its arguments, or the program's own
-            # error: at the program's line it came through.
-            state.error_place = sarif.Place(state.program.parent / exc.file, exc.line)
+        elif exc.program_place is not None and state.program is not None:
+            file, line = exc.program_place
+            state.error_place = sarif.Place(state.program.parent / file, line)
     except OverdueError as exc:
         state.error = ("program", str(exc))
     except PackError as exc:

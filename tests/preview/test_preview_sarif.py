@@ -399,14 +399,28 @@ helpers.settings()
 """
 
 
-def test_a_component_the_program_made_and_the_library_refused_is_at_the_programs_line(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _not_checked_result(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, str],
+) -> dict[str, Any]:
+    """The one result of gating a stack with no config whose program is `files` (`__main__.py`
+    and any module beside it), run from the project's folder: it is not checked."""
     project = real_project(tmp_path, {"dev": "config: {}\n"})
-    (project / "__main__.py").write_text(REFUSED_IN_THE_PROGRAM, encoding="utf-8")
+    for name, text in files.items():
+        (project / name).write_text(text, encoding="utf-8")
     monkeypatch.chdir(project)
     log = _sarif(capsys, project, "dev", 2)
     [result] = log["runs"][0]["results"]
+    return result
+
+
+def test_a_component_the_program_made_and_the_library_refused_is_at_the_programs_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"__main__.py": REFUSED_IN_THE_PROGRAM}
+    result = _not_checked_result(capsys, tmp_path, monkeypatch, files)
     # The library is a link out of the project here: its own lines are not the program's.
     assert _where(result) == ("__main__.py", 5)
     assert result["message"]["text"] == (
@@ -418,14 +432,11 @@ def test_a_component_the_program_made_and_the_library_refused_is_at_the_programs
 def test_the_programs_own_error_is_at_the_innermost_line_of_the_projects_code(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = real_project(tmp_path, {"dev": "config: {}\n"})
-    (project / "__main__.py").write_text(FAILS_IN_THE_PROGRAM, encoding="utf-8")
-    (project / "helpers.py").write_text(
-        "def settings():\n    return {}['port']\n", encoding="utf-8"
-    )
-    monkeypatch.chdir(project)
-    log = _sarif(capsys, project, "dev", 2)
-    [result] = log["runs"][0]["results"]
+    files = {
+        "__main__.py": FAILS_IN_THE_PROGRAM,
+        "helpers.py": "def settings():\n    return {}['port']\n",
+    }
+    result = _not_checked_result(capsys, tmp_path, monkeypatch, files)
     assert _where(result) == ("helpers.py", 2)
     assert result["message"]["text"] == (
         "stack 'dev' not checked (program): helpers.py:2: KeyError: 'port'"
